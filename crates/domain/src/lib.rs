@@ -1,0 +1,42 @@
+//! The shop's domain: entities, validated value types and the async repository ports.
+//!
+//! Everything here is storage- and transport-agnostic: no BSON, no serde, no HTTP, no runtime. A
+//! value that exists has passed its validation (`Sku::parse`, `Money::new`, …), so adapters and
+//! handlers never see raw input. Operations that must be atomic are one port method each
+//! (`WalletRepository::transfer`), so sessions and transactions stay inside the adapters.
+//!
+//! # Layout
+//! - `error`: the crate error, validation errors and the transfer error set.
+//! - `ids`: UUID-backed identifiers.
+//! - `time`: millisecond-precision UTC timestamps (what every store can keep exactly).
+//! - `money`: ISO-4217 currencies and integer minor-unit amounts.
+//! - `product`: products, their validated fields, queries and category statistics.
+//! - `wallet`: wallets and ledger entries.
+//! - `transfer`: transfer commands, idempotency keys, fingerprints and outcomes.
+//! - `audit`: the append-only audit log.
+//! - `session`: session tokens (shown once, stored as SHA-256 hashes).
+//! - `feed`: per-user product feeds.
+//! - `pagination`: page limits, pages and opaque keyset cursors.
+//! - `ports`: the repository traits and the `Repositories` bundle.
+
+pub mod audit;
+pub mod error;
+pub mod feed;
+pub mod ids;
+pub mod money;
+pub mod pagination;
+pub mod ports;
+pub mod product;
+pub mod session;
+pub mod time;
+pub mod transfer;
+pub mod wallet;
+
+pub use error::{Error, Result, TransferError, ValidationError};
+pub use ids::{AuditEventId, LedgerEntryId, ProductId, TransferId, UserId, WalletId};
+pub use money::{Currency, Money};
+pub use pagination::{Page, PageLimit};
+pub use ports::{
+    AuditLog, FeedRepository, ProductRepository, Readiness, Repositories, SessionRepository, WalletRepository,
+};
+pub use time::Timestamp;

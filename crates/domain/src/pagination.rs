@@ -1,0 +1,171 @@
+//! Keyset pagination: page limits, pages, and the opaque cursors clients pass back.
+//!
+//! A cursor names the last item of a page by its sort key, so the next page is a range query on an
+//! index (never a skip). Cursors are URL-safe base64 of a small text form; their contents are not
+//! part of the API.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use crate::error::ValidationError;
+use crate::ids::ProductId;
+
+/// How many items a page may hold: 1 to [`PageLimit::MAX`], [`PageLimit::DEFAULT`] if unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimit(u32);
+
+impl PageLimit {
+    /// Largest page.
+    pub const MAX: u32 = 200;
+    /// Page size when the client names none.
+    pub const DEFAULT: u32 = 50;
+
+    /// Parses a limit.
+    ///
+    /// # Errors
+    /// Returns a [`ValidationError`] on `limit` outside 1..=200.
+    pub fn new(limit: u32) -> Result<Self, ValidationError> {
+        if (1..=Self::MAX).contains(&limit) {
+            Ok(Self(limit))
+        } else {
+            Err(ValidationError::new("limit", format!("must be between 1 and {}", Self::MAX)))
+        }
+    }
+
+    /// The limit as a count.
+    pub fn get(&self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl Default for PageLimit {
+    fn default() -> Self {
+        Self(Self::DEFAULT)
+    }
+}
+
+/// One page of a listing and the cursor of the next page, if there may be one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items, in the listing's order.
+    pub items: Vec<T>,
+    /// Pass this back to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` items fetched in order: the extra item, if present,
+    /// only proves that a next page exists and is dropped; the cursor names the last kept item.
+    pub fn from_overfetch(mut items: Vec<T>, limit: PageLimit, cursor_of: impl Fn(&T) -> String) -> Self {
+        let more = items.len() > limit.get();
+        items.truncate(limit.get());
+        let next_cursor = if more { items.last().map(cursor_of) } else { None };
+        Self { items, next_cursor }
+    }
+}
+
+fn encode(text: &str) -> String {
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode(raw: &str) -> Result<String, ValidationError> {
+    let bad = || ValidationError::new("cursor", "is not a cursor this service issued");
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+    String::from_utf8(bytes).map_err(|_| bad())
+}
+
+fn bad_cursor() -> ValidationError {
+    ValidationError::new("cursor", "is not a cursor this service issued")
+}
+
+/// Position in a product listing: the price and id of the last product returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductCursor {
+    /// Price of the last product returned, in minor units.
+    pub price_minor: i64,
+    /// Id of the last product returned.
+    pub id: ProductId,
+}
+
+impl ProductCursor {
+    /// The opaque text form.
+    pub fn encode(&self) -> String {
+        encode(&format!("p:{}:{}", self.price_minor, self.id))
+    }
+
+    /// Parses the opaque text form.
+    ///
+    /// # Errors
+    /// Returns a [`ValidationError`] on `cursor` for anything [`ProductCursor::encode`] did not make.
+    pub fn decode(raw: &str) -> Result<Self, ValidationError> {
+        let text = decode(raw)?;
+        let mut parts = text.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("p"), Some(price), Some(id)) => Ok(Self {
+                price_minor: price.parse().map_err(|_| bad_cursor())?,
+                id: ProductId::parse(id).map_err(|_| bad_cursor())?,
+            }),
+            _ => Err(bad_cursor()),
+        }
+    }
+}
+
+/// Position in a listing ordered by id, newest first (ledgers, audit events): the id of the last
+/// item returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdCursor(pub Uuid);
+
+impl IdCursor {
+    /// The opaque text form.
+    pub fn encode(&self) -> String {
+        encode(&format!("i:{}", self.0.hyphenated()))
+    }
+
+    /// Parses the opaque text form.
+    ///
+    /// # Errors
+    /// Returns a [`ValidationError`] on `cursor` for anything [`IdCursor::encode`] did not make.
+    pub fn decode(raw: &str) -> Result<Self, ValidationError> {
+        let text = decode(raw)?;
+        text.strip_prefix("i:").and_then(|id| Uuid::parse_str(id).ok()).map(Self).ok_or_else(bad_cursor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn limit_accepts_one_to_two_hundred() {
+        assert!(PageLimit::new(0).is_err());
+        assert!(PageLimit::new(201).is_err());
+        assert_eq!(PageLimit::new(200).map(|l| l.get()), Ok(200));
+    }
+
+    #[test]
+    fn overfetch_keeps_limit_items_and_points_at_the_last_one() {
+        let limit = PageLimit::new(2).expect("valid limit");
+        let page = Page::from_overfetch(vec![1, 2, 3], limit, |n| n.to_string());
+        assert_eq!(page.items, vec![1, 2]);
+        assert_eq!(page.next_cursor.as_deref(), Some("2"));
+        let last = Page::from_overfetch(vec![1, 2], limit, |n| n.to_string());
+        assert_eq!(last.next_cursor, None);
+    }
+
+    proptest! {
+        #[test]
+        fn product_cursor_round_trips(price in any::<i64>(), id in any::<u128>()) {
+            let cursor = ProductCursor { price_minor: price, id: ProductId::from_uuid(Uuid::from_u128(id)) };
+            prop_assert_eq!(ProductCursor::decode(&cursor.encode()), Ok(cursor));
+        }
+
+        #[test]
+        fn cursor_decoding_never_panics(raw in "\\PC{0,40}") {
+            let _ = ProductCursor::decode(&raw);
+            let _ = IdCursor::decode(&raw);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The ports: async repository traits every store implements, each with its error contract.
+//!
+//! The `# Errors` sections are contracts: "MUST" sentences that the store contract suite checks
+//! against every store. Any failure not listed may surface as [`Error::Unavailable`] (the store
+//! is unreachable or out of time) or [`Error::Internal`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::audit::{AuditEvent, AuditQuery};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::{Result, TransferError};
+use crate::feed::Feed;
+use crate::ids::{ProductId, TransferId, UserId, WalletId};
+use crate::pagination::Page;
+use crate::product::{Category, CategoryStats, Product, ProductDraft, ProductQuery};
+use crate::session::{Session, TokenHash};
+use crate::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
+use crate::wallet::{LedgerEntry, LedgerQuery, Wallet};
+
+/// Products: unique sku, optimistic concurrency on `version`, keyset listing, statistics.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ProductRepository: Send + Sync {
+    /// Stores a new product as given (id, version 1 and timestamps are set by the caller).
+    ///
+    /// # Errors
+    /// MUST return [`Error::Conflict`] when another product has the same sku.
+    async fn create(&self, product: Product) -> Result<Product>;
+
+    /// The product with this id.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when no product has this id.
+    async fn get(&self, id: ProductId) -> Result<Product>;
+
+    /// Replaces the client-set fields of a product if its version is still `expected_version`;
+    /// the stored version goes up by one and `updated_at` is set. Returns the new state.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when no product has this id;
+    /// MUST return [`Error::VersionMismatch`] when the stored version is not `expected_version`;
+    /// MUST return [`Error::Conflict`] when the new sku belongs to another product.
+    async fn update(&self, id: ProductId, expected_version: u64, draft: ProductDraft) -> Result<Product>;
+
+    /// Deletes a product.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when no product has this id.
+    async fn delete(&self, id: ProductId) -> Result<()>;
+
+    /// One page of products matching the query, ordered by price then id in the query's
+    /// direction; pages are keyset ranges, never skips.
+    ///
+    /// # Errors
+    /// No contract errors: an empty listing is an empty page.
+    async fn list(&self, query: &ProductQuery) -> Result<Page<Product>>;
+
+    /// Price statistics of one category.
+    ///
+    /// # Errors
+    /// No contract errors: an unknown category has a count of 0.
+    async fn category_stats(&self, category: &Category) -> Result<CategoryStats>;
+}
+
+/// Wallets, their ledgers, and exactly-once transfers between them.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait WalletRepository: Send + Sync {
+    /// Stores a new wallet as given.
+    ///
+    /// # Errors
+    /// MUST return [`Error::Conflict`] when a wallet with this id exists.
+    async fn create(&self, wallet: Wallet) -> Result<Wallet>;
+
+    /// The wallet with this id.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when no wallet has this id.
+    async fn get(&self, id: WalletId) -> Result<Wallet>;
+
+    /// One page of a wallet's ledger, newest first.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when no wallet has this id.
+    async fn ledger(&self, query: &LedgerQuery) -> Result<Page<LedgerEntry>>;
+
+    /// Applies a transfer exactly once per idempotency key, atomically: the debit (never below
+    /// zero), the credit, one ledger entry per side, the transfer, one `transfer.completed` audit
+    /// event, and the stored response for the key. A call with a key already completed with the
+    /// same request returns the stored transfer with `replayed: true` and changes nothing.
+    ///
+    /// # Errors
+    /// MUST return [`TransferError::UnknownWallet`] when either wallet does not exist;
+    /// MUST return [`TransferError::CurrencyMismatch`] when a wallet's currency differs from the
+    /// transfer's;
+    /// MUST return [`TransferError::InsufficientFunds`] when the source balance is below the amount;
+    /// MUST return [`TransferError::KeyReused`] when the key was used with another request;
+    /// MUST return [`TransferError::KeyInFlight`] when another call with the key has not finished.
+    /// On any error nothing is written and the key stays unused.
+    async fn transfer(
+        &self,
+        command: TransferCommand,
+        key: IdempotencyKey,
+        meta: RequestMeta,
+    ) -> Result<TransferOutcome, TransferError>;
+
+    /// The transfer with this id.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when no transfer has this id.
+    async fn get_transfer(&self, id: TransferId) -> Result<Transfer>;
+}
+
+/// The append-only audit log.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends an event. Events are never changed or removed.
+    ///
+    /// # Errors
+    /// MUST return [`Error::Conflict`] when an event with this id exists.
+    async fn append(&self, event: AuditEvent) -> Result<()>;
+
+    /// One page of events, newest first, filtered by subject and action.
+    ///
+    /// # Errors
+    /// No contract errors: no match is an empty page.
+    async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEvent>>;
+}
+
+/// Sessions, looked up by token hash; expired sessions are invisible even before cleanup.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// Stores a session.
+    ///
+    /// # Errors
+    /// MUST return [`Error::Conflict`] when a session with this token hash exists.
+    async fn create(&self, session: Session) -> Result<()>;
+
+    /// The live session with this token hash.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when there is none or it has expired (even if its record
+    /// has not been cleaned up yet).
+    async fn find(&self, token_hash: &TokenHash) -> Result<Session>;
+
+    /// Ends a session.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when there is no live session with this token hash.
+    async fn delete(&self, token_hash: &TokenHash) -> Result<()>;
+}
+
+/// Per-user feeds, replaced whole.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait FeedRepository: Send + Sync {
+    /// Stores a user's feed, replacing any previous one.
+    ///
+    /// # Errors
+    /// No contract errors.
+    async fn put(&self, feed: Feed) -> Result<Feed>;
+
+    /// A user's feed.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] when the user has no feed.
+    async fn get(&self, user_id: UserId) -> Result<Feed>;
+}
+
+/// Whether the store can serve requests now.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// Checks the store, quickly.
+    ///
+    /// # Errors
+    /// MUST return [`Error::Unavailable`] when the store cannot be reached.
+    async fn check(&self) -> Result<()>;
+}
+
+/// Every port, as shared trait objects: what the service and the tests are wired with.
+#[derive(Clone)]
+pub struct Repositories {
+    /// Products.
+    pub products: Arc<dyn ProductRepository>,
+    /// Wallets and transfers.
+    pub wallets: Arc<dyn WalletRepository>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditLog>,
+    /// Sessions.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Feeds.
+    pub feeds: Arc<dyn FeedRepository>,
+    /// Readiness.
+    pub readiness: Arc<dyn Readiness>,
+}
+
+impl Repositories {
+    /// All ports served by one store value (cheap to clone, as stores are).
+    pub fn from_store<S>(store: S) -> Self
+    where
+        S: ProductRepository
+            + WalletRepository
+            + AuditLog
+            + SessionRepository
+            + FeedRepository
+            + Readiness
+            + Clone
+            + 'static,
+    {
+        Self {
+            products: Arc::new(store.clone()),
+            wallets: Arc::new(store.clone()),
+            audit: Arc::new(store.clone()),
+            sessions: Arc::new(store.clone()),
+            feeds: Arc::new(store.clone()),
+            readiness: Arc::new(store),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Wallets and their ledgers.
+
+use std::fmt;
+
+use crate::error::ValidationError;
+use crate::ids::{LedgerEntryId, TransferId, WalletId};
+use crate::money::{Currency, Money};
+use crate::pagination::{IdCursor, PageLimit};
+use crate::time::Timestamp;
+
+/// A wallet owner's name: 1–200 characters, trimmed, no control characters. Personal data: never
+/// logged.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Owner(String);
+
+impl Owner {
+    /// Parses an owner.
+    ///
+    /// # Errors
+    /// Returns a [`ValidationError`] on `owner` when empty, longer than 200 characters or holding
+    /// control characters.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.chars().count() > 200 {
+            return Err(ValidationError::new("owner", "must be 1 to 200 characters"));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(ValidationError::new("owner", "must not contain control characters"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The owner as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Owner {
+    // Personal data stays out of debug output and therefore out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Owner(<redacted>)")
+    }
+}
+
+/// A stored wallet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wallet {
+    /// Identifier.
+    pub id: WalletId,
+    /// Who owns it.
+    pub owner: Owner,
+    /// The only currency it holds.
+    pub currency: Currency,
+    /// Balance in minor units; never negative.
+    pub balance_minor: i64,
+    /// Bumped by every balance change.
+    pub version: u64,
+    /// When opened.
+    pub created_at: Timestamp,
+}
+
+/// The command that opens a wallet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewWallet {
+    /// Who owns it.
+    pub owner: Owner,
+    /// Opening balance and the wallet's currency.
+    pub opening_balance: Money,
+}
+
+impl NewWallet {
+    /// The wallet this command opens: fresh id, version 1.
+    pub fn into_wallet(self, now: Timestamp) -> Wallet {
+        Wallet {
+            id: WalletId::new(),
+            owner: self.owner,
+            currency: self.opening_balance.currency(),
+            balance_minor: self.opening_balance.minor(),
+            version: 1,
+            created_at: now,
+        }
+    }
+}
+
+/// One side of a transfer in a wallet's ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    /// Identifier (time-ordered).
+    pub id: LedgerEntryId,
+    /// The wallet whose balance changed.
+    pub wallet_id: WalletId,
+    /// The transfer that changed it.
+    pub transfer_id: TransferId,
+    /// Signed change in minor units: negative for the debit, positive for the credit.
+    pub delta_minor: i64,
+    /// The wallet's balance right after this entry.
+    pub balance_after_minor: i64,
+    /// When written.
+    pub created_at: Timestamp,
+}
+
+/// A ledger listing: one wallet's entries, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerQuery {
+    /// Whose ledger.
+    pub wallet_id: WalletId,
+    /// Page size.
+    pub limit: PageLimit,
+    /// Where the previous page stopped.
+    pub after: Option<IdCursor>,
+}
