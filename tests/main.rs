@@ -1,1 +1,11 @@
-//! suite
+//! The workspace's integration suite, built as one binary.
+//!
+//! - `contract`: the store contract suite, one test per `# Errors` line and invariant of the ports,
+//!   each run against memory-store and (when a MongoDB is reachable) mongo-store.
+//! - `http`: the `shop` service end to end, on port 0, plus error mapping through mocked ports.
+//! - `mongo`: behaviour specific to the MongoDB store (stored document shapes, start-up probes).
+
+mod contract;
+mod http;
+mod mongo;
+mod support;

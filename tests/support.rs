@@ -1,0 +1,7 @@
+//! Test support: store fixtures, printed skips, and the running service.
+
+pub mod mongo;
+pub mod skip;
+pub mod stores;
+
+pub use stores::TestStore;
