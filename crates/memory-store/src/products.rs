@@ -1,0 +1,73 @@
+//! [`ProductRepository`] in memory: unique skus, optimistic concurrency, keyset listing.
+
+pub(crate) mod table;
+
+use async_trait::async_trait;
+use domain::pagination::Page;
+use domain::product::{Category, CategoryStats, Product, ProductDraft, ProductQuery, Sku};
+use domain::{Error, ProductId, ProductRepository, Result, Timestamp};
+
+use crate::MemoryStore;
+use crate::locks::{read, write};
+
+const TABLE: &str = "products";
+
+fn sku_conflict(sku: &Sku) -> Error {
+    Error::Conflict(format!("sku {sku} belongs to another product"))
+}
+
+#[async_trait]
+impl ProductRepository for MemoryStore {
+    async fn create(&self, product: Product) -> Result<Product> {
+        let mut table = write(&self.inner.products, TABLE)?;
+        if table.get(product.id).is_some() {
+            return Err(Error::Conflict(format!("product {} exists", product.id)));
+        }
+        if table.sku_taken(&product.sku, None) {
+            return Err(sku_conflict(&product.sku));
+        }
+        table.insert(product.clone());
+        Ok(product)
+    }
+
+    async fn get(&self, id: ProductId) -> Result<Product> {
+        let table = read(&self.inner.products, TABLE)?;
+        table.get(id).cloned().ok_or_else(|| Error::not_found("product", id))
+    }
+
+    async fn update(&self, id: ProductId, expected_version: u64, draft: ProductDraft) -> Result<Product> {
+        let mut table = write(&self.inner.products, TABLE)?;
+        let current = table.get(id).ok_or_else(|| Error::not_found("product", id))?;
+        if current.version != expected_version {
+            return Err(Error::VersionMismatch {
+                entity: "product",
+                id: id.to_string(),
+                expected: expected_version,
+                actual: current.version,
+            });
+        }
+        if table.sku_taken(&draft.sku, Some(id)) {
+            return Err(sku_conflict(&draft.sku));
+        }
+        let updated = draft.apply_to(current, Timestamp::now());
+        // Re-inserting moves the row in every index: its sku, price or category may have changed.
+        table.remove(id);
+        table.insert(updated.clone());
+        Ok(updated)
+    }
+
+    async fn delete(&self, id: ProductId) -> Result<()> {
+        let mut table = write(&self.inner.products, TABLE)?;
+        table.remove(id).map(drop).ok_or_else(|| Error::not_found("product", id))
+    }
+
+    async fn list(&self, query: &ProductQuery) -> Result<Page<Product>> {
+        let table = read(&self.inner.products, TABLE)?;
+        Ok(table.list(query))
+    }
+
+    async fn category_stats(&self, category: &Category) -> Result<CategoryStats> {
+        let table = read(&self.inner.products, TABLE)?;
+        table.stats(category)
+    }
+}

@@ -1,0 +1,57 @@
+//! [`WalletRepository`] in memory: wallets, ledgers and exactly-once transfers.
+
+pub(crate) mod bank;
+mod transfer;
+
+use async_trait::async_trait;
+use domain::error::{TransferError, ValidationError};
+use domain::pagination::Page;
+use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
+use domain::wallet::{LedgerEntry, LedgerQuery, Wallet};
+use domain::{Error, Result, Timestamp, TransferId, WalletId, WalletRepository};
+
+use crate::MemoryStore;
+use crate::locks::{read, write};
+use crate::wallets::bank::TABLE;
+
+#[async_trait]
+impl WalletRepository for MemoryStore {
+    async fn create(&self, wallet: Wallet) -> Result<Wallet> {
+        if wallet.balance_minor < 0 {
+            return Err(ValidationError::new("balance_minor", "must not be negative").into());
+        }
+        let mut bank = write(&self.inner.bank, TABLE)?;
+        if bank.wallets.contains_key(&wallet.id) {
+            return Err(Error::Conflict(format!("wallet {} exists", wallet.id)));
+        }
+        bank.wallets.insert(wallet.id, wallet.clone());
+        Ok(wallet)
+    }
+
+    async fn get(&self, id: WalletId) -> Result<Wallet> {
+        let bank = read(&self.inner.bank, TABLE)?;
+        bank.wallets.get(&id).cloned().ok_or_else(|| Error::not_found("wallet", id))
+    }
+
+    async fn ledger(&self, query: &LedgerQuery) -> Result<Page<LedgerEntry>> {
+        let bank = read(&self.inner.bank, TABLE)?;
+        bank.ledger(query).ok_or_else(|| Error::not_found("wallet", query.wallet_id))
+    }
+
+    async fn transfer(
+        &self,
+        command: TransferCommand,
+        key: IdempotencyKey,
+        meta: RequestMeta,
+    ) -> Result<TransferOutcome, TransferError> {
+        // The whole transfer, idempotency check included, runs under this one write lock: a
+        // concurrent call with the same key waits and then finds the completed record.
+        let mut bank = write(&self.inner.bank, TABLE)?;
+        bank.transfer(&command, key, &meta, Timestamp::now())
+    }
+
+    async fn get_transfer(&self, id: TransferId) -> Result<Transfer> {
+        let bank = read(&self.inner.bank, TABLE)?;
+        bank.transfers.get(&id).cloned().ok_or_else(|| Error::not_found("transfer", id))
+    }
+}
