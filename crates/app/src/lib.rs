@@ -1,1 +1,23 @@
-//! placeholder
+//! The shop service: the HTTP API over the shop ports, and the `shop` command that runs it.
+//!
+//! The service is a library first: [`router`] returns an axum [`Router`](axum::Router) that a
+//! larger service can mount, and that tests drive without a socket. The `shop` binary only reads
+//! configuration, starts telemetry, picks a store and serves that router.
+//!
+//! # Layout
+//! - `cli`: the command line, with environment variables (and a `.env` file) as defaults.
+//! - `telemetry`: the tracing subscriber (pretty or JSON, filtered by `RUST_LOG`).
+//! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
+//! - `state`: what every handler shares: the ports and the HTTP settings.
+//! - `server`: serving a listener until Ctrl-C or SIGTERM, draining requests in flight.
+//! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
+
+pub mod cli;
+pub mod http;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+pub use http::router;
+pub use state::{AppState, HttpSettings};

@@ -1,1 +1,28 @@
-fn main() {}
+//! `shop`: configuration → telemetry → store → serve.
+
+use anyhow::Context as _;
+use app::cli::{Cli, Command};
+use app::{AppState, server, store, telemetry};
+use clap::Parser as _;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // A missing `.env` is the normal case; a broken one is a mistake worth stopping for.
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        return Err(error).context("reading .env");
+    }
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format)?;
+    match cli.command {
+        Command::Serve(args) => {
+            let repos = store::connect(&args.mongo).await?;
+            let listener = tokio::net::TcpListener::bind(args.address())
+                .await
+                .with_context(|| format!("binding {}", args.address()))?;
+            server::run(listener, AppState::new(repos, args.http_settings())).await
+        }
+        Command::Profiles(mongo) => store::print_profiles(&mongo),
+    }
+}

@@ -1,0 +1,148 @@
+//! The command line. Every setting has an environment variable as its default (read after a
+//! `.env` file, if one exists), and a flag overrides both.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::state::HttpSettings;
+
+/// `shop`: the shop service and its admin commands.
+#[derive(Debug, Parser)]
+#[command(name = "shop", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log format: human-readable lines or one JSON object per event. Levels come from `RUST_LOG`
+    /// (default `info`).
+    #[arg(long, env = "SHOP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Print the effective consistency profile of each operation class.
+    Profiles(MongoArgs),
+}
+
+/// How log events are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines, for terminals.
+    Pretty,
+    /// One JSON object per event, for log collectors.
+    Json,
+}
+
+/// Options of `shop serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SHOP_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Port to listen on, replacing the port of `--bind`.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "SHOP_BODY_LIMIT_BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_limit_bytes: u64,
+    /// Time budget of one request, in milliseconds.
+    #[arg(long, env = "SHOP_REQUEST_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+    /// The store.
+    #[command(flatten)]
+    pub mongo: MongoArgs,
+}
+
+impl ServeArgs {
+    /// The address to listen on, with `--port` applied.
+    pub fn address(&self) -> SocketAddr {
+        let mut address = self.bind;
+        if let Some(port) = self.port {
+            address.set_port(port);
+        }
+        address
+    }
+
+    /// The HTTP limits these options set.
+    pub fn http_settings(&self) -> HttpSettings {
+        HttpSettings {
+            body_limit_bytes: usize::try_from(self.body_limit_bytes).unwrap_or(usize::MAX),
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+        }
+    }
+}
+
+/// How to reach MongoDB. Without a URI the service runs on the in-memory store.
+#[derive(Clone, Args)]
+pub struct MongoArgs {
+    /// Connection string. Holds credentials: never printed, never logged.
+    #[arg(long = "mongodb-uri", env = "MONGODB_URI", hide_env_values = true)]
+    pub uri: Option<String>,
+    /// Database name, when the URI names none.
+    #[arg(long = "mongodb-db", env = "MONGODB_DB")]
+    pub db: Option<String>,
+    /// Most connections the pool opens per server.
+    #[arg(long = "mongodb-max-pool-size", env = "MONGODB_MAX_POOL_SIZE", default_value_t = 32)]
+    pub max_pool_size: u32,
+    /// Connections the pool keeps open per server even when idle.
+    #[arg(long = "mongodb-min-pool-size", env = "MONGODB_MIN_POOL_SIZE", default_value_t = 2)]
+    pub min_pool_size: u32,
+    /// Time budget to open one connection, in milliseconds.
+    #[arg(long = "mongodb-connect-timeout-ms", env = "MONGODB_CONNECT_TIMEOUT_MS", default_value_t = 2000)]
+    pub connect_timeout_ms: u64,
+    /// Time budget to find a suitable server for an operation, in milliseconds.
+    #[arg(
+        long = "mongodb-server-selection-timeout-ms",
+        env = "MONGODB_SERVER_SELECTION_TIMEOUT_MS",
+        default_value_t = 3000
+    )]
+    pub server_selection_timeout_ms: u64,
+}
+
+impl fmt::Debug for MongoArgs {
+    // The URI may carry a password: debug output (and so any log line) shows only whether it is set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MongoArgs")
+            .field("uri", &self.uri.as_ref().map(|_| "<redacted>"))
+            .field("db", &self.db)
+            .field("max_pool_size", &self.max_pool_size)
+            .field("min_pool_size", &self.min_pool_size)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("server_selection_timeout_ms", &self.server_selection_timeout_ms)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn port_flag_replaces_the_port_of_the_bind_address() {
+        let cli = Cli::try_parse_from(["shop", "serve", "--bind", "0.0.0.0:80", "--port", "9000"]).expect("parses");
+        let Command::Serve(args) = cli.command else { panic!("expected serve") };
+        assert_eq!(args.address(), "0.0.0.0:9000".parse().expect("valid address"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_mongodb_uri() {
+        let cli = Cli::try_parse_from(["shop", "profiles", "--mongodb-uri", "mongodb://user:hunter2@db/shop"])
+            .expect("parses");
+        let Command::Profiles(args) = cli.command else { panic!("expected profiles") };
+        assert!(!format!("{args:?}").contains("hunter2"));
+    }
+}

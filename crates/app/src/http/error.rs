@@ -1,0 +1,236 @@
+//! The one place where failures become HTTP statuses: `application/problem+json` bodies
+//! (RFC 9457) with `type`, `title`, `status`, `detail` and, for invalid input, the `field`.
+//!
+//! Server errors (5xx) are logged here, once, with the internal error; their bodies carry only a
+//! generic sentence. Client errors are logged at debug level without their detail, which may
+//! quote the client's input.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::{Error, TransferError, ValidationError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Prefix of every problem `type`; the suffix names the problem (`…/insufficient-funds`).
+pub const PROBLEM_TYPE_BASE: &str = "https://shop.example/problems/";
+
+/// An error body (RFC 9457).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct Problem {
+    /// Identifies the kind of problem; stable, for clients to branch on.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// The input that was rejected, for validation problems (`sku`, `attributes.$where`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A port failed.
+    #[error(transparent)]
+    Domain(#[from] Error),
+    /// A transfer was refused or failed.
+    #[error(transparent)]
+    Transfer(#[from] TransferError),
+    /// A value in the body or the query string is invalid.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// A request header is missing or malformed.
+    #[error("header {name}: {reason}")]
+    BadHeader {
+        /// The header.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The body is not well-formed JSON.
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    /// The body exceeds the configured limit.
+    #[error("request body too large")]
+    BodyTooLarge,
+    /// The body is not declared as JSON.
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// A conditional update came without `If-Match`.
+    #[error("this update needs an If-Match header")]
+    PreconditionRequired,
+    /// `If-Match` names no current version of the resource.
+    #[error("If-Match does not match the current version")]
+    PreconditionFailed,
+    /// Nothing lives at this path (including path segments that cannot name a resource).
+    #[error("no resource at this path")]
+    NoSuchResource,
+    /// The path exists but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request ran out of its time budget.
+    #[error("request timed out")]
+    Timeout,
+}
+
+impl From<ApiError> for Response {
+    fn from(error: ApiError) -> Self {
+        error.into_response()
+    }
+}
+
+/// Status, problem slug, title, detail and field of an error.
+struct Parts {
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+    field: Option<String>,
+}
+
+fn parts(status: StatusCode, slug: &'static str, title: &'static str, detail: impl ToString) -> Parts {
+    Parts { status, slug, title, detail: detail.to_string(), field: None }
+}
+
+fn invalid(error: &ValidationError) -> Parts {
+    Parts {
+        field: Some(error.field.clone()),
+        ..parts(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", "Invalid input", error)
+    }
+}
+
+fn domain_parts(error: &Error) -> Parts {
+    match error {
+        // A session's id is (the hash of) a secret: never echo it.
+        Error::NotFound { entity: "session", .. } => {
+            parts(StatusCode::NOT_FOUND, "not-found", "Not found", "session not found")
+        }
+        Error::NotFound { .. } => parts(StatusCode::NOT_FOUND, "not-found", "Not found", error),
+        Error::Conflict(_) => parts(StatusCode::CONFLICT, "conflict", "Conflict", error),
+        Error::VersionMismatch { .. } => {
+            parts(StatusCode::PRECONDITION_FAILED, "version-mismatch", "Version mismatch", error)
+        }
+        Error::Validation(invalid_value) => invalid(invalid_value),
+        Error::Unavailable(_) => parts(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            "the store is unavailable; retry later",
+        ),
+        Error::Unsupported(_) => parts(
+            StatusCode::NOT_IMPLEMENTED,
+            "unsupported",
+            "Not supported",
+            "this operation is not supported by the current deployment",
+        ),
+        Error::Internal(_) => {
+            parts(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "an unexpected error occurred")
+        }
+    }
+}
+
+fn transfer_parts(error: &TransferError) -> Parts {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match error {
+        TransferError::InsufficientFunds { .. } => {
+            parts(unprocessable, "insufficient-funds", "Insufficient funds", error)
+        }
+        TransferError::CurrencyMismatch { .. } => parts(unprocessable, "currency-mismatch", "Currency mismatch", error),
+        TransferError::SameWallet => parts(unprocessable, "same-wallet", "Same wallet", error),
+        TransferError::InvalidAmount => Parts {
+            field: Some("amount_minor".to_owned()),
+            ..parts(unprocessable, "invalid-amount", "Invalid amount", error)
+        },
+        TransferError::UnknownWallet(_) => parts(StatusCode::NOT_FOUND, "not-found", "Not found", error),
+        TransferError::KeyReused => parts(unprocessable, "idempotency-key-reused", "Idempotency key reused", error),
+        TransferError::KeyInFlight => {
+            parts(StatusCode::CONFLICT, "idempotency-key-in-flight", "Request in flight", error)
+        }
+        TransferError::Store(store) => domain_parts(store),
+    }
+}
+
+impl ApiError {
+    fn parts(&self) -> Parts {
+        match self {
+            Self::Domain(error) => domain_parts(error),
+            Self::Transfer(error) => transfer_parts(error),
+            Self::Invalid(error) => invalid(error),
+            Self::BadHeader { name, .. } => Parts {
+                field: Some((*name).to_owned()),
+                ..parts(StatusCode::BAD_REQUEST, "invalid-header", "Invalid header", self)
+            },
+            Self::MalformedJson(_) => parts(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON", self),
+            Self::BodyTooLarge => parts(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "Body too large", self),
+            Self::UnsupportedMediaType => parts(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "the body must be JSON, sent with Content-Type: application/json",
+            ),
+            Self::PreconditionRequired => {
+                parts(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "Precondition required", self)
+            }
+            Self::PreconditionFailed => {
+                parts(StatusCode::PRECONDITION_FAILED, "version-mismatch", "Version mismatch", self)
+            }
+            Self::NoSuchResource => parts(StatusCode::NOT_FOUND, "not-found", "Not found", self),
+            Self::MethodNotAllowed => {
+                parts(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", self)
+            }
+            Self::Timeout => parts(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Request timed out",
+                "the request did not finish within its time budget; retry later",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let Parts { status, slug, title, detail, field } = self.parts();
+        if status.is_server_error() {
+            // The one log line of a failed request, with the internal error chain.
+            tracing::error!(status = status.as_u16(), problem = slug, error = %format_args!("{self:#}"), "request failed");
+        } else {
+            tracing::debug!(status = status.as_u16(), problem = slug, "request refused");
+        }
+        let problem = Problem {
+            kind: format!("{PROBLEM_TYPE_BASE}{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            field,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+    }
+}
+
+/// The answer to a request that ran out of time (or failed in middleware).
+pub async fn middleware_failure(error: tower::BoxError) -> ApiError {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        ApiError::Timeout
+    } else {
+        ApiError::Domain(Error::Internal(anyhow::anyhow!("middleware failed: {error}")))
+    }
+}
+
+/// The answer for paths no route serves.
+pub async fn no_route() -> ApiError {
+    ApiError::NoSuchResource
+}
+
+/// The answer for a known path with an unsupported method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,38 @@
+//! `/v1/feeds/{user_id}`: per-user recommendations, replaced whole.
+
+use axum::extract::State;
+use domain::{Timestamp, UserId};
+
+use crate::http::dto::users::{FeedInput, FeedView};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Json, Path, resource};
+use crate::state::AppState;
+
+/// Replaces a user's feed.
+#[utoipa::path(put, path = "/v1/feeds/{user_id}", tag = "feeds", request_body = FeedInput,
+    params(("user_id" = String, Path, description = "User id (a UUID; anything else is 404)")),
+    responses(
+        (status = 200, description = "The stored feed", body = FeedView),
+        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+    Json(input): Json<FeedInput>,
+) -> Result<Json<FeedView>, ApiError> {
+    let user_id = resource(&user_id, UserId::parse)?;
+    let feed = input.try_into_domain(user_id, Timestamp::now())?;
+    Ok(Json(FeedView::from(&state.repos.feeds.put(feed).await?)))
+}
+
+/// A user's feed.
+#[utoipa::path(get, path = "/v1/feeds/{user_id}", tag = "feeds",
+    params(("user_id" = String, Path, description = "User id (a UUID; anything else is 404)")),
+    responses(
+        (status = 200, description = "The feed", body = FeedView),
+        (status = 404, description = "The user has no feed", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(State(state): State<AppState>, Path(user_id): Path<String>) -> Result<Json<FeedView>, ApiError> {
+    let user_id = resource(&user_id, UserId::parse)?;
+    Ok(Json(FeedView::from(&state.repos.feeds.get(user_id).await?)))
+}

@@ -1,0 +1,138 @@
+//! Request headers the API reads: who is asking (`x-actor`), the request id, `If-Match` and
+//! `Idempotency-Key`. Each is an extractor that rejects in the problem format.
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use domain::transfer::{IdempotencyKey, RequestMeta};
+
+use crate::http::error::ApiError;
+
+/// Header naming the caller, recorded in audit events.
+pub const ACTOR: &str = "x-actor";
+/// Header carrying the request id, accepted from the client or generated.
+pub const REQUEST_ID: &str = "x-request-id";
+/// Header marking a replayed response.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// Header carrying the idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Actor recorded when the client names none.
+pub const ANONYMOUS: &str = "anonymous";
+
+fn text<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, ApiError> {
+    headers
+        .get(name)
+        .map(|value| value.to_str().map_err(|_| ApiError::BadHeader { name, reason: "must be visible ASCII".into() }))
+        .transpose()
+}
+
+/// Whether `raw` is a sensible token for logs and audit records: 1–`max` ASCII letters, digits
+/// and `-_.:@`.
+pub fn is_token(raw: &str, max: usize) -> bool {
+    (1..=max).contains(&raw.len())
+        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
+}
+
+/// Who asks and which request this is, for audit events.
+#[derive(Debug, Clone)]
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let actor = match text(&parts.headers, ACTOR)? {
+            None => ANONYMOUS.to_owned(),
+            Some(raw) if is_token(raw, 64) => raw.to_owned(),
+            Some(_) => {
+                return Err(ApiError::BadHeader {
+                    name: ACTOR,
+                    reason: "must be 1 to 64 ASCII letters, digits, '-', '_', '.', ':' or '@'".into(),
+                });
+            }
+        };
+        // The router's request-id layer always sets a valid one; the fallback keeps the
+        // extractor usable under a router without that layer.
+        let request_id = text(&parts.headers, REQUEST_ID)
+            .ok()
+            .flatten()
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), ToOwned::to_owned);
+        Ok(Self(RequestMeta { actor, request_id }))
+    }
+}
+
+/// The version named by `If-Match`: a strong entity tag `"<version>"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfMatch(pub u64);
+
+/// The entity tag of a version.
+pub fn etag(version: u64) -> String {
+    format!("\"{version}\"")
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = text(&parts.headers, "if-match")?.ok_or(ApiError::PreconditionRequired)?;
+        // Anything but one strong tag of ours (a weak tag, a list, `*`) cannot prove which
+        // version the client read, so it matches nothing.
+        raw.trim()
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+            .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| digits.parse().ok())
+            .map(Self)
+            .ok_or(ApiError::PreconditionFailed)
+    }
+}
+
+/// The `Idempotency-Key` header, required and validated.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKeyHeader(pub IdempotencyKey);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = text(&parts.headers, IDEMPOTENCY_KEY)?
+            .ok_or(ApiError::BadHeader { name: IDEMPOTENCY_KEY, reason: "is required".into() })?;
+        IdempotencyKey::parse(raw)
+            .map(Self)
+            .map_err(|error| ApiError::BadHeader { name: IDEMPOTENCY_KEY, reason: error.reason })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+
+    use super::*;
+
+    async fn if_match(value: Option<&str>) -> Result<IfMatch, ApiError> {
+        let mut builder = Request::builder();
+        if let Some(value) = value {
+            builder = builder.header("if-match", value);
+        }
+        let (mut parts, ()) = builder.body(()).expect("valid request").into_parts();
+        IfMatch::from_request_parts(&mut parts, &()).await
+    }
+
+    #[tokio::test]
+    async fn if_match_accepts_one_strong_tag_and_nothing_else() {
+        assert_eq!(if_match(Some("\"7\"")).await.ok(), Some(IfMatch(7)));
+        assert!(matches!(if_match(None).await, Err(ApiError::PreconditionRequired)));
+        for other in ["W/\"7\"", "7", "*", "\"7\", \"8\"", "\"\"", "\"-1\""] {
+            assert!(matches!(if_match(Some(other)).await, Err(ApiError::PreconditionFailed)), "{other} matched");
+        }
+    }
+
+    #[test]
+    fn tokens_are_bounded_and_plain() {
+        assert!(is_token("billing-service", 64));
+        assert!(!is_token("", 64));
+        assert!(!is_token("has space", 64));
+        assert!(!is_token(&"a".repeat(65), 64));
+    }
+}

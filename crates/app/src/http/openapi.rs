@@ -1,0 +1,59 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations: every route is registered
+//! through [`api_router`], so a route cannot exist without being documented.
+
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::error::Problem;
+use crate::http::{audit, feeds, health, products, sessions, transfers, wallets};
+use crate::state::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "shop",
+        description = "The shop service. Bodies are JSON in snake_case; errors are \
+            `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail` and, for \
+            invalid input, `field`. Unknown fields are refused (422). A path segment that cannot \
+            name a resource (an id that is not a UUID, a malformed token) answers 404 for every \
+            method, like an id that does not exist. Every response carries `x-request-id` (the \
+            client's if it sent a usable one); `x-actor` names the caller in audit events."
+    ),
+    tags(
+        (name = "products", description = "Catalogue, optimistic concurrency with ETag / If-Match"),
+        (name = "wallets", description = "Wallets and their ledgers"),
+        (name = "transfers", description = "Exactly-once transfers with Idempotency-Key"),
+        (name = "audit", description = "The append-only audit log"),
+        (name = "sessions", description = "Sessions; tokens are shown once"),
+        (name = "feeds", description = "Per-user product feeds"),
+        (name = "operations", description = "Health, readiness and this document"),
+    ),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+/// Every route of the API with its documentation, before state and middleware.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(products::create, products::list))
+        .routes(routes!(products::get, products::update, products::delete))
+        .routes(routes!(products::category_stats))
+        .routes(routes!(wallets::create))
+        .routes(routes!(wallets::get))
+        .routes(routes!(wallets::ledger))
+        .routes(routes!(transfers::create))
+        .routes(routes!(transfers::get))
+        .routes(routes!(audit::list))
+        .routes(routes!(sessions::create))
+        .routes(routes!(sessions::get, sessions::delete))
+        .routes(routes!(feeds::put, feeds::get))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::openapi))
+}
+
+/// The OpenAPI document of the API.
+pub fn document() -> utoipa::openapi::OpenApi {
+    api_router().into_openapi()
+}

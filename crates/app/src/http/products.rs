@@ -1,0 +1,132 @@
+//! `/v1/products` and `/v1/categories/{category}/stats`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use domain::product::{Category, Product};
+use domain::{ProductId, Timestamp};
+
+use crate::http::audit::record;
+use crate::http::dto::products::{CategoryStatsView, ProductInput, ProductListParams, ProductPage, ProductView};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Json, Path, Query, resource};
+use crate::http::headers::{IfMatch, Meta, etag};
+use crate::state::AppState;
+
+fn with_etag(product: &Product) -> impl IntoResponse + use<> {
+    ([(header::ETAG, etag(product.version))], Json(ProductView::from(product)))
+}
+
+fn details(product: &Product) -> BTreeMap<String, String> {
+    // Ids and versions only: names and attributes are the client's free text.
+    BTreeMap::from([("sku".to_owned(), product.sku.to_string()), ("version".to_owned(), product.version.to_string())])
+}
+
+/// Creates a product.
+#[utoipa::path(post, path = "/v1/products", tag = "products", request_body = ProductInput,
+    responses(
+        (status = 201, description = "Created", body = ProductView,
+            headers(("Location" = String, description = "URL of the product"), ("ETag" = String, description = "Its version"))),
+        (status = 409, description = "Another product has this sku", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Json(input): Json<ProductInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let draft = input.try_into_domain()?;
+    let product = state.repos.products.create(draft.into_product(Timestamp::now())).await?;
+    record(&state, &meta, "product.created", "product", product.id, details(&product)).await?;
+    let location = format!("/v1/products/{}", product.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], with_etag(&product)))
+}
+
+/// One product; its version is the strong `ETag`.
+#[utoipa::path(get, path = "/v1/products/{id}", tag = "products",
+    params(("id" = String, Path, description = "Product id (a UUID; anything else is 404)")),
+    responses(
+        (status = 200, description = "The product", body = ProductView, headers(("ETag" = String, description = "Its version"))),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let id = resource(&id, ProductId::parse)?;
+    Ok(with_etag(&state.repos.products.get(id).await?))
+}
+
+/// Replaces a product's fields if `If-Match` names its current version.
+#[utoipa::path(put, path = "/v1/products/{id}", tag = "products", request_body = ProductInput,
+    params(
+        ("id" = String, Path, description = "Product id (a UUID; anything else is 404)"),
+        ("If-Match" = String, Header, description = "The ETag read before (`\"<version>\"`)"),
+    ),
+    responses(
+        (status = 200, description = "Updated", body = ProductView, headers(("ETag" = String, description = "The new version"))),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another product has this sku", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The version moved on", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    Json(input): Json<ProductInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = resource(&id, ProductId::parse)?;
+    let draft = input.try_into_domain()?;
+    let product = state.repos.products.update(id, version, draft).await?;
+    record(&state, &meta, "product.updated", "product", product.id, details(&product)).await?;
+    Ok(with_etag(&product))
+}
+
+/// Deletes a product.
+#[utoipa::path(delete, path = "/v1/products/{id}", tag = "products",
+    params(("id" = String, Path, description = "Product id (a UUID; anything else is 404)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = resource(&id, ProductId::parse)?;
+    state.repos.products.delete(id).await?;
+    record(&state, &meta, "product.deleted", "product", id, BTreeMap::new()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One page of products, ordered by price then id; follow `next_cursor` for the next page.
+#[utoipa::path(get, path = "/v1/products", tag = "products", params(ProductListParams),
+    responses(
+        (status = 200, description = "A page of products", body = ProductPage),
+        (status = 422, description = "Invalid parameter (a limit above 200, an unknown cursor)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(params): Query<ProductListParams>,
+) -> Result<Json<ProductPage>, ApiError> {
+    let query = params.try_into_domain()?;
+    Ok(Json(state.repos.products.list(&query).await?.into()))
+}
+
+/// Price statistics of a category, in minor units.
+#[utoipa::path(get, path = "/v1/categories/{category}/stats", tag = "products",
+    params(("category" = String, Path, description = "A category (anything not shaped like one is 404)")),
+    responses(
+        (status = 200, description = "Statistics; prices are null when the count is 0", body = CategoryStatsView),
+        (status = 404, description = "Not a category", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn category_stats(
+    State(state): State<AppState>,
+    Path(category): Path<String>,
+) -> Result<Json<CategoryStatsView>, ApiError> {
+    let category = resource(&category, Category::parse)?;
+    Ok(Json(state.repos.products.category_stats(&category).await?.into()))
+}

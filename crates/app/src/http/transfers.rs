@@ -1,0 +1,55 @@
+//! `/v1/transfers`: exactly-once money movement keyed by `Idempotency-Key`.
+
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::TransferId;
+
+use crate::http::dto::wallets::{TransferInput, TransferView};
+use crate::http::error::{ApiError, Problem};
+use crate::http::extract::{Json, Path, resource};
+use crate::http::headers::{IDEMPOTENT_REPLAYED, IdempotencyKeyHeader, Meta};
+use crate::state::AppState;
+
+/// Applies a transfer once per idempotency key. Retrying with the same key and body answers
+/// with the first response and `Idempotent-Replayed: true`; nothing moves twice.
+#[utoipa::path(post, path = "/v1/transfers", tag = "transfers", request_body = TransferInput,
+    params(("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters, unique per intended transfer")),
+    responses(
+        (status = 201, description = "Applied, or replayed", body = TransferView, headers(
+            ("Location" = String, description = "URL of the transfer"),
+            ("Idempotent-Replayed" = String, description = "`true` when this is the stored response of an earlier request"))),
+        (status = 400, description = "Idempotency-Key missing or malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown wallet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Key reused with another body, insufficient funds, currency mismatch, same wallet or invalid amount", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    Json(input): Json<TransferInput>,
+) -> Result<Response, ApiError> {
+    let command = input.try_into_domain()?;
+    let outcome = state.repos.wallets.transfer(command, key, meta).await?;
+    let location = format!("/v1/transfers/{}", outcome.transfer.id);
+    let mut response =
+        (StatusCode::CREATED, [(header::LOCATION, location)], Json(TransferView::from(&outcome.transfer)))
+            .into_response();
+    if outcome.replayed {
+        response.headers_mut().insert(HeaderName::from_static(IDEMPOTENT_REPLAYED), HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// One transfer.
+#[utoipa::path(get, path = "/v1/transfers/{id}", tag = "transfers",
+    params(("id" = String, Path, description = "Transfer id (a UUID; anything else is 404)")),
+    responses(
+        (status = 200, description = "The transfer", body = TransferView),
+        (status = 404, description = "No such transfer", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TransferView>, ApiError> {
+    let id = resource(&id, TransferId::parse)?;
+    Ok(Json(TransferView::from(&state.repos.wallets.get_transfer(id).await?)))
+}

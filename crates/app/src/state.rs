@@ -1,0 +1,44 @@
+//! What every handler shares.
+
+use std::time::Duration;
+
+use domain::Repositories;
+
+/// Limits the HTTP layer enforces on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Largest request body accepted, in bytes; larger bodies are answered with 413.
+    pub body_limit_bytes: usize,
+    /// Time budget of one request; a request still running after it is answered with 503.
+    pub request_timeout: Duration,
+}
+
+impl HttpSettings {
+    /// Default body limit: 64 KiB, far above any legitimate body of this API.
+    pub const DEFAULT_BODY_LIMIT_BYTES: usize = 64 * 1024;
+    /// Default time budget of a request.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_millis(5000);
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self { body_limit_bytes: Self::DEFAULT_BODY_LIMIT_BYTES, request_timeout: Self::DEFAULT_REQUEST_TIMEOUT }
+    }
+}
+
+/// The state behind the router: the ports (as shared trait objects) and the HTTP settings.
+/// Cheap to clone: every port is an `Arc`.
+#[derive(Clone)]
+pub struct AppState {
+    /// The ports the handlers call.
+    pub repos: Repositories,
+    /// Limits applied by the router's middleware.
+    pub settings: HttpSettings,
+}
+
+impl AppState {
+    /// State serving `repos` with `settings`.
+    pub fn new(repos: Repositories, settings: HttpSettings) -> Self {
+        Self { repos, settings }
+    }
+}
