@@ -1,1 +1,17 @@
-//! End-to-end HTTP tests.
+//! End-to-end HTTP tests: the `shop` router on a real socket, over every store.
+//!
+//! - `products`: create, read, conditional update, delete, listing, statistics, validation.
+//! - `wallets`: opening, reading and ledgers.
+//! - `transfers`: exactly-once transfers, replays and refusals.
+//! - `audit`: the audit trail the API writes, and its listing.
+//! - `sessions`: tokens shown once, lookup and ending.
+//! - `feeds`: replacing and reading feeds.
+//! - `operations`: health, readiness, the OpenAPI document and the shared middleware.
+
+mod audit;
+mod feeds;
+mod operations;
+mod products;
+mod sessions;
+mod transfers;
+mod wallets;

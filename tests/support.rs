@@ -1,5 +1,6 @@
 //! Test support: store fixtures, printed skips, and the running service.
 
+pub mod app;
 pub mod mongo;
 pub mod skip;
 pub mod stores;

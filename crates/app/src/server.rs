@@ -12,9 +12,22 @@ use crate::state::AppState;
 /// # Errors
 /// Fails when the listener fails.
 pub async fn run(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+    run_until(listener, state, shutdown_signal()).await
+}
+
+/// Serves `state`'s router on `listener` until `shutdown` resolves, then drains requests in
+/// flight. For embedding and tests, which choose their own stop signal.
+///
+/// # Errors
+/// Fails when the listener fails.
+pub async fn run_until(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "listening");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
     tracing::info!("stopped");
     Ok(())
 }

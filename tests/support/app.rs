@@ -1,0 +1,154 @@
+//! The running service: [`spawn_app`] serves `app::router` on a free port and returns a
+//! [`TestApp`] with request helpers; [`http_test!`] runs one test against every store.
+
+use std::net::SocketAddr;
+
+use app::{AppState, HttpSettings};
+use domain::Repositories;
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+
+/// A running service and a client for it.
+pub struct TestApp {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// A client without default headers.
+    pub client: reqwest::Client,
+    /// The ports it serves, for arranging state or checking effects behind the API.
+    pub repos: Repositories,
+}
+
+/// Serves `repos` with the default settings on 127.0.0.1, on a port the system picks.
+pub async fn spawn_app(repos: Repositories) -> TestApp {
+    spawn_app_with(repos, HttpSettings::default()).await
+}
+
+/// Serves `repos` with `settings`.
+pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        app::telemetry::init_for_tests();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+    let address = listener.local_addr().expect("read the bound address");
+    let state = AppState::new(repos.clone(), settings);
+    // The server stops with the test's runtime; it never needs to drain.
+    tokio::spawn(async move {
+        app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
+    });
+    TestApp { address, client: reqwest::Client::new(), repos }
+}
+
+impl TestApp {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET reaches the service")
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("POST reaches the service")
+    }
+
+    /// `POST path` with `body` sent as is, under `content_type`.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
+        let request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+        request.send().await.expect("POST reaches the service")
+    }
+
+    /// `PUT path` with a JSON body and, if given, `If-Match`.
+    pub async fn put(&self, path: &str, body: &Value, if_match: Option<&str>) -> Response {
+        let mut request = self.client.put(self.url(path)).json(body);
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        request.send().await.expect("PUT reaches the service")
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client.delete(self.url(path)).send().await.expect("DELETE reaches the service")
+    }
+
+    /// `POST /v1/transfers` with `key` as `Idempotency-Key` when given.
+    pub async fn transfer(&self, body: &Value, key: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url("/v1/transfers")).json(body);
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send().await.expect("POST reaches the service")
+    }
+
+    /// Creates a product and returns its body, failing the test unless it answers 201.
+    pub async fn create_product(&self, sku: &str, category: &str, price_minor: i64) -> Value {
+        let body = serde_json::json!({
+            "sku": sku, "name": format!("Product {sku}"), "category": category,
+            "price_minor": price_minor, "currency": "EUR", "attributes": {"color": "red"}, "tags": ["new"],
+        });
+        expect_json(self.post("/v1/products", &body).await, StatusCode::CREATED).await
+    }
+
+    /// Opens a wallet and returns its id, failing the test unless it answers 201.
+    pub async fn create_wallet(&self, currency: &str, balance_minor: i64) -> String {
+        let body =
+            serde_json::json!({"owner": "Ada Lovelace", "currency": currency, "opening_balance_minor": balance_minor});
+        let wallet = expect_json(self.post("/v1/wallets", &body).await, StatusCode::CREATED).await;
+        wallet["id"].as_str().expect("the wallet has an id").to_owned()
+    }
+
+    /// The balance of a wallet, read through the API.
+    pub async fn balance(&self, wallet_id: &str) -> i64 {
+        let wallet = expect_json(self.get(&format!("/v1/wallets/{wallet_id}")).await, StatusCode::OK).await;
+        wallet["balance_minor"].as_i64().expect("the balance is an integer")
+    }
+}
+
+/// The JSON body of `response`, after checking its status.
+pub async fn expect_json(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.expect("the body is readable");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).expect("the body is JSON")
+}
+
+/// The problem body of `response`, after checking its status and media type; returns it.
+pub async fn expect_problem(response: Response, status: StatusCode) -> Value {
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap_or_default().to_owned());
+    let problem = expect_json(response, status).await;
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"), "problem: {problem}");
+    assert_eq!(problem["status"], status.as_u16(), "problem: {problem}");
+    assert!(problem["title"].is_string() && problem["detail"].is_string() && problem["type"].is_string());
+    problem
+}
+
+/// Declares an HTTP test that runs against every store: `http_test!(name)` after
+/// `async fn name(app: &TestApp)`. It expands to `name::memory` and `name::mongo` (a module and a
+/// function may share a name).
+macro_rules! http_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn memory() {
+                let store = $crate::support::stores::memory();
+                let app = $crate::support::app::spawn_app(store.repos.clone()).await;
+                super::$name(&app).await;
+                store.finish().await;
+            }
+
+            #[tokio::test]
+            async fn mongo() {
+                let Some(store) = $crate::support::stores::mongo(concat!(module_path!(), "::mongo")).await else {
+                    return;
+                };
+                let app = $crate::support::app::spawn_app(store.repos.clone()).await;
+                super::$name(&app).await;
+                store.finish().await;
+            }
+        }
+    };
+}
+pub(crate) use http_test;
