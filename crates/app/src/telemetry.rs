@@ -20,7 +20,13 @@ pub fn init(format: LogFormat) -> anyhow::Result<()> {
     match format {
         LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init()?,
         LogFormat::Json => registry
-            .with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
             .try_init()?,
     }
     Ok(())
