@@ -1,1 +1,27 @@
-//! The store contract suite.
+//! The store contract suite: one test per "MUST" sentence in the `# Errors` sections of the ports
+//! and per invariant they promise, written once and run against every store by `contract_test!`
+//! (memory-store always, mongo-store when a MongoDB is reachable).
+//!
+//! Tests are independent of each other: everything they store is unique to them, so they also
+//! hold on a server that other tests use at the same time.
+//!
+//! # Layout
+//! - `fixtures`: builders, page walkers and the parallel runner the tests share.
+//! - `products`: unique skus, lookups, optimistic concurrency; `products/listing`: keyset pages
+//!   and category statistics.
+//! - `wallets`: wallets and their ledgers.
+//! - `transfers`: exactly-once transfers and their refusals; `transfers/concurrency`: the same key
+//!   and hot wallets under parallel and serial load.
+//! - `audit`: the append-only audit log.
+//! - `sessions`: sessions by token hash, expired ones invisible.
+//! - `feeds`: per-user feeds, replaced whole.
+//! - `readiness`: the readiness probe.
+
+mod audit;
+mod feeds;
+mod fixtures;
+mod products;
+mod readiness;
+mod sessions;
+mod transfers;
+mod wallets;
