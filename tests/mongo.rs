@@ -1,1 +1,10 @@
-//! MongoDB-specific tests.
+//! MongoDB-specific tests: what the MongoDB store writes and how it starts, beyond the port
+//! contracts. Each test prints a named skip when no MongoDB is reachable.
+//!
+//! - `startup`: configuration, redaction, profiles and the start-up probes.
+//! - `documents`: the stored shapes, read back as raw BSON.
+//! - `schema`: idempotent indexes, validators (where the server enforces them), sessions' TTL.
+
+mod documents;
+mod schema;
+mod startup;

@@ -1,12 +1,145 @@
 //! MongoDB fixtures: `MONGODB_URI` if set, else a testcontainers replica set where Docker runs,
 //! else a printed skip. Each test gets its own database, dropped afterwards.
 
+use std::path::Path;
+
+use mongo_store::{MongoConfig, MongoStore};
+use mongodb::bson::{Document, doc};
+use testcontainers::ContainerAsync;
+use testcontainers::runners::AsyncRunner as _;
+use testcontainers_modules::mongo::Mongo;
+use tokio::sync::OnceCell;
+
 use super::TestStore;
 use super::skip::skip;
 
+/// Where the test server is: the URI, or why there is none.
+type Server = Result<String, String>;
+
+/// The server of this test process: found once, shared by every test in it. The container (if
+/// any) lives as long as the process.
+static SERVER: OnceCell<(Server, Option<ContainerAsync<Mongo>>)> = OnceCell::const_new();
+
+/// Whether the server runs two transactions at once, probed once per process.
+static CONCURRENT_TRANSACTIONS: OnceCell<bool> = OnceCell::const_new();
+
 /// A fresh MongoDB store for `test`, or `None` after printing why not.
 pub async fn store(test: &str) -> Option<TestStore> {
-    // Filled in by the mongo-store work: until then every MongoDB variant is a named skip.
-    skip(test, "mongo-store is not wired into the test suite yet");
-    None
+    let store = connect(test).await?;
+    let concurrent = *CONCURRENT_TRANSACTIONS.get_or_init(|| probe_concurrent_transactions(&store)).await;
+    let cleanup_store = store.clone();
+    let mut test_store = TestStore::with_cleanup(store.repositories(), move || {
+        Box::pin(async move {
+            // A database left behind only costs space; the test's verdict is already decided.
+            if let Err(error) = cleanup_store.drop_database().await {
+                eprintln!("could not drop test database: {error}");
+            }
+        })
+    });
+    test_store.concurrent_transactions = concurrent;
+    Some(test_store)
+}
+
+/// A [`MongoStore`] on a fresh database of its own that can serve the ports, or `None` after
+/// printing why not. The caller drops the database ([`MongoStore::drop_database`]).
+pub async fn connect(test: &str) -> Option<MongoStore> {
+    let store = connect_any(test).await?;
+    if !store.startup_report().uuid_lookups {
+        let _ = store.drop_database().await;
+        skip(test, UUID_LOOKUPS_MISSING);
+        return None;
+    }
+    Some(store)
+}
+
+/// Like [`connect`], for tests of start-up and schema that need no lookups by id: any server.
+pub async fn connect_any(test: &str) -> Option<MongoStore> {
+    let uri = match server_uri().await {
+        Ok(uri) => uri,
+        Err(reason) => {
+            skip(test, &reason);
+            return None;
+        }
+    };
+    let config = MongoConfig::new(uri).with_database(database_name());
+    Some(MongoStore::connect(config).await.expect("connect to the test MongoDB"))
+}
+
+/// Why a test cannot run on a server that loses UUIDs: nx-27017 0.8.1 stores BSON binary subtype 4
+/// as subtype 0 and matches no binary value in a filter, so no document is found by its id.
+pub const UUID_LOOKUPS_MISSING: &str =
+    "the server does not keep BSON binary subtype 4 (UUID) ids as written or find documents by them";
+
+/// The test server's URI, or why there is none.
+pub async fn server_uri() -> Server {
+    SERVER.get_or_init(find_server).await.0.clone()
+}
+
+/// A database name unique to one test: `t_` and a UUID, well under MongoDB's 63 bytes.
+pub fn database_name() -> String {
+    format!("t_{}", uuid::Uuid::new_v4().simple())
+}
+
+async fn find_server() -> (Server, Option<ContainerAsync<Mongo>>) {
+    if let Ok(uri) = std::env::var("MONGODB_URI") {
+        return (Ok(uri), None);
+    }
+    if !docker_reachable() {
+        return (Err("no MONGODB_URI and no Docker engine reachable".to_owned()), None);
+    }
+    match Mongo::repl_set().start().await {
+        Ok(container) => {
+            let host = container.get_host().await.map(|h| h.to_string());
+            let port = container.get_host_port_ipv4(27017).await;
+            match (host, port) {
+                // The set's member is named after the container, unknown to this host.
+                (Ok(host), Ok(port)) => {
+                    (Ok(format!("mongodb://{host}:{port}/?directConnection=true")), Some(container))
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    (Err(format!("no MONGODB_URI; the MongoDB container has no address: {e}")), None)
+                }
+            }
+        }
+        Err(error) => (Err(format!("no MONGODB_URI; starting a MongoDB container failed: {error}")), None),
+    }
+}
+
+/// Whether a Docker engine may answer: `DOCKER_HOST`, or a socket in a usual place.
+fn docker_reachable() -> bool {
+    if std::env::var_os("DOCKER_HOST").is_some() {
+        return true;
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let mut sockets = vec![Path::new("/var/run/docker.sock").to_path_buf()];
+    if let Some(home) = home {
+        sockets.push(home.join(".docker/run/docker.sock"));
+        sockets.push(home.join(".docker/desktop/docker.sock"));
+    }
+    sockets.iter().any(|socket| socket.exists())
+}
+
+/// Runs two transactions at once on two sessions, each inserting its own scratch document, and
+/// reports whether both commit. A replica set does; the CI stand-in fails ("no such savepoint").
+pub async fn probe_concurrent_transactions(store: &MongoStore) -> bool {
+    if !store.startup_report().transactions.is_supported() {
+        return false;
+    }
+    let scratch = store.database().collection::<Document>("concurrency_probe");
+    let attempt = async {
+        let mut first = store.client().start_session().await?;
+        let mut second = store.client().start_session().await?;
+        first.start_transaction().await?;
+        second.start_transaction().await?;
+        scratch.insert_one(doc! { "_id": "first" }).session(&mut first).await?;
+        scratch.insert_one(doc! { "_id": "second" }).session(&mut second).await?;
+        first.commit_transaction().await?;
+        second.commit_transaction().await?;
+        let both = scratch.count_documents(doc! {}).await?;
+        Ok::<_, mongodb::error::Error>(both == 2)
+    };
+    let supported = attempt.await.unwrap_or(false);
+    // The probe's documents must not leak into the test's data.
+    let _ = scratch.drop().await;
+    supported
 }

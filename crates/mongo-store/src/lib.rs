@@ -1,1 +1,51 @@
-//! placeholder
+//! The shop's ports implemented on the official MongoDB driver, and the building blocks behind
+//! them, public so that other services can declare their own collections the same way: the
+//! consistency-profile table, the index registry, the error classifier, the time-limit helper,
+//! the start-up probes and the exactly-once transfer runner.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mongo_store::Error> {
+//! use mongo_store::{MongoConfig, MongoStore};
+//! let store = MongoStore::connect(MongoConfig::new("mongodb://localhost:27017/shop")).await?;
+//! println!("{}", store.startup_report());
+//! let repositories = store.repositories();
+//! # let _ = repositories;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//! - `config`: [`MongoConfig`] (URI, database, pool, timeouts, profiles) and [`redact_uri`].
+//! - `error`: this crate's [`Error`] (configuration, connection, schema).
+//! - `profiles`: operation classes and their concerns and time limits; overrides; the table.
+//! - `time_limit`: the one helper applying a class's time limit (`maxTimeMS` and a deadline).
+//! - `classify`: the one function turning driver errors into `domain::Error`.
+//! - `collections`: collection names and the typed handles, each made with its class's profile.
+//! - `documents`: storage shapes with `From`/`TryFrom` conversions to the domain.
+//! - `indexes`: the index registry, each index with the query shape it serves.
+//! - `schema`: idempotent creation of collections, `$jsonSchema` validators and indexes.
+//! - `probe`: topology, server version and the trial transaction.
+//! - `store`: [`MongoStore`]: connect, start-up report, readiness.
+//! - `repos`: products, wallets, audit, sessions and feeds ports.
+//! - `transfer`: exactly-once transfers (transaction + idempotency key).
+
+pub mod classify;
+pub mod collections;
+mod config;
+pub mod documents;
+mod error;
+pub mod indexes;
+pub mod probe;
+pub mod profiles;
+mod repos;
+pub mod schema;
+mod store;
+pub mod time_limit;
+pub mod transfer;
+
+pub use config::{MongoConfig, redact_uri};
+pub use error::{Error, Result};
+pub use probe::{Topology, TransactionSupport};
+pub use profiles::{OperationClass, Profile, Profiles};
+pub use schema::SchemaReport;
+pub use store::{MongoStore, StartupReport};

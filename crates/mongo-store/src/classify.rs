@@ -1,0 +1,136 @@
+//! The one place that reads driver errors: every server error code this crate relies on is named
+//! here, and every port turns driver errors into `domain::Error` through [`classify`].
+//!
+//! The rules, in order: a duplicate key is a conflict; anything the driver or server labels as
+//! transient, any network, pool or server-selection failure, and any exceeded time limit is
+//! unavailability (the caller may retry); a document-validation failure is a validation error;
+//! the rest is internal.
+
+use mongodb::error::{
+    BulkWriteError, Error as DriverError, ErrorKind, InsertManyError, TRANSIENT_TRANSACTION_ERROR,
+    UNKNOWN_TRANSACTION_COMMIT_RESULT, WriteFailure,
+};
+
+/// Duplicate key (and its legacy variants).
+const DUPLICATE_KEY: [i32; 3] = [11000, 11001, 12582];
+/// Document failed validation.
+const DOCUMENT_VALIDATION_FAILURE: i32 = 121;
+/// Time limits: MaxTimeMSExpired, ExceededTimeLimit, WriteConcernFailed (wtimeout),
+/// NetworkInterfaceExceededTimeLimit.
+const TIME_LIMITS: [i32; 4] = [50, 262, 64, 202];
+/// Replica-set state changes and shutdowns: the operation may succeed on a retry.
+const STATE_CHANGES: [i32; 12] = [6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436, 112];
+/// The deployment refuses a feature (not allowed, not found, not supported, bad option,
+/// unauthorized): treated as a missing capability at start-up, never as a failure.
+const CAPABILITY_REFUSALS: [i32; 8] = [2, 9, 13, 20, 40, 59, 72, 115];
+/// The collection already exists (a concurrent start-up created it first).
+const NAMESPACE_EXISTS: i32 = 48;
+
+/// The server error codes carried by `error` (top level, per write, write concern).
+fn codes(error: &DriverError) -> Vec<i32> {
+    let mut codes = Vec::new();
+    match error.kind.as_ref() {
+        ErrorKind::Command(command) => codes.push(command.code),
+        ErrorKind::Write(WriteFailure::WriteError(write)) => codes.push(write.code),
+        ErrorKind::Write(WriteFailure::WriteConcernError(concern)) => codes.push(concern.code),
+        ErrorKind::InsertMany(InsertManyError { write_errors, write_concern_error, .. }) => {
+            codes.extend(write_errors.iter().flatten().map(|w| w.code));
+            codes.extend(write_concern_error.iter().map(|c| c.code));
+        }
+        ErrorKind::BulkWrite(BulkWriteError { write_errors, write_concern_errors, .. }) => {
+            codes.extend(write_errors.values().map(|w| w.code));
+            codes.extend(write_concern_errors.iter().map(|c| c.code));
+        }
+        _ => {}
+    }
+    if let Some(source) = std::error::Error::source(error).and_then(|s| s.downcast_ref::<DriverError>()) {
+        codes.extend(self::codes(source));
+    }
+    codes
+}
+
+/// Whether `error` is a duplicate-key error.
+pub fn is_duplicate_key(error: &DriverError) -> bool {
+    codes(error).iter().any(|c| DUPLICATE_KEY.contains(c))
+}
+
+/// Whether the deployment refused a feature (an option, a command, a privilege) rather than
+/// failed: start-up logs these as missing capabilities.
+pub fn is_capability_refusal(error: &DriverError) -> bool {
+    codes(error).iter().any(|c| CAPABILITY_REFUSALS.contains(c))
+}
+
+/// Whether `error` says the collection exists already.
+pub fn is_namespace_exists(error: &DriverError) -> bool {
+    codes(error).contains(&NAMESPACE_EXISTS)
+}
+
+/// Whether the operation may succeed if retried: transient labels, network, pool, server
+/// selection, time limits and replica-set state changes.
+pub fn is_transient(error: &DriverError) -> bool {
+    if error.contains_label(TRANSIENT_TRANSACTION_ERROR) || error.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) {
+        return true;
+    }
+    let kind_is_transient = matches!(
+        error.kind.as_ref(),
+        ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } | ErrorKind::ServerSelection { .. }
+    );
+    kind_is_transient || codes(error).iter().any(|c| TIME_LIMITS.contains(c) || STATE_CHANGES.contains(c))
+}
+
+/// Turns a driver error into the domain error the ports report.
+pub fn classify(error: DriverError) -> domain::Error {
+    let codes = codes(&error);
+    if codes.iter().any(|c| DUPLICATE_KEY.contains(c)) {
+        return domain::Error::Conflict("a record with the same unique key exists".to_owned());
+    }
+    if is_transient(&error) {
+        return domain::Error::Unavailable(summary(&error));
+    }
+    if codes.contains(&DOCUMENT_VALIDATION_FAILURE) {
+        return domain::Error::Validation(domain::ValidationError::new(
+            "document",
+            "failed the collection's validator",
+        ));
+    }
+    domain::Error::Internal(anyhow::Error::new(error).context("mongodb operation failed"))
+}
+
+/// Like [`classify`], with `message` as the text of a conflict (`sku ABC-1 exists`).
+pub fn classify_conflict(error: DriverError, message: impl FnOnce() -> String) -> domain::Error {
+    match classify(error) {
+        domain::Error::Conflict(_) => domain::Error::Conflict(message()),
+        other => other,
+    }
+}
+
+/// A short description for `Unavailable`: the kind of failure without server responses, which may
+/// quote documents.
+fn summary(error: &DriverError) -> String {
+    match error.kind.as_ref() {
+        ErrorKind::ServerSelection { .. } => "no suitable MongoDB server was reachable in time".to_owned(),
+        ErrorKind::Io(io) => format!("network error talking to MongoDB: {}", io.kind()),
+        ErrorKind::ConnectionPoolCleared { .. } => "the connection pool was cleared".to_owned(),
+        ErrorKind::Command(command) => format!("MongoDB answered {}", command.code_name),
+        _ if error.contains_label(TRANSIENT_TRANSACTION_ERROR) => "transient transaction error".to_owned(),
+        _ => "MongoDB did not complete the operation in time".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_errors_are_internal() {
+        let error = DriverError::custom("boom");
+        assert!(matches!(classify(error), domain::Error::Internal(_)));
+    }
+
+    #[test]
+    fn network_errors_are_unavailable() {
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+        let error: DriverError = ErrorKind::Io(std::sync::Arc::new(io)).into();
+        assert!(matches!(classify(error), domain::Error::Unavailable(_)));
+    }
+}

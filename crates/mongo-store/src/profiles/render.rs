@@ -1,0 +1,124 @@
+//! The effective profile table as text, for `shop profiles` and start-up logs.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::{OperationClass, Profile, Profiles, ReadLevel, ReadMode, WriteAck};
+
+const HEADERS: [&str; 6] = ["class", "write concern", "read concern", "read preference", "time limit", "used by"];
+
+impl Profile {
+    /// The write concern as the table shows it: `majority, journaled`, `w:1`, `n/a`.
+    pub fn describe_write(&self) -> String {
+        let Some(write) = self.write else { return "n/a".to_owned() };
+        let mut text = match write {
+            WriteAck::Majority => "majority".to_owned(),
+            WriteAck::Nodes(n) => format!("w:{n}"),
+        };
+        match self.journal {
+            Some(true) => text.push_str(", journaled"),
+            Some(false) => text.push_str(", not journaled"),
+            None => {}
+        }
+        text
+    }
+
+    /// The read concern as the table shows it: `snapshot in transactions, else majority`.
+    pub fn describe_read_concern(&self) -> String {
+        match self.transaction_read_concern {
+            Some(txn) if txn != self.read_concern => {
+                format!("{} in transactions, else {}", level_name(txn), level_name(self.read_concern))
+            }
+            _ => level_name(self.read_concern).to_owned(),
+        }
+    }
+
+    /// The read preference as the table shows it: `secondaryPreferred, maxStaleness 90 s`.
+    pub fn describe_read_preference(&self) -> String {
+        let mode = match self.read_mode {
+            ReadMode::Primary => "primary",
+            ReadMode::PrimaryPreferred => "primaryPreferred",
+            ReadMode::Secondary => "secondary",
+            ReadMode::SecondaryPreferred => "secondaryPreferred",
+            ReadMode::Nearest => "nearest",
+        };
+        match self.max_staleness {
+            Some(staleness) => format!("{mode}, maxStaleness {} s", staleness.as_secs()),
+            None => mode.to_owned(),
+        }
+    }
+
+    /// The time limit as the table shows it: `300 ms`, `2 s`.
+    pub fn describe_time_limit(&self) -> String {
+        duration_text(self.time_limit)
+    }
+}
+
+fn level_name(level: ReadLevel) -> &'static str {
+    match level {
+        ReadLevel::Local => "local",
+        ReadLevel::Majority => "majority",
+        ReadLevel::Snapshot => "snapshot",
+        ReadLevel::Linearizable => "linearizable",
+        ReadLevel::Available => "available",
+    }
+}
+
+fn duration_text(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    if ms.is_multiple_of(1000) { format!("{} s", ms / 1000) } else { format!("{ms} ms") }
+}
+
+impl Profiles {
+    /// The effective table, one row per class: write concern, read concern, read preference,
+    /// time limit, and the repository methods served with it.
+    pub fn render_table(&self) -> String {
+        let rows: Vec<[String; 6]> = OperationClass::ALL
+            .into_iter()
+            .map(|class| {
+                let profile = self.get(class);
+                let methods = class.methods();
+                [
+                    class.name().to_owned(),
+                    profile.describe_write(),
+                    profile.describe_read_concern(),
+                    profile.describe_read_preference(),
+                    profile.describe_time_limit(),
+                    if methods.is_empty() { "-".to_owned() } else { methods.join(", ") },
+                ]
+            })
+            .collect();
+        let mut widths = HEADERS.map(str::len);
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let mut line = |cells: &[&str]| {
+            let padded: Vec<String> = cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+            let _ = writeln!(out, "{}", padded.join("  ").trim_end());
+        };
+        line(&HEADERS);
+        for row in &rows {
+            line(&row.each_ref().map(String::as_str));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_table_matches_the_design() {
+        let table = Profiles::default().render_table();
+        assert!(table.contains("majority, journaled"), "{table}");
+        assert!(table.contains("snapshot in transactions, else majority"), "{table}");
+        assert!(table.contains("secondaryPreferred, maxStaleness 90 s"), "{table}");
+        assert!(table.contains("300 ms"), "{table}");
+        assert!(table.contains("WalletRepository::transfer"), "{table}");
+        assert_eq!(table.lines().count(), 6);
+    }
+}

@@ -1,0 +1,8 @@
+//! The ports of `domain::ports` implemented on [`crate::MongoStore`], one file per aggregate.
+//! Every operation runs on a handle of its class's profile, under that class's time limit, and
+//! turns driver errors into domain errors through [`crate::classify`].
+
+mod audit;
+mod products;
+mod sessions;
+mod wallets;

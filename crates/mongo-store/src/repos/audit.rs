@@ -1,0 +1,50 @@
+//! The append-only audit log on the critical profile: inserts only, listed newest first by the
+//! time-ordered `_id`, filtered through the registry's subject and action indexes.
+
+use async_trait::async_trait;
+use bson::doc;
+use domain::audit::{AuditEvent, AuditQuery};
+use domain::pagination::IdCursor;
+use domain::ports::AuditLog;
+use domain::{Page, Result};
+use futures::TryStreamExt as _;
+
+use super::wallets::{before_cursor, overfetch};
+use crate::classify::{classify, classify_conflict};
+use crate::documents::AuditDoc;
+use crate::profiles::OperationClass::Critical;
+use crate::store::MongoStore;
+use crate::time_limit::{TimeLimited as _, within};
+
+#[async_trait]
+impl AuditLog for MongoStore {
+    async fn append(&self, event: AuditEvent) -> Result<()> {
+        let insert = self.collections().audit.insert_one(AuditDoc::from(&event));
+        within(self.profile(Critical), insert)
+            .await
+            .map_err(|e| classify_conflict(e, || format!("audit event {} exists", event.id)))?;
+        Ok(())
+    }
+
+    async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEvent>> {
+        let profile = self.profile(Critical);
+        let mut filter = doc! {};
+        if let Some(subject) = &query.subject {
+            filter.insert("subject", subject.as_str());
+        }
+        if let Some(action) = &query.action {
+            filter.insert("action", action.as_str());
+        }
+        before_cursor(&mut filter, query.after);
+        let find = self
+            .collections()
+            .audit
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .limit(overfetch(query.limit))
+            .time_limited(profile);
+        let docs: Vec<AuditDoc> = within(profile, async { find.await?.try_collect().await }).await.map_err(classify)?;
+        let events = docs.into_iter().map(AuditEvent::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(events, query.limit, |e| IdCursor(e.id.as_uuid()).encode()))
+    }
+}

@@ -1,0 +1,160 @@
+//! Products on the standard profile (statistics on the analytics profile): unique sku, optimistic
+//! concurrency in the update filter, keyset pages served by the registry's compound indexes.
+
+use async_trait::async_trait;
+use bson::{Bson, Document, doc};
+use domain::pagination::ProductCursor;
+use domain::ports::ProductRepository;
+use domain::product::{Category, CategoryStats, PriceSort, Product, ProductDraft, ProductQuery};
+use domain::{Error, Page, ProductId, Result, Timestamp};
+use futures::TryStreamExt as _;
+use mongodb::options::ReturnDocument;
+
+use crate::classify::{classify, classify_conflict};
+use crate::documents::{ProductDoc, draft_fields, stored_u64, stored_uuid};
+use crate::profiles::OperationClass::{Analytics, Standard};
+use crate::store::MongoStore;
+use crate::time_limit::{TimeLimited as _, within};
+
+#[async_trait]
+impl ProductRepository for MongoStore {
+    async fn create(&self, product: Product) -> Result<Product> {
+        let insert = self.collections().products.insert_one(ProductDoc::from(&product));
+        within(self.profile(Standard), insert)
+            .await
+            .map_err(|e| classify_conflict(e, || format!("a product with sku {} exists", product.sku)))?;
+        Ok(product)
+    }
+
+    async fn get(&self, id: ProductId) -> Result<Product> {
+        let profile = self.profile(Standard);
+        let find =
+            self.collections().products.find_one(doc! { "_id": stored_uuid(id.as_uuid()) }).time_limited(profile);
+        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("product", id))?.try_into()
+    }
+
+    async fn update(&self, id: ProductId, expected_version: u64, draft: ProductDraft) -> Result<Product> {
+        let profile = self.profile(Standard);
+        let sku = draft.sku.clone();
+        let filter = doc! { "_id": stored_uuid(id.as_uuid()), "version": stored_u64(expected_version) };
+        let change = doc! { "$set": draft_fields(&draft, Timestamp::now()), "$inc": { "version": 1_i64 } };
+        let update = self
+            .collections()
+            .products
+            .find_one_and_update(filter, change)
+            .return_document(ReturnDocument::After)
+            .time_limited(profile);
+        let updated = within(profile, update)
+            .await
+            .map_err(|e| classify_conflict(e, || format!("a product with sku {sku} exists")))?;
+        if let Some(doc) = updated {
+            return doc.try_into();
+        }
+        // No match: either the product is gone or its version moved on. Reading tells which.
+        let current = ProductRepository::get(self, id).await?;
+        Err(Error::VersionMismatch {
+            entity: "product",
+            id: id.to_string(),
+            expected: expected_version,
+            actual: current.version,
+        })
+    }
+
+    async fn delete(&self, id: ProductId) -> Result<()> {
+        let delete = self.collections().products.delete_one(doc! { "_id": stored_uuid(id.as_uuid()) });
+        let result = within(self.profile(Standard), delete).await.map_err(classify)?;
+        if result.deleted_count == 0 { Err(Error::not_found("product", id)) } else { Ok(()) }
+    }
+
+    async fn list(&self, query: &ProductQuery) -> Result<Page<Product>> {
+        let profile = self.profile(Standard);
+        let direction = match query.sort {
+            PriceSort::Ascending => 1,
+            PriceSort::Descending => -1,
+        };
+        let find = self
+            .collections()
+            .products
+            .find(list_filter(query))
+            .sort(doc! { "price_minor": direction, "_id": direction })
+            .limit(super::wallets::overfetch(query.limit))
+            .time_limited(profile);
+        let docs: Vec<ProductDoc> =
+            within(profile, async { find.await?.try_collect().await }).await.map_err(classify)?;
+        let products = docs.into_iter().map(Product::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(products, query.limit, |p| {
+            ProductCursor { price_minor: p.price.minor(), id: p.id }.encode()
+        }))
+    }
+
+    async fn category_stats(&self, category: &Category) -> Result<CategoryStats> {
+        let profile = self.profile(Analytics);
+        let pipeline = [
+            doc! { "$match": { "category": category.as_str() } },
+            doc! { "$group": {
+                "_id": Bson::Null,
+                "count": { "$sum": 1 },
+                "min": { "$min": "$price_minor" },
+                "max": { "$max": "$price_minor" },
+                "avg": { "$avg": "$price_minor" },
+            } },
+        ];
+        let aggregate = self.collections().product_stats.aggregate(pipeline).time_limited(profile);
+        let groups: Vec<Document> =
+            within(profile, async { aggregate.await?.try_collect().await }).await.map_err(classify)?;
+        let Some(group) = groups.into_iter().next() else { return Ok(CategoryStats::default()) };
+        Ok(CategoryStats {
+            count: integer(group.get("count")).and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+            min_price_minor: integer(group.get("min")),
+            max_price_minor: integer(group.get("max")),
+            avg_price_minor: match group.get("avg") {
+                Some(Bson::Double(avg)) => Some(*avg),
+                other => integer(other).map(|n| n as f64),
+            },
+        })
+    }
+}
+
+/// Filters (category equality, price range) and the keyset condition after the cursor: the next
+/// page starts strictly after (price, id) in the listing's direction.
+fn list_filter(query: &ProductQuery) -> Document {
+    let mut clauses = Vec::new();
+    if let Some(category) = &query.category {
+        clauses.push(doc! { "category": category.as_str() });
+    }
+    let mut range = Document::new();
+    if let Some(min) = query.min_price_minor {
+        range.insert("$gte", min);
+    }
+    if let Some(max) = query.max_price_minor {
+        range.insert("$lte", max);
+    }
+    if !range.is_empty() {
+        clauses.push(doc! { "price_minor": range });
+    }
+    if let Some(after) = &query.after {
+        let op = match query.sort {
+            PriceSort::Ascending => "$gt",
+            PriceSort::Descending => "$lt",
+        };
+        let id = stored_uuid(after.id.as_uuid());
+        clauses.push(doc! { "$or": [
+            { "price_minor": { op: after.price_minor } },
+            { "price_minor": after.price_minor, "_id": { op: id } },
+        ] });
+    }
+    if clauses.is_empty() {
+        Document::new()
+    } else {
+        doc! { "$and": clauses }
+    }
+}
+
+/// An integer the server computed: Int32 or Int64 depending on its size.
+fn integer(value: Option<&Bson>) -> Option<i64> {
+    match value? {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        _ => None,
+    }
+}

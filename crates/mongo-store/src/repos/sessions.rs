@@ -1,0 +1,62 @@
+//! Sessions on the standard profile, keyed by token hash, and feeds on the feed profile.
+//!
+//! The TTL monitor removes expired sessions about once a minute, so every read and delete also
+//! filters `expires_at > now`: an expired session is invisible the instant it expires.
+
+use async_trait::async_trait;
+use bson::doc;
+use domain::feed::Feed;
+use domain::ports::{FeedRepository, SessionRepository};
+use domain::session::{Session, TokenHash};
+use domain::{Error, Result, Timestamp, UserId};
+
+use crate::classify::{classify, classify_conflict};
+use crate::documents::{FeedDoc, SessionDoc, stored_time, stored_uuid};
+use crate::profiles::OperationClass::{Feed as FeedClass, Standard};
+use crate::store::MongoStore;
+use crate::time_limit::{TimeLimited as _, within};
+
+fn live(token_hash: &TokenHash) -> bson::Document {
+    doc! { "_id": token_hash.as_str(), "expires_at": { "$gt": stored_time(Timestamp::now()) } }
+}
+
+#[async_trait]
+impl SessionRepository for MongoStore {
+    async fn create(&self, session: Session) -> Result<()> {
+        let insert = self.collections().sessions.insert_one(SessionDoc::from(&session));
+        within(self.profile(Standard), insert)
+            .await
+            .map_err(|e| classify_conflict(e, || "a session with this token exists".to_owned()))?;
+        Ok(())
+    }
+
+    async fn find(&self, token_hash: &TokenHash) -> Result<Session> {
+        let profile = self.profile(Standard);
+        let find = self.collections().sessions.find_one(live(token_hash)).time_limited(profile);
+        // The hash is a credential's lookup key: errors name the entity only.
+        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("session", "<token>"))?.try_into()
+    }
+
+    async fn delete(&self, token_hash: &TokenHash) -> Result<()> {
+        let delete = self.collections().sessions.delete_one(live(token_hash));
+        let result = within(self.profile(Standard), delete).await.map_err(classify)?;
+        if result.deleted_count == 0 { Err(Error::not_found("session", "<token>")) } else { Ok(()) }
+    }
+}
+
+#[async_trait]
+impl FeedRepository for MongoStore {
+    async fn put(&self, feed: Feed) -> Result<Feed> {
+        let id = stored_uuid(feed.user_id.as_uuid());
+        let replace = self.collections().feeds.replace_one(doc! { "_id": id }, FeedDoc::from(&feed)).upsert(true);
+        within(self.profile(FeedClass), replace).await.map_err(classify)?;
+        Ok(feed)
+    }
+
+    async fn get(&self, user_id: UserId) -> Result<Feed> {
+        let profile = self.profile(FeedClass);
+        let find =
+            self.collections().feeds.find_one(doc! { "_id": stored_uuid(user_id.as_uuid()) }).time_limited(profile);
+        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("feed", user_id))?.try_into()
+    }
+}

@@ -1,0 +1,85 @@
+//! Wallets, ledgers and transfer reads on the critical profile. Transfers themselves live in
+//! `transfer`.
+
+use async_trait::async_trait;
+use bson::{Document, doc};
+use domain::pagination::IdCursor;
+use domain::ports::WalletRepository;
+use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
+use domain::wallet::{LedgerEntry, LedgerQuery, Wallet};
+use domain::{Error, Page, Result, TransferError, TransferId, WalletId};
+use futures::TryStreamExt as _;
+
+use crate::classify::{classify, classify_conflict};
+use crate::documents::{LedgerDoc, WalletDoc, stored_uuid};
+use crate::profiles::OperationClass::Critical;
+use crate::store::MongoStore;
+use crate::time_limit::{TimeLimited as _, within};
+
+#[async_trait]
+impl WalletRepository for MongoStore {
+    async fn create(&self, wallet: Wallet) -> Result<Wallet> {
+        let insert = self.collections().wallets.insert_one(WalletDoc::from(&wallet));
+        within(self.profile(Critical), insert)
+            .await
+            .map_err(|e| classify_conflict(e, || format!("wallet {} exists", wallet.id)))?;
+        Ok(wallet)
+    }
+
+    async fn get(&self, id: WalletId) -> Result<Wallet> {
+        let profile = self.profile(Critical);
+        let find = self.collections().wallets.find_one(doc! { "_id": stored_uuid(id.as_uuid()) }).time_limited(profile);
+        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("wallet", id))?.try_into()
+    }
+
+    async fn ledger(&self, query: &LedgerQuery) -> Result<Page<LedgerEntry>> {
+        let profile = self.profile(Critical);
+        let wallet_id = stored_uuid(query.wallet_id.as_uuid());
+        let exists =
+            self.collections().wallets.count_documents(doc! { "_id": wallet_id }).limit(1).time_limited(profile);
+        if within(profile, exists).await.map_err(classify)? == 0 {
+            return Err(Error::not_found("wallet", query.wallet_id));
+        }
+        let mut filter = doc! { "wallet_id": wallet_id };
+        before_cursor(&mut filter, query.after);
+        let find = self
+            .collections()
+            .ledger
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .limit(overfetch(query.limit))
+            .time_limited(profile);
+        let docs: Vec<LedgerDoc> =
+            within(profile, async { find.await?.try_collect().await }).await.map_err(classify)?;
+        let entries = docs.into_iter().map(LedgerEntry::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(entries, query.limit, |e| IdCursor(e.id.as_uuid()).encode()))
+    }
+
+    async fn transfer(
+        &self,
+        command: TransferCommand,
+        key: IdempotencyKey,
+        meta: RequestMeta,
+    ) -> Result<TransferOutcome, TransferError> {
+        crate::transfer::run(self, command, key, meta).await
+    }
+
+    async fn get_transfer(&self, id: TransferId) -> Result<Transfer> {
+        let profile = self.profile(Critical);
+        let find =
+            self.collections().transfers.find_one(doc! { "_id": stored_uuid(id.as_uuid()) }).time_limited(profile);
+        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("transfer", id))?.try_into()
+    }
+}
+
+/// `limit + 1`: the extra item only shows that another page exists.
+pub(crate) fn overfetch(limit: domain::PageLimit) -> i64 {
+    i64::try_from(limit.get() + 1).unwrap_or(i64::MAX)
+}
+
+/// Adds `_id < cursor` to `filter`: listings ordered newest first continue below the cursor.
+pub(crate) fn before_cursor(filter: &mut Document, after: Option<IdCursor>) {
+    if let Some(IdCursor(after)) = after {
+        filter.insert("_id", doc! { "$lt": stored_uuid(after) });
+    }
+}

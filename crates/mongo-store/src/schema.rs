@@ -1,0 +1,161 @@
+//! Start-up preparation: collections, `$jsonSchema` validators and indexes, all idempotent.
+//!
+//! A deployment may refuse part of this without being broken: a least-privilege user may not run
+//! `collMod`, a MongoDB-compatible server may not know an option. Such refusals become warnings in
+//! the report (the store still works, with the domain's validation only); any other failure stops
+//! start-up.
+
+mod validators;
+
+use std::collections::HashSet;
+
+use bson::{Document, doc};
+use mongodb::options::{ValidationAction, ValidationLevel};
+use mongodb::{Database, IndexModel};
+
+pub use validators::validator;
+
+use crate::classify::{is_capability_refusal, is_namespace_exists, is_transient};
+use crate::collections::names;
+use crate::error::{Error, Result};
+use crate::indexes;
+use crate::profiles::{OperationClass, Profiles};
+
+/// What preparing the schema found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaReport {
+    /// Collections created by this run.
+    pub created: Vec<String>,
+    /// Indexes requested (existing identical ones are left as they are).
+    pub indexes: usize,
+    /// Parts the deployment refused (validators it would not take), one sentence each.
+    pub warnings: Vec<String>,
+}
+
+/// Creates missing collections with their validators, updates validators of existing ones, and
+/// creates the registry's indexes. Safe to run at every start and concurrently.
+///
+/// # Errors
+/// [`Error::Driver`] when the collections cannot be listed; [`Error::Schema`] when a collection
+/// or index cannot be created for a reason other than a missing capability (for example an
+/// existing index with the same name and other keys).
+pub async fn ensure(database: &Database, profiles: &Profiles) -> Result<SchemaReport> {
+    let existing: HashSet<String> = database.list_collection_names().await?.into_iter().collect();
+    let mut report = SchemaReport::default();
+    let compound_id = compound_id_indexes_work(database, &mut report).await?;
+    for name in names::ALL {
+        let validator = validator(name);
+        let exists = existing.contains(name) || !create(database, name, validator.as_ref(), &mut report).await?;
+        if let (true, Some(validator)) = (exists, validator) {
+            update_validator(database, name, validator, &mut report).await?;
+        }
+        let models: Vec<_> = indexes::for_collection(name)
+            .map(|spec| if compound_id || !spec.has_id_suffix() { spec.model() } else { spec.model_without_id() })
+            .collect();
+        if !models.is_empty() {
+            report.indexes += models.len();
+            let collection = profiles.collection::<Document>(database, name, OperationClass::Standard);
+            collection.create_indexes(models).await.map_err(|source| schema_error(name, source))?;
+        }
+    }
+    Ok(report)
+}
+
+/// Whether documents can be written to a collection whose compound index ends in `_id`, tried on
+/// a throw-away collection. MongoDB can; a server that cannot gets the registry's indexes without
+/// the `_id` suffix, and a warning.
+async fn compound_id_indexes_work(database: &Database, report: &mut SchemaReport) -> Result<bool> {
+    let name = names::COMPOUND_ID_PROBE;
+    let scratch = database.collection::<Document>(name);
+    let spec = IndexModel::builder().keys(doc! { "probe": 1, "_id": 1 }).build();
+    scratch.create_index(spec).await.map_err(|source| schema_error(name, source))?;
+    let inserted = scratch.insert_one(doc! { "_id": bson::Uuid::new(), "probe": "compound_id" }).await;
+    scratch.drop().await.map_err(|source| schema_error(name, source))?;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(error) if is_transient(&error) => Err(schema_error(name, error)),
+        Err(error) => {
+            report.warnings.push(format!(
+                "the server cannot write to a collection whose compound index holds _id ({}); keyset indexes were \
+                 created without their _id suffix (ties are sorted in memory)",
+                short(&error)
+            ));
+            Ok(false)
+        }
+    }
+}
+
+/// Creates `name`; `false` when another process created it first.
+async fn create(
+    database: &Database,
+    name: &str,
+    validator: Option<&Document>,
+    report: &mut SchemaReport,
+) -> Result<bool> {
+    let attempt = match validator {
+        Some(validator) => {
+            database
+                .create_collection(name)
+                .validator(validator.clone())
+                .validation_level(ValidationLevel::Strict)
+                .validation_action(ValidationAction::Error)
+                .await
+        }
+        None => database.create_collection(name).await,
+    };
+    match attempt {
+        Ok(()) => {}
+        Err(error) if is_namespace_exists(&error) => return Ok(false),
+        Err(error) if validator.is_some() && is_capability_refusal(&error) => {
+            report.warnings.push(format!(
+                "the server refused a validator on new collection {name} ({}); created it without one",
+                short(&error)
+            ));
+            match database.create_collection(name).await {
+                Ok(()) => {}
+                Err(error) if is_namespace_exists(&error) => return Ok(false),
+                Err(source) => return Err(schema_error(name, source)),
+            }
+        }
+        Err(source) => return Err(schema_error(name, source)),
+    }
+    report.created.push(name.to_owned());
+    Ok(true)
+}
+
+async fn update_validator(
+    database: &Database,
+    name: &str,
+    validator: Document,
+    report: &mut SchemaReport,
+) -> Result<()> {
+    let command = doc! {
+        "collMod": name,
+        "validator": validator,
+        "validationLevel": "strict",
+        "validationAction": "error",
+    };
+    match database.run_command(command).await {
+        Ok(_) => Ok(()),
+        Err(error) if is_capability_refusal(&error) => {
+            report.warnings.push(format!(
+                "the server refused collMod on {name} ({}); its validator was not updated",
+                short(&error)
+            ));
+            Ok(())
+        }
+        Err(source) => Err(schema_error(name, source)),
+    }
+}
+
+fn schema_error(collection: &str, source: mongodb::error::Error) -> Error {
+    Error::Schema { collection: collection.to_owned(), source }
+}
+
+/// The first line of an error, for warnings (the full text quotes the whole server response).
+fn short(error: &mongodb::error::Error) -> String {
+    match error.kind.as_ref() {
+        mongodb::error::ErrorKind::Command(command) => format!("{}: {}", command.code_name, command.message),
+        other => other.to_string(),
+    }
+}

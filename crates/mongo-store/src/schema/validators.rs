@@ -1,0 +1,126 @@
+//! `$jsonSchema` validators: the storage shapes of `documents`, enforced by the server as a second
+//! line of defence (the domain validates first). Money and versions must be Int64, ids binary,
+//! times dates, and balances and prices never negative.
+
+use bson::{Document, doc};
+
+use crate::collections::names;
+
+fn schema(required: &[&str], properties: Document) -> Document {
+    doc! {
+        "$jsonSchema": {
+            "bsonType": "object",
+            "required": required,
+            "properties": properties,
+        }
+    }
+}
+
+fn base(extra: Document) -> Document {
+    let mut properties = doc! {
+        "_id": { "bsonType": "binData" },
+        "schema_version": { "bsonType": "int", "minimum": 1 },
+    };
+    properties.extend(extra);
+    properties
+}
+
+/// The validator of `collection`, if it has one.
+pub fn validator(collection: &str) -> Option<Document> {
+    let money = doc! { "bsonType": "long", "minimum": 0_i64 };
+    let version = doc! { "bsonType": "long", "minimum": 1_i64 };
+    let date = doc! { "bsonType": "date" };
+    let text = doc! { "bsonType": "string" };
+    let uuid = doc! { "bsonType": "binData" };
+    Some(match collection {
+        names::PRODUCTS => schema(
+            &[
+                "_id",
+                "schema_version",
+                "sku",
+                "name",
+                "category",
+                "price_minor",
+                "currency",
+                "attributes",
+                "tags",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            base(doc! {
+                "sku": &text, "name": &text, "category": &text, "price_minor": &money, "currency": &text,
+                "attributes": { "bsonType": "object" }, "tags": { "bsonType": "array", "items": &text },
+                "version": &version, "created_at": &date, "updated_at": &date,
+            }),
+        ),
+        names::WALLETS => schema(
+            &["_id", "schema_version", "owner", "currency", "balance_minor", "version", "created_at"],
+            base(doc! {
+                "owner": &text, "currency": &text, "balance_minor": &money, "version": &version, "created_at": &date,
+            }),
+        ),
+        names::LEDGER => schema(
+            &["_id", "schema_version", "wallet_id", "transfer_id", "delta_minor", "balance_after_minor", "created_at"],
+            base(doc! {
+                "wallet_id": &uuid, "transfer_id": &uuid, "delta_minor": { "bsonType": "long" },
+                "balance_after_minor": &money, "created_at": &date,
+            }),
+        ),
+        names::TRANSFERS => schema(
+            &[
+                "_id",
+                "schema_version",
+                "from_wallet_id",
+                "to_wallet_id",
+                "amount_minor",
+                "currency",
+                "status",
+                "created_at",
+            ],
+            base(doc! {
+                "from_wallet_id": &uuid, "to_wallet_id": &uuid, "amount_minor": { "bsonType": "long", "minimum": 1_i64 },
+                "currency": &text, "status": { "enum": ["completed"] }, "created_at": &date,
+            }),
+        ),
+        names::IDEMPOTENCY_KEYS => schema(
+            &["_id", "schema_version", "fingerprint", "created_at", "expires_at"],
+            doc! {
+                "_id": { "bsonType": "object", "required": ["scope", "key"] },
+                "schema_version": { "bsonType": "int", "minimum": 1 },
+                "fingerprint": &text, "response": { "bsonType": "object" }, "created_at": &date, "expires_at": &date,
+            },
+        ),
+        names::AUDIT => schema(
+            &["_id", "schema_version", "at", "actor", "action", "subject", "request_id", "details"],
+            base(doc! {
+                "at": &date, "actor": &text, "action": &text, "subject": &text, "request_id": &text,
+                "details": { "bsonType": "object" },
+            }),
+        ),
+        names::SESSIONS => schema(
+            &["_id", "schema_version", "user_id", "created_at", "expires_at"],
+            doc! {
+                "_id": &text, "schema_version": { "bsonType": "int", "minimum": 1 },
+                "user_id": &uuid, "created_at": &date, "expires_at": &date,
+            },
+        ),
+        names::FEEDS => schema(
+            &["_id", "schema_version", "product_ids", "generated_at"],
+            base(doc! { "product_ids": { "bsonType": "array", "items": &uuid }, "generated_at": &date }),
+        ),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_data_collection_has_a_validator() {
+        for name in names::ALL.into_iter().filter(|n| *n != names::STARTUP_PROBE) {
+            assert!(validator(name).is_some(), "{name} has no validator");
+        }
+    }
+}

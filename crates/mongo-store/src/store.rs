@@ -1,0 +1,214 @@
+//! The store: one pooled client per process, prepared and probed at start-up, cheap to clone.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bson::doc;
+use domain::Repositories;
+use domain::ports::Readiness;
+use mongodb::{Client, Database};
+
+use crate::collections::Collections;
+use crate::config::{MongoConfig, redact_uri};
+use crate::error::{Error, Result};
+use crate::probe::{self, Topology, TransactionSupport};
+use crate::profiles::{OperationClass, Profile, Profiles};
+use crate::schema::{self, SchemaReport};
+use crate::time_limit::within;
+
+/// The shop's ports on MongoDB. Clones share one client and its pool: create one per process
+/// with [`MongoStore::connect`] and clone it wherever a port is needed.
+#[derive(Clone)]
+pub struct MongoStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    database: Database,
+    profiles: Profiles,
+    collections: Collections,
+    report: StartupReport,
+}
+
+/// What start-up found, for the service's first log lines and for tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartupReport {
+    /// The connection string with credentials redacted.
+    pub uri: String,
+    /// The database used.
+    pub database: String,
+    /// The deployment's topology, from `hello`.
+    pub topology: Topology,
+    /// The server's version, from `buildInfo`.
+    pub server_version: Option<String>,
+    /// The newest wire protocol version the server speaks.
+    pub max_wire_version: Option<i32>,
+    /// Whether a trial transaction ran.
+    pub transactions: TransactionSupport,
+    /// Whether the server keeps UUIDs (binary subtype 4) as written and finds documents by them.
+    pub uuid_lookups: bool,
+    /// What preparing collections, validators and indexes did.
+    pub schema: SchemaReport,
+}
+
+impl fmt::Display for StartupReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let version = self.server_version.as_deref().unwrap_or("unknown");
+        let wire = self.max_wire_version.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
+        write!(
+            f,
+            "MongoDB {} database {}: {}, server {version} (wire {wire}), ",
+            self.uri, self.database, self.topology
+        )?;
+        match &self.transactions {
+            TransactionSupport::Supported => f.write_str("transactions supported")?,
+            TransactionSupport::Unsupported { .. } => f.write_str("transactions NOT supported")?,
+        }
+        if !self.uuid_lookups {
+            f.write_str(", UUID ids NOT kept or matched")?;
+        }
+        write!(f, ", {} collections created, {} indexes ensured", self.schema.created.len(), self.schema.indexes)?;
+        for warning in &self.schema.warnings {
+            write!(f, "; warning: {warning}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What transfers answer where transactions do not run.
+pub(crate) const TRANSACTIONS_UNSUPPORTED: &str = "this MongoDB deployment does not run transactions (a standalone \
+     server?), so transfers are refused; start a replica set, e.g. docker compose -f docker/compose.yaml up -d";
+
+impl MongoStore {
+    /// Connects with `config`: builds the one client, pings, reads the topology, prepares
+    /// collections, validators and indexes, and tries a harmless transaction. Logs the outcome
+    /// with the URI redacted.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a bad URI or a missing database name; [`Error::Connect`] when the
+    /// server does not answer within the server-selection timeout or refuses the credentials;
+    /// [`Error::Schema`] or [`Error::Driver`] when preparing the collections fails.
+    pub async fn connect(config: MongoConfig) -> Result<Self> {
+        let uri = redact_uri(&config.uri);
+        let (options, database_name) = config.client_options().await?;
+        let connect_error = |source| Error::Connect { uri: uri.clone(), source };
+        let client = Client::with_options(options).map_err(connect_error)?;
+        let database = client.database(&database_name);
+        database.run_command(doc! { "ping": 1 }).await.map_err(connect_error)?;
+        let server = probe::server_info(&database).await.map_err(connect_error)?;
+        let schema = schema::ensure(&database, &config.profiles).await?;
+        let transactions = probe::transactions(&client, &database, &config.profiles).await;
+        let uuid_lookups = probe::uuid_lookups(&database).await;
+        let report = StartupReport {
+            uri,
+            database: database_name,
+            topology: server.topology,
+            server_version: server.version,
+            max_wire_version: server.max_wire_version,
+            transactions,
+            uuid_lookups,
+            schema,
+        };
+        log(&report);
+        let collections = Collections::new(&database, &config.profiles);
+        Ok(Self { inner: Arc::new(Inner { client, database, profiles: config.profiles, collections, report }) })
+    }
+
+    /// What start-up found.
+    pub fn startup_report(&self) -> &StartupReport {
+        &self.inner.report
+    }
+
+    /// Every port, served by this store.
+    pub fn repositories(&self) -> Repositories {
+        Repositories::from_store(self.clone())
+    }
+
+    /// Prepares collections, validators and indexes again (start-up already did); idempotent.
+    ///
+    /// # Errors
+    /// As [`schema::ensure`].
+    pub async fn ensure_schema(&self) -> Result<SchemaReport> {
+        schema::ensure(&self.inner.database, &self.inner.profiles).await
+    }
+
+    /// Drops the whole database. For tests and throw-away environments only.
+    ///
+    /// # Errors
+    /// [`Error::Driver`] when the server refuses.
+    pub async fn drop_database(&self) -> Result<()> {
+        Ok(self.inner.database.drop().await?)
+    }
+
+    /// The process's client, for building blocks beyond the shop's ports.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The database, for collections of your own: make handles with [`Profiles::collection`].
+    pub fn database(&self) -> &Database {
+        &self.inner.database
+    }
+
+    /// The effective profiles.
+    pub fn profiles(&self) -> &Profiles {
+        &self.inner.profiles
+    }
+
+    pub(crate) fn profile(&self, class: OperationClass) -> &Profile {
+        self.inner.profiles.get(class)
+    }
+
+    pub(crate) fn collections(&self) -> &Collections {
+        &self.inner.collections
+    }
+}
+
+impl fmt::Debug for MongoStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MongoStore").field("report", &self.inner.report).finish_non_exhaustive()
+    }
+}
+
+fn log(report: &StartupReport) {
+    tracing::info!(
+        uri = %report.uri,
+        database = %report.database,
+        topology = %report.topology,
+        server_version = report.server_version.as_deref().unwrap_or("unknown"),
+        max_wire_version = report.max_wire_version,
+        transactions = report.transactions.is_supported(),
+        collections_created = report.schema.created.len(),
+        indexes = report.schema.indexes,
+        "connected to MongoDB"
+    );
+    for warning in &report.schema.warnings {
+        tracing::warn!(database = %report.database, "{warning}");
+    }
+    if !report.uuid_lookups {
+        tracing::warn!(
+            "this server does not keep BSON binary subtype 4 (UUID) values as written or does not match them; \
+             every id of this store is one, so lookups by id will fail: use MongoDB"
+        );
+    }
+    if let TransactionSupport::Unsupported { reason } = &report.transactions {
+        tracing::warn!(reason = %reason, "{TRANSACTIONS_UNSUPPORTED}");
+    }
+}
+
+#[async_trait]
+impl Readiness for MongoStore {
+    async fn check(&self) -> domain::Result<()> {
+        let ping = self.inner.database.run_command(doc! { "ping": 1 });
+        match within(self.profile(OperationClass::Standard), ping).await {
+            Ok(_) => Ok(()),
+            // Whatever went wrong, the store cannot serve requests now.
+            Err(error) => Err(domain::Error::Unavailable(match crate::classify::classify(error) {
+                domain::Error::Unavailable(reason) => reason,
+                other => other.to_string(),
+            })),
+        }
+    }
+}
