@@ -88,22 +88,22 @@ pub struct MongoArgs {
     /// Database name, when the URI names none.
     #[arg(long = "mongodb-db", env = "MONGODB_DB")]
     pub db: Option<String>,
-    /// Most connections the pool opens per server.
-    #[arg(long = "mongodb-max-pool-size", env = "MONGODB_MAX_POOL_SIZE", default_value_t = 32)]
-    pub max_pool_size: u32,
-    /// Connections the pool keeps open per server even when idle.
-    #[arg(long = "mongodb-min-pool-size", env = "MONGODB_MIN_POOL_SIZE", default_value_t = 2)]
-    pub min_pool_size: u32,
-    /// Time budget to open one connection, in milliseconds.
-    #[arg(long = "mongodb-connect-timeout-ms", env = "MONGODB_CONNECT_TIMEOUT_MS", default_value_t = 2000)]
-    pub connect_timeout_ms: u64,
-    /// Time budget to find a suitable server for an operation, in milliseconds.
-    #[arg(
-        long = "mongodb-server-selection-timeout-ms",
-        env = "MONGODB_SERVER_SELECTION_TIMEOUT_MS",
-        default_value_t = 3000
-    )]
-    pub server_selection_timeout_ms: u64,
+    /// Most connections the pool opens per server [default: 50].
+    #[arg(long = "mongodb-max-pool-size", env = "MONGODB_MAX_POOL_SIZE")]
+    pub max_pool_size: Option<u32>,
+    /// Connections the pool keeps open per server even when idle [default: 5].
+    #[arg(long = "mongodb-min-pool-size", env = "MONGODB_MIN_POOL_SIZE")]
+    pub min_pool_size: Option<u32>,
+    /// Time budget to open one connection, in milliseconds [default: 5000].
+    #[arg(long = "mongodb-connect-timeout-ms", env = "MONGODB_CONNECT_TIMEOUT_MS")]
+    pub connect_timeout_ms: Option<u64>,
+    /// Time budget to find a suitable server for an operation, in milliseconds [default: 5000].
+    #[arg(long = "mongodb-server-selection-timeout-ms", env = "MONGODB_SERVER_SELECTION_TIMEOUT_MS")]
+    pub server_selection_timeout_ms: Option<u64>,
+    /// Consistency profile overrides, `class.key=value` (repeat the flag, or comma-separate in the
+    /// variable): `critical.time_limit_ms=3000`, `feed.read_preference=primary`, `bulk.w=majority`.
+    #[arg(long = "profile", env = "SHOP_PROFILES", value_delimiter = ',')]
+    pub profiles: Vec<String>,
 }
 
 impl fmt::Debug for MongoArgs {
@@ -116,6 +116,7 @@ impl fmt::Debug for MongoArgs {
             .field("min_pool_size", &self.min_pool_size)
             .field("connect_timeout_ms", &self.connect_timeout_ms)
             .field("server_selection_timeout_ms", &self.server_selection_timeout_ms)
+            .field("profiles", &self.profiles)
             .finish()
     }
 }

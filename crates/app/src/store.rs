@@ -3,8 +3,11 @@
 //! Without `MONGODB_URI` the service runs on the in-memory store, and says so loudly: data kept
 //! there is gone when the process exits, which must never come as a surprise in production.
 
-use anyhow::bail;
+use std::time::Duration;
+
+use anyhow::Context as _;
 use domain::Repositories;
+use mongo_store::{MongoConfig, MongoStore, Profiles, TransactionSupport};
 
 use crate::cli::MongoArgs;
 
@@ -24,20 +27,54 @@ pub async fn connect(config: &MongoArgs) -> anyhow::Result<Repositories> {
     connect_mongo(config).await
 }
 
-/// The ports served by MongoDB.
+/// The ports served by MongoDB: one client for the whole process.
 ///
 /// # Errors
-/// Fails when the MongoDB store cannot be created.
+/// Fails when the configuration is invalid or MongoDB cannot be reached or prepared.
 pub async fn connect_mongo(config: &MongoArgs) -> anyhow::Result<Repositories> {
-    let _ = config;
-    bail!("MongoDB support is not wired in yet")
+    let store = MongoStore::connect(mongo_config(config)?).await.context("connecting to MongoDB")?;
+    if let TransactionSupport::Unsupported { reason } = &store.startup_report().transactions {
+        // The service still serves everything else; transfers answer 501 with the same advice.
+        tracing::warn!(%reason, "{}", "MongoDB cannot run transactions here: transfers are refused until it runs as a replica set (see docker/compose.yaml)");
+    }
+    Ok(store.repositories())
 }
 
-/// Prints the effective consistency profile of each operation class.
+/// The store configuration these arguments describe.
 ///
 /// # Errors
-/// Fails when the profiles cannot be built from the configuration.
+/// Fails without a URI, or when a profile override is malformed or breaks a guardrail.
+pub fn mongo_config(args: &MongoArgs) -> anyhow::Result<MongoConfig> {
+    let uri = args.uri.clone().context("MONGODB_URI is not set")?;
+    let mut config = MongoConfig::new(uri);
+    config.database = args.db.clone();
+    config.profiles = profiles(args)?;
+    if let Some(max) = args.max_pool_size {
+        config.max_pool_size = max;
+    }
+    if let Some(min) = args.min_pool_size {
+        config.min_pool_size = min;
+    }
+    if let Some(ms) = args.connect_timeout_ms {
+        config.connect_timeout = Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.server_selection_timeout_ms {
+        config.server_selection_timeout = Duration::from_millis(ms);
+    }
+    Ok(config)
+}
+
+fn profiles(args: &MongoArgs) -> anyhow::Result<Profiles> {
+    let entries: Vec<&str> = args.profiles.iter().map(String::as_str).filter(|e| !e.trim().is_empty()).collect();
+    Profiles::with_overrides(&entries).context("applying consistency profile overrides")
+}
+
+/// Prints the effective consistency profile of each operation class (defaults with the
+/// configured overrides applied). Needs no server.
+///
+/// # Errors
+/// Fails when a profile override is malformed or breaks a guardrail.
 pub fn print_profiles(config: &MongoArgs) -> anyhow::Result<()> {
-    let _ = config;
-    bail!("MongoDB support is not wired in yet")
+    print!("{}", profiles(config)?.render_table());
+    Ok(())
 }
