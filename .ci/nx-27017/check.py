@@ -1,0 +1,339 @@
+"""Assert that the patched nx-27017 server behaves like MongoDB for the
+operations this project relies on. Usage: python check.py PORT"""
+import datetime
+import sys
+import traceback
+import uuid
+
+from bson import Binary
+from bson.codec_options import CodecOptions
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo import InsertOne, UpdateOne, DeleteOne
+
+port = int(sys.argv[1]) if len(sys.argv) > 1 else 27017
+client = MongoClient(
+    f"mongodb://127.0.0.1:{port}/?directConnection=true",
+    uuidRepresentation="standard",
+    serverSelectionTimeoutMS=5000,
+)
+db = client["nx_check"]
+failures = 0
+
+
+def check(name):
+    def deco(fn):
+        global failures
+        try:
+            fn()
+            print(f"PASS {name}")
+        except Exception as exc:  # noqa: BLE001
+            failures += 1
+            print(f"FAIL {name}: {type(exc).__name__}: {exc}")
+            traceback.print_exc(limit=3, file=sys.stderr)
+        return fn
+
+    return deco
+
+
+def fresh(name):
+    db.drop_collection(name)
+    return db[name]
+
+
+def uuids(n):
+    return sorted((uuid.uuid4() for _ in range(n)), key=lambda u: u.bytes)
+
+
+# ---- gap 1: BSON binary / UUID ---------------------------------------------
+@check("binary: UUID _id round-trips as subtype 4")
+def _():
+    c = fresh("bin_rt")
+    u = uuid.uuid4()
+    c.insert_one({"_id": u, "ref": u})
+    d = c.find_one()
+    assert d["_id"] == u and isinstance(d["_id"], uuid.UUID), d
+    assert d["ref"] == u and isinstance(d["ref"], uuid.UUID), d
+    raw = db.get_collection("bin_rt", codec_options=CodecOptions()).find_one()
+    assert isinstance(raw["_id"], Binary) and raw["_id"].subtype == 4, raw
+
+
+@check("binary: equality on _id, field, $in, $eq, generic subtype 0")
+def _():
+    c = fresh("bin_eq")
+    u, v = uuid.uuid4(), uuid.uuid4()
+    c.insert_one({"_id": u, "ref": v, "b": Binary(b"abc", 0), "n": 1})
+    c.insert_one({"_id": v, "ref": u, "b": Binary(b"abc", 5), "n": 2})
+    assert c.find_one({"_id": u})["n"] == 1
+    assert c.find_one({"_id": {"$eq": v}})["n"] == 2
+    assert c.find_one({"ref": v})["n"] == 1
+    assert c.find_one({"ref": {"$eq": u}})["n"] == 2
+    assert c.find_one({"_id": {"$in": [u]}})["n"] == 1
+    assert c.find_one({"ref": {"$in": [u]}})["n"] == 2
+    assert sorted(d["n"] for d in c.find({"_id": {"$in": [u, v]}})) == [1, 2]
+    assert [d["n"] for d in c.find({"b": Binary(b"abc", 0)})] == [1]
+    assert [d["n"] for d in c.find({"b": Binary(b"abc", 5)})] == [2]
+    assert [d["n"] for d in c.find({"_id": {"$ne": u}})] == [2]
+    assert c.count_documents({"_id": u}) == 1
+    assert c.find_one({"_id": uuid.uuid4()}) is None
+
+
+@check("binary: values inside arrays and embedded documents")
+def _():
+    c = fresh("bin_nested")
+    u, v = uuid.uuid4(), uuid.uuid4()
+    c.insert_one({"_id": 1, "arr": [u, v], "emb": {"x": u}, "objs": [{"k": v}]})
+    d = c.find_one({"_id": 1})
+    assert d["arr"] == [u, v] and d["emb"] == {"x": u} and d["objs"] == [{"k": v}], d
+    assert c.find_one({"arr": v}) is not None
+    assert c.find_one({"emb.x": u}) is not None
+    assert c.find_one({"emb": {"x": u}}) is not None
+    assert c.find_one({"objs.k": v}) is not None
+    assert c.find_one({"arr": {"$in": [v]}}) is not None
+    assert c.find_one({"emb.x": v}) is None
+
+
+@check("binary: update/replace/delete/findAndModify filtered by UUID _id")
+def _():
+    c = fresh("bin_crud")
+    ids = uuids(4)
+    c.insert_many([{"_id": i, "n": k} for k, i in enumerate(ids)])
+    r = c.update_one({"_id": ids[0]}, {"$set": {"n": 10}, "$inc": {"v": 1}})
+    assert (r.matched_count, r.modified_count) == (1, 1), r.raw_result
+    assert c.find_one({"_id": ids[0]})["n"] == 10
+    r = c.update_many({"_id": {"$in": ids[:2]}}, {"$inc": {"n": 1}})
+    assert r.matched_count == 2, r.raw_result
+    r = c.replace_one({"_id": ids[1]}, {"n": 20})
+    assert r.matched_count == 1
+    assert c.find_one({"_id": ids[1]}) == {"_id": ids[1], "n": 20}
+    d = c.find_one_and_update(
+        {"_id": ids[2]}, {"$set": {"n": 30}}, return_document=ReturnDocument.AFTER
+    )
+    assert d == {"_id": ids[2], "n": 30}, d
+    d = c.find_one_and_delete({"_id": ids[2]})
+    assert d["_id"] == ids[2]
+    assert c.delete_one({"_id": ids[3]}).deleted_count == 1
+    assert c.count_documents({}) == 2
+    r = c.update_one({"_id": ids[3]}, {"$set": {"n": 40}}, upsert=True)
+    assert r.upserted_id == ids[3], r.raw_result
+    assert c.find_one({"_id": ids[3]}) == {"_id": ids[3], "n": 40}
+
+
+@check("binary: $set of UUID values (top-level, embedded, array)")
+def _():
+    c = fresh("bin_set")
+    u, v = uuid.uuid4(), uuid.uuid4()
+    c.insert_one({"_id": u})
+    c.update_one({"_id": u}, {"$set": {"owner": v, "meta.by": v, "list": [v]}})
+    d = c.find_one({"_id": u})
+    assert d == {"_id": u, "owner": v, "meta": {"by": v}, "list": [v]}, d
+    assert c.find_one({"owner": v})["_id"] == u
+    assert c.find_one({"meta.by": v})["_id"] == u
+    c.update_one({"_id": u}, {"$push": {"list": u}})
+    assert c.find_one({"_id": u})["list"] == [v, u]
+
+
+@check("binary: sort by UUID _id asc/desc and keyset pagination with $gt/$lt")
+def _():
+    c = fresh("bin_page")
+    ids = uuids(25)
+    c.insert_many([{"_id": i, "cat": "a"} for i in reversed(ids)])
+    assert [d["_id"] for d in c.find().sort("_id", ASCENDING)] == ids
+    assert [d["_id"] for d in c.find().sort("_id", DESCENDING)] == ids[::-1]
+    got, last = [], None
+    while True:
+        f = {"cat": "a"} if last is None else {"cat": "a", "_id": {"$gt": last}}
+        page = list(c.find(f).sort("_id", 1).limit(7))
+        if not page:
+            break
+        got += [d["_id"] for d in page]
+        last = page[-1]["_id"]
+    assert got == ids, "forward keyset pagination"
+    back = [d["_id"] for d in c.find({"_id": {"$lt": ids[10]}}).sort("_id", -1).limit(5)]
+    assert back == ids[5:10][::-1], back
+    rng = [d["_id"] for d in c.find({"_id": {"$gte": ids[3], "$lte": ids[6]}}).sort("_id", 1)]
+    assert rng == ids[3:7], rng
+    # BinData compares by length first, then subtype, then bytes
+    c2 = fresh("bin_order")
+    c2.insert_many([
+        {"_id": Binary(b"\x01\x02\x03", 0)},
+        {"_id": Binary(b"\xff", 0)},
+        {"_id": Binary(b"\x00\x00", 5)},
+        {"_id": Binary(b"\x00\x01", 0)},
+    ])
+    got = [(len(d["_id"]), bytes(d["_id"])) for d in c2.find().sort("_id", 1)]
+    assert got == [(1, b"\xff"), (2, b"\x00\x01"), (2, b"\x00\x00"), (3, b"\x01\x02\x03")], got
+
+
+@check("binary: same bytes, different subtype are distinct _id values")
+def _():
+    c = fresh("bin_subtype")
+    c.insert_one({"_id": Binary(b"k" * 16, 0)})
+    c.insert_one({"_id": Binary(b"k" * 16, 3)})
+    assert c.count_documents({}) == 2
+    try:
+        c.insert_one({"_id": Binary(b"k" * 16, 0)})
+        raise AssertionError("duplicate binary _id accepted")
+    except DuplicateKeyError as e:
+        assert e.code == 11000
+
+
+@check("binary: aggregate $match/$group with UUID ids")
+def _():
+    c = fresh("bin_agg")
+    owner = uuid.uuid4()
+    docs = [{"_id": uuid.uuid4(), "owner": owner, "cat": "x" if i % 2 else "y", "p": i}
+            for i in range(1, 7)]
+    docs.append({"_id": uuid.uuid4(), "owner": uuid.uuid4(), "cat": "x", "p": 100})
+    c.insert_many(docs)
+    res = list(c.aggregate([
+        {"$match": {"owner": owner}},
+        {"$group": {"_id": "$cat", "mn": {"$min": "$p"}, "mx": {"$max": "$p"},
+                    "avg": {"$avg": "$p"}, "sum": {"$sum": "$p"}, "n": {"$sum": 1}}},
+        {"$sort": {"_id": 1}},
+    ]))
+    assert res == [
+        {"_id": "x", "mn": 1, "mx": 5, "avg": 3.0, "sum": 9, "n": 3},
+        {"_id": "y", "mn": 2, "mx": 6, "avg": 4.0, "sum": 12, "n": 3},
+    ], res
+    res = list(c.aggregate([{"$match": {"_id": docs[0]["_id"]}}]))
+    assert len(res) == 1 and res[0]["_id"] == docs[0]["_id"], res
+    res = list(c.aggregate([{"$group": {"_id": "$owner", "n": {"$sum": 1}}},
+                            {"$match": {"_id": owner}}]))
+    assert res == [{"_id": owner, "n": 6}], res
+
+
+@check("binary: bulk insert/update/delete batches with UUID ids")
+def _():
+    c = fresh("bin_bulk")
+    ids = uuids(50)
+    r = c.bulk_write([InsertOne({"_id": i, "n": 0}) for i in ids])
+    assert r.inserted_count == 50
+    r = c.bulk_write([UpdateOne({"_id": i}, {"$set": {"n": k + 1}}) for k, i in enumerate(ids)])
+    assert (r.matched_count, r.modified_count) == (50, 50), r.bulk_api_result
+    r = c.bulk_write([DeleteOne({"_id": i}) for i in ids[:10]])
+    assert r.deleted_count == 10
+    assert c.count_documents({}) == 40
+    assert c.find_one({"_id": ids[20]})["n"] == 21
+
+
+@check("binary: transaction (startTransaction/autocommit false) with UUID ids")
+def _():
+    c = fresh("bin_txn")
+    c.insert_one({"_id": "seed"})
+    u, v = uuid.uuid4(), uuid.uuid4()
+    with client.start_session() as s:
+        with s.start_transaction():
+            c.insert_one({"_id": u, "n": 1}, session=s)
+            c.update_one({"_id": u}, {"$inc": {"n": 1}}, session=s)
+            assert c.find_one({"_id": u}, session=s)["n"] == 2
+    assert c.find_one({"_id": u})["n"] == 2
+    with client.start_session() as s:
+        s.start_transaction()
+        c.insert_one({"_id": v}, session=s)
+        s.abort_transaction()
+    assert c.find_one({"_id": v}) is None
+
+
+# ---- gap 3: embedded-document _id --------------------------------------------
+@check("document _id: exact-equality lookup and duplicate key 11000")
+def _():
+    c = fresh("doc_id")
+    c.insert_one({"_id": {"scope": "transfer", "key": "k1"}, "n": 1})
+    c.insert_one({"_id": {"scope": "transfer", "key": "k2"}, "n": 2})
+    assert c.find_one({"_id": {"scope": "transfer", "key": "k1"}})["n"] == 1
+    assert c.find_one({"_id": {"key": "k1", "scope": "transfer"}}) is None  # field order matters
+    assert c.find_one({"_id": {"$in": [{"scope": "transfer", "key": "k2"}]}})["n"] == 2
+    r = c.update_one({"_id": {"scope": "transfer", "key": "k1"}}, {"$set": {"n": 5}})
+    assert r.matched_count == 1
+    try:
+        c.insert_one({"_id": {"scope": "transfer", "key": "k1"}})
+        raise AssertionError("duplicate document _id accepted")
+    except DuplicateKeyError as e:
+        assert e.code == 11000
+    try:
+        c.find_one({"_id": {"$bogus": 1}})
+        raise AssertionError("unknown operator accepted")
+    except OperationFailure:
+        pass
+
+
+# ---- gap 2: findAndModify keeps BSON dates -----------------------------------
+@check("findAndModify $set datetime stays a BSON date")
+def _():
+    c = fresh("fam_date")
+    u = uuid.uuid4()
+    c.insert_one({"_id": u})
+    when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123000)
+    d = c.find_one_and_update({"_id": u}, {"$set": {"at": when, "m.at": when}},
+                              return_document=ReturnDocument.AFTER)
+    assert d["at"] == when and isinstance(d["at"], datetime.datetime), d
+    d = c.find_one({"_id": u})
+    assert d["at"] == when and d["m"]["at"] == when, d
+    assert c.find_one({"at": {"$gte": when}}) is not None
+    d = c.find_one_and_update({"_id": uuid.uuid4()}, {"$set": {"at": when}}, upsert=True,
+                              return_document=ReturnDocument.AFTER)
+    assert isinstance(d["at"], datetime.datetime), d
+
+
+# ---- gap 4: findAndModify duplicate key ---------------------------------------
+@check("findAndModify violating a unique index fails with 11000")
+def _():
+    c = fresh("fam_dup")
+    c.create_index("sku", unique=True)
+    a, b = uuid.uuid4(), uuid.uuid4()
+    c.insert_many([{"_id": a, "sku": "A"}, {"_id": b, "sku": "B"}])
+    try:
+        c.find_one_and_update({"_id": b}, {"$set": {"sku": "A"}})
+        raise AssertionError("duplicate sku accepted")
+    except OperationFailure as e:
+        assert e.code == 11000, e.details
+    assert c.find_one({"_id": b})["sku"] == "B"
+
+
+# ---- gap 5: every error reply carries code/codeName --------------------------
+@check("error replies carry numeric code and codeName")
+def _():
+    c = fresh("err_code")
+    c.insert_one({"_id": 1})
+    probes = [
+        lambda: c.find_one({"a": {"$bogus": 1}}),
+        lambda: db.command("count", "err_code", query={"a": {"$bogus": 1}}),
+        lambda: db.command("findAndModify", "err_code"),
+        lambda: db.command("renameCollection", "err_code"),
+        lambda: c.insert_one({"_id": 1}),
+        lambda: c.delete_one({"a": {"$bogus": 1}}),
+        lambda: list(c.aggregate([{"$bogusStage": {}}])),
+    ]
+    for i, probe in enumerate(probes):
+        try:
+            probe()
+        except OperationFailure as e:
+            det = e.details or {}
+            errs = det.get("writeErrors") or [det]
+            for err in errs:
+                assert isinstance(err.get("code"), int), (i, det)
+            if "writeErrors" not in det and "index" not in det:
+                assert isinstance(det.get("codeName"), str), (i, det)
+        else:
+            raise AssertionError(f"probe {i} did not fail")
+
+
+# ---- gap 6: compound index containing _id ------------------------------------
+@check("compound index containing _id keeps inserts working")
+def _():
+    c = fresh("idx_id")
+    c.create_index([("category", 1), ("price_minor", 1), ("_id", 1)])
+    ids = uuids(3)
+    c.insert_one({"_id": ids[0], "category": "c", "price_minor": 5})
+    c.insert_many([{"_id": ids[1], "category": "c", "price_minor": 5},
+                   {"_id": ids[2], "category": "d", "price_minor": 1}])
+    got = [d["_id"] for d in c.find({"category": "c", "price_minor": 5}).sort([("price_minor", 1), ("_id", 1)])]
+    assert got == ids[:2], got
+    c.update_one({"_id": ids[0]}, {"$set": {"price_minor": 6}})
+    assert c.find_one({"_id": ids[0]})["price_minor"] == 6
+
+
+client.drop_database("nx_check")
+print(f"{'OK' if not failures else 'FAILED'}: {failures} failing check(s)")
+sys.exit(1 if failures else 0)
