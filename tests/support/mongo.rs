@@ -125,10 +125,14 @@ pub async fn probe_concurrent_transactions(store: &MongoStore) -> bool {
     if !store.startup_report().transactions.is_supported() {
         return false;
     }
-    let scratch = store.database().collection::<Document>("concurrency_probe");
+    let Ok(uri) = server_uri().await else { return false };
+    // A client of its own: a server that fails the probe may keep the probe's sessions in a
+    // broken state, and the store's client would otherwise hand those sessions to the tests.
+    let Ok(client) = mongodb::Client::with_uri_str(&uri).await else { return false };
+    let scratch = client.database(store.database().name()).collection::<Document>("concurrency_probe");
     let attempt = async {
-        let mut first = store.client().start_session().await?;
-        let mut second = store.client().start_session().await?;
+        let mut first = client.start_session().await?;
+        let mut second = client.start_session().await?;
         first.start_transaction().await?;
         second.start_transaction().await?;
         scratch.insert_one(doc! { "_id": "first" }).session(&mut first).await?;
@@ -141,5 +145,6 @@ pub async fn probe_concurrent_transactions(store: &MongoStore) -> bool {
     let supported = attempt.await.unwrap_or(false);
     // The probe's documents must not leak into the test's data.
     let _ = scratch.drop().await;
+    client.shutdown().await;
     supported
 }
