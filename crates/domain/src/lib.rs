@@ -16,6 +16,7 @@
 //! - `audit`: the append-only audit log.
 //! - `session`: session tokens (shown once, stored as SHA-256 hashes).
 //! - `feed`: per-user product feeds.
+//! - `ingest`: the bulk upsert port and the outcome of each ingested item.
 //! - `pagination`: page limits, pages and opaque keyset cursors.
 //! - `ports`: the repository traits and the `Repositories` bundle.
 
@@ -23,6 +24,7 @@ pub mod audit;
 pub mod error;
 pub mod feed;
 pub mod ids;
+pub mod ingest;
 pub mod money;
 pub mod pagination;
 pub mod ports;

@@ -19,9 +19,11 @@
 //! - `audit`: [`domain::AuditLog`] and the audit trail with its subject index.
 //! - `sessions`: [`domain::SessionRepository`], hiding and purging expired sessions.
 //! - `feeds`: [`domain::FeedRepository`] and [`domain::Readiness`].
+//! - `ingest`: [`domain::ingest::ProductIngest`], a batch under one lock.
 
 mod audit;
 mod feeds;
+mod ingest;
 mod locks;
 mod products;
 mod sessions;

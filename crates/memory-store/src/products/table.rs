@@ -31,6 +31,11 @@ impl ProductTable {
         self.rows.get(&id)
     }
 
+    /// The product with this sku.
+    pub(crate) fn find_by_sku(&self, sku: &Sku) -> Option<&Product> {
+        self.by_sku.get(sku).and_then(|id| self.rows.get(id))
+    }
+
     /// Whether `sku` belongs to a product other than `except`.
     pub(crate) fn sku_taken(&self, sku: &Sku, except: Option<ProductId>) -> bool {
         self.by_sku.get(sku).is_some_and(|owner| Some(*owner) != except)

@@ -1,0 +1,66 @@
+//! Bulk ingestion of products: the port that upserts a batch of drafts by sku, and what happened
+//! to each draft.
+//!
+//! The port is separate from [`crate::ProductRepository`] because its unit of work is a batch:
+//! a store answers a whole batch with one round trip where it can, and reports an outcome per
+//! item instead of failing the batch on the first bad item.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+#[cfg(doc)]
+use crate::error::Error;
+use crate::product::ProductDraft;
+
+/// What an upsert did to the stored product with the draft's sku.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UpsertOutcome {
+    /// No product had the sku: one was created with a fresh UUID v7 id, version 1, and both
+    /// timestamps set to now.
+    Inserted,
+    /// A product had the sku and differed in at least one client-set field: those fields were
+    /// replaced, its version went up by one and `updated_at` was set.
+    Updated,
+    /// A product had the sku and every client-set field was equal: nothing was written.
+    Unchanged,
+}
+
+/// Why one item of a batch was not applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemFailure {
+    /// The store may accept the item if it is sent again (a lost connection, a time limit, a
+    /// primary stepping down).
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// Sending the item again will fail the same way.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl ItemFailure {
+    /// Whether sending the item again may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient(_))
+    }
+}
+
+/// The result of one item of a batch.
+pub type ItemResult = std::result::Result<UpsertOutcome, ItemFailure>;
+
+/// Upserts of products by sku, a batch at a time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ProductIngest: Send + Sync {
+    /// Upserts every draft by its sku and returns one result per draft, in the order given. Items
+    /// are independent: one failing never stops the others. Drafts sharing a sku within a batch
+    /// are applied as if one after the other, in some order. Two batches racing on one sku never
+    /// fail because of it: the later one sees the earlier one's product, and reports
+    /// [`UpsertOutcome::Updated`] (or [`UpsertOutcome::Unchanged`] for identical content).
+    ///
+    /// # Errors
+    /// MUST return exactly one item result per draft when it returns `Ok`;
+    /// MUST report an unreachable or timed-out store as [`Error::Unavailable`] (for the whole
+    /// batch) or as [`ItemFailure::Transient`] items, so that the caller retries;
+    /// MUST leave the stored product untouched for every [`UpsertOutcome::Unchanged`] item.
+    async fn upsert_batch(&self, drafts: Vec<ProductDraft>) -> Result<Vec<ItemResult>>;
+}
