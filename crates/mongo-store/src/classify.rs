@@ -78,6 +78,57 @@ pub fn is_transient(error: &DriverError) -> bool {
     kind_is_transient || codes(error).iter().any(|c| TIME_LIMITS.contains(c) || STATE_CHANGES.contains(c))
 }
 
+/// The kind of a failure, as metrics count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// May succeed if retried: labels, network, pool, server selection, state changes.
+    Transient,
+    /// A unique key already holds the value.
+    Conflict,
+    /// A time limit ran out, on the server (`maxTimeMS`, `wtimeout`) or on the client.
+    Timeout,
+    /// The document failed the collection's validator.
+    Validation,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorClass {
+    /// Every class, for metrics that must show each series from the start.
+    pub const ALL: [Self; 5] = [Self::Transient, Self::Conflict, Self::Timeout, Self::Validation, Self::Other];
+
+    /// The lower-case name used as a metrics label.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Transient => "transient",
+            Self::Conflict => "conflict",
+            Self::Timeout => "timeout",
+            Self::Validation => "validation",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// The class of `error`: the same rules as [`classify`], with time limits told apart from other
+/// transient failures.
+pub fn error_class(error: &DriverError) -> ErrorClass {
+    let codes = codes(error);
+    if codes.iter().any(|c| DUPLICATE_KEY.contains(c)) {
+        return ErrorClass::Conflict;
+    }
+    let client_timeout = matches!(error.kind.as_ref(), ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::TimedOut);
+    if client_timeout || codes.iter().any(|c| TIME_LIMITS.contains(c)) {
+        return ErrorClass::Timeout;
+    }
+    if is_transient(error) {
+        return ErrorClass::Transient;
+    }
+    if codes.contains(&DOCUMENT_VALIDATION_FAILURE) {
+        return ErrorClass::Validation;
+    }
+    ErrorClass::Other
+}
+
 /// Turns a driver error into the domain error the ports report.
 pub fn classify(error: DriverError) -> domain::Error {
     let codes = codes(&error);
@@ -125,6 +176,19 @@ mod tests {
     fn custom_errors_are_internal() {
         let error = DriverError::custom("boom");
         assert!(matches!(classify(error), domain::Error::Internal(_)));
+    }
+
+    #[test]
+    fn error_classes_tell_timeouts_from_other_transient_failures() {
+        let timed_out = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+
+        let timeout: DriverError = ErrorKind::Io(std::sync::Arc::new(timed_out)).into();
+        let transient: DriverError = ErrorKind::Io(std::sync::Arc::new(reset)).into();
+
+        assert_eq!(error_class(&timeout), ErrorClass::Timeout);
+        assert_eq!(error_class(&transient), ErrorClass::Transient);
+        assert_eq!(error_class(&DriverError::custom("boom")), ErrorClass::Other);
     }
 
     #[test]

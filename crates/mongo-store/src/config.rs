@@ -26,12 +26,16 @@ pub struct MongoConfig {
     pub server_selection_timeout: Duration,
     /// The consistency profile of each operation class.
     pub profiles: Profiles,
+    /// Commands slower than this are logged with their query shape (never values); `None`
+    /// turns the slow-operation log off.
+    pub slow_operation_threshold: Option<Duration>,
 }
 
 impl MongoConfig {
     /// A configuration for `uri` with defaults sized for one service instance: at most 50
     /// connections and at least 5 per server, 5 s to connect, 5 s to find a server (the driver's
-    /// 30 s would outlast every request's time budget), and the default profiles.
+    /// 30 s would outlast every request's time budget), the default profiles, and commands slower
+    /// than 100 ms in the slow-operation log.
     pub fn new(uri: impl Into<String>) -> Self {
         Self {
             uri: uri.into(),
@@ -41,6 +45,7 @@ impl MongoConfig {
             connect_timeout: Duration::from_secs(5),
             server_selection_timeout: Duration::from_secs(5),
             profiles: Profiles::default(),
+            slow_operation_threshold: Some(Duration::from_millis(100)),
         }
     }
 
@@ -80,6 +85,7 @@ impl MongoConfig {
         options.connect_timeout = Some(self.connect_timeout);
         options.server_selection_timeout = Some(self.server_selection_timeout);
         options.app_name.get_or_insert_with(|| "mongo-store".to_owned());
+        crate::telemetry::Telemetry::new(self.slow_operation_threshold).instrument(&mut options);
         Ok((options, database))
     }
 }
@@ -95,6 +101,7 @@ impl fmt::Debug for MongoConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("server_selection_timeout", &self.server_selection_timeout)
             .field("profiles", &self.profiles)
+            .field("slow_operation_threshold", &self.slow_operation_threshold)
             .finish()
     }
 }

@@ -19,6 +19,8 @@
 //! - `error`: this crate's [`Error`] (configuration, connection, schema).
 //! - `profiles`: operation classes and their concerns and time limits; overrides; the table.
 //! - `time_limit`: the one helper applying a class's time limit (`maxTimeMS` and a deadline).
+//! - `deadline`: the caller's time budget (a task-local deadline) that caps every time limit.
+//! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
 //! - `classify`: the one function turning driver errors into `domain::Error`.
 //! - `collections`: collection names and the typed handles, each made with its class's profile.
 //! - `documents`: storage shapes with `From`/`TryFrom` conversions to the domain.
@@ -32,6 +34,7 @@
 pub mod classify;
 pub mod collections;
 mod config;
+pub mod deadline;
 pub mod documents;
 mod error;
 pub mod indexes;
@@ -40,6 +43,7 @@ pub mod profiles;
 mod repos;
 pub mod schema;
 mod store;
+pub mod telemetry;
 pub mod time_limit;
 pub mod transfer;
 

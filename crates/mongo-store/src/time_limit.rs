@@ -5,6 +5,9 @@
 //! driver has no `maxTimeMS` for them), also runs under a client-side deadline ([`within`]) a
 //! little longer than the limit, so a stalled connection cannot hold a request forever; the grace
 //! lets the server's own `MaxTimeMSExpired` answer arrive first when it can.
+//!
+//! Inside a caller's budget ([`crate::deadline::scope`]) both limits shrink to what is left of
+//! it, and an operation started after the budget is spent fails at once without a round trip.
 
 use std::future::IntoFuture;
 use std::sync::Arc;
@@ -26,7 +29,7 @@ macro_rules! time_limited {
     ($($ty:ty => [$($generics:tt)*]),* $(,)?) => {$(
         impl<$($generics)*> TimeLimited for $ty {
             fn time_limited(self, profile: &Profile) -> Self {
-                self.max_time(profile.time_limit())
+                self.max_time(crate::deadline::cap(profile.time_limit()))
             }
         }
     )*};
@@ -41,9 +44,10 @@ time_limited!(
     CountDocuments<'a> => ['a],
 );
 
-/// The client-side deadline of `profile`: the time limit plus a quarter, at least 50 ms more.
+/// The client-side deadline of `profile`: the time limit (capped by the caller's remaining
+/// budget) plus a quarter, at least 50 ms more.
 pub fn deadline(profile: &Profile) -> Duration {
-    let limit = profile.time_limit();
+    let limit = crate::deadline::cap(profile.time_limit());
     limit + (limit / 4).max(Duration::from_millis(50))
 }
 
@@ -54,11 +58,39 @@ pub fn deadline(profile: &Profile) -> Duration {
 /// # Errors
 /// The operation's own error, or a timeout error past the deadline.
 pub async fn within<T>(profile: &Profile, operation: impl IntoFuture<Output = Result<T>>) -> Result<T> {
-    match tokio::time::timeout(deadline(profile), operation.into_future()).await {
+    if crate::deadline::expired() {
+        crate::telemetry::record_client_timeout(profile.class());
+        return Err(timed_out(format!("{} operation started after the caller's time budget", profile.class())));
+    }
+    let labelled = crate::telemetry::in_class(profile.class(), operation.into_future());
+    match tokio::time::timeout(deadline(profile), labelled).await {
         Ok(result) => result,
         Err(_) => {
-            let message = format!("{} operation exceeded its time limit", profile.class());
-            Err(ErrorKind::Io(Arc::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))).into())
+            crate::telemetry::record_client_timeout(profile.class());
+            Err(timed_out(format!("{} operation exceeded its time limit", profile.class())))
         }
+    }
+}
+
+/// A client-side timeout, shaped as the network timeout [`crate::classify`] reads as
+/// unavailability.
+pub(crate) fn timed_out(message: String) -> mongodb::error::Error {
+    ErrorKind::Io(Arc::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))).into()
+}
+
+/// Runs `operation` (a whole transaction, say, with its retries) within what is left of the
+/// caller's budget, plus the same grace as [`deadline`]; outside a budget it runs unbounded here,
+/// each of its commands still bounded by its class.
+///
+/// # Errors
+/// The operation's own error, or a timeout error once the budget is spent.
+pub async fn within_budget<T>(operation: impl IntoFuture<Output = Result<T>>) -> Result<T> {
+    let Some(left) = crate::deadline::remaining() else {
+        return operation.into_future().await;
+    };
+    let grace = (left / 4).max(Duration::from_millis(50));
+    match tokio::time::timeout(left + grace, operation.into_future()).await {
+        Ok(result) => result,
+        Err(_) => Err(timed_out("the operation outlasted the caller's time budget".to_owned())),
     }
 }

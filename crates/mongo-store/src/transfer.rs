@@ -87,11 +87,18 @@ pub(crate) async fn run(
     for _ in 0..2 {
         let plan = plan(store, &command, &record_id, &fingerprint, &meta)?;
         let mut session = store.client().start_session().await.map_err(|e| TransferError::Store(classify(e)))?;
-        let outcome = session
-            .start_transaction()
-            .with_options(store.profile(OperationClass::Critical).transaction_options())
-            .and_run(plan, |session, plan| body::apply(session, plan).boxed())
-            .await;
+        let mut options = store.profile(OperationClass::Critical).transaction_options();
+        // The commit may not outlast the caller's budget either.
+        options.max_commit_time = options.max_commit_time.map(crate::deadline::cap);
+        // The runner retries the body on transient errors: each call of the callback is an attempt.
+        let mut attempts = 0_u32;
+        let transaction = session.start_transaction().with_options(options).and_run(plan, |session, plan| {
+            attempts += 1;
+            crate::telemetry::record_transaction_attempt(OperationClass::Critical, attempts);
+            body::apply(session, plan).boxed()
+        });
+        let outcome =
+            crate::telemetry::in_class(OperationClass::Critical, crate::time_limit::within_budget(transaction)).await;
         let error = match outcome {
             Ok(transfer) => return Ok(TransferOutcome { transfer, replayed: false }),
             Err(error) => error,

@@ -1,0 +1,216 @@
+//! Telemetry from the driver's own events: command latency by command, collection and profile
+//! class; connection-pool checkout wait and size; errors by class; transaction attempts; and a
+//! slow-operation log that shows query shapes, never values.
+//!
+//! Metrics go through the `metrics` facade: without a recorder installed they cost nothing, and
+//! the process (the `app` crate) chooses the exporter. [`Telemetry::instrument`] hooks a client's
+//! options; [`register`] describes every series and starts the error counters at zero, so a
+//! dashboard shows each class before it first happens. The profile class of a command is the class
+//! of the [`crate::time_limit::within`] call around it (or of [`in_class`]); commands outside one
+//! are labelled `none`.
+
+mod pool;
+pub mod shape;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bson::{Bson, Document};
+use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+use mongodb::event::EventHandler;
+use mongodb::event::command::CommandEvent;
+use mongodb::options::ClientOptions;
+
+use crate::classify::{ErrorClass, error_class};
+use crate::profiles::OperationClass;
+
+/// Histogram of command round trips, in seconds: labels `command`, `collection`, `profile`.
+pub const COMMAND_DURATION: &str = "mongodb_command_duration_seconds";
+/// Counter of failures: labels `class` (transient, conflict, timeout, validation, other), `profile`.
+pub const ERRORS: &str = "mongodb_errors_total";
+/// Counter of transaction bodies run (first attempts and retries): label `profile`.
+pub const TRANSACTION_ATTEMPTS: &str = "mongodb_transaction_attempts_total";
+/// Counter of transaction bodies run again after a transient error: label `profile`.
+pub const TRANSACTION_RETRIES: &str = "mongodb_transaction_retries_total";
+pub use pool::{POOL_CHECKOUT_WAIT, POOL_CONNECTIONS, POOL_IN_USE};
+
+/// Label of commands run outside any class.
+const NO_CLASS: &str = "none";
+/// Label of commands that name no collection (commits, pings).
+const NO_COLLECTION: &str = "-";
+
+/// Commands started by every client of this process, instrumented or not counted.
+static COMMANDS_STARTED: AtomicU64 = AtomicU64::new(0);
+
+tokio::task_local! {
+    static CLASS: OperationClass;
+}
+
+/// How many commands the instrumented clients of this process have sent: read it before and
+/// after an operation to count its round trips (benchmarks do).
+pub fn commands_started() -> u64 {
+    COMMANDS_STARTED.load(Ordering::Relaxed)
+}
+
+/// Runs `work` with its commands labelled as `class` (unless an inner scope says otherwise).
+pub async fn in_class<F: Future>(class: OperationClass, work: F) -> F::Output {
+    CLASS.scope(class, work).await
+}
+
+fn current_class() -> &'static str {
+    CLASS.try_with(|class| class.name()).unwrap_or(NO_CLASS)
+}
+
+/// Describes every series and starts counters at zero. Call once after installing a recorder.
+pub fn register() {
+    describe_histogram!(COMMAND_DURATION, Unit::Seconds, "MongoDB command round trips");
+    describe_counter!(ERRORS, "MongoDB failures by class");
+    describe_counter!(TRANSACTION_ATTEMPTS, "transaction bodies run, first attempts included");
+    describe_counter!(TRANSACTION_RETRIES, "transaction bodies run again after a transient error");
+    pool::describe();
+    for profile in OperationClass::ALL {
+        for class in ErrorClass::ALL {
+            counter!(ERRORS, "class" => class.name(), "profile" => profile.name()).absolute(0);
+        }
+        counter!(TRANSACTION_RETRIES, "profile" => profile.name()).absolute(0);
+    }
+}
+
+/// Records one run of a transaction body; `attempt` counts from 1.
+pub fn record_transaction_attempt(class: OperationClass, attempt: u32) {
+    counter!(TRANSACTION_ATTEMPTS, "profile" => class.name()).increment(1);
+    if attempt > 1 {
+        counter!(TRANSACTION_RETRIES, "profile" => class.name()).increment(1);
+    }
+}
+
+/// Records an operation given up on by the client (no server answer to count).
+pub fn record_client_timeout(class: OperationClass) {
+    counter!(ERRORS, "class" => ErrorClass::Timeout.name(), "profile" => class.name()).increment(1);
+}
+
+/// What a started command needs for its outcome: names and shape, kept until it ends.
+struct Started {
+    command: String,
+    collection: String,
+    profile: &'static str,
+    shape: Option<String>,
+}
+
+/// The event handlers of one client.
+#[derive(Clone)]
+pub struct Telemetry {
+    slow_threshold: Option<Duration>,
+    started: Arc<Mutex<HashMap<i32, Started>>>,
+}
+
+impl Telemetry {
+    /// Handlers that log commands slower than `slow_threshold` (`None`: no slow-operation log).
+    pub fn new(slow_threshold: Option<Duration>) -> Self {
+        Self { slow_threshold, started: Arc::default() }
+    }
+
+    /// Hooks the command and pool handlers into `options`.
+    pub fn instrument(self, options: &mut ClientOptions) {
+        options.cmap_event_handler = Some(EventHandler::callback(pool::record));
+        options.command_event_handler = Some(EventHandler::callback(move |event| self.on_command(event)));
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Started>> {
+        // A panic elsewhere leaves the map usable: entries are independent.
+        self.started.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn on_command(&self, event: CommandEvent) {
+        match event {
+            CommandEvent::Started(event) => {
+                COMMANDS_STARTED.fetch_add(1, Ordering::Relaxed);
+                let started = Started {
+                    collection: collection(&event.command, &event.command_name),
+                    command: event.command_name,
+                    profile: current_class(),
+                    shape: self.slow_threshold.map(|_| shape::command_shape(&event.command)),
+                };
+                self.pending().insert(event.request_id, started);
+            }
+            CommandEvent::Succeeded(event) => {
+                let started = self.pending().remove(&event.request_id);
+                self.finish(started, &event.command_name, event.duration, None);
+            }
+            CommandEvent::Failed(event) => {
+                let started = self.pending().remove(&event.request_id);
+                self.finish(started, &event.command_name, event.duration, Some(error_class(&event.failure)));
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&self, started: Option<Started>, command: &str, duration: Duration, failure: Option<ErrorClass>) {
+        let started = started.unwrap_or_else(|| Started {
+            command: command.to_owned(),
+            collection: NO_COLLECTION.to_owned(),
+            profile: NO_CLASS,
+            shape: None,
+        });
+        histogram!(
+            COMMAND_DURATION,
+            "command" => started.command.clone(),
+            "collection" => started.collection.clone(),
+            "profile" => started.profile,
+        )
+        .record(duration.as_secs_f64());
+        if let Some(class) = failure {
+            counter!(ERRORS, "class" => class.name(), "profile" => started.profile).increment(1);
+        }
+        if let (Some(threshold), Some(shape)) = (self.slow_threshold, &started.shape)
+            && duration >= threshold
+        {
+            tracing::warn!(
+                target: "mongo_store::slow_operation",
+                command = %started.command,
+                collection = %started.collection,
+                profile = started.profile,
+                duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+                failed = failure.is_some(),
+                %shape,
+                "slow MongoDB operation"
+            );
+        }
+    }
+}
+
+/// The collection a command works on: the value of its first field for collection commands, the
+/// `collection` field of `getMore`, else `-`.
+fn collection(command: &Document, name: &str) -> String {
+    let value = if name == "getMore" { command.get("collection") } else { command.get(name) };
+    match value {
+        Some(Bson::String(collection)) => collection.clone(),
+        _ => NO_COLLECTION.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bson::doc;
+
+    use super::*;
+
+    #[test]
+    fn the_collection_comes_from_the_command_or_from_get_more() {
+        assert_eq!(collection(&doc! { "find": "products", "filter": {} }, "find"), "products");
+        assert_eq!(collection(&doc! { "getMore": 42_i64, "collection": "audit" }, "getMore"), "audit");
+        assert_eq!(collection(&doc! { "commitTransaction": 1 }, "commitTransaction"), "-");
+    }
+
+    #[tokio::test]
+    async fn the_class_of_a_command_is_the_innermost_scope() {
+        let outside = current_class();
+        let inside = in_class(OperationClass::Critical, async { current_class() }).await;
+        let nested =
+            in_class(OperationClass::Critical, in_class(OperationClass::Feed, async { current_class() })).await;
+
+        assert_eq!((outside, inside, nested), ("none", "critical", "feed"));
+    }
+}
