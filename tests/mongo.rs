@@ -3,8 +3,10 @@
 //!
 //! - `startup`: configuration, redaction, profiles and the start-up probes.
 //! - `documents`: the stored shapes, read back as raw BSON.
+//! - `interop`: the same documents read by PyMongo.
 //! - `schema`: idempotent indexes, validators (where the server enforces them), sessions' TTL.
 
 mod documents;
+mod interop;
 mod schema;
 mod startup;

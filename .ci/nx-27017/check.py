@@ -5,7 +5,7 @@ import sys
 import traceback
 import uuid
 
-from bson import Binary
+from bson import Binary, Int64
 from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
@@ -332,6 +332,38 @@ def _():
     assert got == ids[:2], got
     c.update_one({"_id": ids[0]}, {"$set": {"price_minor": 6}})
     assert c.find_one({"_id": ids[0]})["price_minor"] == 6
+
+
+# ---- in-memory sorts order BinData as MongoDB does ---------------------------
+@check("keyset pages over UUID v7 ids with price ties come back in order")
+def _():
+    import os
+    import time
+    c = fresh("keyset_v7")
+    prices = [500, 100, 300, 100, 200, 300, 100, 400, 200, 500, 300]
+    docs = []
+    for price in prices:
+        raw = bytearray(int(time.time() * 1000).to_bytes(6, "big") + os.urandom(10))
+        raw[6] = (raw[6] & 0x0F) | 0x70
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        docs.append({"_id": uuid.UUID(bytes=bytes(raw)), "category": "c", "price_minor": Int64(price)})
+    for doc in docs:
+        c.insert_one(doc)
+    for direction, op in ((1, "$gt"), (-1, "$lt")):
+        keys = sorted(((d["price_minor"], d["_id"].bytes) for d in docs), reverse=direction == -1)
+        expected = [uuid.UUID(bytes=b) for _, b in keys]
+        got, after = [], None
+        while True:
+            clauses = [{"category": "c"}]
+            if after:
+                clauses.append({"$or": [{"price_minor": {op: after[0]}},
+                                        {"price_minor": after[0], "_id": {op: after[1]}}]})
+            page = list(c.find({"$and": clauses}).sort([("price_minor", direction), ("_id", direction)]).limit(5))
+            got += [d["_id"] for d in page[:4]]
+            if len(page) <= 4:
+                break
+            after = (page[3]["price_minor"], page[3]["_id"])
+        assert got == expected, (direction, got, expected)
 
 
 client.drop_database("nx_check")

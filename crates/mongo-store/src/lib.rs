@@ -30,6 +30,7 @@
 //! - `store`: [`MongoStore`]: connect, start-up report, readiness.
 //! - `repos`: products, wallets, audit, sessions and feeds ports.
 //! - `transfer`: exactly-once transfers (transaction + idempotency key).
+//! - `ingest`: bulk upserts of products by sku ([`ingest::MongoIngest`]), one round trip per batch.
 
 pub mod classify;
 pub mod collections;
@@ -38,6 +39,7 @@ pub mod deadline;
 pub mod documents;
 mod error;
 pub mod indexes;
+pub mod ingest;
 pub mod probe;
 pub mod profiles;
 mod repos;

@@ -151,8 +151,8 @@ fn audit_event(transfer: &Transfer, meta: &RequestMeta, now: Timestamp) -> Resul
     let action = AuditAction::parse("transfer.completed").map_err(|e| TransferError::Store(e.into()))?;
     let details = [
         ("transfer_id", transfer.id.to_string()),
-        ("from_wallet_id", transfer.from.to_string()),
-        ("to_wallet_id", transfer.to.to_string()),
+        ("from", transfer.from.to_string()),
+        ("to", transfer.to.to_string()),
         ("amount_minor", transfer.amount_minor.to_string()),
         ("currency", transfer.currency.to_string()),
     ];
