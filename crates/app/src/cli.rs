@@ -29,6 +29,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the effective consistency profile of each operation class.
     Profiles(MongoArgs),
+    /// Upsert products from an NDJSON file by sku (`shop ingest generate` writes one).
+    Ingest(crate::ingest::args::IngestArgs),
+    /// Benchmarks (`shop bench ingest`).
+    Bench(crate::ingest::args::BenchArgs),
 }
 
 /// How log events are written.

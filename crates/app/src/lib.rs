@@ -11,9 +11,11 @@
 //! - `state`: what every handler shares: the ports and the HTTP settings.
 //! - `server`: serving a listener until Ctrl-C or SIGTERM, draining requests in flight.
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
+//! - `ingest`: `shop ingest` (streamed bulk upserts of products), its generator and benchmark.
 
 pub mod cli;
 pub mod http;
+pub mod ingest;
 pub mod server;
 pub mod state;
 pub mod store;

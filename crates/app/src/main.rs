@@ -24,5 +24,7 @@ async fn main() -> anyhow::Result<()> {
             server::run(listener, AppState::new(repos, args.http_settings())).await
         }
         Command::Profiles(mongo) => store::print_profiles(&mongo),
+        Command::Ingest(args) => app::ingest::run(args).await,
+        Command::Bench(args) => app::ingest::bench::run(args).await,
     }
 }

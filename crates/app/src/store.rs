@@ -78,3 +78,26 @@ pub fn print_profiles(config: &MongoArgs) -> anyhow::Result<()> {
     print!("{}", profiles(config)?.render_table());
     Ok(())
 }
+
+/// The bulk ingestion port of the configured store: MongoDB on `path` (by default the best the
+/// server supports), else the in-memory store, announced as such.
+///
+/// # Errors
+/// Fails when MongoDB is configured but cannot be used.
+pub async fn connect_ingest(
+    config: &MongoArgs,
+    path: Option<mongo_store::ingest::WritePath>,
+) -> anyhow::Result<crate::ingest::Target> {
+    if config.uri.is_none() {
+        eprintln!("\n*** {MEMORY_BANNER} ***\n");
+        let port = std::sync::Arc::new(memory_store::MemoryStore::new());
+        return Ok(crate::ingest::Target { port, description: "in-memory store".to_owned(), counts_commands: false });
+    }
+    let store = MongoStore::connect(mongo_config(config)?).await.context("connecting to MongoDB")?;
+    let ingest = match path {
+        Some(path) => mongo_store::ingest::MongoIngest::with_path(store, path),
+        None => mongo_store::ingest::MongoIngest::new(store, false),
+    };
+    let description = format!("MongoDB, {}", ingest.write_path().name());
+    Ok(crate::ingest::Target { port: std::sync::Arc::new(ingest), description, counts_commands: true })
+}
