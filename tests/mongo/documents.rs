@@ -101,7 +101,8 @@ async fn stored_documents_use_binary_uuids_int64_money_dates_and_a_schema_versio
     assert_uuid(&session_doc, "user_id");
     assert_date(&session_doc, "expires_at");
     assert_eq!(session_doc.get_str("_id").ok(), Some(session.token_hash.as_str()), "keyed by the token's hash");
-    for document in [&product_doc, &wallet_doc, &session_doc] {
+    assert_eq!(product_doc.get_i32("schema_version").ok(), Some(mongo_store::documents::PRODUCT_SCHEMA_VERSION));
+    for document in [&wallet_doc, &session_doc] {
         assert_eq!(document.get_i32("schema_version").ok(), Some(1), "{document}");
     }
 }

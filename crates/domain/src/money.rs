@@ -25,6 +25,19 @@ impl Currency {
         // Only ASCII upper-case letters are ever stored, so this cannot fail.
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
+
+    /// How many decimal places the currency's minor unit has (ISO 4217): 0 for currencies
+    /// without a minor unit in use (JPY, KRW, …), 3 for the dinars and rials that divide into
+    /// thousandths (BHD, KWD, …), 4 for the accounting units CLF and UYW, 2 for everything else.
+    pub fn minor_unit_exponent(&self) -> u32 {
+        match self.as_str() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI" | "VND"
+            | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            "CLF" | "UYW" => 4,
+            _ => 2,
+        }
+    }
 }
 
 impl fmt::Display for Currency {
@@ -70,6 +83,37 @@ impl Money {
     }
 }
 
+/// Converts a legacy amount in major units (a floating-point `19.99`) to minor units of
+/// `currency` (`1999` for EUR, `19` for JPY `19.0`), for reading data written before money was
+/// stored as integers. Nothing new is ever computed in floating point.
+///
+/// # Errors
+/// Returns a [`ValidationError`] on `field` when `major` is not finite, is negative, exceeds
+/// [`Money::MAX_MINOR`] once scaled, or has more decimals than the currency's minor unit (such an
+/// amount cannot be represented without rounding, and money is never rounded silently).
+pub fn minor_from_major(field: &str, major: f64, currency: Currency) -> Result<Money, ValidationError> {
+    if !major.is_finite() {
+        return Err(ValidationError::new(field, "must be a finite number"));
+    }
+    let scale = 10_f64.powi(i32::try_from(currency.minor_unit_exponent()).unwrap_or(2));
+    let scaled = major * scale;
+    let rounded = scaled.round();
+    // Binary floats hold 19.99 as 19.989999…, so a tiny distance to the integer is expected; a
+    // distance of a visible fraction of a minor unit is a real extra decimal.
+    if (scaled - rounded).abs() > 1e-6 * scaled.abs().max(1.0) {
+        return Err(ValidationError::new(
+            field,
+            format!("{major} has more decimals than {currency}'s minor unit allows"),
+        ));
+    }
+    if rounded > Money::MAX_MINOR as f64 {
+        return Err(ValidationError::new(field, format!("must be at most {} minor units", Money::MAX_MINOR)));
+    }
+    // `rounded` is integral and at most MAX_MINOR (negatives are refused by `Money::new`).
+    let minor = rounded as i64;
+    Money::new(field, minor, currency)
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.minor, self.currency)
@@ -98,7 +142,27 @@ mod tests {
         assert_eq!(Money::new("price_minor", 0, eur).map(|m| m.minor()), Ok(0));
     }
 
+    #[test]
+    fn legacy_major_amounts_convert_with_the_currency_exponent() {
+        let code = |raw| Currency::parse(raw).expect("valid currency");
+        let minor = |major, raw| minor_from_major("price", major, code(raw)).map(|m| m.minor());
+        assert_eq!(minor(19.99, "EUR"), Ok(1999));
+        assert_eq!(minor(0.1 + 0.2, "USD"), Ok(30));
+        assert_eq!(minor(1500.0, "JPY"), Ok(1500));
+        assert_eq!(minor(1.234, "KWD"), Ok(1234));
+        for (major, raw) in [(19.995, "EUR"), (15.5, "JPY"), (-1.0, "EUR"), (f64::NAN, "EUR"), (1e20, "EUR")] {
+            assert!(minor(major, raw).is_err(), "{major} {raw} was accepted");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn every_integral_minor_amount_survives_a_trip_through_major_units(minor in 0_i64..10_000_000_000) {
+            let eur = Currency::parse("EUR").expect("valid currency");
+            let major = minor as f64 / 100.0;
+            prop_assert_eq!(minor_from_major("price", major, eur).map(|m| m.minor()), Ok(minor));
+        }
+
         #[test]
         fn currency_parse_never_accepts_what_it_cannot_print(raw in "\\PC{0,5}") {
             if let Ok(c) = Currency::parse(&raw) {

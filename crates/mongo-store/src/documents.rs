@@ -14,11 +14,15 @@ use std::fmt::Display;
 
 pub use audit::AuditDoc;
 pub use idempotency::{IdempotencyDoc, IdempotencyId};
-pub use product::{ProductDoc, attributes_to_document, document_to_attributes, draft_fields};
+pub use product::{
+    PRODUCT_OLDEST_READABLE_VERSION, PRODUCT_SCHEMA_VERSION, ProductDoc, attributes_to_document,
+    document_to_attributes, draft_fields,
+};
 pub use session::{FeedDoc, SessionDoc};
 pub use wallet::{LedgerDoc, TransferDoc, WalletDoc};
 
-/// The version every document written by this crate carries.
+/// The version every document written by this crate carries, except products, whose layout
+/// moved on ([`PRODUCT_SCHEMA_VERSION`]).
 pub const SCHEMA_VERSION: i32 = 1;
 
 /// The oldest version readers accept (readers accept the current and the previous version once

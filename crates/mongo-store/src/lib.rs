@@ -30,6 +30,9 @@
 //! - `store`: [`MongoStore`]: connect, start-up report, readiness.
 //! - `repos`: products, wallets, audit, sessions and feeds ports.
 //! - `transfer`: exactly-once transfers (transaction + idempotency key).
+//! - `migrate`: the migration runner (lease, batches, checkpoint, audit, changelog, status).
+//! - `migrations`: the shop's own migrations, in order.
+//! - `ledger_check`: wallet balances recomputed from the ledger; drift reports and repairs.
 //! - `ingest`: bulk upserts of products by sku ([`ingest::MongoIngest`]), one round trip per batch.
 
 pub mod classify;
@@ -40,6 +43,9 @@ pub mod documents;
 mod error;
 pub mod indexes;
 pub mod ingest;
+pub mod ledger_check;
+pub mod migrate;
+pub mod migrations;
 pub mod probe;
 pub mod profiles;
 mod repos;

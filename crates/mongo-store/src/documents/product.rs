@@ -1,16 +1,34 @@
 //! The `products` collection, and free-form attributes as BSON.
+//!
+//! Layout versions: 1 held the price as a floating-point amount in major units (`price: 19.99`);
+//! 2, written since, holds integer minor units (`price_minor: 1999`, Int64). Both carry
+//! `currency`. Readers accept both while the `products_price_minor_units` migration is pending;
+//! queries that filter or sort on `price_minor` (listing ranges, category statistics) see only
+//! migrated documents, so run `shop migrate up` after deploying.
 
 use std::collections::BTreeMap;
 
 use bson::{Bson, Document};
+use domain::money::minor_from_major;
 use domain::product::{AttributeValue, Attributes, Category, Product, ProductDraft, ProductName, Sku, parse_tags};
 use domain::{Currency, Money, ProductId};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    SCHEMA_VERSION, StoredUuid, check_version, invalid, read_time, read_u64, read_uuid, stored_time, stored_u64,
-    stored_uuid,
-};
+use super::{StoredUuid, invalid, read_time, read_u64, read_uuid, stored_time, stored_u64, stored_uuid};
+
+/// The layout products are written in: integer minor units.
+pub const PRODUCT_SCHEMA_VERSION: i32 = 2;
+
+/// The oldest product layout readers accept: floating-point major units, converted on read.
+pub const PRODUCT_OLDEST_READABLE_VERSION: i32 = 1;
+
+/// What `price_minor` holds after reading a document that has none (a version 1 document); never
+/// a valid amount, so a version 2 document without the field is reported, not read as free.
+const PRICE_MINOR_MISSING: i64 = i64::MIN;
+
+fn price_minor_missing() -> i64 {
+    PRICE_MINOR_MISSING
+}
 
 /// A stored product.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,8 +44,12 @@ pub struct ProductDoc {
     pub name: String,
     /// Category.
     pub category: String,
-    /// Price in minor units (Int64).
+    /// Price in minor units (Int64); absent from version 1 documents.
+    #[serde(default = "price_minor_missing")]
     pub price_minor: i64,
+    /// Version 1 only: the price as a floating-point amount in major units. Never written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
     /// ISO-4217 code of the price.
     pub currency: String,
     /// Free-form attributes.
@@ -46,11 +68,12 @@ impl From<&Product> for ProductDoc {
     fn from(product: &Product) -> Self {
         Self {
             id: stored_uuid(product.id.as_uuid()),
-            schema_version: SCHEMA_VERSION,
+            schema_version: PRODUCT_SCHEMA_VERSION,
             sku: product.sku.as_str().to_owned(),
             name: product.name.as_str().to_owned(),
             category: product.category.as_str().to_owned(),
             price_minor: product.price.minor(),
+            price: None,
             currency: product.price.currency().as_str().to_owned(),
             attributes: attributes_to_document(&product.attributes),
             tags: product.tags.iter().map(|t| t.as_str().to_owned()).collect(),
@@ -67,14 +90,35 @@ impl TryFrom<ProductDoc> for Product {
     fn try_from(doc: ProductDoc) -> Result<Self, Self::Error> {
         let id = ProductId::from_uuid(read_uuid(&doc.id));
         let bad = |e: domain::ValidationError| invalid("product", id, e);
-        check_version("product", id, doc.schema_version)?;
         let currency = Currency::parse(&doc.currency).map_err(bad)?;
+        let price = match (doc.schema_version, doc.price) {
+            (PRODUCT_OLDEST_READABLE_VERSION, Some(major)) => {
+                minor_from_major("price", major, currency).map_err(bad)?
+            }
+            (PRODUCT_OLDEST_READABLE_VERSION, None) => {
+                return Err(invalid("product", id, "version 1 document has no price"));
+            }
+            (PRODUCT_SCHEMA_VERSION, _) if doc.price_minor == PRICE_MINOR_MISSING => {
+                return Err(invalid("product", id, "price_minor is missing"));
+            }
+            (PRODUCT_SCHEMA_VERSION, _) => Money::new("price_minor", doc.price_minor, currency).map_err(bad)?,
+            (other, _) => {
+                return Err(invalid(
+                    "product",
+                    id,
+                    format!(
+                        "schema_version {other} is not readable by this build (reads \
+                         {PRODUCT_OLDEST_READABLE_VERSION} to {PRODUCT_SCHEMA_VERSION})"
+                    ),
+                ));
+            }
+        };
         Ok(Self {
             id,
             sku: Sku::parse(&doc.sku).map_err(bad)?,
             name: ProductName::parse(&doc.name).map_err(bad)?,
             category: Category::parse(&doc.category).map_err(bad)?,
-            price: Money::new("price_minor", doc.price_minor, currency).map_err(bad)?,
+            price,
             attributes: document_to_attributes(doc.attributes).map_err(bad)?,
             tags: parse_tags(doc.tags.iter().map(String::as_str)).map_err(bad)?,
             version: read_u64("product", id, "version", doc.version)?,
@@ -141,7 +185,7 @@ fn bson_to_attribute(key: &str, value: Bson) -> Result<AttributeValue, domain::V
 /// the current `schema_version` (an update also moves an older document to the current layout).
 pub fn draft_fields(draft: &ProductDraft, now: domain::Timestamp) -> Document {
     bson::doc! {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": PRODUCT_SCHEMA_VERSION,
         "sku": draft.sku.as_str(),
         "name": draft.name.as_str(),
         "category": draft.category.as_str(),

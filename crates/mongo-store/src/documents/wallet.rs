@@ -28,6 +28,10 @@ pub struct WalletDoc {
     pub version: i64,
     /// When opened.
     pub created_at: bson::DateTime,
+    /// The balance the wallet was opened with (Int64): not a ledger entry, so the ledger check
+    /// needs it to recompute the balance. Absent from wallets opened before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening_balance_minor: Option<i64>,
 }
 
 impl From<&Wallet> for WalletDoc {
@@ -40,6 +44,9 @@ impl From<&Wallet> for WalletDoc {
             balance_minor: wallet.balance_minor,
             version: stored_u64(wallet.version),
             created_at: stored_time(wallet.created_at),
+            // Wallets are inserted only when opened (transfers change balances with `$inc`), so
+            // the balance converted here is the opening balance.
+            opening_balance_minor: Some(wallet.balance_minor),
         }
     }
 }

@@ -33,31 +33,27 @@ pub fn validator(collection: &str) -> Option<Document> {
     let text = doc! { "bsonType": "string" };
     let uuid = doc! { "bsonType": "binData" };
     Some(match collection {
-        names::PRODUCTS => schema(
-            &[
-                "_id",
-                "schema_version",
-                "sku",
-                "name",
-                "category",
-                "price_minor",
-                "currency",
-                "attributes",
-                "tags",
-                "version",
-                "created_at",
-                "updated_at",
-            ],
-            base(doc! {
-                "sku": &text, "name": &text, "category": &text, "price_minor": &money, "currency": &text,
-                "attributes": { "bsonType": "object" }, "tags": { "bsonType": "array", "items": &text },
-                "version": &version, "created_at": &date, "updated_at": &date,
-            }),
-        ),
+        names::PRODUCTS => {
+            let mut products = schema(
+                &products_required(),
+                base(doc! {
+                    "sku": &text, "name": &text, "category": &text, "price_minor": &money, "currency": &text,
+                    "attributes": { "bsonType": "object" }, "tags": { "bsonType": "array", "items": &text },
+                    "version": &version, "created_at": &date, "updated_at": &date,
+                }),
+            );
+            // Both layouts are valid while the price migration may be pending: version 1 with a
+            // floating-point `price` in major units, version 2 with Int64 `price_minor`.
+            if let Ok(json_schema) = products.get_document_mut("$jsonSchema") {
+                json_schema.insert("anyOf", product_layouts());
+            }
+            products
+        }
         names::WALLETS => schema(
             &["_id", "schema_version", "owner", "currency", "balance_minor", "version", "created_at"],
             base(doc! {
                 "owner": &text, "currency": &text, "balance_minor": &money, "version": &version, "created_at": &date,
+                "opening_balance_minor": &money,
             }),
         ),
         names::LEDGER => schema(
@@ -113,6 +109,39 @@ pub fn validator(collection: &str) -> Option<Document> {
     })
 }
 
+fn products_required() -> Vec<&'static str> {
+    vec![
+        "_id",
+        "schema_version",
+        "sku",
+        "name",
+        "category",
+        "currency",
+        "attributes",
+        "tags",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+}
+
+/// The accepted product layouts, one per readable `schema_version`.
+fn product_layouts() -> Vec<Document> {
+    let layout = |version: i32, price_field: &str, price: Document| {
+        doc! {
+            "required": [price_field],
+            "properties": {
+                "schema_version": { "bsonType": "int", "minimum": version, "maximum": version },
+                price_field: price,
+            },
+        }
+    };
+    vec![
+        layout(1, "price", doc! { "bsonType": ["double", "int", "long", "decimal"], "minimum": 0 }),
+        layout(2, "price_minor", doc! { "bsonType": "long", "minimum": 0_i64 }),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +151,14 @@ mod tests {
         for name in names::ALL.into_iter().filter(|n| *n != names::STARTUP_PROBE) {
             assert!(validator(name).is_some(), "{name} has no validator");
         }
+    }
+
+    #[test]
+    fn products_validator_accepts_both_price_layouts_and_requires_no_price_field_outright() {
+        let validator = validator(names::PRODUCTS).expect("products have a validator");
+        let json_schema = validator.get_document("$jsonSchema").expect("a $jsonSchema");
+        let required = json_schema.get_array("required").expect("required fields");
+        assert!(!required.iter().any(|f| f.as_str() == Some("price_minor") || f.as_str() == Some("price")));
+        assert_eq!(json_schema.get_array("anyOf").map(Vec::len).ok(), Some(2));
     }
 }

@@ -1,0 +1,396 @@
+//! The runner: applies a registry's migrations in order, each under its collection's lease, in
+//! batches by `_id` with a checkpoint after each, one audit event per changed document.
+//!
+//! Documents are read and rewritten on the bulk profile (throughput, 30 s per batch); the
+//! checkpoint and audit events go on the critical profile. A majority-acknowledged checkpoint
+//! also covers the batch written before it on the same primary, since replication applies writes
+//! in order.
+
+use std::fmt;
+
+use bson::{Bson, Document, doc};
+use domain::audit::{AuditAction, AuditEvent, AuditSubject};
+use domain::{AuditEventId, Timestamp};
+use futures::TryStreamExt as _;
+use mongodb::{Collection, Database};
+
+use super::changelog::Changelog;
+use super::{
+    AUDIT_ACTION, LeaseOptions, Migration, MigrationError, Registry, RunCounts, RunError, RunRecord, RunState,
+    fingerprint, id_text,
+};
+use crate::collections::names;
+use crate::documents::AuditDoc;
+use crate::profiles::{OperationClass, Profiles};
+use crate::store::MongoStore;
+use crate::time_limit::{TimeLimited as _, within};
+
+/// How a run behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Who runs it (host or operator), recorded in the lease, the changelog and audit events.
+    pub owner: String,
+    /// Documents per batch (at least 1).
+    pub batch_size: u32,
+    /// Count what would change, write nothing (no lease, no changelog, no audit).
+    pub dry_run: bool,
+    /// The lease's time to live and how long to wait for another runner.
+    pub lease: LeaseOptions,
+    /// Stop after this many batches of this invocation as a crash would: without closing the run
+    /// or releasing the lease. For fault drills and tests of resumption.
+    pub halt_after_batches: Option<u64>,
+}
+
+impl RunOptions {
+    /// Defaults: batches of 500, real writes, the default lease.
+    pub fn new(owner: impl Into<String>) -> Self {
+        Self {
+            owner: owner.into(),
+            batch_size: 500,
+            dry_run: false,
+            lease: LeaseOptions::default(),
+            halt_after_batches: None,
+        }
+    }
+}
+
+/// One finished batch, for progress output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchProgress {
+    /// The migration.
+    pub migration: &'static str,
+    /// Documents at the old version when the migration started (the progress total).
+    pub pending_at_start: u64,
+    /// Counts of this invocation so far.
+    pub counts: RunCounts,
+}
+
+/// What one migration did (or would do, in a dry run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationReport {
+    /// The migration.
+    pub migration: &'static str,
+    /// Its run in the changelog; `None` in a dry run or when nothing was pending.
+    pub run: Option<RunRecord>,
+    /// Documents at the old version when it started.
+    pub pending_at_start: u64,
+    /// Counts of this invocation (in a dry run: `migrated` is what would change).
+    pub counts: RunCounts,
+    /// Dry run only: documents the function refuses, with the reason (the first ten).
+    pub refusals: Vec<String>,
+}
+
+/// What `up` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// Whether it was a dry run.
+    pub dry_run: bool,
+    /// Whether it stopped on `halt_after_batches`, as a crash would.
+    pub halted: bool,
+    /// One entry per migration handled, in order.
+    pub migrations: Vec<MigrationReport>,
+}
+
+impl fmt::Display for RunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.dry_run { "would migrate" } else { "migrated" };
+        for report in &self.migrations {
+            let c = report.counts;
+            write!(
+                f,
+                "{}: {} pending at start, {} scanned, {verb} {}",
+                report.migration, report.pending_at_start, c.scanned, c.migrated
+            )?;
+            if c.skipped > 0 {
+                write!(f, ", {} skipped (changed concurrently; run again)", c.skipped)?;
+            }
+            if let Some(run) = &report.run {
+                write!(f, ", run {} {}", run.run_id, run.state.as_str())?;
+                if run.resumes > 0 {
+                    write!(f, " (resumed {} time(s))", run.resumes)?;
+                }
+            }
+            for refusal in &report.refusals {
+                write!(f, "\n  would refuse {refusal}")?;
+            }
+            writeln!(f)?;
+        }
+        if self.halted {
+            writeln!(f, "halted on request, as a crash would; run again to resume")?;
+        }
+        Ok(())
+    }
+}
+
+/// A callback told about every finished batch.
+type ProgressFn<'a> = Box<dyn Fn(&BatchProgress) + Send + Sync + 'a>;
+
+/// Applies a registry's migrations.
+pub struct Runner<'a> {
+    database: &'a Database,
+    profiles: &'a Profiles,
+    registry: &'a Registry,
+    options: RunOptions,
+    action: AuditAction,
+    progress: Option<ProgressFn<'a>>,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner on `store`'s database.
+    pub fn new(store: &'a MongoStore, registry: &'a Registry, options: RunOptions) -> Self {
+        Self::on(store.database(), store.profiles(), registry, options)
+    }
+
+    /// A runner on any database, with these profiles.
+    pub fn on(database: &'a Database, profiles: &'a Profiles, registry: &'a Registry, options: RunOptions) -> Self {
+        let action = AuditAction::parse(AUDIT_ACTION).expect("migration.applied is a valid audit action");
+        Self { database, profiles, registry, options, action, progress: None }
+    }
+
+    /// Calls `progress` after every batch.
+    #[must_use]
+    pub fn on_progress(mut self, progress: impl Fn(&BatchProgress) + Send + Sync + 'a) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// Applies every migration in order, each until no document at its old version is left
+    /// (or, in a dry run, counts what that would change).
+    ///
+    /// # Errors
+    /// [`RunError::LeaseHeld`] when another runner is migrating the same collection;
+    /// [`RunError::LeaseLost`] when this runner's lease expired under it; [`RunError::Document`]
+    /// when a migration function refuses a document (the run is recorded as failed and resumes
+    /// from its checkpoint next time); [`RunError::Driver`] when the database fails.
+    pub async fn up(&self) -> Result<RunReport, RunError> {
+        let mut report = RunReport { dry_run: self.options.dry_run, halted: false, migrations: Vec::new() };
+        for migration in self.registry.migrations() {
+            let (one, halted) = if self.options.dry_run {
+                (self.dry_run(migration).await?, false)
+            } else {
+                self.apply(migration).await?
+            };
+            report.migrations.push(one);
+            if halted {
+                report.halted = true;
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    fn data(&self, migration: &Migration) -> Collection<Document> {
+        self.profiles.collection(self.database, migration.collection, OperationClass::Bulk)
+    }
+
+    async fn pending(&self, migration: &Migration) -> Result<u64, RunError> {
+        let profile = self.profiles.get(OperationClass::Bulk);
+        let data = self.data(migration);
+        let count = data.count_documents(doc! { "schema_version": migration.from_version });
+        Ok(within(profile, count.time_limited(profile)).await?)
+    }
+
+    /// The next batch at the old version after `after`, in `_id` order.
+    async fn batch(&self, migration: &Migration, after: Option<&Bson>) -> Result<Vec<Document>, RunError> {
+        let profile = self.profiles.get(OperationClass::Bulk);
+        let mut filter = doc! { "schema_version": migration.from_version };
+        if let Some(after) = after {
+            filter.insert("_id", doc! { "$gt": after.clone() });
+        }
+        let limit = i64::from(self.options.batch_size.max(1));
+        let data = self.data(migration);
+        let find = data.find(filter).sort(doc! { "_id": 1 }).limit(limit).time_limited(profile);
+        Ok(within(profile, async { find.await?.try_collect().await }).await?)
+    }
+
+    fn progress(&self, migration: &Migration, pending_at_start: u64, counts: RunCounts) {
+        tracing::info!(migration = migration.name, scanned = counts.scanned, migrated = counts.migrated, "batch done");
+        if let Some(progress) = &self.progress {
+            progress(&BatchProgress { migration: migration.name, pending_at_start, counts });
+        }
+    }
+
+    async fn dry_run(&self, migration: &Migration) -> Result<MigrationReport, RunError> {
+        let pending_at_start = self.pending(migration).await?;
+        let mut counts = RunCounts::default();
+        let mut refusals = Vec::new();
+        let mut after = None;
+        loop {
+            let batch = self.batch(migration, after.as_ref()).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.get("_id").cloned();
+            for document in batch {
+                counts.scanned += 1;
+                let id = document.get("_id").map_or_else(|| "?".to_owned(), id_text);
+                match migrate_one(migration, document) {
+                    Ok(_) => counts.migrated += 1,
+                    Err(error) if refusals.len() < 10 => refusals.push(format!("{id}: {error}")),
+                    Err(_) => {}
+                }
+            }
+            counts.batches += 1;
+            self.progress(migration, pending_at_start, counts);
+        }
+        Ok(MigrationReport { migration: migration.name, run: None, pending_at_start, counts, refusals })
+    }
+
+    /// Applies one migration; `true` alongside the report when it halted on request.
+    async fn apply(&self, migration: &Migration) -> Result<(MigrationReport, bool), RunError> {
+        let lease = super::Lease::acquire(
+            self.database,
+            self.profiles,
+            migration.collection,
+            &self.options.owner,
+            self.options.lease,
+        )
+        .await?;
+        let changelog = Changelog::new(self.database, self.profiles);
+        let pending_at_start = self.pending(migration).await?;
+        let mut run = match changelog.unfinished(migration.name).await? {
+            Some(mut run) => {
+                changelog.resume(&mut run, &self.options.owner).await?;
+                run
+            }
+            None if pending_at_start == 0 => {
+                lease.release().await?;
+                let counts = RunCounts::default();
+                let report = MigrationReport {
+                    migration: migration.name,
+                    run: None,
+                    pending_at_start,
+                    counts,
+                    refusals: vec![],
+                };
+                return Ok((report, false));
+            }
+            None => changelog.start(migration, &self.options.owner).await?,
+        };
+        let mut counts = RunCounts::default();
+        let report = |run: &RunRecord, counts| MigrationReport {
+            migration: migration.name,
+            run: Some(run.clone()),
+            pending_at_start,
+            counts,
+            refusals: Vec::new(),
+        };
+        loop {
+            if lease.is_lost() {
+                let error = RunError::LeaseLost { scope: migration.collection.to_owned(), run_id: run.run_id.clone() };
+                changelog.finish(&mut run, RunState::Stopped, Some(error.to_string())).await?;
+                return Err(error);
+            }
+            let batch = self.batch(migration, run.checkpoint.as_ref()).await?;
+            let Some(last) = batch.last() else { break };
+            let checkpoint = last.get("_id").cloned();
+            for document in batch {
+                if let Err(error) = self.write_one(migration, &run, document, &mut counts).await {
+                    if let RunError::Document { .. } = &error {
+                        run.counts = add(run.counts, counts);
+                        changelog.finish(&mut run, RunState::Failed, Some(error.to_string())).await?;
+                        lease.release().await?;
+                    }
+                    return Err(error);
+                }
+            }
+            counts.batches += 1;
+            run.checkpoint = checkpoint;
+            let mut stored = run.clone();
+            stored.counts = add(run.counts, counts);
+            changelog.checkpoint(&stored).await?;
+            self.progress(migration, pending_at_start, counts);
+            if self.options.halt_after_batches == Some(counts.batches) {
+                lease.abandon();
+                return Ok((report(&stored, counts), true));
+            }
+        }
+        run.counts = add(run.counts, counts);
+        changelog.finish(&mut run, RunState::Completed, None).await?;
+        lease.release().await?;
+        Ok((report(&run, counts), false))
+    }
+
+    /// Migrates one document if it is still at the old version (and unchanged), then audits it.
+    async fn write_one(
+        &self,
+        migration: &Migration,
+        run: &RunRecord,
+        before: Document,
+        counts: &mut RunCounts,
+    ) -> Result<(), RunError> {
+        counts.scanned += 1;
+        let id = before.get("_id").cloned().unwrap_or(Bson::Null);
+        let mut filter = doc! { "_id": id.clone(), "schema_version": migration.from_version };
+        if let Some(field) = migration.concurrency_field
+            && let Some(value) = before.get(field)
+        {
+            filter.insert(field, value.clone());
+        }
+        let before_fingerprint = fingerprint(&before);
+        let after = migrate_one(migration, before).map_err(|source| RunError::Document {
+            migration: migration.name.to_owned(),
+            id: id_text(&id),
+            source,
+        })?;
+        let profile = self.profiles.get(OperationClass::Bulk);
+        let replaced = within(profile, self.data(migration).replace_one(filter, &after)).await?;
+        if replaced.matched_count == 0 {
+            counts.skipped += 1;
+            return Ok(());
+        }
+        counts.migrated += 1;
+        let event = audit_event(migration, run, &self.action, &id, before_fingerprint, fingerprint(&after));
+        let audit = self.profiles.collection::<AuditDoc>(self.database, names::AUDIT, OperationClass::Critical);
+        within(self.profiles.get(OperationClass::Critical), audit.insert_one(AuditDoc::from(&event))).await?;
+        Ok(())
+    }
+}
+
+/// Runs the function, refuses a changed `_id`, and stamps the new version.
+fn migrate_one(migration: &Migration, before: Document) -> Result<Document, MigrationError> {
+    let id = before.get("_id").cloned();
+    let mut after = (migration.apply)(before)?;
+    if after.get("_id").cloned() != id {
+        return Err(MigrationError::new("the migration changed the document's _id"));
+    }
+    after.insert("schema_version", migration.to_version());
+    Ok(after)
+}
+
+fn audit_event(
+    migration: &Migration,
+    run: &RunRecord,
+    action: &AuditAction,
+    id: &Bson,
+    before: String,
+    after: String,
+) -> AuditEvent {
+    let subject_text = format!("{}:{}", migration.subject_kind, id_text(id));
+    let subject = AuditSubject::parse(&subject_text)
+        .unwrap_or_else(|_| AuditSubject::of(migration.subject_kind, &fingerprint(&doc! { "_id": id.clone() })[..32]));
+    let details = [
+        ("migration", migration.name.to_owned()),
+        ("run_id", run.run_id.clone()),
+        ("from_version", migration.from_version.to_string()),
+        ("to_version", migration.to_version().to_string()),
+        ("fingerprint_before", before),
+        ("fingerprint_after", after),
+    ];
+    AuditEvent {
+        id: AuditEventId::new(),
+        at: Timestamp::now(),
+        actor: format!("migrate:{}", run.owner),
+        action: action.clone(),
+        subject,
+        request_id: run.run_id.clone(),
+        details: details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    }
+}
+
+fn add(a: RunCounts, b: RunCounts) -> RunCounts {
+    RunCounts {
+        scanned: a.scanned + b.scanned,
+        migrated: a.migrated + b.migrated,
+        skipped: a.skipped + b.skipped,
+        batches: a.batches + b.batches,
+    }
+}

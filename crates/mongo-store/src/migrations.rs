@@ -1,0 +1,82 @@
+//! The shop's own migrations, in order. Each is an ordinary function from one stored layout to
+//! the next; [`shop`] lists them for the runner (`shop migrate up`).
+
+use bson::{Bson, Document};
+use domain::Currency;
+use domain::money::minor_from_major;
+
+use crate::collections::names;
+use crate::migrate::{Migration, MigrationError, Registry, RunError};
+
+/// Products: a floating-point `price` in major units (version 1) becomes Int64 `price_minor` in
+/// the currency's minor units (version 2).
+pub const PRODUCTS_PRICE_MINOR_UNITS: &str = "products_price_minor_units";
+
+/// The shop's migrations.
+///
+/// # Errors
+/// [`RunError::Registry`] if the list is not a valid chain (a bug caught by this crate's tests).
+pub fn shop() -> Result<Registry, RunError> {
+    Registry::new(vec![
+        Migration::new(PRODUCTS_PRICE_MINOR_UNITS, names::PRODUCTS, 1, product_price_to_minor_units)
+            .subject_kind("product")
+            .concurrency_field("version"),
+    ])
+}
+
+/// Version 1 → 2 of a product: `price` (a double, or an integer written by another driver) in
+/// major units becomes `price_minor` (Int64) using the currency's minor-unit exponent. Refuses
+/// amounts that would need rounding: money is never rounded silently.
+///
+/// # Errors
+/// A [`MigrationError`] when `price` or `currency` is missing or invalid.
+pub fn product_price_to_minor_units(mut document: Document) -> Result<Document, MigrationError> {
+    let currency = document.get_str("currency").map_err(|_| MigrationError::new("currency is missing"))?;
+    let currency = Currency::parse(currency).map_err(|e| MigrationError::new(e.to_string()))?;
+    let major = match document.remove("price") {
+        Some(Bson::Double(major)) => major,
+        Some(Bson::Int32(major)) => f64::from(major),
+        // Whole amounts below 2^53 convert exactly.
+        Some(Bson::Int64(major)) if major.unsigned_abs() < (1 << 53) => major as f64,
+        Some(other) => return Err(MigrationError::new(format!("price is a BSON {:?}", other.element_type()))),
+        None => return Err(MigrationError::new("price is missing")),
+    };
+    let price = minor_from_major("price", major, currency).map_err(|e| MigrationError::new(e.to_string()))?;
+    document.insert("price_minor", price.minor());
+    Ok(document)
+}
+
+#[cfg(test)]
+mod tests {
+    use bson::doc;
+
+    use super::*;
+
+    #[test]
+    fn the_shop_registry_is_a_valid_chain() {
+        assert!(shop().is_ok());
+    }
+
+    #[test]
+    fn a_version_1_price_becomes_minor_units_of_its_currency() {
+        let eur = product_price_to_minor_units(doc! { "_id": 1, "price": 19.99, "currency": "EUR" });
+        let jpy = product_price_to_minor_units(doc! { "_id": 2, "price": 1500, "currency": "JPY" });
+        let kwd = product_price_to_minor_units(doc! { "_id": 3, "price": 1.5, "currency": "KWD" });
+        assert_eq!(eur, Ok(doc! { "_id": 1, "currency": "EUR", "price_minor": 1999_i64 }));
+        assert_eq!(jpy.map(|d| d.get_i64("price_minor").ok()), Ok(Some(1500)));
+        assert_eq!(kwd.map(|d| d.get_i64("price_minor").ok()), Ok(Some(1500)));
+    }
+
+    #[test]
+    fn prices_that_would_need_rounding_or_are_missing_are_refused() {
+        for document in [
+            doc! { "price": 19.995, "currency": "EUR" },
+            doc! { "price": 10.5, "currency": "JPY" },
+            doc! { "price": "19.99", "currency": "EUR" },
+            doc! { "currency": "EUR" },
+            doc! { "price": 1.0 },
+        ] {
+            assert!(product_price_to_minor_units(document.clone()).is_err(), "{document} was accepted");
+        }
+    }
+}
