@@ -366,6 +366,37 @@ def _():
         assert got == expected, (direction, got, expected)
 
 
+# ---- transfers: one read and one client bulkWrite per transaction ----------
+@check("transaction: aggregate with $unionWith opens it; client bulkWrite joins it; a retried commit succeeds")
+def _():
+    wallets, keys = fresh("tx_wallets"), fresh("tx_keys")
+    a, b = uuid.uuid4(), uuid.uuid4()
+    wallets.insert_many([{"_id": a, "balance_minor": Int64(100)}, {"_id": b, "balance_minor": Int64(0)}])
+    keys.insert_one({"_id": {"scope": "t", "key": "taken"}})
+    with client.start_session() as session:
+        session.start_transaction()
+        union = {"$unionWith": {"coll": "tx_keys", "pipeline": [{"$match": {"_id": {"scope": "t", "key": "taken"}}}]}}
+        seen = list(wallets.aggregate([{"$match": {"_id": {"$in": [a, b]}}}, union], session=session))
+        assert len(seen) == 3, seen
+        result = client.bulk_write(
+            [
+                InsertOne({"_id": {"scope": "t", "key": "new"}}, namespace="nx_check.tx_keys"),
+                UpdateOne({"_id": a, "balance_minor": {"$gte": 10}}, {"$inc": {"balance_minor": -10}},
+                          namespace="nx_check.tx_wallets"),
+                UpdateOne({"_id": b, "balance_minor": {"$gte": 1000}}, {"$inc": {"balance_minor": 10}},
+                          namespace="nx_check.tx_wallets"),
+            ],
+            session=session,
+            verbose_results=True,
+        )
+        assert [result.update_results[i].matched_count for i in (1, 2)] == [1, 0], result.update_results
+        session.commit_transaction()
+        # The reply of a commit can be lost; drivers then send it again, and MongoDB answers ok.
+        session.commit_transaction()
+    assert wallets.find_one({"_id": a})["balance_minor"] == 90
+    assert keys.count_documents({}) == 2
+
+
 client.drop_database("nx_check")
 print(f"{'OK' if not failures else 'FAILED'}: {failures} failing check(s)")
 sys.exit(1 if failures else 0)
