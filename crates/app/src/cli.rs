@@ -59,6 +59,9 @@ pub struct ServeArgs {
     /// Time budget of one request, in milliseconds.
     #[arg(long, env = "SHOP_REQUEST_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
+    /// After Ctrl-C or SIGTERM, how long requests in flight may take to finish, in milliseconds.
+    #[arg(long, env = "SHOP_SHUTDOWN_DRAIN_MS", default_value_t = 10_000)]
+    pub shutdown_drain_ms: u64,
     /// The store.
     #[command(flatten)]
     pub mongo: MongoArgs,
@@ -108,6 +111,10 @@ pub struct MongoArgs {
     /// variable): `critical.time_limit_ms=3000`, `feed.read_preference=primary`, `bulk.w=majority`.
     #[arg(long = "profile", env = "SHOP_PROFILES", value_delimiter = ',')]
     pub profiles: Vec<String>,
+    /// Log MongoDB commands slower than this, in milliseconds, with their query shape (never
+    /// values); 0 turns the slow-operation log off [default: 100].
+    #[arg(long = "slow-ms", env = "SHOP_SLOW_MS")]
+    pub slow_ms: Option<u64>,
 }
 
 impl fmt::Debug for MongoArgs {
@@ -121,6 +128,7 @@ impl fmt::Debug for MongoArgs {
             .field("connect_timeout_ms", &self.connect_timeout_ms)
             .field("server_selection_timeout_ms", &self.server_selection_timeout_ms)
             .field("profiles", &self.profiles)
+            .field("slow_ms", &self.slow_ms)
             .finish()
     }
 }

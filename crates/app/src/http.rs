@@ -2,8 +2,9 @@
 //!
 //! Around every route, outermost first: a request id (the client's `x-request-id` when usable,
 //! else a new UUID, echoed in the response), a tracing span named by the route template (never
-//! the raw path, which may hold a session token), the request timeout (503 problem), and the
-//! body limit (413 problem, enforced by [`extract::Json`]).
+//! the raw path, which may hold a session token), the latency histogram (by route template and
+//! status), the request timeout (503 problem), the time budget that caps every database call
+//! (`mongo_store::deadline`), and the body limit (413 problem, enforced by [`extract::Json`]).
 
 pub mod audit;
 pub mod dto;
@@ -12,6 +13,8 @@ pub mod extract;
 pub mod feeds;
 pub mod headers;
 pub mod health;
+pub mod metrics;
+pub mod observe;
 pub mod openapi;
 pub mod products;
 pub mod sessions;
@@ -32,6 +35,7 @@ use crate::state::AppState;
 /// The service's router, ready to serve or to mount in a larger service.
 pub fn router(state: AppState) -> Router {
     let settings = state.settings;
+    crate::metrics::install();
     let (routes, document) = openapi::api_router().split_for_parts();
     let document = health::OpenApiJson(serde_json::to_vec(&document).unwrap_or_default().into());
     let middleware = ServiceBuilder::new()
@@ -46,8 +50,10 @@ pub fn router(state: AppState) -> Router {
                 .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn(observe::record_latency))
         .layer(HandleErrorLayer::new(error::middleware_failure))
-        .layer(TimeoutLayer::new(settings.request_timeout));
+        .layer(TimeoutLayer::new(settings.request_timeout))
+        .layer(middleware::from_fn_with_state(settings.request_timeout, observe::time_budget));
     routes
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -10,12 +10,14 @@
 //! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
 //! - `state`: what every handler shares: the ports and the HTTP settings.
 //! - `server`: serving a listener until Ctrl-C or SIGTERM, draining requests in flight.
+//! - `metrics`: the Prometheus recorder behind `/metrics`, and the latency summary of CLI jobs.
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
 //! - `ingest`: `shop ingest` (streamed bulk upserts of products), its generator and benchmark.
 
 pub mod cli;
 pub mod http;
 pub mod ingest;
+pub mod metrics;
 pub mod server;
 pub mod state;
 pub mod store;

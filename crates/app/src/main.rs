@@ -17,11 +17,16 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(cli.log_format)?;
     match cli.command {
         Command::Serve(args) => {
-            let repos = store::connect(&args.mongo).await?;
+            app::metrics::install();
+            let store = store::open(&args.mongo).await?;
             let listener = tokio::net::TcpListener::bind(args.address())
                 .await
                 .with_context(|| format!("binding {}", args.address()))?;
-            server::run(listener, AppState::new(repos, args.http_settings())).await
+            let drain = std::time::Duration::from_millis(args.shutdown_drain_ms);
+            let state = AppState::new(store.repos.clone(), args.http_settings());
+            let served = server::serve(listener, state, server::shutdown_signal(), drain).await;
+            store.close(drain).await;
+            served
         }
         Command::Profiles(mongo) => store::print_profiles(&mongo),
         Command::Ingest(args) => app::ingest::run(args).await,

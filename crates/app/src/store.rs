@@ -27,17 +27,50 @@ pub async fn connect(config: &MongoArgs) -> anyhow::Result<Repositories> {
     connect_mongo(config).await
 }
 
+/// The ports and, when MongoDB serves them, the store to close at exit.
+pub struct OpenStore {
+    /// The ports.
+    pub repos: Repositories,
+    /// The MongoDB store behind them, if any.
+    pub mongo: Option<MongoStore>,
+}
+
+impl OpenStore {
+    /// Closes the MongoDB client (see [`MongoStore::close`]); nothing to do for the memory store.
+    pub async fn close(self, grace: Duration) {
+        if let Some(store) = self.mongo {
+            store.close(grace).await;
+        }
+    }
+}
+
+/// Like [`connect`], keeping the MongoDB store so that the process can close its client.
+///
+/// # Errors
+/// Fails when MongoDB is configured but cannot be used.
+pub async fn open(config: &MongoArgs) -> anyhow::Result<OpenStore> {
+    if config.uri.is_none() {
+        return Ok(OpenStore { repos: connect(config).await?, mongo: None });
+    }
+    let store = connect_mongo_store(config).await?;
+    Ok(OpenStore { repos: store.repositories(), mongo: Some(store) })
+}
+
 /// The ports served by MongoDB: one client for the whole process.
 ///
 /// # Errors
 /// Fails when the configuration is invalid or MongoDB cannot be reached or prepared.
 pub async fn connect_mongo(config: &MongoArgs) -> anyhow::Result<Repositories> {
+    Ok(connect_mongo_store(config).await?.repositories())
+}
+
+async fn connect_mongo_store(config: &MongoArgs) -> anyhow::Result<MongoStore> {
     let store = MongoStore::connect(mongo_config(config)?).await.context("connecting to MongoDB")?;
     if let TransactionSupport::Unsupported { reason } = &store.startup_report().transactions {
         // The service still serves everything else; transfers answer 501 with the same advice.
         tracing::warn!(%reason, "{}", "MongoDB cannot run transactions here: transfers are refused until it runs as a replica set (see docker/compose.yaml)");
     }
-    Ok(store.repositories())
+    Ok(store)
 }
 
 /// The store configuration these arguments describe.
@@ -60,6 +93,9 @@ pub fn mongo_config(args: &MongoArgs) -> anyhow::Result<MongoConfig> {
     }
     if let Some(ms) = args.server_selection_timeout_ms {
         config.server_selection_timeout = Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.slow_ms {
+        config.slow_operation_threshold = (ms > 0).then(|| Duration::from_millis(ms));
     }
     Ok(config)
 }

@@ -152,6 +152,17 @@ impl MongoStore {
         &self.inner.database
     }
 
+    /// Closes the client at the end of the process: waits up to `grace` for operations in flight
+    /// and open cursors and sessions, ends the server sessions and closes the pool; past `grace`,
+    /// closes at once.
+    pub async fn close(&self, grace: std::time::Duration) {
+        let graceful = self.inner.client.clone().shutdown();
+        if tokio::time::timeout(grace, graceful).await.is_err() {
+            tracing::warn!(grace_ms = grace.as_millis(), "MongoDB operations still open at exit: closing at once");
+            self.inner.client.clone().shutdown().immediate(true).await;
+        }
+    }
+
     /// The effective profiles.
     pub fn profiles(&self) -> &Profiles {
         &self.inner.profiles

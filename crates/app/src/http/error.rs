@@ -198,6 +198,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let Parts { status, slug, title, detail, field } = self.parts();
+        crate::http::observe::count_error(status, slug);
         if status.is_server_error() {
             // The one log line of a failed request, with the internal error chain.
             tracing::error!(status = status.as_u16(), problem = slug, error = %format_args!("{self:#}"), "request failed");

@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::error::Problem;
-use crate::http::{audit, feeds, health, products, sessions, transfers, wallets};
+use crate::http::{audit, feeds, health, metrics, products, sessions, transfers, wallets};
 use crate::state::AppState;
 
 #[derive(utoipa::OpenApi)]
@@ -51,6 +51,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::openapi))
+        .routes(routes!(metrics::metrics))
 }
 
 /// The OpenAPI document of the API.

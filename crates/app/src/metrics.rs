@@ -1,0 +1,79 @@
+//! The process's metrics recorder (Prometheus), installed once, and what reads it: the
+//! `/metrics` route and [`latency_summary`] for the end of long CLI jobs.
+//!
+//! Every `_seconds` metric is a real Prometheus histogram with [`BUCKETS`], so p50, p95 and p99
+//! follow with `histogram_quantile`. The series come from the HTTP middleware (`http_*`) and from
+//! the MongoDB driver's events (`mongodb_*`, see `mongo_store::telemetry`).
+
+mod summary;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics::{Unit, counter, describe_counter, describe_histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+pub use summary::latency_summary;
+
+/// Histogram of request durations, in seconds: labels `method`, `route` (the template, never the
+/// raw path), `status`.
+pub const HTTP_DURATION: &str = "http_request_duration_seconds";
+/// Counter of failed requests: label `class` (validation, conflict, not_found, timeout,
+/// transient, internal).
+pub const HTTP_ERRORS: &str = "http_errors_total";
+/// The classes of [`HTTP_ERRORS`].
+pub const HTTP_ERROR_CLASSES: [&str; 6] = ["validation", "conflict", "not_found", "timeout", "transient", "internal"];
+
+/// Upper bounds of the latency buckets, in seconds: fine below 10 ms where MongoDB round trips
+/// sit, coarse up to the 30 s of a bulk batch.
+pub const BUCKETS: [f64; 17] =
+    [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// How often histogram samples are folded into buckets between scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process's recorder, installed on first use. Where another recorder was installed first
+/// (a service embedding this router with its own), this one records nothing and the other
+/// exporter has the series.
+pub fn install() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("a metrics recorder was installed already: /metrics shows no series");
+        }
+        register();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let upkeep = handle.clone();
+            runtime.spawn(async move {
+                let mut every = tokio::time::interval(UPKEEP_EVERY);
+                loop {
+                    every.tick().await;
+                    upkeep.run_upkeep();
+                }
+            });
+        }
+        handle
+    })
+}
+
+/// Describes every series and starts the error counters at zero, so each class shows from the
+/// first scrape.
+fn register() {
+    describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request durations by route template and status");
+    describe_counter!(HTTP_ERRORS, "failed HTTP requests by class");
+    for class in HTTP_ERROR_CLASSES {
+        counter!(HTTP_ERRORS, "class" => class).absolute(0);
+    }
+    mongo_store::telemetry::register();
+}
+
+/// The current metrics in the Prometheus text format.
+pub fn render() -> String {
+    install().render()
+}
