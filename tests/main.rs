@@ -3,9 +3,11 @@
 //! - `contract`: the store contract suite, one test per `# Errors` line and invariant of the ports,
 //!   each run against memory-store and (when a MongoDB is reachable) mongo-store.
 //! - `http`: the `shop` service end to end, on port 0, plus error mapping through mocked ports.
+//! - `ingest`: `shop ingest` through the pipeline, against every store and write path.
 //! - `mongo`: behaviour specific to the MongoDB store (stored document shapes, start-up probes).
 
 mod contract;
 mod http;
+mod ingest;
 mod mongo;
 mod support;

@@ -7,9 +7,9 @@
 
 use async_trait::async_trait;
 
-use crate::error::Result;
 #[cfg(doc)]
 use crate::error::Error;
+use crate::error::Result;
 use crate::product::ProductDraft;
 
 /// What an upsert did to the stored product with the draft's sku.

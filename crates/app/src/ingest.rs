@@ -1,0 +1,140 @@
+//! `shop ingest`: streams an NDJSON file of products into the store by sku, in unordered batches
+//! with several in flight, and gives every line an outcome (inserted, updated, unchanged,
+//! rejected with its reason, or failed after retries). `shop ingest generate` writes synthetic
+//! input; `shop bench ingest` measures the pipeline.
+//!
+//! # Layout
+//! - `args`: the command-line options.
+//! - `reader`: NDJSON lines of bounded size, numbered.
+//! - `pipeline`: validation, batching, batches in flight, retries of transient failures.
+//! - `rejects`: the rejects file.
+//! - `report`: live counts and the final report.
+//! - `progress`: a progress bar on a terminal, plain lines otherwise.
+//! - `generate`: deterministic synthetic input.
+//! - `bench`: the benchmark command.
+
+pub mod args;
+pub mod bench;
+pub mod generate;
+pub mod pipeline;
+pub mod progress;
+pub mod reader;
+pub mod rejects;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use domain::ingest::ProductIngest;
+use mongo_store::ingest::WritePath;
+use tokio::io::{AsyncBufRead, BufReader};
+
+use self::args::{IngestArgs, IngestCommand, RunArgs};
+use self::pipeline::Settings;
+use self::progress::Progress;
+use self::rejects::RejectSink;
+use self::report::{Report, Tally};
+
+/// Where a run writes: the port, what to call it, and whether database commands are counted.
+pub struct Target {
+    /// The port.
+    pub port: Arc<dyn ProductIngest>,
+    /// The store and write path, for the report.
+    pub description: String,
+    /// Whether the store sends database commands (counted by the driver's command events).
+    pub counts_commands: bool,
+}
+
+/// Runs `shop ingest`.
+///
+/// # Errors
+/// The input or store cannot be opened, or any line failed in the store (a non-zero exit).
+pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
+    if let Some(IngestCommand::Generate(generate)) = args.command {
+        return generate::write(&generate, std::io::stdout().lock()).context("writing generated products");
+    }
+    let file = args.file.context("an input file (or -) is required")?;
+    let path = (!args.run.dry_run).then(|| write_path(&args.run)).flatten();
+    let target = crate::store::connect_ingest(&args.mongo, path).await?;
+    let rejects = RejectSink::create(&rejects_path(&file, args.run.rejects.as_deref())).await?;
+    let report = if file == Path::new("-") {
+        ingest(BufReader::new(tokio::io::stdin()), None, &target, &args.run, &rejects, true).await?
+    } else {
+        let input = tokio::fs::File::open(&file).await.with_context(|| format!("opening {}", file.display()))?;
+        let size = input.metadata().await.ok().map(|m| m.len());
+        ingest(BufReader::with_capacity(256 * 1024, input), size, &target, &args.run, &rejects, true).await?
+    };
+    println!("{report}");
+    if let Some(path) = rejects.path().filter(|_| report.rejected + report.failed > 0) {
+        println!("  rejected and failed lines: {}", path.display());
+    }
+    if report.failed > 0 {
+        anyhow::bail!("{} lines failed in the store after retries", report.failed);
+    }
+    Ok(())
+}
+
+/// The write path the options force, if any.
+pub fn write_path(run: &RunArgs) -> Option<WritePath> {
+    run.force_update_commands.then_some(WritePath::UpdateCommands)
+}
+
+/// The pipeline's settings from the options.
+pub fn settings(run: &RunArgs) -> Settings {
+    Settings {
+        batch_size: run.batch_size as usize,
+        concurrency: run.concurrency as usize,
+        max_attempts: run.max_attempts,
+        retry_base: Duration::from_millis(run.retry_base_ms),
+        max_line_bytes: run.max_line_bytes,
+        dry_run: run.dry_run,
+    }
+}
+
+fn rejects_path(file: &Path, chosen: Option<&Path>) -> PathBuf {
+    if let Some(path) = chosen {
+        return path.to_owned();
+    }
+    if file == Path::new("-") {
+        return PathBuf::from("rejects.ndjson");
+    }
+    let mut name = file.as_os_str().to_owned();
+    name.push(".rejects.ndjson");
+    PathBuf::from(name)
+}
+
+/// Ingests `input` (of `size` bytes when known) into `target` and reports.
+///
+/// # Errors
+/// Reading the input or writing the rejects file failed.
+pub async fn ingest<R: AsyncBufRead + Unpin>(
+    input: R,
+    size: Option<u64>,
+    target: &Target,
+    run: &RunArgs,
+    rejects: &RejectSink,
+    show_progress: bool,
+) -> anyhow::Result<Report> {
+    let tally = Arc::new(Tally::default());
+    let progress = show_progress
+        .then(|| Progress::start(Arc::clone(&tally), size, Duration::from_secs(run.progress_interval_secs)));
+    let commands_before = mongo_store::telemetry::commands_started();
+    let started = Instant::now();
+    let outcome = pipeline::run(input, Arc::clone(&target.port), &settings(run), Arc::clone(&tally), rejects).await;
+    let elapsed = started.elapsed();
+    let commands = mongo_store::telemetry::commands_started() - commands_before;
+    if let Some(progress) = progress {
+        progress.finish().await;
+    }
+    rejects.finish().await?;
+    let measures = outcome?;
+    let mut report = Report::from_tally(&tally);
+    report.elapsed = elapsed;
+    report.batch_calls = measures.batch_calls;
+    report.p95_batch_latency = Duration::from_micros(measures.latency.value_at_quantile(0.95));
+    report.commands = target.counts_commands.then_some(commands);
+    report.target = if run.dry_run { format!("{}, dry run", target.description) } else { target.description.clone() };
+    Ok(report)
+}

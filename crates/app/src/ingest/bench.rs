@@ -1,0 +1,119 @@
+//! `shop bench ingest`: generates an input, ingests it, and prints lines/s, peak memory and
+//! database commands per 1,000 lines; `--naive` writes one document per call through the same
+//! driver instead, for comparison.
+
+use anyhow::Context as _;
+use mongo_store::ingest::WritePath;
+use tokio::io::BufReader;
+
+use super::args::{BenchArgs, BenchCommand, BenchIngestArgs};
+use super::rejects::RejectSink;
+use super::report::Report;
+use super::{generate, ingest, write_path};
+
+/// Runs `shop bench`.
+///
+/// # Errors
+/// The input cannot be generated, the store cannot be reached, or a line failed.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let BenchCommand::Ingest(args) = args.command;
+    bench_ingest(args).await
+}
+
+async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
+    if args.naive && args.mongo.uri.is_none() {
+        anyhow::bail!("--naive compares driver round trips and needs MONGODB_URI");
+    }
+    let file = tempfile_path(args.generate.lines);
+    let generated = std::fs::File::create(&file).with_context(|| format!("creating {}", file.display()))?;
+    generate::write(&args.generate, generated).context("generating the input")?;
+    let path = if args.naive { Some(WritePath::OneByOne) } else { write_path(&args.run) };
+    let target = crate::store::connect_ingest(&args.mongo, path).await?;
+    let runs = if args.rerun { 2 } else { 1 };
+    let mut failed = 0;
+    for run in 1..=runs {
+        let input = tokio::fs::File::open(&file).await.context("opening the generated input")?;
+        let size = input.metadata().await.ok().map(|m| m.len());
+        let reader = BufReader::with_capacity(256 * 1024, input);
+        let report = ingest(reader, size, &target, &args.run, &RejectSink::discard(), false).await?;
+        println!("run {run} of {runs}: {}", figures(&report, args.run.batch_size));
+        println!("{report}");
+        failed += report.failed;
+    }
+    let _ = std::fs::remove_file(&file);
+    if failed > 0 {
+        anyhow::bail!("{failed} lines failed");
+    }
+    Ok(())
+}
+
+fn tempfile_path(lines: u64) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("shop-bench-{}-{lines}.ndjson", std::process::id()))
+}
+
+/// The benchmark's headline figures.
+fn figures(report: &Report, batch_size: u32) -> String {
+    let per_thousand = |n: u64| n as f64 * 1000.0 / report.lines.max(1) as f64;
+    let commands = report.commands.map_or_else(
+        || "no database commands (in memory)".to_owned(),
+        |c| {
+            format!(
+                "{:.2} commands per 1,000 lines, {:.3} commands per batch call (batch size {batch_size})",
+                per_thousand(c),
+                c as f64 / report.batch_calls.max(1) as f64
+            )
+        },
+    );
+    let memory = peak_memory().map_or_else(|| "unknown".to_owned(), |m| format!("{:.1} MiB", mib(m)));
+    format!(
+        "{} lines in {:.2} s: {:.0} lines/s, peak memory {memory}, {commands}",
+        report.lines,
+        report.elapsed.as_secs_f64(),
+        report.lines_per_second()
+    )
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// The process's peak resident memory (`VmHWM`), where the system reports it.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_vm_hwm(&status)
+}
+
+fn parse_vm_hwm(status: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn peak_memory_is_read_from_the_vm_hwm_line() {
+        let status = "Name:\tshop\nVmPeak:\t  9000 kB\nVmHWM:\t    2048 kB\nVmRSS:\t 1024 kB\n";
+        assert_eq!(parse_vm_hwm(status), Some(2048 * 1024));
+        assert_eq!(parse_vm_hwm("Name:\tshop\n"), None);
+    }
+
+    #[test]
+    fn figures_name_commands_per_thousand_lines_and_per_batch() {
+        let report = Report {
+            lines: 20_000,
+            batch_calls: 20,
+            commands: Some(21),
+            elapsed: Duration::from_secs(2),
+            ..Report::from_tally(&super::super::report::Tally::default())
+        };
+        let text = figures(&report, 1000);
+        assert!(text.contains("1.05 commands per 1,000 lines"), "{text}");
+        assert!(text.contains("1.050 commands per batch call"), "{text}");
+        assert!(text.contains("10000 lines/s"), "{text}");
+    }
+}

@@ -1,0 +1,169 @@
+//! [`ProductIngest`] on MongoDB: upserts by sku on the bulk profile, one round trip per batch.
+//!
+//! Each draft becomes one upsert statement (see `statement`): its filter matches the product with
+//! the draft's sku only when some client-set field differs, and its update sets those fields,
+//! bumps `version` (an upsert's `$inc` starts it at 1) and, on insert only, sets a fresh UUID v7
+//! `_id` and `created_at`. The server's answer then tells every outcome apart without reading
+//! anything first:
+//! - an upserted `_id`: inserted;
+//! - a match (which always modifies): updated;
+//! - a duplicate key on the unique sku index: no product with that sku differed, yet one exists.
+//!   Either it already holds the draft (unchanged, nothing written) or another writer inserted the
+//!   sku between this statement's match and its insert (a race). The statement is sent once more:
+//!   a race then matches and updates, identical content hits the duplicate key again and is
+//!   reported unchanged.
+//!
+//! Batches travel as one client-level `bulkWrite` where the server has it (wire version 25 and
+//! up, verbose results giving one result per statement), else as `update` commands carrying many
+//! statements. A setting forces the second path, so both stay tested on any server. Round trips
+//! are counted by the driver's command events ([`crate::telemetry::commands_started`]).
+//!
+//! # Layout
+//! - `statement`: the filter and update of one draft.
+//! - `bulk_write`: client-level `bulkWrite` with verbose results.
+//! - `update_command`: `update` commands with many statements, split below the size limit.
+//! - `one_by_one`: one `update` call per draft, the naive loop benchmarks compare against.
+
+mod bulk_write;
+mod one_by_one;
+mod statement;
+mod update_command;
+
+use async_trait::async_trait;
+use bson::Document;
+use domain::ingest::{ItemFailure, ItemResult, ProductIngest, UpsertOutcome};
+use domain::product::ProductDraft;
+use domain::{Result, Timestamp};
+use mongodb::Collection;
+
+use crate::classify::{classify, is_duplicate_key, is_transient};
+use crate::collections::names;
+use crate::profiles::OperationClass;
+use crate::store::MongoStore;
+
+/// The first wire version with the client-level `bulkWrite` command (MongoDB 8.0).
+pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
+
+/// How a batch travels to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WritePath {
+    /// One client-level `bulkWrite` per batch (wire version 25 and up).
+    ClientBulkWrite,
+    /// `update` commands carrying many statements (any server).
+    UpdateCommands,
+    /// One `update` command per draft: the naive loop, for comparison only.
+    OneByOne,
+}
+
+impl WritePath {
+    /// The lower-case name shown in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClientBulkWrite => "bulkWrite",
+            Self::UpdateCommands => "update commands",
+            Self::OneByOne => "one update per document",
+        }
+    }
+}
+
+/// What the server said about one statement.
+#[derive(Debug, Clone, PartialEq)]
+enum Answer {
+    Inserted,
+    Updated,
+    DuplicateKey,
+    Failed(ItemFailure),
+}
+
+impl Answer {
+    /// The answer for a statement that failed with `error`.
+    fn from_error(error: mongodb::error::Error) -> Self {
+        if is_duplicate_key(&error) { Self::DuplicateKey } else { Self::Failed(failure(error)) }
+    }
+}
+
+/// The item failure for `error`: transient when a retry may succeed.
+fn failure(error: mongodb::error::Error) -> ItemFailure {
+    let transient = is_transient(&error);
+    let text = format!("{:#}", classify(error));
+    if transient { ItemFailure::Transient(text) } else { ItemFailure::Permanent(text) }
+}
+
+/// Product upserts on MongoDB; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct MongoIngest {
+    store: MongoStore,
+    path: WritePath,
+    products: Collection<Document>,
+}
+
+impl MongoIngest {
+    /// Upserts through `store`: client-level `bulkWrite` when the server's wire version allows it
+    /// and `force_update_commands` is false, else `update` commands with many statements.
+    pub fn new(store: MongoStore, force_update_commands: bool) -> Self {
+        let wire = store.startup_report().max_wire_version.unwrap_or(0);
+        let path = if wire >= CLIENT_BULK_WRITE_WIRE_VERSION && !force_update_commands {
+            WritePath::ClientBulkWrite
+        } else {
+            WritePath::UpdateCommands
+        };
+        Self::with_path(store, path)
+    }
+
+    /// Upserts through `store` on `path`, whatever the server supports (for tests and benchmarks).
+    pub fn with_path(store: MongoStore, path: WritePath) -> Self {
+        let products = store.profiles().collection(store.database(), names::PRODUCTS, OperationClass::Bulk);
+        Self { store, path, products }
+    }
+
+    /// The path batches travel on.
+    pub fn write_path(&self) -> WritePath {
+        self.path
+    }
+
+    async fn send(&self, statements: Vec<statement::Statement>) -> Vec<Answer> {
+        match self.path {
+            WritePath::ClientBulkWrite => bulk_write::send(&self.store, &self.products, statements).await,
+            WritePath::UpdateCommands => update_command::send(&self.store, &self.products, statements).await,
+            WritePath::OneByOne => one_by_one::send(&self.store, &self.products, statements).await,
+        }
+    }
+}
+
+/// How often a statement is sent when it keeps hitting the duplicate key: once, and once more to
+/// tell a race (which then updates) from identical content (which hits it again).
+const DUPLICATE_KEY_ATTEMPTS: usize = 2;
+
+#[async_trait]
+impl ProductIngest for MongoIngest {
+    async fn upsert_batch(&self, drafts: Vec<ProductDraft>) -> Result<Vec<ItemResult>> {
+        let now = Timestamp::now();
+        let mut results: Vec<Option<ItemResult>> = vec![None; drafts.len()];
+        let mut pending: Vec<usize> = (0..drafts.len()).collect();
+        for attempt in 1..=DUPLICATE_KEY_ATTEMPTS {
+            if pending.is_empty() {
+                break;
+            }
+            let statements = pending.iter().map(|&i| statement::upsert(&drafts[i], now)).collect();
+            let answers = self.send(statements).await;
+            let mut again = Vec::new();
+            for (index, answer) in pending.into_iter().zip(answers) {
+                results[index] = Some(match answer {
+                    Answer::Inserted => Ok(UpsertOutcome::Inserted),
+                    Answer::Updated => Ok(UpsertOutcome::Updated),
+                    Answer::DuplicateKey if attempt < DUPLICATE_KEY_ATTEMPTS => {
+                        again.push(index);
+                        continue;
+                    }
+                    Answer::DuplicateKey => Ok(UpsertOutcome::Unchanged),
+                    Answer::Failed(failure) => Err(failure),
+                });
+            }
+            pending = again;
+        }
+        Ok(results
+            .into_iter()
+            .map(|result| result.unwrap_or_else(|| Err(ItemFailure::Transient("no answer from the server".to_owned()))))
+            .collect())
+    }
+}

@@ -1,0 +1,32 @@
+//! One `update` command per draft, in sequence: the naive loop the benchmark compares the
+//! batched paths against (same statements, same driver, one round trip each).
+
+use bson::Document;
+use mongodb::Collection;
+
+use super::statement::Statement;
+use super::{Answer, failure};
+use crate::classify::is_duplicate_key;
+use crate::profiles::OperationClass;
+use crate::store::MongoStore;
+use crate::time_limit::within;
+
+/// Sends each statement on its own and answers for each, in order.
+pub(super) async fn send(
+    store: &MongoStore,
+    products: &Collection<Document>,
+    statements: Vec<Statement>,
+) -> Vec<Answer> {
+    let profile = store.profile(OperationClass::Bulk);
+    let mut answers = Vec::with_capacity(statements.len());
+    for statement in statements {
+        let update = products.update_one(statement.filter, statement.update).upsert(true);
+        answers.push(match within(profile, update).await {
+            Ok(result) if result.upserted_id.is_some() => Answer::Inserted,
+            Ok(_) => Answer::Updated,
+            Err(error) if is_duplicate_key(&error) => Answer::DuplicateKey,
+            Err(error) => Answer::Failed(failure(error)),
+        });
+    }
+    answers
+}
