@@ -3,7 +3,7 @@
 use domain::UserId;
 use domain::session::{Session, TokenHash};
 use mongo_store::documents::SessionDoc;
-use mongo_store::indexes::INDEXES;
+use mongo_store::indexes::{INDEXES, for_collection};
 use mongodb::bson::{Document, doc};
 
 use crate::support::mongo;
@@ -26,8 +26,8 @@ async fn ensuring_the_schema_twice_changes_nothing() {
     assert!(again.created.is_empty(), "nothing is created the second time: {again:?}");
     assert_eq!(again.indexes, INDEXES.len());
     assert_eq!(before, after);
-    // `_id` plus the registry's three product indexes (servers may name them their own way).
-    assert_eq!(after.len(), 4, "{after:?}");
+    // `_id` plus the registry's product indexes (servers may name them their own way).
+    assert_eq!(after.len(), for_collection("products").count() + 1, "{after:?}");
 }
 
 #[tokio::test]

@@ -28,9 +28,6 @@ pub mod names {
     /// Scratch documents of start-up probes (never holds data).
     pub const STARTUP_PROBE: &str = "startup_probe";
 
-    /// A throw-away collection for the start-up probe of compound `_id` indexes (dropped at once).
-    pub const COMPOUND_ID_PROBE: &str = "startup_probe_compound_id";
-
     /// Every collection start-up prepares.
     pub const ALL: [&str; 9] =
         [PRODUCTS, WALLETS, LEDGER, TRANSFERS, IDEMPOTENCY_KEYS, AUDIT, SESSIONS, FEEDS, STARTUP_PROBE];

@@ -1,22 +1,37 @@
-//! The index registry: every index the repositories rely on, declared once with the query shape
-//! it serves. Keys are ordered equality → sort → range, so each shape is answered from the index
-//! in order, without an in-memory sort. Start-up creates them idempotently; nothing here drops an
-//! index.
+//! The query-shape registry: every query the store runs, declared once as a [`QueryShape`]
+//! (collection, equality fields, sort, range fields) with the index it relies on and a budget of
+//! documents examined per document returned. The indexes the store creates are DERIVED from it
+//! ([`declared`]): each shape's index, plus the constraints no query needs but the data does
+//! (unique sku, TTL expiry), declared here with their reason. There is no second list.
+//!
+//! Index keys are ordered equality → sort → range, so each shape is answered from the index in
+//! order, without an in-memory sort; a unit test checks every shape against its index.
+//! `index_plan` compares the declaration with a server and `index_audit` checks it with
+//! `explain`; nothing here drops an index.
+//!
+//! # Layout
+//! - `catalog`: the shop's indexes and query shapes.
+//! - `representative`: the representative query of each shape, built from a sample document.
 
+mod catalog;
+mod representative;
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
-use bson::Document;
+use bson::{Bson, Document};
 use mongodb::IndexModel;
 use mongodb::options::IndexOptions;
 
-use crate::collections::names;
+pub use catalog::{CONSTRAINTS, SHAPES};
 
-/// One index and the query shape that needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One index and why it exists.
+#[derive(Debug, Clone, Copy)]
 pub struct IndexSpec {
     /// The collection.
     pub collection: &'static str,
-    /// The index name (stable, so re-creating it is a no-op).
+    /// The index name (stable, so re-creating it is a no-op). `_id_` is the server's own index.
     pub name: &'static str,
     /// Key fields and directions, in order.
     pub keys: &'static [(&'static str, i32)],
@@ -24,117 +39,160 @@ pub struct IndexSpec {
     pub unique: bool,
     /// For TTL indexes: how long after the indexed date a document may be removed.
     pub expire_after: Option<Duration>,
-    /// The query shape served: equality fields, then sort, then range.
+    /// For partial indexes: the filter of the documents indexed.
+    pub partial_filter: Option<fn() -> Document>,
+    /// Why the index exists: the shapes it serves or the constraint it enforces.
     pub serves: &'static str,
 }
 
+impl PartialEq for IndexSpec {
+    /// Same collection, name, keys and options (partial filters compared by the filter they build).
+    fn eq(&self, other: &Self) -> bool {
+        (self.collection, self.name, self.keys, self.unique, self.expire_after, self.serves)
+            == (other.collection, other.name, other.keys, other.unique, other.expire_after, other.serves)
+            && self.partial_filter.map(|filter| filter()) == other.partial_filter.map(|filter| filter())
+    }
+}
+
+/// The name MongoDB gives the index every collection has on `_id`.
+pub const ID_INDEX: &str = "_id_";
+
 impl IndexSpec {
+    /// The server's own `_id` index of `collection`, for shapes that look documents up by id.
+    pub const fn id(collection: &'static str) -> Self {
+        Self {
+            collection,
+            name: ID_INDEX,
+            keys: &[("_id", 1)],
+            unique: true,
+            expire_after: None,
+            partial_filter: None,
+            serves: "lookups by _id (every collection has it; never created or dropped here)",
+        }
+    }
+
+    /// Whether this is the server's own `_id` index.
+    pub fn is_builtin(&self) -> bool {
+        self.name == ID_INDEX
+    }
+
     /// The key document (`{category: 1, price_minor: 1, _id: 1}`).
     pub fn key_document(&self) -> Document {
-        self.keys.iter().map(|(field, direction)| ((*field).to_owned(), bson::Bson::Int32(*direction))).collect()
+        self.keys.iter().map(|(field, direction)| ((*field).to_owned(), Bson::Int32(*direction))).collect()
     }
 
     /// The driver's model of this index.
     pub fn model(&self) -> IndexModel {
-        self.build(self.key_document(), self.name.to_owned())
-    }
-
-    /// Whether `_id` is one key among others (the keyset tie-breaker).
-    pub fn has_id_suffix(&self) -> bool {
-        self.keys.len() > 1 && self.keys.iter().any(|(field, _)| *field == "_id")
-    }
-
-    /// The model for a server that cannot hold `_id` in a compound index: the same keys without
-    /// `_id`, under a name of its own (`…_no_id`) so that it never collides with the full index.
-    /// Equality and sort on the other keys are still served; ties on them are sorted in memory.
-    pub fn model_without_id(&self) -> IndexModel {
-        let keys = self.keys.iter().filter(|(field, _)| *field != "_id");
-        let keys = keys.map(|(field, direction)| ((*field).to_owned(), bson::Bson::Int32(*direction))).collect();
-        self.build(keys, format!("{}_no_id", self.name))
-    }
-
-    fn build(&self, keys: Document, name: String) -> IndexModel {
         let options = IndexOptions::builder()
-            .name(name)
+            .name(self.name.to_owned())
             .unique(self.unique.then_some(true))
             .expire_after(self.expire_after)
+            .partial_filter_expression(self.partial_filter.map(|filter| filter()))
             .build();
-        IndexModel::builder().keys(keys).options(options).build()
+        IndexModel::builder().keys(self.key_document()).options(options).build()
     }
 }
 
-/// Every index of the shop's collections.
-pub const INDEXES: &[IndexSpec] = &[
-    IndexSpec {
-        collection: names::PRODUCTS,
-        name: "sku_unique",
-        keys: &[("sku", 1)],
-        unique: true,
-        expire_after: None,
-        serves: "uniqueness of sku (create, update)",
+/// What the audit runs to see how the server answers a shape: the representative query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    /// A `find` (also how updates, deletes and counts select their documents).
+    Find {
+        /// The filter.
+        filter: Document,
+        /// The sort, if any.
+        sort: Option<Document>,
+        /// The limit, if any.
+        limit: Option<i64>,
     },
-    IndexSpec {
-        collection: names::PRODUCTS,
-        name: "category_price_id",
-        keys: &[("category", 1), ("price_minor", 1), ("_id", 1)],
-        unique: false,
-        expire_after: None,
-        serves: "list by category: equality category, sort price_minor,_id, range price_minor + keyset; \
-                 category_stats $match",
+    /// An aggregation pipeline.
+    Aggregate {
+        /// The stages.
+        pipeline: Vec<Document>,
     },
-    IndexSpec {
-        collection: names::PRODUCTS,
-        name: "price_id",
-        keys: &[("price_minor", 1), ("_id", 1)],
-        unique: false,
-        expire_after: None,
-        serves: "list without category: sort price_minor,_id, range price_minor + keyset",
-    },
-    IndexSpec {
-        collection: names::LEDGER,
-        name: "wallet_id_newest",
-        keys: &[("wallet_id", 1), ("_id", -1)],
-        unique: false,
-        expire_after: None,
-        serves: "ledger: equality wallet_id, sort _id descending, range _id < cursor",
-    },
-    IndexSpec {
-        collection: names::AUDIT,
-        name: "subject_newest",
-        keys: &[("subject", 1), ("_id", -1)],
-        unique: false,
-        expire_after: None,
-        serves: "audit list by subject: equality subject, sort _id descending, range _id < cursor",
-    },
-    IndexSpec {
-        collection: names::AUDIT,
-        name: "action_newest",
-        keys: &[("action", 1), ("_id", -1)],
-        unique: false,
-        expire_after: None,
-        serves: "audit list by action: equality action, sort _id descending, range _id < cursor",
-    },
-    IndexSpec {
-        collection: names::SESSIONS,
-        name: "expires_at_ttl",
-        keys: &[("expires_at", 1)],
-        unique: false,
-        expire_after: Some(Duration::ZERO),
-        serves: "TTL removal of expired sessions (lookups use _id and filter expires_at)",
-    },
-    IndexSpec {
-        collection: names::IDEMPOTENCY_KEYS,
-        name: "expires_at_ttl",
-        keys: &[("expires_at", 1)],
-        unique: false,
-        expire_after: Some(Duration::ZERO),
-        serves: "TTL removal of idempotency records 24 h after their claim",
-    },
-];
+}
+
+/// One query the store runs, with the index it relies on.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryShape {
+    /// A stable name, `collection.what`.
+    pub name: &'static str,
+    /// The collection queried.
+    pub collection: &'static str,
+    /// The code that runs it.
+    pub used_by: &'static str,
+    /// Fields compared for equality (or `$in`).
+    pub equality: &'static [&'static str],
+    /// The sort, in order.
+    pub sort: &'static [(&'static str, i32)],
+    /// Fields compared with a range (`$gt`, `$lte`, keyset cursors).
+    pub range: &'static [&'static str],
+    /// Fields tested on the documents the index found: the index narrows enough without them
+    /// (a unique `_id`, a version check, a status).
+    pub filtered: &'static [&'static str],
+    /// The index the shape relies on.
+    pub index: &'static IndexSpec,
+    /// The most documents the server may examine per document returned.
+    pub budget: f64,
+    /// The representative query, built from a sample document of the collection (`None` when
+    /// the sample lacks a field the query needs).
+    pub representative: fn(&Document) -> Option<Probe>,
+}
+
+/// Every index the store creates (never `_id_`), derived from [`SHAPES`] and [`CONSTRAINTS`],
+/// each once, in declaration order.
+pub static INDEXES: LazyLock<Vec<IndexSpec>> = LazyLock::new(|| declared().into_values().flatten().collect());
+
+/// The derived indexes grouped by collection (sorted by collection name).
+pub fn declared() -> BTreeMap<&'static str, Vec<IndexSpec>> {
+    let mut by_collection: BTreeMap<&'static str, Vec<IndexSpec>> = BTreeMap::new();
+    let from_shapes = SHAPES.iter().map(|shape| shape.index);
+    for spec in from_shapes.chain(CONSTRAINTS.iter().copied()).filter(|spec| !spec.is_builtin()) {
+        let specs = by_collection.entry(spec.collection).or_default();
+        if !specs.iter().any(|known| known.name == spec.name) {
+            specs.push(*spec);
+        }
+    }
+    by_collection
+}
 
 /// The indexes of `collection`.
 pub fn for_collection(collection: &str) -> impl Iterator<Item = &'static IndexSpec> + '_ {
     INDEXES.iter().filter(move |spec| spec.collection == collection)
+}
+
+/// The shape called `name`.
+pub fn shape(name: &str) -> Option<&'static QueryShape> {
+    SHAPES.iter().find(|shape| shape.name == name)
+}
+
+/// Why `shape`'s index does not serve it in order (equality → sort → range), or `None` when it
+/// does. A unique index may stop after the equality fields: one document matches at most. Keys
+/// after the shape's fields are allowed (they cover other shapes or the projection).
+pub fn key_order_problem(shape: &QueryShape) -> Option<String> {
+    let keys = shape.index.keys;
+    let (eq, sort) = (shape.equality.len(), shape.sort.len());
+    let flipped = match (shape.sort.first(), keys.get(eq)) {
+        (Some(wanted), Some(key)) => wanted.1 != key.1,
+        _ => false,
+    };
+    for (position, (field, direction)) in keys.iter().enumerate() {
+        let fits = if position < eq {
+            shape.equality.contains(field)
+        } else if let Some((wanted, wanted_direction)) = shape.sort.get(position - eq) {
+            wanted == field && (*wanted_direction == *direction) != flipped
+        } else {
+            // Past equality and sort: range fields, then (once every range field has its key)
+            // anything, such as fields that let the index cover the query.
+            let placed = |range: &&str| keys[..position].iter().any(|(key, _)| key == range);
+            shape.range.contains(field) || shape.range.iter().all(placed)
+        };
+        if !fits {
+            return Some(format!("key {field} at position {position} does not follow equality → sort → range"));
+        }
+    }
+    let needed = if shape.index.unique { eq.min(keys.len()) } else { eq + sort };
+    (keys.len() < needed).then(|| format!("the index has {} keys; the shape needs {needed}", keys.len()))
 }
 
 #[cfg(test)]
@@ -142,15 +200,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn index_names_are_unique_per_collection() {
-        for spec in INDEXES {
-            assert_eq!(for_collection(spec.collection).filter(|s| s.name == spec.name).count(), 1, "{}", spec.name);
+    fn every_shape_index_serves_it_in_equality_sort_range_order() {
+        for shape in SHAPES {
+            assert_eq!(key_order_problem(shape), None, "{}", shape.name);
         }
     }
 
     #[test]
-    fn keyset_indexes_end_with_id_so_the_sort_is_total() {
-        let products: Vec<_> = for_collection(names::PRODUCTS).filter(|s| !s.unique).collect();
-        assert!(products.iter().all(|s| s.keys.last().map(|k| k.0) == Some("_id")));
+    fn a_sort_before_the_equality_field_is_caught() {
+        const SWAPPED: IndexSpec =
+            IndexSpec { keys: &[("price_minor", 1), ("category", 1)], ..IndexSpec::id("products") };
+        let shape =
+            QueryShape { index: &SWAPPED, name: "swapped", ..*shape("products.list_by_category").expect("shape") };
+
+        assert!(key_order_problem(&shape).is_some());
+    }
+
+    #[test]
+    fn shape_names_are_unique_and_start_with_their_collection() {
+        for shape in SHAPES {
+            assert_eq!(SHAPES.iter().filter(|other| other.name == shape.name).count(), 1, "{}", shape.name);
+            assert!(shape.name.starts_with(&format!("{}.", shape.collection)), "{}", shape.name);
+        }
+    }
+
+    #[test]
+    fn each_declared_index_is_declared_alike_wherever_it_appears() {
+        let every = SHAPES.iter().map(|shape| shape.index).chain(CONSTRAINTS.iter().copied());
+        for spec in every.filter(|spec| !spec.is_builtin()) {
+            let derived = for_collection(spec.collection).find(|known| known.name == spec.name);
+            assert_eq!(derived, Some(spec), "{}.{}", spec.collection, spec.name);
+        }
+    }
+
+    #[test]
+    fn every_created_index_serves_a_shape_or_enforces_a_constraint() {
+        for spec in INDEXES.iter() {
+            let used = SHAPES.iter().any(|shape| shape.index == spec) || CONSTRAINTS.contains(&spec);
+            assert!(used, "{}.{} is declared for nothing", spec.collection, spec.name);
+            assert!(!spec.is_builtin());
+        }
+    }
+
+    #[test]
+    fn constraints_are_unique_or_ttl_indexes() {
+        assert!(CONSTRAINTS.iter().all(|spec| spec.unique || spec.expire_after.is_some()));
     }
 }

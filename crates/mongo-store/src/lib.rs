@@ -24,7 +24,9 @@
 //! - `classify`: the one function turning driver errors into `domain::Error`.
 //! - `collections`: collection names and the typed handles, each made with its class's profile.
 //! - `documents`: storage shapes with `From`/`TryFrom` conversions to the domain.
-//! - `indexes`: the index registry, each index with the query shape it serves.
+//! - `indexes`: the query-shape registry; the indexes the store creates are derived from it.
+//! - `index_plan`: declared indexes against the server's (`plan`), and `apply`.
+//! - `index_audit`: every shape explained and judged; the scoreboard of saved audits.
 //! - `schema`: idempotent creation of collections, `$jsonSchema` validators and indexes.
 //! - `probe`: topology, server version and the trial transaction.
 //! - `store`: [`MongoStore`]: connect, start-up report, readiness.
@@ -41,6 +43,8 @@ mod config;
 pub mod deadline;
 pub mod documents;
 mod error;
+pub mod index_audit;
+pub mod index_plan;
 pub mod indexes;
 pub mod ingest;
 pub mod ledger_check;

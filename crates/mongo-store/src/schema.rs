@@ -10,12 +10,12 @@ mod validators;
 use std::collections::HashSet;
 
 use bson::{Document, doc};
+use mongodb::Database;
 use mongodb::options::{ValidationAction, ValidationLevel};
-use mongodb::{Database, IndexModel};
 
 pub use validators::validator;
 
-use crate::classify::{is_capability_refusal, is_namespace_exists, is_transient};
+use crate::classify::{is_capability_refusal, is_namespace_exists};
 use crate::collections::names;
 use crate::error::{Error, Result};
 use crate::indexes;
@@ -42,47 +42,22 @@ pub struct SchemaReport {
 pub async fn ensure(database: &Database, profiles: &Profiles) -> Result<SchemaReport> {
     let existing: HashSet<String> = database.list_collection_names().await?.into_iter().collect();
     let mut report = SchemaReport::default();
-    let compound_id = compound_id_indexes_work(database, &mut report).await?;
     for name in names::ALL {
         let validator = validator(name);
         let exists = existing.contains(name) || !create(database, name, validator.as_ref(), &mut report).await?;
         if let (true, Some(validator)) = (exists, validator) {
             update_validator(database, name, validator, &mut report).await?;
         }
-        let models: Vec<_> = indexes::for_collection(name)
-            .map(|spec| if compound_id || !spec.has_id_suffix() { spec.model() } else { spec.model_without_id() })
-            .collect();
-        if !models.is_empty() {
-            report.indexes += models.len();
-            let collection = profiles.collection::<Document>(database, name, OperationClass::Standard);
-            collection.create_indexes(models).await.map_err(|source| schema_error(name, source))?;
-        }
+    }
+    // Derived from the query-shape registry, which also covers collections that other building
+    // blocks create on first use (the migration changelog and leases).
+    for (name, specs) in indexes::declared() {
+        report.indexes += specs.len();
+        let collection = profiles.collection::<Document>(database, name, OperationClass::Standard);
+        let models = specs.iter().map(indexes::IndexSpec::model);
+        collection.create_indexes(models).await.map_err(|source| schema_error(name, source))?;
     }
     Ok(report)
-}
-
-/// Whether documents can be written to a collection whose compound index ends in `_id`, tried on
-/// a throw-away collection. MongoDB can; a server that cannot gets the registry's indexes without
-/// the `_id` suffix, and a warning.
-async fn compound_id_indexes_work(database: &Database, report: &mut SchemaReport) -> Result<bool> {
-    let name = names::COMPOUND_ID_PROBE;
-    let scratch = database.collection::<Document>(name);
-    let spec = IndexModel::builder().keys(doc! { "probe": 1, "_id": 1 }).build();
-    scratch.create_index(spec).await.map_err(|source| schema_error(name, source))?;
-    let inserted = scratch.insert_one(doc! { "_id": bson::Uuid::new(), "probe": "compound_id" }).await;
-    scratch.drop().await.map_err(|source| schema_error(name, source))?;
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(error) if is_transient(&error) => Err(schema_error(name, error)),
-        Err(error) => {
-            report.warnings.push(format!(
-                "the server cannot write to a collection whose compound index holds _id ({}); keyset indexes were \
-                 created without their _id suffix (ties are sorted in memory)",
-                short(&error)
-            ));
-            Ok(false)
-        }
-    }
 }
 
 /// Creates `name`; `false` when another process created it first.

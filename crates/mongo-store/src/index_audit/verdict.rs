@@ -1,0 +1,142 @@
+//! The verdict on one shape: what the server did against what the shape declares.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::explain::Explained;
+use crate::index_plan::same_keys;
+use crate::indexes::QueryShape;
+
+/// One way a shape's plan breaks its declaration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "finding", rename_all = "snake_case")]
+pub enum Finding {
+    /// The plan reads the whole collection.
+    CollectionScan,
+    /// The plan reads other indexes than the declared one (or none).
+    OtherIndex {
+        /// The indexes read.
+        used: Vec<String>,
+        /// The declared index.
+        declared: String,
+    },
+    /// The plan sorts in memory.
+    InMemorySort,
+    /// More documents examined per document returned than the budget allows.
+    OverBudget {
+        /// Documents examined per document returned.
+        ratio: f64,
+        /// The shape's budget.
+        budget: f64,
+    },
+}
+
+/// Everything wrong with `explained` as a plan for `shape`; empty when the plan is as declared.
+pub fn judge(shape: &QueryShape, explained: &Explained) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let declared = shape.index;
+    let is_declared = |index: &super::explain::UsedIndex| {
+        index.name == declared.name || index.keys.as_ref().is_some_and(|keys| same_keys(keys, &declared.key_document()))
+    };
+    if explained.collection_scan() {
+        findings.push(Finding::CollectionScan);
+    } else if explained.indexes.is_empty() || !explained.indexes.iter().all(is_declared) {
+        findings.push(Finding::OtherIndex {
+            used: explained.indexes.iter().map(|index| index.name.clone()).collect(),
+            declared: declared.name.to_owned(),
+        });
+    }
+    if explained.in_memory_sort() {
+        findings.push(Finding::InMemorySort);
+    }
+    let ratio = explained.ratio();
+    if ratio > shape.budget {
+        findings.push(Finding::OverBudget { ratio, budget: shape.budget });
+    }
+    findings
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::CollectionScan => f.write_str("scans the whole collection (COLLSCAN)"),
+            Self::OtherIndex { used, declared } if used.is_empty() => {
+                write!(f, "reads no index; declared {declared}")
+            }
+            Self::OtherIndex { used, declared } => write!(f, "reads {}; declared {declared}", used.join(", ")),
+            Self::InMemorySort => f.write_str("sorts in memory"),
+            Self::OverBudget { ratio, budget } => {
+                write!(f, "examines {ratio:.1} documents per document returned; budget {budget}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index_audit::explain::{UsedIndex, parse};
+    use crate::indexes::shape;
+
+    fn list_by_category() -> &'static QueryShape {
+        shape("products.list_by_category").expect("declared shape")
+    }
+
+    fn plan(stages: &[&str], index: Option<&str>, docs: u64, returned: u64) -> Explained {
+        Explained {
+            stages: stages.iter().map(|s| (*s).to_owned()).collect(),
+            indexes: index.map(|name| UsedIndex { name: name.to_owned(), keys: None }).into_iter().collect(),
+            keys_examined: docs,
+            docs_examined: docs,
+            returned,
+            millis: 0,
+        }
+    }
+
+    #[test]
+    fn the_declared_index_in_order_within_budget_passes() {
+        let explained = plan(&["LIMIT", "FETCH", "IXSCAN"], Some("category_price_id"), 21, 21);
+
+        assert_eq!(judge(list_by_category(), &explained), []);
+    }
+
+    #[test]
+    fn a_renamed_index_with_the_declared_keys_still_counts_as_declared() {
+        let mut explained = plan(&["FETCH", "IXSCAN"], Some("idx_products_category"), 21, 21);
+        explained.indexes[0].keys = Some(bson::doc! { "category": 1, "price_minor": 1, "_id": 1 });
+
+        assert_eq!(judge(list_by_category(), &explained), []);
+    }
+
+    #[test]
+    fn a_lost_index_fails_with_scan_sort_and_cost() {
+        let explained = plan(&["SORT", "COLLSCAN"], None, 5000, 21);
+
+        let findings = judge(list_by_category(), &explained);
+
+        assert_eq!(findings[..2], [Finding::CollectionScan, Finding::InMemorySort]);
+        assert!(matches!(findings[2], Finding::OverBudget { ratio, .. } if ratio > 200.0), "{findings:?}");
+    }
+
+    #[test]
+    fn another_index_than_declared_fails_and_names_both() {
+        let explained = plan(&["FETCH", "IXSCAN"], Some("price_id"), 21, 21);
+
+        let findings = judge(list_by_category(), &explained);
+
+        assert_eq!(
+            findings,
+            [Finding::OtherIndex { used: vec!["price_id".to_owned()], declared: "category_price_id".to_owned() }]
+        );
+        assert_eq!(findings[0].to_string(), "reads price_id; declared category_price_id");
+    }
+
+    #[test]
+    fn a_recorded_collection_scan_fails_every_check() {
+        let reply = crate::index_audit::explain::recorded::collection_scan_and_sort();
+        let explained = parse(&reply).expect("a plan");
+
+        assert_eq!(judge(list_by_category(), &explained).len(), 3);
+    }
+}

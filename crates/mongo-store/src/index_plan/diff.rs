@@ -1,0 +1,256 @@
+//! The comparison itself, free of I/O: declared indexes against what `listIndexes` answered.
+//!
+//! A declared index is found on the server by name first, then by its keys (a server may name
+//! an index its own way; MongoDB refuses a second index on the same keys, so the keys identify
+//! it). Keys are compared in order with their directions: `{a: 1, b: 1}` is not `{b: 1, a: 1}`.
+
+use bson::{Bson, Document};
+
+use crate::indexes::{ID_INDEX, IndexSpec};
+
+/// An index as the server lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingIndex {
+    /// The collection.
+    pub collection: String,
+    /// The server's name for it.
+    pub name: String,
+    /// Key fields and directions, in order.
+    pub keys: Document,
+    /// Whether the keys are unique.
+    pub unique: bool,
+    /// TTL seconds, for TTL indexes.
+    pub expire_after_secs: Option<u64>,
+    /// The partial filter, for partial indexes.
+    pub partial_filter: Option<Document>,
+}
+
+impl ExistingIndex {
+    /// Whether this is the `_id` index every collection has (never extra, never dropped).
+    pub fn is_builtin(&self) -> bool {
+        self.name == ID_INDEX || same_keys(&self.keys, &bson::doc! { "_id": 1 })
+    }
+}
+
+/// One way an existing index departs from its declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Difference {
+    /// Same name, other keys or key order.
+    Keys {
+        /// The keys on the server.
+        server: Document,
+    },
+    /// Unique on one side only.
+    Unique {
+        /// As declared.
+        declared: bool,
+    },
+    /// Another TTL, or a TTL on one side only.
+    Ttl {
+        /// Seconds as declared.
+        declared: Option<u64>,
+        /// Seconds on the server.
+        server: Option<u64>,
+    },
+    /// Another partial filter, or one on one side only.
+    PartialFilter {
+        /// As declared.
+        declared: Option<Document>,
+        /// On the server.
+        server: Option<Document>,
+    },
+}
+
+/// What the plan says about one index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanItem {
+    /// Declared, and the server has it as declared (perhaps under its own name).
+    InStep {
+        /// The declaration.
+        spec: IndexSpec,
+        /// The server's name for it.
+        server_name: String,
+    },
+    /// Declared, not on the server.
+    Missing {
+        /// The declaration.
+        spec: IndexSpec,
+    },
+    /// On the server, declared with other keys or options.
+    Different {
+        /// The declaration.
+        spec: IndexSpec,
+        /// The server's index.
+        existing: ExistingIndex,
+        /// How they differ.
+        differences: Vec<Difference>,
+    },
+    /// On the server (in a collection the registry knows), not declared.
+    Extra {
+        /// The server's index.
+        existing: ExistingIndex,
+    },
+}
+
+/// Compares `declared` with `existing` (both for the same collections).
+pub fn diff(declared: &[IndexSpec], existing: &[ExistingIndex]) -> Vec<PlanItem> {
+    let mut unmatched: Vec<&ExistingIndex> = existing.iter().filter(|index| !index.is_builtin()).collect();
+    let mut items = Vec::new();
+    for spec in declared.iter().filter(|spec| !spec.is_builtin()) {
+        let in_collection = |index: &&ExistingIndex| index.collection == spec.collection;
+        let by_name = unmatched.iter().position(|index| in_collection(index) && index.name == spec.name);
+        let found = by_name.or_else(|| {
+            unmatched.iter().position(|index| in_collection(index) && same_keys(&index.keys, &spec.key_document()))
+        });
+        let Some(position) = found else {
+            items.push(PlanItem::Missing { spec: *spec });
+            continue;
+        };
+        let existing = unmatched.remove(position);
+        let differences = differences(spec, existing);
+        items.push(if differences.is_empty() {
+            PlanItem::InStep { spec: *spec, server_name: existing.name.clone() }
+        } else {
+            PlanItem::Different { spec: *spec, existing: existing.clone(), differences }
+        });
+    }
+    items.extend(unmatched.into_iter().map(|existing| PlanItem::Extra { existing: existing.clone() }));
+    items
+}
+
+fn differences(spec: &IndexSpec, existing: &ExistingIndex) -> Vec<Difference> {
+    let mut found = Vec::new();
+    if !same_keys(&existing.keys, &spec.key_document()) {
+        found.push(Difference::Keys { server: existing.keys.clone() });
+    }
+    if existing.unique != spec.unique {
+        found.push(Difference::Unique { declared: spec.unique });
+    }
+    let ttl = spec.expire_after.map(|after| after.as_secs());
+    if existing.expire_after_secs != ttl {
+        found.push(Difference::Ttl { declared: ttl, server: existing.expire_after_secs });
+    }
+    let partial = spec.partial_filter.map(|filter| filter());
+    if existing.partial_filter != partial {
+        found.push(Difference::PartialFilter { declared: partial, server: existing.partial_filter.clone() });
+    }
+    found
+}
+
+/// Same fields in the same order with the same directions (`1`, `1_i64` and `1.0` are one).
+pub fn same_keys(left: &Document, right: &Document) -> bool {
+    left.len() == right.len()
+        && left.iter().zip(right).all(|((a, da), (b, db))| a == b && direction(da) == direction(db))
+}
+
+fn direction(value: &Bson) -> Option<i64> {
+    match value {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        #[expect(clippy::cast_possible_truncation, reason = "index directions are 1 or -1")]
+        Bson::Double(n) => Some(*n as i64),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bson::doc;
+
+    use super::*;
+    use crate::indexes::{INDEXES, for_collection};
+
+    fn as_listed(spec: &IndexSpec, name: &str) -> ExistingIndex {
+        ExistingIndex {
+            collection: spec.collection.to_owned(),
+            name: name.to_owned(),
+            keys: spec.key_document(),
+            unique: spec.unique,
+            expire_after_secs: spec.expire_after.map(|after| after.as_secs()),
+            partial_filter: None,
+        }
+    }
+
+    fn products() -> Vec<IndexSpec> {
+        for_collection("products").copied().collect()
+    }
+
+    #[test]
+    fn indexes_listed_as_declared_are_in_step_even_under_another_name() {
+        let listed: Vec<_> = INDEXES.iter().map(|spec| as_listed(spec, &format!("idx_{}", spec.name))).collect();
+
+        let plan = diff(&INDEXES, &listed);
+
+        assert!(plan.iter().all(|item| matches!(item, PlanItem::InStep { .. })), "{plan:?}");
+    }
+
+    #[test]
+    fn a_declared_index_the_server_lacks_is_missing() {
+        let declared = products();
+        let listed: Vec<_> = declared.iter().skip(1).map(|spec| as_listed(spec, spec.name)).collect();
+
+        let plan = diff(&declared, &listed);
+
+        assert_eq!(plan.iter().filter(|item| matches!(item, PlanItem::Missing { .. })).count(), 1, "{plan:?}");
+    }
+
+    #[test]
+    fn an_undeclared_index_is_extra_and_the_id_index_never_is() {
+        let declared = products();
+        let mut listed: Vec<_> = declared.iter().map(|spec| as_listed(spec, spec.name)).collect();
+        let id = ExistingIndex { name: "_id_".to_owned(), keys: doc! { "_id": 1 }, ..listed[0].clone() };
+        let extra = ExistingIndex { name: "name_1".to_owned(), keys: doc! { "name": 1 }, ..listed[0].clone() };
+        listed.extend([id, extra]);
+
+        let plan = diff(&declared, &listed);
+
+        let extras: Vec<_> = plan.iter().filter(|item| matches!(item, PlanItem::Extra { .. })).collect();
+        assert!(matches!(extras.as_slice(), [PlanItem::Extra { existing }] if existing.name == "name_1"), "{plan:?}");
+    }
+
+    #[test]
+    fn same_name_with_keys_in_another_order_is_a_difference() {
+        let spec = *for_collection("products").find(|s| s.name == "category_price_id").expect("declared");
+        let swapped = ExistingIndex {
+            keys: doc! { "price_minor": 1, "category": 1, "_id": 1 },
+            ..as_listed(&spec, "category_price_id")
+        };
+
+        let plan = diff(&[spec], &[swapped]);
+
+        assert!(
+            matches!(&plan[..], [PlanItem::Different { differences, .. }] if matches!(differences[..], [Difference::Keys { .. }])),
+            "{plan:?}"
+        );
+    }
+
+    #[test]
+    fn another_ttl_or_uniqueness_is_a_difference() {
+        let ttl = *INDEXES.iter().find(|s| s.expire_after.is_some()).expect("a TTL index is declared");
+        let unique = *INDEXES.iter().find(|s| s.unique).expect("a unique index is declared");
+        let listed = [
+            ExistingIndex { expire_after_secs: Some(3600), ..as_listed(&ttl, ttl.name) },
+            ExistingIndex { unique: false, ..as_listed(&unique, unique.name) },
+        ];
+
+        let plan = diff(&[ttl, unique], &listed);
+
+        let found: Vec<_> = plan
+            .iter()
+            .flat_map(|item| match item {
+                PlanItem::Different { differences, .. } => differences.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![Difference::Ttl { declared: Some(0), server: Some(3600) }, Difference::Unique { declared: true }]
+        );
+    }
+
+    #[test]
+    fn directions_compare_by_value_whatever_the_number_type() {
+        assert!(same_keys(&doc! { "a": 1, "_id": -1 }, &doc! { "a": 1.0, "_id": -1_i64 }));
+        assert!(!same_keys(&doc! { "a": 1, "_id": -1 }, &doc! { "a": 1, "_id": 1 }));
+    }
+}
