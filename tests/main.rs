@@ -2,11 +2,14 @@
 //!
 //! - `contract`: the store contract suite, one test per `# Errors` line and invariant of the ports,
 //!   each run against memory-store and (when a MongoDB is reachable) mongo-store.
+//! - `exactly_once`: transfers under injected faults (a wire-protocol proxy), concurrency and a
+//!   round-trip budget.
 //! - `http`: the `shop` service end to end, on port 0, plus error mapping through mocked ports.
 //! - `ingest`: `shop ingest` through the pipeline, against every store and write path.
 //! - `mongo`: behaviour specific to the MongoDB store (stored document shapes, start-up probes).
 
 mod contract;
+mod exactly_once;
 mod http;
 mod ingest;
 mod mongo;

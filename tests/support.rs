@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod mongo;
+pub mod proxy;
 pub mod skip;
 pub mod stores;
 

@@ -49,6 +49,14 @@ fn codes(error: &DriverError) -> Vec<i32> {
     codes
 }
 
+/// A write met a concurrent transaction's write (WriteConflict).
+const WRITE_CONFLICT: i32 = 112;
+
+/// Whether `error` is a write conflict with a concurrent transaction.
+pub fn is_write_conflict(error: &DriverError) -> bool {
+    codes(error).contains(&WRITE_CONFLICT)
+}
+
 /// Whether `error` is a duplicate-key error.
 pub fn is_duplicate_key(error: &DriverError) -> bool {
     codes(error).iter().any(|c| DUPLICATE_KEY.contains(c))

@@ -29,6 +29,12 @@ pub struct MongoConfig {
     /// Commands slower than this are logged with their query shape (never values); `None`
     /// turns the slow-operation log off.
     pub slow_operation_threshold: Option<Duration>,
+    /// How long an idempotency record (and so a client's right to replay) is kept; the TTL index
+    /// removes it after that. A request sent again later is applied as new.
+    pub idempotency_ttl: Duration,
+    /// Whether transfers send their writes as one client-level `bulkWrite` where the server has
+    /// it (wire version 25 and up); `false` sends one command per write, as on older servers.
+    pub client_bulk_write: bool,
 }
 
 impl MongoConfig {
@@ -46,6 +52,8 @@ impl MongoConfig {
             server_selection_timeout: Duration::from_secs(5),
             profiles: Profiles::default(),
             slow_operation_threshold: Some(Duration::from_millis(100)),
+            idempotency_ttl: crate::transfer::DEFAULT_KEY_LIFETIME,
+            client_bulk_write: true,
         }
     }
 
@@ -102,6 +110,8 @@ impl fmt::Debug for MongoConfig {
             .field("server_selection_timeout", &self.server_selection_timeout)
             .field("profiles", &self.profiles)
             .field("slow_operation_threshold", &self.slow_operation_threshold)
+            .field("idempotency_ttl", &self.idempotency_ttl)
+            .field("client_bulk_write", &self.client_bulk_write)
             .finish()
     }
 }

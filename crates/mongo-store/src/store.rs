@@ -30,6 +30,7 @@ struct Inner {
     profiles: Profiles,
     collections: Collections,
     report: StartupReport,
+    transfers: crate::transfer::Settings,
 }
 
 /// What start-up found, for the service's first log lines and for tests.
@@ -113,7 +114,9 @@ impl MongoStore {
         };
         log(&report);
         let collections = Collections::new(&database, &config.profiles);
-        Ok(Self { inner: Arc::new(Inner { client, database, profiles: config.profiles, collections, report }) })
+        let transfers = crate::transfer::Settings::new(&config, &report);
+        let inner = Inner { client, database, profiles: config.profiles, collections, report, transfers };
+        Ok(Self { inner: Arc::new(inner) })
     }
 
     /// What start-up found.
@@ -174,6 +177,10 @@ impl MongoStore {
 
     pub(crate) fn collections(&self) -> &Collections {
         &self.inner.collections
+    }
+
+    pub(crate) fn transfer_settings(&self) -> &crate::transfer::Settings {
+        &self.inner.transfers
     }
 }
 

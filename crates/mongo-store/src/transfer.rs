@@ -2,32 +2,78 @@
 //! primary) run by the driver's convenient transaction API, which retries the whole body on
 //! `TransientTransactionError` and the commit on `UnknownTransactionCommitResult`.
 //!
-//! The body claims the idempotency key first, by inserting its record; the key and the effects
-//! commit together. A duplicate key fails the transaction (the error is returned, never
-//! swallowed: the server has aborted it already), and only then, outside the transaction, is the
-//! stored record read to replay, refuse a reused key, or report one in flight. Refusals found
-//! inside the body (unknown wallet, currency mismatch, insufficient funds) travel out as a typed
-//! [`Refusal`] payload of `mongodb::error::Error::custom`, which aborts the transaction.
+//! Everything the transaction writes is decided before it starts ([`plan`]): ids, times, and the
+//! stored response, which travels with the claim of the key, since the key and the effects commit
+//! together. The body then costs three round trips on servers with client-level `bulkWrite`:
+//!
+//! 1. one read returning both wallets and any record of the key (`aggregate` with `$unionWith`);
+//!    a live record ends the transaction (abort) and is answered from: replay, key reuse, in flight;
+//! 2. one ordered `bulkWrite`: the claim, the conditional debit and credit, both ledger entries,
+//!    the transfer and the audit event, checked through its per-operation results;
+//! 3. the commit.
+//!
+//! Older servers get the same writes as one command each (at most eight round trips). A claim that
+//! meets a record the read did not see fails with a duplicate key; the error is returned, never
+//! swallowed (the server has aborted the transaction already), and the record is read outside it.
+//! Refusals (unknown wallet, currency mismatch, insufficient funds) travel out as a typed
+//! [`Refusal`] payload of `mongodb::error::Error::custom`, which aborts the transaction. Retries
+//! wait a jittered, growing backoff and stop at the caller's time budget ([`attempts`]).
 
+mod attempts;
 mod body;
 mod claim;
+mod plan;
+mod read;
+mod write_bulk;
+mod write_commands;
 
-use domain::audit::{AuditAction, AuditEvent, AuditSubject};
-use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
-use domain::{AuditEventId, Currency, Error, Timestamp, TransferError, WalletId};
+use std::time::Duration;
+
+use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand, TransferOutcome};
+use domain::{Currency, Error, TransferError, WalletId};
 use futures::FutureExt as _;
 
+pub use attempts::{Counters, WRITE_CONFLICTS, counters};
+pub(crate) use plan::Plan;
+
 use crate::classify::{classify, is_duplicate_key};
-use crate::collections::Collections;
-use crate::documents::{IdempotencyDoc, IdempotencyId, SCHEMA_VERSION, stored_time};
-use crate::profiles::{OperationClass, Profile};
-use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
+use crate::config::MongoConfig;
+use crate::documents::IdempotencyId;
+use crate::profiles::OperationClass;
+use crate::store::{MongoStore, StartupReport, TRANSACTIONS_UNSUPPORTED};
 
 /// The idempotency scope of transfers.
 pub const SCOPE: &str = "transfer";
 
-/// How long a transfer's idempotency record is kept: a client may retry for a day.
+/// How long a transfer's idempotency record is kept by default: a client may retry for a day.
+pub const DEFAULT_KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// [`DEFAULT_KEY_LIFETIME`] in milliseconds.
 pub const KEY_LIFETIME_MILLIS: i64 = 24 * 60 * 60 * 1000;
+
+/// The first wire version with client-level `bulkWrite` (MongoDB 8.0).
+pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
+
+/// How transfers run on this store, fixed at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// How long idempotency records live.
+    pub key_lifetime: Duration,
+    /// Whether the writes go as one client-level `bulkWrite` (else one command each).
+    pub client_bulk_write: bool,
+}
+
+impl Settings {
+    /// The settings of `config` on the server `report` describes: one `bulkWrite` when the
+    /// configuration allows it and the server speaks wire version 25 or newer.
+    pub fn new(config: &MongoConfig, report: &StartupReport) -> Self {
+        let wire = report.max_wire_version.unwrap_or(0);
+        Self {
+            key_lifetime: config.idempotency_ttl,
+            client_bulk_write: config.client_bulk_write && wire >= CLIENT_BULK_WRITE_WIRE_VERSION,
+        }
+    }
+}
 
 /// A decision the body reached from the data: the transaction is aborted and the caller gets
 /// the matching [`TransferError`].
@@ -58,16 +104,9 @@ impl Refusal {
     }
 }
 
-/// Everything the body writes, decided before the transaction starts so that every retry of the
-/// body writes the same transfer.
-pub(crate) struct Plan {
-    collections: Collections,
-    profile: Profile,
-    command: TransferCommand,
-    record: IdempotencyDoc,
-    transfer: Transfer,
-    audit: AuditEvent,
-}
+/// How many times a transfer starts a new transaction after the body found the key taken by an
+/// expired record, or a wallet changed between the read and the write.
+const ROUNDS: usize = 8;
 
 /// Applies `command` once per `key`; see `WalletRepository::transfer`.
 pub(crate) async fn run(
@@ -82,31 +121,28 @@ pub(crate) async fn run(
     let currency = command.amount().currency();
     let record_id = IdempotencyId::new(SCOPE, key.as_str());
     let fingerprint = command.fingerprint();
-    // A claim can meet a record that expired but was not removed yet; after clearing it the
-    // transfer is tried once more.
-    for _ in 0..2 {
-        let plan = plan(store, &command, &record_id, &fingerprint, &meta)?;
-        let mut session = store.client().start_session().await.map_err(|e| TransferError::Store(classify(e)))?;
-        let mut options = store.profile(OperationClass::Critical).transaction_options();
-        // The commit may not outlast the caller's budget either.
-        options.max_commit_time = options.max_commit_time.map(crate::deadline::cap);
-        // The runner retries the body on transient errors: each call of the callback is an attempt.
-        let mut attempts = 0_u32;
-        let transaction = session.start_transaction().with_options(options).and_run(plan, |session, plan| {
-            attempts += 1;
-            crate::telemetry::record_transaction_attempt(OperationClass::Critical, attempts);
-            body::apply(session, plan).boxed()
-        });
-        let outcome =
-            crate::telemetry::in_class(OperationClass::Critical, crate::time_limit::within_budget(transaction)).await;
-        let error = match outcome {
+    let mut attempts = attempts::Attempts::new();
+    for _ in 0..ROUNDS {
+        let plan = plan::plan(store, &command, &record_id, &fingerprint, &meta)?;
+        let error = match transaction(store, plan, &mut attempts).await? {
             Ok(transfer) => return Ok(TransferOutcome { transfer, replayed: false }),
             Err(error) => error,
         };
         if let Some(refusal) = error.get_custom::<Refusal>() {
             return Err(refusal.clone().into_error(currency));
         }
-        // Every other insert of the body carries a fresh id, so a duplicate key is the claim.
+        if let Some(body::Taken(record)) = error.get_custom::<body::Taken>() {
+            return claim::judge(record.clone(), &fingerprint);
+        }
+        if error.get_custom::<attempts::OutOfBudget>().is_some() {
+            return Err(attempts.give_up());
+        }
+        if error.get_custom::<body::Contended>().is_some() {
+            attempts.contended();
+            continue;
+        }
+        // Every other insert of the body carries a fresh id, so a duplicate key is the claim,
+        // taken by a request that committed after this transaction's snapshot.
         if !is_duplicate_key(&error) {
             return Err(TransferError::Store(classify(error)));
         }
@@ -118,51 +154,31 @@ pub(crate) async fn run(
     Err(TransferError::KeyInFlight)
 }
 
-fn plan(
+/// Runs one transaction of `plan` through the convenient API. The outer error is a failure to
+/// start; the inner result is the transaction's.
+async fn transaction(
     store: &MongoStore,
-    command: &TransferCommand,
-    record_id: &IdempotencyId,
-    fingerprint: &str,
-    meta: &RequestMeta,
-) -> Result<Plan, TransferError> {
-    let now = Timestamp::now();
-    let transfer = command.into_transfer(now);
-    let record = IdempotencyDoc {
-        id: record_id.clone(),
-        schema_version: SCHEMA_VERSION,
-        fingerprint: fingerprint.to_owned(),
-        response: None,
-        created_at: stored_time(now),
-        expires_at: stored_time(now.plus_millis(KEY_LIFETIME_MILLIS)),
-    };
-    let audit = audit_event(&transfer, meta, now)?;
-    Ok(Plan {
-        collections: store.collections().clone(),
-        profile: store.profile(OperationClass::Critical).clone(),
-        command: command.clone(),
-        record,
-        transfer,
-        audit,
-    })
-}
-
-/// The `transfer.completed` event: ids and amounts only, no owners.
-fn audit_event(transfer: &Transfer, meta: &RequestMeta, now: Timestamp) -> Result<AuditEvent, TransferError> {
-    let action = AuditAction::parse("transfer.completed").map_err(|e| TransferError::Store(e.into()))?;
-    let details = [
-        ("transfer_id", transfer.id.to_string()),
-        ("from", transfer.from.to_string()),
-        ("to", transfer.to.to_string()),
-        ("amount_minor", transfer.amount_minor.to_string()),
-        ("currency", transfer.currency.to_string()),
-    ];
-    Ok(AuditEvent {
-        id: AuditEventId::new(),
-        at: now,
-        actor: if meta.actor.is_empty() { "anonymous".to_owned() } else { meta.actor.clone() },
-        action,
-        subject: AuditSubject::of("transfer", transfer.id),
-        request_id: meta.request_id.clone(),
-        details: details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-    })
+    plan: Plan,
+    attempts: &mut attempts::Attempts,
+) -> Result<mongodb::error::Result<domain::transfer::Transfer>, TransferError> {
+    let mut session = store.client().start_session().await.map_err(|e| TransferError::Store(classify(e)))?;
+    let mut options = store.profile(OperationClass::Critical).transaction_options();
+    // The commit may not outlast the caller's budget either.
+    options.max_commit_time = options.max_commit_time.map(crate::deadline::cap);
+    let mut context = (plan, attempts);
+    let transaction = session.start_transaction().with_options(options).and_run(&mut context, |session, context| {
+        let (plan, attempts) = &mut **context;
+        async move {
+            // Each call of the callback is an attempt; after the first, a backoff comes first.
+            let attempt = attempts.begin().await?;
+            crate::telemetry::record_transaction_attempt(OperationClass::Critical, attempt);
+            let outcome = body::apply(session, plan).await;
+            if let Err(error) = &outcome {
+                attempts.observe(error);
+            }
+            outcome
+        }
+        .boxed()
+    });
+    Ok(crate::telemetry::in_class(OperationClass::Critical, crate::time_limit::within_budget(transaction)).await)
 }

@@ -1,102 +1,104 @@
-//! The body of the transfer transaction. Every call carries `.session(..)`; every driver error is
-//! returned as it is, so the convenient API can retry transient ones and abort on the rest.
+//! The body of the transfer transaction: one read, the decision, then the writes. Every call
+//! carries `.session(..)`; every driver error is returned as it is, so the convenient API can
+//! retry transient ones and abort on the rest.
 
-use bson::doc;
+use bson::{Document, doc};
 use domain::transfer::Transfer;
-use domain::wallet::LedgerEntry;
-use domain::{Currency, LedgerEntryId, WalletId};
-use futures::TryStreamExt as _;
+use domain::{Currency, WalletId};
 use mongodb::ClientSession;
 use mongodb::error::{Error, Result};
-use mongodb::options::ReturnDocument;
 
-use super::{Plan, Refusal};
-use crate::documents::{AuditDoc, LedgerDoc, TransferDoc, WalletDoc, read_uuid, stored_uuid};
-use crate::time_limit::{TimeLimited as _, within};
+use super::{Plan, Refusal, read, write_bulk, write_commands};
+use crate::documents::{IdempotencyDoc, WalletDoc, read_uuid};
 
-/// Claims the key, checks both wallets, moves the money, writes the ledger, the transfer, the
-/// audit event and the stored response.
-pub(super) async fn apply(session: &mut ClientSession, plan: &mut Plan) -> Result<Transfer> {
-    let Plan { collections, profile, command, record, transfer, audit } = plan;
-    let (from, to, amount) = (command.from(), command.to(), command.amount());
+/// The key holds a live record: the transaction is aborted and the caller answered from it.
+#[derive(Debug, Clone)]
+pub(super) struct Taken(pub(super) IdempotencyDoc);
 
-    within(profile, collections.idempotency.insert_one(&*record).session(&mut *session)).await?;
+/// A wallet changed between the read and the write. Inside a snapshot transaction MongoDB
+/// reports that as a write conflict first; this covers servers that do not, by trying again.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Contended;
 
-    let ids = [stored_uuid(from.as_uuid()), stored_uuid(to.as_uuid())];
-    let wallets: Vec<WalletDoc> = within(profile, async {
-        let mut cursor = collections
-            .wallets
-            .find(doc! { "_id": { "$in": ids.as_slice() } })
-            .time_limited(profile)
-            .session(&mut *session)
-            .await?;
-        cursor.stream(&mut *session).try_collect().await
-    })
-    .await?;
-    for wallet in [from, to] {
-        check_wallet(&wallets, wallet, amount.currency())?;
-    }
-
-    let debit = collections
-        .wallets
-        .find_one_and_update(
-            doc! { "_id": stored_uuid(from.as_uuid()), "balance_minor": { "$gte": amount.minor() } },
-            doc! { "$inc": { "balance_minor": -amount.minor(), "version": 1_i64 } },
-        )
-        .return_document(ReturnDocument::After)
-        .time_limited(profile)
-        .session(&mut *session);
-    let debited = within(profile, debit).await?.ok_or_else(|| Error::custom(Refusal::InsufficientFunds(from)))?;
-
-    let credit = collections
-        .wallets
-        .find_one_and_update(
-            doc! { "_id": stored_uuid(to.as_uuid()) },
-            doc! { "$inc": { "balance_minor": amount.minor(), "version": 1_i64 } },
-        )
-        .return_document(ReturnDocument::After)
-        .time_limited(profile)
-        .session(&mut *session);
-    let credited = within(profile, credit).await?.ok_or_else(|| Error::custom(Refusal::UnknownWallet(to)))?;
-
-    let entries = [
-        entry(transfer, from, -amount.minor(), debited.balance_minor),
-        entry(transfer, to, amount.minor(), credited.balance_minor),
-    ];
-    within(profile, collections.ledger.insert_many(entries.iter().map(LedgerDoc::from)).session(&mut *session)).await?;
-
-    let stored = TransferDoc::from(&*transfer);
-    within(profile, collections.transfers.insert_one(&stored).session(&mut *session)).await?;
-    within(profile, collections.audit.insert_one(AuditDoc::from(&*audit)).session(&mut *session)).await?;
-
-    let response = bson::serialize_to_document(&stored)?;
-    let store_response = collections
-        .idempotency
-        .update_one(record.id_filter(), doc! { "$set": { "response": response } })
-        .session(&mut *session);
-    within(profile, store_response).await?;
-    Ok(transfer.clone())
+/// The writes of one attempt, pinned to what the read saw.
+pub(super) struct Writes {
+    /// The source wallet as read.
+    pub(super) from: WalletDoc,
+    /// The destination wallet as read.
+    pub(super) to: WalletDoc,
+    /// Whether an expired record still holds the key and must be removed before the claim.
+    pub(super) clear_expired: bool,
 }
 
-fn check_wallet(wallets: &[WalletDoc], id: WalletId, currency: Currency) -> Result<()> {
+impl Writes {
+    /// The conditional debit's filter: the wallet, its currency, the version read and enough
+    /// balance, so a match proves the balance after is the one written in the ledger.
+    pub(super) fn debit_filter(&self, plan: &Plan) -> Document {
+        let amount = plan.command.amount();
+        doc! {
+            "_id": self.from.id,
+            "currency": amount.currency().as_str(),
+            "version": self.from.version,
+            "balance_minor": { "$gte": amount.minor() },
+        }
+    }
+
+    /// The credit's filter: the wallet, its currency and the version read.
+    pub(super) fn credit_filter(&self, plan: &Plan) -> Document {
+        doc! { "_id": self.to.id, "currency": plan.command.amount().currency().as_str(), "version": self.to.version }
+    }
+
+    /// The change of a balance by `delta` minor units.
+    pub(super) fn change(delta: i64) -> Document {
+        doc! { "$inc": { "balance_minor": delta, "version": 1_i64 } }
+    }
+
+    /// The filter removing the key's record only if it has expired.
+    pub(super) fn expired_filter(plan: &Plan) -> Document {
+        doc! { "_id": plan.record.id.to_document(), "expires_at": { "$lte": plan.now } }
+    }
+
+    /// The balances after the transfer, as the ledger records them.
+    pub(super) fn balances_after(&self, plan: &Plan) -> (i64, i64) {
+        let amount = plan.command.amount().minor();
+        (self.from.balance_minor - amount, self.to.balance_minor + amount)
+    }
+}
+
+/// Reads, decides and writes one attempt of `plan`.
+pub(super) async fn apply(session: &mut ClientSession, plan: &mut Plan) -> Result<Transfer> {
+    let snapshot = read::snapshot(session, plan).await?;
+    let clear_expired = match snapshot.record {
+        Some(record) if record.expires_at > plan.now => return Err(Error::custom(Taken(record))),
+        Some(_) => true,
+        None => false,
+    };
+    let amount = plan.command.amount();
+    let from = check_wallet(&snapshot.wallets, plan.command.from(), amount.currency())?;
+    let to = check_wallet(&snapshot.wallets, plan.command.to(), amount.currency())?;
+    if from.balance_minor < amount.minor() {
+        return Err(Error::custom(Refusal::InsufficientFunds(plan.command.from())));
+    }
+    let writes = Writes { from, to, clear_expired };
+    let applied = if plan.client_bulk_write {
+        write_bulk::apply(session, plan, &writes).await?
+    } else {
+        write_commands::apply(session, plan, &writes).await?
+    };
+    if !applied {
+        return Err(Error::custom(Contended));
+    }
+    Ok(plan.transfer.clone())
+}
+
+fn check_wallet(wallets: &[WalletDoc], id: WalletId, currency: Currency) -> Result<WalletDoc> {
     let wallet = wallets
         .iter()
         .find(|w| read_uuid(&w.id) == id.as_uuid())
         .ok_or_else(|| Error::custom(Refusal::UnknownWallet(id)))?;
     match Currency::parse(&wallet.currency) {
-        Ok(held) if held == currency => Ok(()),
+        Ok(held) if held == currency => Ok(wallet.clone()),
         Ok(held) => Err(Error::custom(Refusal::CurrencyMismatch { wallet: id, wallet_currency: held })),
         Err(e) => Err(Error::custom(format!("stored wallet {id} is invalid: {e}"))),
-    }
-}
-
-fn entry(transfer: &Transfer, wallet_id: WalletId, delta_minor: i64, balance_after_minor: i64) -> LedgerEntry {
-    LedgerEntry {
-        id: LedgerEntryId::new(),
-        wallet_id,
-        transfer_id: transfer.id,
-        delta_minor,
-        balance_after_minor,
-        created_at: transfer.created_at,
     }
 }

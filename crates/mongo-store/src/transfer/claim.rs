@@ -6,7 +6,7 @@ use domain::transfer::{Transfer, TransferOutcome};
 use domain::{Timestamp, TransferError};
 
 use crate::classify::classify;
-use crate::documents::{IdempotencyId, stored_time};
+use crate::documents::{IdempotencyDoc, IdempotencyId, stored_time};
 use crate::profiles::OperationClass::Critical;
 use crate::store::MongoStore;
 use crate::time_limit::{TimeLimited as _, within};
@@ -40,13 +40,20 @@ pub(super) async fn resolve(
         within(profile, clear).await.map_err(|e| TransferError::Store(classify(e)))?;
         return Ok(Resolution::Expired);
     }
+    Ok(Resolution::Settled(judge(record, fingerprint)))
+}
+
+/// The answer a live `record` of the key gives to a request with `fingerprint`.
+pub(super) fn judge(record: IdempotencyDoc, fingerprint: &str) -> Result<TransferOutcome, TransferError> {
     if record.fingerprint != fingerprint {
-        return Ok(Resolution::Settled(Err(TransferError::KeyReused)));
+        return Err(TransferError::KeyReused);
     }
-    Ok(Resolution::Settled(match record.response {
+    match record.response {
         Some(response) => Transfer::try_from(response)
             .map(|transfer| TransferOutcome { transfer, replayed: true })
             .map_err(TransferError::Store),
+        // Records are claimed with their response; one without is a claim written elsewhere whose
+        // request has not finished.
         None => Err(TransferError::KeyInFlight),
-    }))
+    }
 }

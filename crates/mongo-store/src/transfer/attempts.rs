@@ -1,0 +1,158 @@
+//! The attempts of one transfer: a jittered exponential backoff before each retry, bounded by the
+//! caller's time budget (or [`DEFAULT_BUDGET`] outside one), and counters of attempts, retries and
+//! write conflicts, as metrics and as process totals for benchmarks.
+//!
+//! Without the backoff, transactions that collided on a hot wallet retry in lockstep and collide
+//! again; the random part spreads them out ("full jitter").
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use domain::TransferError;
+use metrics::counter;
+use mongodb::error::{Error, Result};
+use rand::Rng as _;
+use tokio::time::Instant;
+
+use crate::classify::is_write_conflict;
+
+/// Counter of write conflicts met by transfers (each is followed by a retry or a give-up).
+pub const WRITE_CONFLICTS: &str = "mongodb_transfer_write_conflicts_total";
+
+/// How long a transfer outside any caller budget may keep retrying.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(5);
+
+/// The first backoff's upper bound; each retry doubles it, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(4);
+const MAX_BACKOFF: Duration = Duration::from_millis(200);
+/// Time an attempt needs at least; a retry that would start with less left is not started.
+const MIN_ATTEMPT: Duration = Duration::from_millis(20);
+
+static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
+static RETRIES: AtomicU64 = AtomicU64::new(0);
+static CONFLICTS: AtomicU64 = AtomicU64::new(0);
+
+/// Totals of this process's transfers on MongoDB: read before and after a run to measure it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Transaction bodies run, first attempts included.
+    pub attempts: u64,
+    /// Bodies run again after a transient failure or a changed wallet.
+    pub retries: u64,
+    /// Write conflicts met.
+    pub write_conflicts: u64,
+}
+
+/// The process totals so far.
+pub fn counters() -> Counters {
+    Counters {
+        attempts: ATTEMPTS.load(Ordering::Relaxed),
+        retries: RETRIES.load(Ordering::Relaxed),
+        write_conflicts: CONFLICTS.load(Ordering::Relaxed),
+    }
+}
+
+/// The budget allowed no further attempt: the transaction is aborted and the caller answered.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct OutOfBudget;
+
+/// The attempts of one transfer so far.
+pub(super) struct Attempts {
+    count: u32,
+    deadline: Instant,
+    last_was_conflict: bool,
+}
+
+impl Attempts {
+    /// No attempt yet; the budget is the caller's, else [`DEFAULT_BUDGET`].
+    pub(super) fn new() -> Self {
+        let deadline = crate::deadline::current().unwrap_or_else(|| Instant::now() + DEFAULT_BUDGET);
+        Self { count: 0, deadline, last_was_conflict: false }
+    }
+
+    /// Starts an attempt and returns its number (from 1); before a retry, waits the backoff.
+    ///
+    /// # Errors
+    /// An [`OutOfBudget`] payload when the budget cannot hold the backoff and one more attempt.
+    pub(super) async fn begin(&mut self) -> Result<u32> {
+        if self.count > 0 {
+            let pause = backoff(self.count);
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left < pause + MIN_ATTEMPT {
+                return Err(Error::custom(OutOfBudget));
+            }
+            RETRIES.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(pause).await;
+        }
+        self.count += 1;
+        ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+        Ok(self.count)
+    }
+
+    /// Notes the failure of an attempt's body.
+    pub(super) fn observe(&mut self, error: &Error) {
+        self.last_was_conflict = is_write_conflict(error);
+        if self.last_was_conflict {
+            count_conflict();
+        }
+    }
+
+    /// Notes a wallet that changed between the read and the write: a conflict too.
+    pub(super) fn contended(&mut self) {
+        self.last_was_conflict = true;
+        count_conflict();
+    }
+
+    /// The answer once the budget is spent: conflicts mean concurrent requests on the same key
+    /// or wallets kept this one from committing, so nothing was applied and the client should
+    /// retry with the same key (409); other transient failures mean the store is unavailable.
+    pub(super) fn give_up(&self) -> TransferError {
+        if self.last_was_conflict {
+            TransferError::KeyInFlight
+        } else {
+            TransferError::Store(domain::Error::Unavailable(format!(
+                "the transfer failed transiently {} times within its time budget",
+                self.count
+            )))
+        }
+    }
+}
+
+fn count_conflict() {
+    CONFLICTS.fetch_add(1, Ordering::Relaxed);
+    counter!(WRITE_CONFLICTS, "profile" => crate::profiles::OperationClass::Critical.name()).increment(1);
+}
+
+/// The pause before retry number `retry` (from 1): uniformly random up to a bound that doubles
+/// with each retry, from [`FIRST_BACKOFF`] to [`MAX_BACKOFF`].
+pub(super) fn backoff(retry: u32) -> Duration {
+    let bound = FIRST_BACKOFF.saturating_mul(1 << retry.saturating_sub(1).min(16)).min(MAX_BACKOFF);
+    let micros = u64::try_from(bound.as_micros()).unwrap_or(u64::MAX);
+    Duration::from_micros(rand::rng().random_range(0..=micros))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_grows_with_retries_and_stays_under_its_cap() {
+        for retry in 1..40 {
+            let bound = FIRST_BACKOFF.saturating_mul(1 << (retry - 1).min(16)).min(MAX_BACKOFF);
+            assert!(backoff(retry) <= bound, "retry {retry}");
+        }
+        assert!((0..50).any(|_| backoff(12) > FIRST_BACKOFF), "the bound never grew");
+    }
+
+    #[tokio::test]
+    async fn a_retry_that_the_budget_cannot_hold_is_not_started() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1)).expect("the clock is past 1 ms");
+        let mut attempts = crate::deadline::scope(past, async { Attempts::new() }).await;
+
+        let first = attempts.begin().await.expect("the first attempt needs no budget");
+        let second = attempts.begin().await;
+
+        assert_eq!(first, 1);
+        assert!(second.expect_err("no budget left").get_custom::<OutOfBudget>().is_some());
+    }
+}

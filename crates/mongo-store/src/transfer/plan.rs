@@ -1,0 +1,106 @@
+//! Everything a transfer writes, decided before its transaction starts, so that every attempt of
+//! the body writes the same transfer, and so that the stored response can travel with the claim.
+
+use domain::audit::{AuditAction, AuditEvent, AuditSubject};
+use domain::transfer::{RequestMeta, Transfer, TransferCommand};
+use domain::wallet::LedgerEntry;
+use domain::{AuditEventId, LedgerEntryId, Timestamp, TransferError, WalletId};
+use mongodb::Client;
+
+use crate::collections::Collections;
+use crate::documents::{IdempotencyDoc, IdempotencyId, SCHEMA_VERSION, TransferDoc, stored_time};
+use crate::profiles::{OperationClass, Profile};
+use crate::store::MongoStore;
+
+/// One transfer's transaction, planned.
+pub(crate) struct Plan {
+    pub(super) client: Client,
+    pub(super) collections: Collections,
+    pub(super) profile: Profile,
+    /// One `bulkWrite` for the writes (else one command each).
+    pub(super) client_bulk_write: bool,
+    pub(super) command: TransferCommand,
+    /// The claim, with the response it answers replays with.
+    pub(super) record: IdempotencyDoc,
+    pub(super) transfer: Transfer,
+    pub(super) audit: AuditEvent,
+    /// The ids of the debit and credit entries.
+    pub(super) ledger_ids: [LedgerEntryId; 2],
+    /// When planned: records that expired by then no longer hold the key.
+    pub(super) now: bson::DateTime,
+}
+
+impl Plan {
+    /// The debit and credit entries, with the balances after the transfer.
+    pub(super) fn ledger_entries(&self, from_after: i64, to_after: i64) -> [LedgerEntry; 2] {
+        let amount = self.command.amount().minor();
+        [self.entry(0, self.command.from(), -amount, from_after), self.entry(1, self.command.to(), amount, to_after)]
+    }
+
+    fn entry(&self, side: usize, wallet_id: WalletId, delta_minor: i64, balance_after_minor: i64) -> LedgerEntry {
+        LedgerEntry {
+            id: self.ledger_ids[side],
+            wallet_id,
+            transfer_id: self.transfer.id,
+            delta_minor,
+            balance_after_minor,
+            created_at: self.transfer.created_at,
+        }
+    }
+}
+
+/// Plans `command` under `record_id` on `store`.
+pub(super) fn plan(
+    store: &MongoStore,
+    command: &TransferCommand,
+    record_id: &IdempotencyId,
+    fingerprint: &str,
+    meta: &RequestMeta,
+) -> Result<Plan, TransferError> {
+    let now = Timestamp::now();
+    let settings = store.transfer_settings();
+    let transfer = command.into_transfer(now);
+    let lifetime = i64::try_from(settings.key_lifetime.as_millis()).unwrap_or(i64::MAX);
+    let record = IdempotencyDoc {
+        id: record_id.clone(),
+        schema_version: SCHEMA_VERSION,
+        fingerprint: fingerprint.to_owned(),
+        response: Some(TransferDoc::from(&transfer)),
+        created_at: stored_time(now),
+        expires_at: stored_time(now.plus_millis(lifetime)),
+    };
+    let audit = audit_event(&transfer, meta, now)?;
+    Ok(Plan {
+        client: store.client().clone(),
+        collections: store.collections().clone(),
+        profile: store.profile(OperationClass::Critical).clone(),
+        client_bulk_write: settings.client_bulk_write,
+        command: command.clone(),
+        record,
+        transfer,
+        audit,
+        ledger_ids: [LedgerEntryId::new(), LedgerEntryId::new()],
+        now: stored_time(now),
+    })
+}
+
+/// The `transfer.completed` event: ids and amounts only, no owners.
+fn audit_event(transfer: &Transfer, meta: &RequestMeta, now: Timestamp) -> Result<AuditEvent, TransferError> {
+    let action = AuditAction::parse("transfer.completed").map_err(|e| TransferError::Store(e.into()))?;
+    let details = [
+        ("transfer_id", transfer.id.to_string()),
+        ("from", transfer.from.to_string()),
+        ("to", transfer.to.to_string()),
+        ("amount_minor", transfer.amount_minor.to_string()),
+        ("currency", transfer.currency.to_string()),
+    ];
+    Ok(AuditEvent {
+        id: AuditEventId::new(),
+        at: now,
+        actor: if meta.actor.is_empty() { "anonymous".to_owned() } else { meta.actor.clone() },
+        action,
+        subject: AuditSubject::of("transfer", transfer.id),
+        request_id: meta.request_id.clone(),
+        details: details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    })
+}

@@ -1,0 +1,58 @@
+//! Round trips per transfer, counted from the driver's command events: at most 3 for a fresh
+//! transfer with client-level `bulkWrite` (read, `bulkWrite`, commit), at most 8 with one command
+//! per write, and at most 2 for a replay (read, abort), on either path.
+
+use mongo_store::telemetry::commands_started;
+
+use super::{Proxied, WritePath, euros, fresh_key, meta, mongo_test, open, proxied};
+use crate::support::skip::skip;
+
+/// Commands one fresh transfer and one replay of it send: `(fresh, replay)`.
+async fn measure(proxied: &Proxied) -> (u64, u64) {
+    let (from, to) = (open(&proxied.repos, 1_000).await, open(&proxied.repos, 0).await);
+    let key = fresh_key();
+    // A first transfer warms the pool, so the measured ones pay no connection set-up.
+    proxied.repos.wallets.transfer(euros(from, to, 1), fresh_key(), meta()).await.expect("a first transfer");
+
+    proxied.proxy.reset_counts();
+    let before = commands_started();
+    let fresh = proxied.repos.wallets.transfer(euros(from, to, 100), key.clone(), meta()).await;
+    let between = commands_started();
+    let replay = proxied.repos.wallets.transfer(euros(from, to, 100), key, meta()).await;
+    let after = commands_started();
+
+    assert!(!fresh.expect("the transfer applies").replayed);
+    assert!(replay.expect("the replay answers").replayed);
+    (between - before, after - between)
+}
+
+mongo_test!(a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write);
+async fn a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write(test: &str) {
+    let Some(proxied) = proxied(test, WritePath::Bulk).await else { return };
+    if !proxied.has_client_bulk_write() {
+        skip(test, "the server predates client-level bulkWrite (wire version below 25)");
+        proxied.finish().await;
+        return;
+    }
+
+    let (fresh, replay) = measure(&proxied).await;
+
+    eprintln!("{test}: fresh transfer {fresh} commands, replay {replay}");
+    assert!(fresh <= 3, "a fresh transfer sent {fresh} commands");
+    assert!(replay <= 2, "a replay sent {replay} commands");
+    assert_eq!(proxied.proxy.seen("bulkWrite"), 1, "one bulkWrite for the applied transfer, none for the replay");
+    proxied.finish().await;
+}
+
+mongo_test!(a_fresh_transfer_costs_at_most_eight_round_trips_with_one_command_per_write);
+async fn a_fresh_transfer_costs_at_most_eight_round_trips_with_one_command_per_write(test: &str) {
+    let Some(proxied) = proxied(test, WritePath::Commands).await else { return };
+
+    let (fresh, replay) = measure(&proxied).await;
+
+    eprintln!("{test}: fresh transfer {fresh} commands, replay {replay}");
+    assert!(fresh <= 8, "a fresh transfer sent {fresh} commands");
+    assert!(replay <= 2, "a replay sent {replay} commands");
+    assert_eq!(proxied.proxy.seen("bulkWrite"), 0, "the single-command path sent a bulkWrite");
+    proxied.finish().await;
+}
