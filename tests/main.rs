@@ -7,10 +7,12 @@
 //! - `http`: the `shop` service end to end, on port 0, plus error mapping through mocked ports.
 //! - `ingest`: `shop ingest` through the pipeline, against every store and write path.
 //! - `mongo`: behaviour specific to the MongoDB store (stored document shapes, start-up probes).
+//! - `observability`: metrics after load, logs without personal values, hostile input, outages.
 
 mod contract;
 mod exactly_once;
 mod http;
 mod ingest;
 mod mongo;
+mod observability;
 mod support;

@@ -31,8 +31,9 @@ const PLUMBING: [&str; 12] = [
 /// Fields whose keys are free-form input: their contents are shown as `?` whole.
 const FREE_FORM: [&str; 2] = ["attributes", "details"];
 
-/// Fields holding whole documents to store: shown as a count.
-const PAYLOADS: [&str; 1] = ["documents"];
+/// Fields holding whole documents to store (`insert`, and the operations of a client-level
+/// `bulkWrite`): shown as a count, since their field names may be a client's keys.
+const PAYLOADS: [&str; 2] = ["documents", "document"];
 
 /// The shape of `command`, without its name and collection (the first field) and without
 /// plumbing: `{filter: {sku: ?, price_minor: {$gte: ?}}, sort: {created_at: ?}, limit: ?}`.
@@ -45,18 +46,22 @@ pub fn command_shape(command: &Document) -> String {
         }
         out.push_str(key);
         out.push_str(": ");
-        if PAYLOADS.contains(&key.as_str()) {
-            let count = value.as_array().map_or(1, Vec::len);
-            let _ = write!(out, "[{count} documents]");
-        } else {
-            value_shape(value, &mut out);
-        }
+        field_shape(key, value, &mut out);
         if out.len() > MAX_LEN {
             break;
         }
     }
     out.push('}');
     truncate(out)
+}
+
+fn field_shape(key: &str, value: &Bson, out: &mut String) {
+    if PAYLOADS.contains(&key) {
+        let count = value.as_array().map_or(1, Vec::len);
+        let _ = write!(out, "[{count} documents]");
+    } else {
+        value_shape(value, out);
+    }
 }
 
 fn value_shape(value: &Bson, out: &mut String) {
@@ -94,7 +99,7 @@ fn document_shape(document: &Document, out: &mut String) {
             None => {
                 out.push_str(key);
                 out.push_str(": ");
-                value_shape(value, out);
+                field_shape(key, value, out);
             }
         }
         if out.len() > MAX_LEN {
@@ -158,6 +163,15 @@ mod tests {
 
         assert_eq!(shape, "{documents: [2 documents]}");
         assert!(!shape.contains("Ada"));
+    }
+
+    #[test]
+    fn documents_inside_bulk_write_operations_are_counted_never_shown() {
+        let command = doc! { "bulkWrite": 1, "ops": [{ "insert": 0, "document": { "owner": "Ada" } }] };
+
+        let shape = command_shape(&command);
+
+        assert_eq!(shape, "{ops: [{insert: ?, document: [1 documents]}]}");
     }
 
     #[test]

@@ -1,0 +1,161 @@
+//! Every log line of a full HTTP scenario, captured at the most verbose level, holds no credential
+//! and no personal value: no password from a connection string, no owner, user id, session token,
+//! actor, or free-form attribute key or value. MongoDB runs with every command in the
+//! slow-operation log, so query shapes are checked too.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use domain::Repositories;
+use mongo_store::{MongoConfig, MongoStore};
+use reqwest::StatusCode;
+use serde_json::json;
+use tracing_subscriber::layer::SubscriberExt as _;
+
+use crate::support::app::{TestApp, expect_json, spawn_app};
+
+const PASSWORD: &str = "Pa55-Hunter-Secret";
+const OWNER: &str = "Zelda Quixote";
+const ACTOR: &str = "auditor-quinn";
+const ATTRIBUTE_KEY: &str = "secret-attr-key";
+const ATTRIBUTE_VALUE: &str = "ultramarine-7731";
+
+/// Log output kept in memory.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+
+    /// Installs a subscriber writing every event, JSON and pretty, for this thread (the test's
+    /// runtime runs every task on it).
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let (json, pretty) = (self.clone(), self.clone());
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::LevelFilter::TRACE)
+            .with(tracing_subscriber::fmt::layer().json().with_current_span(true).with_writer(move || json.clone()))
+            .with(tracing_subscriber::fmt::layer().with_writer(move || pretty.clone()));
+        tracing::subscriber::set_default(subscriber)
+    }
+}
+
+/// Every resource, with personal values in bodies, paths and headers; returns the values that
+/// must not be logged.
+async fn scenario(app: &TestApp) -> Vec<String> {
+    let product = json!({
+        "sku": "PRIV-1", "name": "Lamp", "category": "lights", "price_minor": 1200, "currency": "EUR",
+        "attributes": {ATTRIBUTE_KEY: ATTRIBUTE_VALUE}, "tags": [],
+    });
+    let product = expect_json(app.post("/v1/products", &product).await, StatusCode::CREATED).await;
+    let product_id = product["id"].as_str().expect("a product id").to_owned();
+    expect_json(app.get(&format!("/v1/products/{product_id}")).await, StatusCode::OK).await;
+    let wallet = json!({"owner": OWNER, "currency": "EUR", "opening_balance_minor": 500});
+    let from = expect_json(app.post("/v1/wallets", &wallet).await, StatusCode::CREATED).await;
+    let to = app.create_wallet("EUR", 0).await;
+    let transfer = json!({"from": from["id"], "to": to, "amount_minor": 5, "currency": "EUR"});
+    let request =
+        app.client.post(app.url("/v1/transfers")).header("x-actor", ACTOR).header("idempotency-key", "priv-1");
+    assert_eq!(request.json(&transfer).send().await.expect("sent").status(), StatusCode::CREATED);
+    let user_id = uuid::Uuid::new_v4().to_string();
+    let session = json!({"user_id": user_id, "ttl_seconds": 60});
+    let session = expect_json(app.post("/v1/sessions", &session).await, StatusCode::CREATED).await;
+    let token = session["token"].as_str().expect("a token").to_owned();
+    expect_json(app.get(&format!("/v1/sessions/{token}")).await, StatusCode::OK).await;
+    let feed = json!({"product_ids": [product_id]});
+    let put = app.client.put(app.url(&format!("/v1/feeds/{user_id}"))).json(&feed).send().await.expect("sent");
+    assert!(put.status().is_success(), "the feed is stored");
+    expect_json(app.get(&format!("/v1/feeds/{user_id}")).await, StatusCode::OK).await;
+    expect_json(app.get("/v1/audit").await, StatusCode::OK).await;
+    let bad_wallet = json!({"owner": OWNER, "currency": "NOPE", "opening_balance_minor": 1});
+    assert!(app.post("/v1/wallets", &bad_wallet).await.status().is_client_error());
+    assert_eq!(app.delete(&format!("/v1/sessions/{token}")).await.status(), StatusCode::NO_CONTENT);
+    vec![OWNER.to_owned(), ACTOR.to_owned(), ATTRIBUTE_KEY.to_owned(), ATTRIBUTE_VALUE.to_owned(), user_id, token]
+}
+
+fn assert_clean(logs: &str, secrets: &[String]) {
+    assert!(logs.contains("/v1/wallets"), "the capture holds the request logs:\n{logs}");
+    for secret in secrets {
+        assert!(!logs.contains(secret.as_str()), "{secret:?} appears in the logs:\n{logs}");
+    }
+}
+
+async fn run(repos: Repositories) -> (String, Vec<String>) {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let app = spawn_app(repos).await;
+    let secrets = scenario(&app).await;
+    (capture.text(), secrets)
+}
+
+mod logs_of_a_full_scenario_hold_no_personal_value {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory() {
+        let store = crate::support::stores::memory();
+
+        let (logs, secrets) = run(store.repos.clone()).await;
+
+        assert_clean(&logs, &secrets);
+    }
+
+    #[tokio::test]
+    async fn mongo() {
+        let test = concat!(module_path!(), "::mongo");
+        let Ok(uri) = crate::support::mongo::server_uri().await else {
+            crate::support::skip::skip(test, "no MongoDB server");
+            return;
+        };
+        let capture = Capture::default();
+        let guard = capture.install();
+        let mut config = MongoConfig::new(uri).with_database(crate::support::mongo::database_name());
+        // Every command goes to the slow-operation log, so every query shape is checked.
+        config.slow_operation_threshold = Some(Duration::ZERO);
+        let store = MongoStore::connect(config).await.expect("connect to the test MongoDB");
+        if !store.startup_report().uuid_lookups {
+            crate::support::skip::skip(test, crate::support::mongo::UUID_LOOKUPS_MISSING);
+            return;
+        }
+        let app = spawn_app(store.repositories()).await;
+
+        let secrets = scenario(&app).await;
+
+        let logs = capture.text();
+        drop(guard);
+        assert!(logs.contains("slow MongoDB operation"), "the slow-operation log is on:\n{logs}");
+        assert_clean(&logs, &secrets);
+        store.drop_database().await.expect("drop the test database");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_connection_never_shows_the_password_of_its_uri() {
+    let capture = Capture::default();
+    let _guard = capture.install();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("an address").port();
+    drop(listener);
+    let mut config = MongoConfig::new(format!("mongodb://shop:{PASSWORD}@127.0.0.1:{port}/shop"));
+    config.server_selection_timeout = Duration::from_millis(200);
+
+    let error = MongoStore::connect(config.clone()).await.expect_err("nothing listens there");
+    tracing::error!(error = %error, debug = ?error, config = ?config, "connecting failed");
+
+    let logs = capture.text();
+    assert!(logs.contains("connecting failed"), "the capture holds the error:\n{logs}");
+    assert!(!logs.contains(PASSWORD), "the password appears in the logs:\n{logs}");
+}
