@@ -31,8 +31,8 @@ pub enum Command {
     Profiles(MongoArgs),
     /// Upsert products from an NDJSON file by sku (`shop ingest generate` writes one).
     Ingest(crate::ingest::args::IngestArgs),
-    /// Benchmarks (`shop bench ingest`).
-    Bench(crate::ingest::args::BenchArgs),
+    /// Benchmarks (`shop bench ingest`, `shop bench transfers`).
+    Bench(crate::bench::BenchArgs),
 }
 
 /// How log events are written.
@@ -115,6 +115,10 @@ pub struct MongoArgs {
     /// values); 0 turns the slow-operation log off [default: 100].
     #[arg(long = "slow-ms", env = "SHOP_SLOW_MS")]
     pub slow_ms: Option<u64>,
+    /// How long a transfer's idempotency key is kept, in seconds; a request sent again later is
+    /// applied as new [default: 86400].
+    #[arg(long = "idempotency-ttl-seconds", env = "SHOP_IDEMPOTENCY_TTL_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idempotency_ttl_seconds: Option<u64>,
 }
 
 impl fmt::Debug for MongoArgs {

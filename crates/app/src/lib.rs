@@ -5,6 +5,7 @@
 //! configuration, starts telemetry, picks a store and serves that router.
 //!
 //! # Layout
+//! - `bench`: `shop bench` (ingest, and exactly-once transfers under concurrency).
 //! - `cli`: the command line, with environment variables (and a `.env` file) as defaults.
 //! - `telemetry`: the tracing subscriber (pretty or JSON, filtered by `RUST_LOG`).
 //! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
@@ -14,6 +15,7 @@
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
 //! - `ingest`: `shop ingest` (streamed bulk upserts of products), its generator and benchmark.
 
+pub mod bench;
 pub mod cli;
 pub mod http;
 pub mod ingest;

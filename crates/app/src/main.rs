@@ -30,6 +30,6 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Profiles(mongo) => store::print_profiles(&mongo),
         Command::Ingest(args) => app::ingest::run(args).await,
-        Command::Bench(args) => app::ingest::bench::run(args).await,
+        Command::Bench(args) => app::bench::run(args).await,
     }
 }

@@ -97,6 +97,9 @@ pub fn mongo_config(args: &MongoArgs) -> anyhow::Result<MongoConfig> {
     if let Some(ms) = args.slow_ms {
         config.slow_operation_threshold = (ms > 0).then(|| Duration::from_millis(ms));
     }
+    if let Some(seconds) = args.idempotency_ttl_seconds {
+        config.idempotency_ttl = Duration::from_secs(seconds);
+    }
     Ok(config)
 }
 
