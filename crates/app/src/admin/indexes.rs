@@ -1,0 +1,128 @@
+//! `shop indexes`: the query-shape registry against a deployment. `plan` shows the difference
+//! between declared and existing indexes, `apply` closes it, `audit` asks the server how it
+//! answers every shape (and fails when one lost its index), `compare` sets two saved audits side
+//! by side.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use mongo_store::index_audit::scoreboard::{Comparison, Scoreboard};
+use mongo_store::index_audit::{AuditOptions, AuditReport, audit};
+use mongo_store::index_plan::{apply, plan};
+
+use crate::cli::MongoArgs;
+
+/// Options of `shop indexes`.
+#[derive(Debug, Args)]
+pub struct IndexesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: IndexesCommand,
+    /// The store.
+    #[command(flatten)]
+    pub mongo: MongoArgs,
+}
+
+/// Subcommands of `shop indexes`.
+#[derive(Debug, Subcommand)]
+pub enum IndexesCommand {
+    /// Show declared indexes against the server's: missing, extra, different. Changes nothing.
+    Plan,
+    /// Create the missing indexes; drop or rebuild others only with --drop-extra.
+    Apply {
+        /// Also drop indexes the registry does not declare, and rebuild the ones that differ
+        /// from their declaration (never `_id_`).
+        #[arg(long)]
+        drop_extra: bool,
+    },
+    /// Explain every query shape; fail when one scans a collection, reads another index than
+    /// declared, sorts in memory or examines more than its budget.
+    Audit(AuditArgs),
+    /// Compare two saved audits (before and after a rollout); fails when a shape regressed.
+    Compare {
+        /// The earlier audit (`shop indexes audit --save`).
+        before: PathBuf,
+        /// The later audit.
+        after: PathBuf,
+    },
+}
+
+/// Options of `shop indexes audit`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// Print the full report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Run each representative query this many times for p50/p95 latency (0: plans only).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub runs: u32,
+    /// Save the scoreboard (time, latency percentiles, scan ratios, index count) to this file.
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+}
+
+/// Runs `shop indexes`.
+///
+/// # Errors
+/// No MongoDB configured or reachable, a database failure, an audit that failed (naming the
+/// shapes), or a comparison that shows a regression.
+pub async fn run(args: IndexesArgs) -> anyhow::Result<()> {
+    if let IndexesCommand::Compare { before, after } = &args.command {
+        return compare(before, after);
+    }
+    let store = super::connect("indexes", &args.mongo).await?;
+    match args.command {
+        IndexesCommand::Plan => println!("{}", plan(&store).await?),
+        IndexesCommand::Apply { drop_extra } => println!("{}", apply(&store, drop_extra).await?),
+        IndexesCommand::Audit(options) => {
+            let report = audit(&store, AuditOptions { runs: options.runs }).await?;
+            if options.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+            if let Some(path) = &options.save {
+                save(path, &report)?;
+            }
+            verdict(&report)?;
+        }
+        IndexesCommand::Compare { .. } => {}
+    }
+    Ok(())
+}
+
+/// Fails with one line per failing shape: which index it lost and what it costs.
+fn verdict(report: &AuditReport) -> anyhow::Result<()> {
+    let failures: Vec<String> = report.failures().map(|shape| shape.failure_sentence()).collect();
+    if !failures.is_empty() {
+        anyhow::bail!("index audit failed for {} shape(s):\n{}", failures.len(), failures.join("\n"));
+    }
+    if !report.verified() {
+        anyhow::bail!("index audit incomplete: the server returned no query plan for some shapes (see above)");
+    }
+    Ok(())
+}
+
+fn save(path: &Path, report: &AuditReport) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(&Scoreboard::from(report))?;
+    std::fs::write(path, json).with_context(|| format!("writing the scoreboard to {}", path.display()))?;
+    eprintln!("scoreboard saved to {}", path.display());
+    Ok(())
+}
+
+fn load(path: &Path) -> anyhow::Result<Scoreboard> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not a saved index audit", path.display()))
+}
+
+fn compare(before: &Path, after: &Path) -> anyhow::Result<()> {
+    let (before, after) = (load(before)?, load(after)?);
+    let comparison = Comparison { before: &before, after: &after };
+    println!("{comparison}");
+    let regressed = comparison.regressions();
+    if !regressed.is_empty() {
+        anyhow::bail!("{} shape(s) regressed: {}", regressed.len(), regressed.join(", "));
+    }
+    Ok(())
+}

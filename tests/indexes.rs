@@ -1,0 +1,24 @@
+//! The query-shape registry against a real server: `plan` and `apply` (declared against existing
+//! indexes) and the explain audit. Every test here needs MongoDB and prints a named skip without
+//! one; each test's name ends in `::mongo` so the MongoDB test group runs them one at a time.
+//!
+//! - `seed`: a small shop data set written through the ports (plus migration bookkeeping).
+//! - `plan`: a fresh store is in step; dropped, extra and restored indexes.
+//! - `audit`: every shape passes on seeded data; a dropped index fails the shape that needs it.
+
+mod audit;
+mod plan;
+mod seed;
+
+/// A MongoDB test: `mod $name { async fn mongo() }` running `$body(test_name)`.
+macro_rules! mongo_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn mongo() {
+                super::$body(concat!(module_path!(), "::mongo")).await;
+            }
+        }
+    };
+}
+pub(crate) use mongo_test;
