@@ -89,7 +89,7 @@ mod requests_fail_fast_while_the_database_is_down_and_resume_after {
         let url = app.url(&path);
         let during = tokio::spawn(async move {
             let mut statuses = Vec::new();
-            for _ in 0..20 {
+            for _ in 0..8 {
                 statuses.push(client.get(&url).send().await.expect("the service answers").status());
             }
             statuses
