@@ -6,6 +6,7 @@
 //!   round-trip budget.
 //! - `http`: the `shop` service end to end, on port 0, plus error mapping through mocked ports.
 //! - `ingest`: `shop ingest` through the pipeline, against every store and write path.
+//! - `migrate`: schema migrations (lease, checkpoint, audit, dry run) and ledger checks on MongoDB.
 //! - `mongo`: behaviour specific to the MongoDB store (stored document shapes, start-up probes).
 //! - `observability`: metrics after load, logs without personal values, hostile input, outages.
 
@@ -13,6 +14,7 @@ mod contract;
 mod exactly_once;
 mod http;
 mod ingest;
+mod migrate;
 mod mongo;
 mod observability;
 mod support;

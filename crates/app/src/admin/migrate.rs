@@ -1,0 +1,109 @@
+//! `shop migrate status` and `shop migrate up`: the shop's migrations on the configured MongoDB,
+//! with a progress bar on a terminal (plain lines otherwise) and a final report.
+
+use std::io::IsTerminal as _;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use mongo_store::migrate::{BatchProgress, LeaseOptions, RunOptions, Runner, status};
+use mongo_store::migrations;
+
+use super::args::{MigrateArgs, MigrateCommand, UpArgs};
+
+/// Runs `shop migrate`.
+///
+/// # Errors
+/// No MongoDB configured or reachable; another runner holds the lease; a migration function
+/// refused a document (the run is recorded as failed and resumes next time); a database failure.
+pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
+    let store = super::connect("migrate", &args.mongo).await?;
+    let registry = migrations::shop()?;
+    match args.command {
+        MigrateCommand::Status => {
+            let statuses = status(store.database(), store.profiles(), &registry).await?;
+            let pending: u64 = statuses.iter().map(|s| s.pending).sum();
+            for status in &statuses {
+                println!("{status}");
+            }
+            println!("{pending} documents pending in total");
+            if pending > 0 {
+                println!(
+                    "pending documents are still read, but listings by price and category statistics skip them until \
+                     `shop migrate up` has run"
+                );
+            }
+            Ok(())
+        }
+        MigrateCommand::Up(up) => {
+            let options = options(&up);
+            let display = Display::new(up.dry_run);
+            let runner = Runner::new(&store, &registry, options).on_progress(|p| display.show(p));
+            let outcome = runner.up().await;
+            display.finish();
+            let report = outcome?;
+            print!("{report}");
+            if report.dry_run {
+                println!("dry run: nothing was written");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn options(up: &UpArgs) -> RunOptions {
+    let mut options = RunOptions::new(super::operator());
+    options.batch_size = up.batch;
+    options.dry_run = up.dry_run;
+    options.lease = LeaseOptions {
+        ttl: Duration::from_secs(up.lease_secs),
+        wait: Duration::from_secs(up.wait_secs),
+        ..LeaseOptions::default()
+    };
+    options
+}
+
+/// Progress: a bar on a terminal, else a line every tenth batch.
+struct Display {
+    bar: Option<ProgressBar>,
+    verb: &'static str,
+}
+
+impl Display {
+    fn new(dry_run: bool) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(0);
+            if let Ok(style) = ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} {elapsed}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Self { bar, verb: if dry_run { "would migrate" } else { "migrated" } }
+    }
+
+    fn show(&self, progress: &BatchProgress) {
+        let counts = progress.counts;
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(progress.pending_at_start.max(counts.scanned));
+                bar.set_position(counts.scanned);
+                bar.set_message(progress.migration);
+            }
+            None if counts.batches == 1 || counts.batches.is_multiple_of(10) => eprintln!(
+                "{}: {} of {} scanned, {} {}, batch {}",
+                progress.migration,
+                counts.scanned,
+                progress.pending_at_start,
+                self.verb,
+                counts.migrated,
+                counts.batches
+            ),
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Schema migrations and ledger checks on MongoDB, through the same building blocks `shop migrate`
+//! and `shop ledger` use. Each test has its own database and prints a named skip when no MongoDB
+//! is reachable; test names end in `::mongo`, so they run in the one-at-a-time MongoDB group.
+//!
+//! - `fixtures`: legacy product documents, runner options, raw reads.
+//! - `runs`: mixed versions migrate fully, readers accept both, dry runs write nothing.
+//! - `faults`: killed runs resume, refused documents fail the run, runners exclude each other.
+//! - `ledger`: verify finds drift, repair fixes it exactly once.
+
+mod faults;
+mod fixtures;
+mod ledger;
+mod runs;
+
+/// Declares a MongoDB test: `mongo_test!(name, body)` with `body` an
+/// `async fn(&mongo_store::MongoStore)`, expanding to `name::mongo` on a fresh database that is
+/// dropped after the body passed.
+macro_rules! mongo_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn mongo() {
+                let Some(store) = $crate::support::mongo::connect(concat!(module_path!(), "::mongo")).await else {
+                    return;
+                };
+                super::$body(&store).await;
+                store.drop_database().await.expect("drop the test database");
+            }
+        }
+    };
+}
+pub(crate) use mongo_test;
