@@ -33,6 +33,10 @@ pub enum Command {
     Ingest(crate::ingest::args::IngestArgs),
     /// Benchmarks (`shop bench ingest`, `shop bench transfers`).
     Bench(crate::bench::BenchArgs),
+    /// Schema migrations on MongoDB: `status`, `up [--dry-run] [--batch N]`.
+    Migrate(crate::admin::args::MigrateArgs),
+    /// Wallet balances against their ledgers on MongoDB: `verify`, `repair`.
+    Ledger(crate::admin::args::LedgerArgs),
 }
 
 /// How log events are written.

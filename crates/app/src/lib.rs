@@ -14,7 +14,9 @@
 //! - `metrics`: the Prometheus recorder behind `/metrics`, and the latency summary of CLI jobs.
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
 //! - `ingest`: `shop ingest` (streamed bulk upserts of products), its generator and benchmark.
+//! - `admin`: `shop migrate` (schema migrations) and `shop ledger` (balance checks and repairs).
 
+pub mod admin;
 pub mod bench;
 pub mod cli;
 pub mod http;

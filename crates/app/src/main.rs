@@ -30,6 +30,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Profiles(mongo) => store::print_profiles(&mongo),
         Command::Ingest(args) => app::ingest::run(args).await,
+        Command::Migrate(args) => app::admin::migrate::run(args).await,
+        Command::Ledger(args) => app::admin::ledger::run(args).await,
         Command::Bench(args) => app::bench::run(args).await,
     }
 }
