@@ -5,14 +5,16 @@
 //! - `exactly_once`: transfers under injected faults (a wire-protocol proxy), concurrency and a
 //!   round-trip budget.
 //! - `http`: the `shop` service end to end, on port 0, plus error mapping through mocked ports.
-//! - `ingest`: `shop ingest` through the pipeline, against every store and write path.
 //! - `migrate`: schema migrations (lease, checkpoint, audit, dry run) and ledger checks on MongoDB.
+//! - `ingest`: `shop ingest` through the pipeline, against every store and write path.
+//! - `indexes`: the query-shape registry on MongoDB: index plan and apply, the explain audit.
 //! - `mongo`: behaviour specific to the MongoDB store (stored document shapes, start-up probes).
 //! - `observability`: metrics after load, logs without personal values, hostile input, outages.
 
 mod contract;
 mod exactly_once;
 mod http;
+mod indexes;
 mod ingest;
 mod migrate;
 mod mongo;

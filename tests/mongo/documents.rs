@@ -31,7 +31,10 @@ fn assert_int64(document: &Document, field: &str, keeps_int64: bool) {
     if keeps_int64 {
         assert!(matches!(document.get(field), Some(Bson::Int64(_))), "{field} is not an Int64 in {document}");
     } else {
-        assert!(matches!(document.get(field), Some(Bson::Int64(_) | Bson::Int32(_))), "{field} is not an integer in {document}");
+        assert!(
+            matches!(document.get(field), Some(Bson::Int64(_) | Bson::Int32(_))),
+            "{field} is not an integer in {document}"
+        );
     }
 }
 

@@ -6,8 +6,10 @@
 //! - `args`: the command-line options.
 //! - `migrate`: `shop migrate status` and `shop migrate up`, with progress and the final report.
 //! - `ledger`: `shop ledger verify` and `shop ledger repair`.
+//! - `indexes`: `shop indexes plan|apply|audit|compare`: the query-shape registry against the server.
 
 pub mod args;
+pub mod indexes;
 pub mod ledger;
 pub mod migrate;
 

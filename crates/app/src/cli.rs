@@ -37,6 +37,8 @@ pub enum Command {
     Migrate(crate::admin::args::MigrateArgs),
     /// Wallet balances against their ledgers on MongoDB: `verify`, `repair`.
     Ledger(crate::admin::args::LedgerArgs),
+    /// Indexes against the query-shape registry on MongoDB: `plan`, `apply`, `audit`, `compare`.
+    Indexes(crate::admin::indexes::IndexesArgs),
 }
 
 /// How log events are written.

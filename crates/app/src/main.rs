@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Ingest(args) => app::ingest::run(args).await,
         Command::Migrate(args) => app::admin::migrate::run(args).await,
         Command::Ledger(args) => app::admin::ledger::run(args).await,
+        Command::Indexes(args) => app::admin::indexes::run(args).await,
         Command::Bench(args) => app::bench::run(args).await,
     }
 }
