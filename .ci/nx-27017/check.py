@@ -7,7 +7,7 @@ import uuid
 
 from bson import Binary, Int64
 from bson.codec_options import CodecOptions
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 from pymongo import InsertOne, UpdateOne, DeleteOne
 
@@ -396,6 +396,96 @@ def _():
     assert wallets.find_one({"_id": a})["balance_minor"] == 90
     assert keys.count_documents({}) == 2
 
+
+
+# ---- indexes: listIndexes, dropIndexes, createIndexes as MongoDB keeps them --
+def index_error(fn):
+    try:
+        fn()
+    except OperationFailure as exc:
+        return exc.code
+    raise AssertionError("the command succeeded")
+
+
+@check("indexes: listIndexes reports keys in order with directions, names and options as created")
+def _():
+    c = fresh("ix_list")
+    c.insert_one({"category": "a", "price_minor": 1, "sku": "s1"})
+    since = datetime.datetime(2024, 1, 1)
+    c.create_indexes([
+        IndexModel([("category", ASCENDING), ("price_minor", ASCENDING), ("_id", ASCENDING)],
+                   name="category_price_id"),
+        IndexModel([("sku", ASCENDING)], name="sku_unique", unique=True),
+        IndexModel([("expires_at", ASCENDING)], name="expires_at_ttl", expireAfterSeconds=0),
+        IndexModel([("status", ASCENDING)], partialFilterExpression={"at": {"$gte": since}}),
+    ])
+    c.create_index([("wallet_id", ASCENDING), ("_id", DESCENDING)])
+    listed = {i["name"]: i for i in c.list_indexes()}
+    assert list(listed) == ["_id_", "category_price_id", "sku_unique", "expires_at_ttl", "status_1",
+                            "wallet_id_1__id_-1"], list(listed)
+    keys = {name: list(i["key"].items()) for name, i in listed.items()}
+    assert keys["_id_"] == [("_id", 1)], keys
+    assert keys["category_price_id"] == [("category", 1), ("price_minor", 1), ("_id", 1)], keys
+    assert keys["wallet_id_1__id_-1"] == [("wallet_id", 1), ("_id", -1)], keys
+    assert listed["sku_unique"].get("unique") is True, listed["sku_unique"]
+    assert "unique" not in listed["category_price_id"], listed["category_price_id"]
+    assert listed["expires_at_ttl"].get("expireAfterSeconds") == 0, listed["expires_at_ttl"]
+    assert listed["status_1"].get("partialFilterExpression") == {"at": {"$gte": since}}, listed["status_1"]
+    assert "partialFilterExpression" not in listed["sku_unique"], listed["sku_unique"]
+    with_unique = c.index_information()
+    assert with_unique["sku_unique"]["unique"] is True, with_unique
+    try:
+        c.insert_one({"sku": "s1"})
+        raise AssertionError("duplicate sku accepted")
+    except DuplicateKeyError:
+        pass
+
+
+@check("indexes: dropIndexes by name and by key pattern; unknown index fails with 27, _id_ with 72")
+def _():
+    c = fresh("ix_drop")
+    c.insert_one({"sku": "s1"})
+    c.create_index([("sku", ASCENDING)], name="sku_unique", unique=True)
+    c.create_index([("wallet_id", ASCENDING), ("_id", DESCENDING)], name="wallet_id_newest")
+    c.create_index([("a", ASCENDING)])
+    c.create_index([("a", DESCENDING)])
+    assert index_error(lambda: c.drop_index("no_such_index")) == 27
+    assert index_error(lambda: db.command("dropIndexes", "ix_drop", index={"zz": 1})) == 27
+    assert index_error(lambda: c.drop_index("_id_")) == 72
+    assert index_error(lambda: db.command("dropIndexes", "ix_drop", index=["sku_unique", "nope"])) == 27
+    c.drop_index("sku_unique")
+    c.insert_one({"sku": "s1"})  # the unique index is really gone
+    db.command("dropIndexes", "ix_drop", index={"wallet_id": 1, "_id": -1})
+    c.drop_index("a_1")  # {a: -1} stays, and still answers by its name
+    assert [i["name"] for i in c.list_indexes()] == ["_id_", "a_-1"], list(c.list_indexes())
+    assert index_error(lambda: c.drop_index("sku_unique")) == 27
+    c.drop_indexes()
+    assert [i["name"] for i in c.list_indexes()] == ["_id_"], list(c.list_indexes())
+    c.delete_many({})
+    c.create_index([("sku", ASCENDING)], name="sku_unique", unique=True)
+    db.drop_collection("ix_drop")
+    c.insert_many([{"sku": "s2"}, {"sku": "s2"}])  # a dropped collection takes its indexes along
+    assert [i["name"] for i in c.list_indexes()] == ["_id_"], list(c.list_indexes())
+
+
+@check("indexes: createIndexes with an existing name is a no-op for the same spec, 86/85 for another")
+def _():
+    c = fresh("ix_conflict")
+    c.create_index([("sku", ASCENDING)], name="sku_unique", unique=True)
+    c.create_index([("expires_at", ASCENDING)], name="expires_at_ttl", expireAfterSeconds=0)
+    again = db.command("createIndexes", "ix_conflict",
+                       indexes=[{"key": {"sku": 1}, "name": "sku_unique", "unique": True}])
+    assert again["ok"] == 1 and again["numIndexesBefore"] == again["numIndexesAfter"] == 3, again
+    c.create_index([("sku", ASCENDING)], name="sku_unique", unique=True)
+    assert index_error(lambda: c.create_index([("sku", DESCENDING)], name="sku_unique", unique=True)) == 86
+    assert index_error(lambda: c.create_index([("sku", ASCENDING)], name="sku_unique")) == 86
+    assert index_error(lambda: c.create_index([("expires_at", ASCENDING)], name="expires_at_ttl",
+                                              expireAfterSeconds=60)) == 85
+    assert index_error(lambda: c.create_index([("sku", ASCENDING)], name="sku_again", unique=True)) == 85
+    assert index_error(lambda: c.create_index([("a", 0)])) == 67
+    listed = [(i["name"], dict(i["key"]), i.get("unique"), i.get("expireAfterSeconds")) for i in c.list_indexes()]
+    assert listed == [("_id_", {"_id": 1}, None, None), ("sku_unique", {"sku": 1}, True, None),
+                      ("expires_at_ttl", {"expires_at": 1}, None, 0)], listed
 
 client.drop_database("nx_check")
 print(f"{'OK' if not failures else 'FAILED'}: {failures} failing check(s)")
