@@ -29,3 +29,8 @@ pub mod telemetry;
 
 pub use http::router;
 pub use state::{AppState, HttpSettings};
+
+// The README's Rust examples, compiled (and run unless `no_run`) by `cargo test --doc -p app`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
