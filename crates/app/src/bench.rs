@@ -1,5 +1,5 @@
-//! `shop bench`: the benchmarks. `shop bench ingest` belongs to the ingest module (flattened in
-//! here unchanged); `shop bench transfers` measures exactly-once transfers ([`transfers`]).
+//! `shop bench`: the benchmarks. `shop bench ingest` lives with the ingest pipeline
+//! (`crate::ingest::bench`); `shop bench transfers` measures exactly-once transfers ([`transfers`]).
 
 pub mod transfers;
 
@@ -16,9 +16,8 @@ pub struct BenchArgs {
 /// The benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// The ingest benchmarks.
-    #[command(flatten)]
-    Ingest(crate::ingest::args::BenchCommand),
+    /// Ingest a generated file and report lines/s, peak memory and commands per 1,000 lines.
+    Ingest(crate::ingest::args::BenchIngestArgs),
     /// Transfers from N concurrent clients: throughput, latency percentiles, retries and
     /// database commands per transfer.
     Transfers(transfers::TransfersArgs),
@@ -30,7 +29,7 @@ pub enum BenchCommand {
 /// The benchmark's own failure (the store cannot be reached, a transfer failed unexpectedly).
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.command {
-        BenchCommand::Ingest(command) => crate::ingest::bench::run(crate::ingest::args::BenchArgs { command }).await,
+        BenchCommand::Ingest(args) => crate::ingest::bench::run(args).await,
         BenchCommand::Transfers(args) => transfers::run(args).await,
     }
 }

@@ -19,7 +19,7 @@
 //! - `repair`: the conditional correction and its audit event.
 
 mod repair;
-mod sums;
+pub(crate) mod sums;
 
 pub use repair::AUDIT_ACTION;
 

@@ -3,6 +3,6 @@
 //! turns driver errors into domain errors through [`crate::classify`].
 
 mod audit;
-mod products;
+pub(crate) mod products;
 mod sessions;
 mod wallets;

@@ -81,21 +81,6 @@ pub struct RunArgs {
     pub progress_interval_secs: u64,
 }
 
-/// Options of `shop bench`.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// What to measure.
-    #[command(subcommand)]
-    pub command: BenchCommand,
-}
-
-/// Benchmarks.
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Ingest a generated file and report lines/s, peak memory and commands per 1,000 lines.
-    Ingest(BenchIngestArgs),
-}
-
 /// Options of `shop bench ingest`.
 #[derive(Debug, Args)]
 pub struct BenchIngestArgs {

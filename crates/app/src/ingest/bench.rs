@@ -6,21 +6,16 @@ use anyhow::Context as _;
 use mongo_store::ingest::WritePath;
 use tokio::io::BufReader;
 
-use super::args::{BenchArgs, BenchCommand, BenchIngestArgs};
+use super::args::BenchIngestArgs;
 use super::rejects::RejectSink;
 use super::report::Report;
 use super::{generate, ingest, write_path};
 
-/// Runs `shop bench`.
+/// Runs `shop bench ingest`.
 ///
 /// # Errors
 /// The input cannot be generated, the store cannot be reached, or a line failed.
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let BenchCommand::Ingest(args) = args.command;
-    bench_ingest(args).await
-}
-
-async fn bench_ingest(args: BenchIngestArgs) -> anyhow::Result<()> {
+pub async fn run(args: BenchIngestArgs) -> anyhow::Result<()> {
     if args.naive && args.mongo.uri.is_none() {
         anyhow::bail!("--naive compares driver round trips and needs MONGODB_URI");
     }

@@ -44,17 +44,7 @@ pub(super) fn list(_: &Document) -> Option<Probe> {
 }
 
 pub(super) fn category_stats(sample: &Document) -> Option<Probe> {
-    let pipeline = vec![
-        doc! { "$match": { "category": value(sample, "category")? } },
-        doc! { "$group": {
-            "_id": Bson::Null,
-            "count": { "$sum": 1 },
-            "min": { "$min": "$price_minor" },
-            "max": { "$max": "$price_minor" },
-            "avg": { "$avg": "$price_minor" },
-        } },
-    ];
-    Some(Probe::Aggregate { pipeline })
+    Some(Probe::Aggregate { pipeline: crate::repos::products::stats_pipeline(value(sample, "category")?) })
 }
 
 pub(super) fn pending_migration(sample: &Document) -> Option<Probe> {
@@ -76,18 +66,7 @@ pub(super) fn ledger_page(sample: &Document) -> Option<Probe> {
 }
 
 pub(super) fn ledger_sums(sample: &Document) -> Option<Probe> {
-    let pipeline = vec![
-        doc! { "$match": { "wallet_id": { "$in": [value(sample, "wallet_id")?] } } },
-        doc! { "$sort": { "_id": 1 } },
-        doc! { "$group": {
-            "_id": "$wallet_id",
-            "total": { "$sum": "$delta_minor" },
-            "entries": { "$sum": 1 },
-            "first_delta": { "$first": "$delta_minor" },
-            "first_after": { "$first": "$balance_after_minor" },
-        } },
-    ];
-    Some(Probe::Aggregate { pipeline })
+    Some(Probe::Aggregate { pipeline: crate::ledger_check::sums::pipeline(vec![value(sample, "wallet_id")?]) })
 }
 
 pub(super) fn audit_newest(_: &Document) -> Option<Probe> {

@@ -10,7 +10,7 @@ use mongodb::Database;
 
 use super::{Drift, OpeningSource};
 use crate::collections::names;
-use crate::documents::{StoredUuid, WalletDoc, read_uuid, stored_uuid};
+use crate::documents::{WalletDoc, read_uuid, stored_uuid};
 use crate::profiles::{OperationClass, Profiles};
 use crate::time_limit::{TimeLimited as _, within};
 
@@ -27,19 +27,13 @@ pub(super) struct Sum {
     before_first: Option<i64>,
 }
 
-/// The ledger sums of `wallets`, keyed by wallet id; wallets without entries are absent.
-pub(super) async fn ledger_sums(
-    database: &Database,
-    profiles: &Profiles,
-    class: OperationClass,
-    wallets: &[WalletDoc],
-) -> mongodb::error::Result<HashMap<uuid::Uuid, Sum>> {
-    let profile = profiles.get(class);
-    let ledger = profiles.collection::<Document>(database, names::LEDGER, class);
-    let ids: Vec<StoredUuid> = wallets.iter().map(|w| w.id).collect();
+/// The aggregation that sums the ledgers of the wallets `ids`: per wallet, the total of its
+/// deltas, the number of entries, and its first entry. The index audit explains this same
+/// pipeline.
+pub(crate) fn pipeline(ids: Vec<Bson>) -> Vec<Document> {
     // Ledger ids are time-ordered, so the `$first` of each group after sorting by `_id` is the
     // wallet's first entry.
-    let pipeline = [
+    vec![
         doc! { "$match": { "wallet_id": { "$in": ids } } },
         doc! { "$sort": { "_id": 1 } },
         doc! { "$group": {
@@ -49,8 +43,20 @@ pub(super) async fn ledger_sums(
             "first_delta": { "$first": "$delta_minor" },
             "first_after": { "$first": "$balance_after_minor" },
         } },
-    ];
-    let aggregate = ledger.aggregate(pipeline).time_limited(profile);
+    ]
+}
+
+/// The ledger sums of `wallets`, keyed by wallet id; wallets without entries are absent.
+pub(super) async fn ledger_sums(
+    database: &Database,
+    profiles: &Profiles,
+    class: OperationClass,
+    wallets: &[WalletDoc],
+) -> mongodb::error::Result<HashMap<uuid::Uuid, Sum>> {
+    let profile = profiles.get(class);
+    let ledger = profiles.collection::<Document>(database, names::LEDGER, class);
+    let ids: Vec<Bson> = wallets.iter().map(|w| Bson::from(w.id)).collect();
+    let aggregate = ledger.aggregate(pipeline(ids)).time_limited(profile);
     let groups: Vec<Document> = within(profile, async { aggregate.await?.try_collect().await }).await?;
     let mut sums = HashMap::new();
     for group in groups {

@@ -89,16 +89,7 @@ impl ProductRepository for MongoStore {
 
     async fn category_stats(&self, category: &Category) -> Result<CategoryStats> {
         let profile = self.profile(Analytics);
-        let pipeline = [
-            doc! { "$match": { "category": category.as_str() } },
-            doc! { "$group": {
-                "_id": Bson::Null,
-                "count": { "$sum": 1 },
-                "min": { "$min": "$price_minor" },
-                "max": { "$max": "$price_minor" },
-                "avg": { "$avg": "$price_minor" },
-            } },
-        ];
+        let pipeline = stats_pipeline(Bson::from(category.as_str()));
         let aggregate = self.collections().product_stats.aggregate(pipeline).time_limited(profile);
         let groups: Vec<Document> =
             within(profile, async { aggregate.await?.try_collect().await }).await.map_err(classify)?;
@@ -113,6 +104,21 @@ impl ProductRepository for MongoStore {
             },
         })
     }
+}
+
+/// The category statistics aggregation for `category`. The index audit explains this same
+/// pipeline.
+pub(crate) fn stats_pipeline(category: Bson) -> Vec<Document> {
+    vec![
+        doc! { "$match": { "category": category } },
+        doc! { "$group": {
+            "_id": Bson::Null,
+            "count": { "$sum": 1 },
+            "min": { "$min": "$price_minor" },
+            "max": { "$max": "$price_minor" },
+            "avg": { "$avg": "$price_minor" },
+        } },
+    ]
 }
 
 /// Filters (category equality, price range) and the keyset condition after the cursor: the next
