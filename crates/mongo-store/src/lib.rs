@@ -59,7 +59,12 @@ pub mod telemetry;
 pub mod time_limit;
 pub mod transfer;
 
+/// The BSON crate this store is built on, so embedding code can write documents and filters
+/// (for migrations, its own collections) without pinning a second copy.
+pub use bson;
 pub use config::{MongoConfig, redact_uri};
+/// The driver this store is built on, for embedding code that needs its types directly.
+pub use mongodb;
 pub use error::{Error, Result};
 pub use probe::{Topology, TransactionSupport};
 pub use profiles::{OperationClass, Profile, Profiles};
