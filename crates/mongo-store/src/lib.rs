@@ -63,9 +63,9 @@ pub mod transfer;
 /// (for migrations, its own collections) without pinning a second copy.
 pub use bson;
 pub use config::{MongoConfig, redact_uri};
+pub use error::{Error, Result};
 /// The driver this store is built on, for embedding code that needs its types directly.
 pub use mongodb;
-pub use error::{Error, Result};
 pub use probe::{Topology, TransactionSupport};
 pub use profiles::{OperationClass, Profile, Profiles};
 pub use schema::SchemaReport;
