@@ -29,12 +29,14 @@
 //! - `registry`: [`Migration`] and the ordered [`Registry`].
 //! - `lease`: the lease lock with expiry and heartbeat.
 //! - `changelog`: one [`RunRecord`] per run, holding its checkpoint and counts.
-//! - `runner`: [`Runner`]: batches, audit events, dry runs, progress and the final report.
+//! - `runner`: [`Runner`]: batches, audit events, dry runs.
+//! - `report`: progress per batch and the final report.
 //! - `status`: what ran, when, on how many documents, and what is pending.
 
 mod changelog;
 mod lease;
 mod registry;
+mod report;
 mod runner;
 mod status;
 

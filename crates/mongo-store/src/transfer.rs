@@ -2,7 +2,7 @@
 //! primary) run by the driver's convenient transaction API, which retries the whole body on
 //! `TransientTransactionError` and the commit on `UnknownTransactionCommitResult`.
 //!
-//! Everything the transaction writes is decided before it starts ([`plan`]): ids, times, and the
+//! Everything the transaction writes is decided before it starts (`plan`): ids, times, and the
 //! stored response, which travels with the claim of the key, since the key and the effects commit
 //! together. The body then costs three round trips on servers with client-level `bulkWrite`:
 //!
@@ -17,7 +17,7 @@
 //! swallowed (the server has aborted the transaction already), and the record is read outside it.
 //! Refusals (unknown wallet, currency mismatch, insufficient funds) travel out as a typed
 //! [`Refusal`] payload of `mongodb::error::Error::custom`, which aborts the transaction. Retries
-//! wait a jittered, growing backoff and stop at the caller's time budget ([`attempts`]).
+//! wait a jittered, growing backoff and stop at the caller's time budget (`attempts`).
 
 mod attempts;
 mod body;
