@@ -3,12 +3,15 @@
 //! - `faults`: through the fault proxy on MongoDB: write conflicts, lost commit replies, client
 //!   retries after a cut, non-transient errors, duplicate keys, a spent budget.
 //! - `round_trips`: commands per fresh transfer and per replay, on both write paths.
+//! - `trial`: the start-up trial runs the transfer's own commands and refuses transfers where the
+//!   server refuses any of them.
 //! - `http`: the same scenarios as the contract suite's concurrency tests, end to end over HTTP:
 //!   201 or 409, never a 5xx.
 
 mod faults;
 mod http;
 mod round_trips;
+mod trial;
 
 use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand};
 use domain::wallet::{NewWallet, Owner};

@@ -28,7 +28,7 @@
 //! - `index_plan`: declared indexes against the server's (`plan`), and `apply`.
 //! - `index_audit`: every shape explained and judged; the scoreboard of saved audits.
 //! - `schema`: idempotent creation of collections, `$jsonSchema` validators and indexes.
-//! - `probe`: topology, server version and the trial transaction.
+//! - `probe`: topology, server version and whether UUID ids are kept and matched.
 //! - `store`: [`MongoStore`]: connect, start-up report, readiness.
 //! - `repos`: products, wallets, audit, sessions and feeds ports.
 //! - `transfer`: exactly-once transfers (transaction + idempotency key).

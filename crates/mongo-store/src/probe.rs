@@ -1,13 +1,13 @@
-//! Start-up probes: what the server is (from `hello` and `buildInfo`) and whether it runs
-//! transactions, found by trying a harmless one rather than guessed from the topology.
+//! Start-up probes: what the server is (from `hello` and `buildInfo`), and whether it keeps and
+//! matches UUID ids. Whether it runs the transfer's transaction is found by trying that very
+//! transaction (`transfer::trial`), rather than guessed from the topology.
 
 use std::fmt;
 
 use bson::{Document, doc};
-use mongodb::{Client, Database};
+use mongodb::Database;
 
 use crate::collections::names;
-use crate::profiles::{OperationClass, Profiles};
 
 /// How the deployment is organised, as `hello` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,9 +72,9 @@ pub async fn server_info(database: &Database) -> mongodb::error::Result<ServerIn
 /// Whether transactions work, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransactionSupport {
-    /// A trial transaction ran.
+    /// The trial transaction ran.
     Supported,
-    /// A trial transaction failed; the reason says how.
+    /// The trial transaction failed; the reason names the step and the server's answer.
     Unsupported {
         /// The failure, without credentials.
         reason: String,
@@ -86,33 +86,6 @@ impl TransactionSupport {
     pub fn is_supported(&self) -> bool {
         matches!(self, Self::Supported)
     }
-}
-
-/// Runs a harmless transaction with the critical class's options (an insert and a read of a
-/// scratch document, then an abort, so nothing is written) and reports whether it worked. A
-/// standalone `mongod` refuses at the first operation.
-pub async fn transactions(client: &Client, database: &Database, profiles: &Profiles) -> TransactionSupport {
-    match trial_transaction(client, database, profiles).await {
-        Ok(()) => TransactionSupport::Supported,
-        Err(error) => TransactionSupport::Unsupported { reason: error.to_string() },
-    }
-}
-
-async fn trial_transaction(client: &Client, database: &Database, profiles: &Profiles) -> mongodb::error::Result<()> {
-    let scratch = profiles.collection::<Document>(database, names::STARTUP_PROBE, OperationClass::Critical);
-    let mut session = client.start_session().await?;
-    session.start_transaction().with_options(profiles.get(OperationClass::Critical).transaction_options()).await?;
-    let id = bson::Uuid::new();
-    let attempt = async {
-        scratch.insert_one(doc! { "_id": id, "probe": "transactions" }).session(&mut session).await?;
-        scratch.find_one(doc! { "_id": id }).session(&mut session).await?;
-        Ok::<_, mongodb::error::Error>(())
-    }
-    .await;
-    // Abort either way: the probe must leave nothing behind.
-    let aborted = session.abort_transaction().await;
-    attempt?;
-    aborted
 }
 
 /// Whether the server keeps a UUID (BSON binary subtype 4) as written and finds a document by it,

@@ -46,7 +46,7 @@ pub struct StartupReport {
     pub server_version: Option<String>,
     /// The newest wire protocol version the server speaks.
     pub max_wire_version: Option<i32>,
-    /// Whether a trial transaction ran.
+    /// Whether the trial of the transfer transaction ran (its own read and writes, aborted).
     pub transactions: TransactionSupport,
     /// Whether the server keeps UUIDs (binary subtype 4) as written and finds documents by them.
     pub uuid_lookups: bool,
@@ -84,7 +84,8 @@ pub(crate) const TRANSACTIONS_UNSUPPORTED: &str = "this MongoDB deployment does 
 
 impl MongoStore {
     /// Connects with `config`: builds the one client, pings, reads the topology, prepares
-    /// collections, validators and indexes, and tries a harmless transaction. Logs the outcome
+    /// collections, validators and indexes, and runs the transfer's own transaction as a trial that
+    /// is aborted (so transfers are refused at once where any part of it fails). Logs the outcome
     /// with the URI redacted.
     ///
     /// # Errors
@@ -100,7 +101,9 @@ impl MongoStore {
         database.run_command(doc! { "ping": 1 }).await.map_err(connect_error)?;
         let server = probe::server_info(&database).await.map_err(connect_error)?;
         let schema = schema::ensure(&database, &config.profiles).await?;
-        let transactions = probe::transactions(&client, &database, &config.profiles).await;
+        let collections = Collections::new(&database, &config.profiles);
+        let transfers = crate::transfer::Settings::new(&config, server.max_wire_version);
+        let transactions = crate::transfer::trial(&client, &collections, &config.profiles, &transfers).await;
         let uuid_lookups = probe::uuid_lookups(&database).await;
         let report = StartupReport {
             uri,
@@ -113,8 +116,6 @@ impl MongoStore {
             schema,
         };
         log(&report);
-        let collections = Collections::new(&database, &config.profiles);
-        let transfers = crate::transfer::Settings::new(&config, &report);
         let inner = Inner { client, database, profiles: config.profiles, collections, report, transfers };
         Ok(Self { inner: Arc::new(inner) })
     }

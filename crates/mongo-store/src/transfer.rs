@@ -6,8 +6,9 @@
 //! stored response, which travels with the claim of the key, since the key and the effects commit
 //! together. The body then costs three round trips on servers with client-level `bulkWrite`:
 //!
-//! 1. one read returning both wallets and any record of the key (`aggregate` with `$unionWith`);
-//!    a live record ends the transaction (abort) and is answered from: replay, key reuse, in flight;
+//! 1. one read returning both wallets and any record of the key (`aggregate` on wallets with a
+//!    `$lookup` of the record: MongoDB allows `$lookup` in a transaction, not `$unionWith`); a
+//!    live record ends the transaction (abort) and is answered from: replay, key reuse, in flight;
 //! 2. one ordered `bulkWrite`: the claim, the conditional debit and credit, both ledger entries,
 //!    the transfer and the audit event, checked through its per-operation results;
 //! 3. the commit.
@@ -24,6 +25,7 @@ mod body;
 mod claim;
 mod plan;
 mod read;
+mod trial;
 mod write_bulk;
 mod write_commands;
 
@@ -35,12 +37,13 @@ use futures::FutureExt as _;
 
 pub use attempts::{Counters, WRITE_CONFLICTS, counters};
 pub(crate) use plan::Plan;
+pub(crate) use trial::run as trial;
 
 use crate::classify::{classify, is_duplicate_key};
 use crate::config::MongoConfig;
 use crate::documents::IdempotencyId;
 use crate::profiles::OperationClass;
-use crate::store::{MongoStore, StartupReport, TRANSACTIONS_UNSUPPORTED};
+use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
 
 /// The idempotency scope of transfers.
 pub const SCOPE: &str = "transfer";
@@ -64,10 +67,10 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings of `config` on the server `report` describes: one `bulkWrite` when the
-    /// configuration allows it and the server speaks wire version 25 or newer.
-    pub fn new(config: &MongoConfig, report: &StartupReport) -> Self {
-        let wire = report.max_wire_version.unwrap_or(0);
+    /// The settings of `config` on a server speaking `max_wire_version`: one `bulkWrite` when
+    /// the configuration allows it and the server speaks wire version 25 or newer.
+    pub fn new(config: &MongoConfig, max_wire_version: Option<i32>) -> Self {
+        let wire = max_wire_version.unwrap_or(0);
         Self {
             key_lifetime: config.idempotency_ttl,
             client_bulk_write: config.client_bulk_write && wire >= CLIENT_BULK_WRITE_WIRE_VERSION,
@@ -115,8 +118,9 @@ pub(crate) async fn run(
     key: IdempotencyKey,
     meta: RequestMeta,
 ) -> Result<TransferOutcome, TransferError> {
-    if !store.startup_report().transactions.is_supported() {
-        return Err(TransferError::Store(Error::Unsupported(TRANSACTIONS_UNSUPPORTED.to_owned())));
+    if let crate::probe::TransactionSupport::Unsupported { reason } = &store.startup_report().transactions {
+        let message = format!("{TRANSACTIONS_UNSUPPORTED} (start-up trial: {reason})");
+        return Err(TransferError::Store(Error::Unsupported(message)));
     }
     let currency = command.amount().currency();
     let record_id = IdempotencyId::new(SCOPE, key.as_str());

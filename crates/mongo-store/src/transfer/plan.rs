@@ -49,6 +49,26 @@ impl Plan {
     }
 }
 
+/// What a plan needs of the store: its client, handles, critical profile and transfer settings.
+pub(super) struct Context<'a> {
+    pub(super) client: &'a Client,
+    pub(super) collections: &'a Collections,
+    pub(super) profile: &'a Profile,
+    pub(super) settings: &'a super::Settings,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a connected `store`.
+    pub(super) fn of(store: &'a MongoStore) -> Self {
+        Self {
+            client: store.client(),
+            collections: store.collections(),
+            profile: store.profile(OperationClass::Critical),
+            settings: store.transfer_settings(),
+        }
+    }
+}
+
 /// Plans `command` under `record_id` on `store`.
 pub(super) fn plan(
     store: &MongoStore,
@@ -57,8 +77,19 @@ pub(super) fn plan(
     fingerprint: &str,
     meta: &RequestMeta,
 ) -> Result<Plan, TransferError> {
+    build(&Context::of(store), command, record_id, fingerprint, meta)
+}
+
+/// Plans `command` under `record_id` in `context`.
+pub(super) fn build(
+    context: &Context<'_>,
+    command: &TransferCommand,
+    record_id: &IdempotencyId,
+    fingerprint: &str,
+    meta: &RequestMeta,
+) -> Result<Plan, TransferError> {
     let now = Timestamp::now();
-    let settings = store.transfer_settings();
+    let settings = context.settings;
     let transfer = command.into_transfer(now);
     let lifetime = i64::try_from(settings.key_lifetime.as_millis()).unwrap_or(i64::MAX);
     let record = IdempotencyDoc {
@@ -71,9 +102,9 @@ pub(super) fn plan(
     };
     let audit = audit_event(&transfer, meta, now)?;
     Ok(Plan {
-        client: store.client().clone(),
-        collections: store.collections().clone(),
-        profile: store.profile(OperationClass::Critical).clone(),
+        client: context.client.clone(),
+        collections: context.collections.clone(),
+        profile: context.profile.clone(),
         client_bulk_write: settings.client_bulk_write,
         command: command.clone(),
         record,

@@ -1,5 +1,17 @@
 //! Round trip 1: one read, inside the transaction, of both wallets and any record of the key: an
-//! `aggregate` on wallets with `$unionWith` on the idempotency records.
+//! `aggregate` on wallets whose `$lookup` joins the key's record from the idempotency collection.
+//!
+//! Why this shape: MongoDB refuses `$unionWith` (and `$out`, `$merge`, ...) inside a transaction
+//! with `OperationNotSupportedInTransaction` ("Transactions and Operations" in the manual), but
+//! allows `$lookup`, so one command still reads both collections in the transaction's snapshot.
+//! The sub-pipeline is uncorrelated (it names the key, not a wallet field), so the server runs it
+//! once and hands each wallet the same array. On a sharded cluster MongoDB refuses a `$lookup`
+//! whose `from` collection is sharded inside a transaction: the idempotency collection stays
+//! unsharded (see ARCHITECTURE.md); the wallets collection may be sharded.
+//!
+//! When neither wallet exists the pipeline returns nothing, the key's record included; only then
+//! is the record read on its own (a `find` in the same transaction), so that a reused key is
+//! still told apart from an unknown wallet.
 
 use bson::{Bson, Document, doc};
 use futures::TryStreamExt as _;
@@ -10,6 +22,10 @@ use super::Plan;
 use crate::documents::{IdempotencyDoc, WalletDoc, stored_uuid};
 use crate::time_limit::{TimeLimited as _, within};
 
+/// The field the joined record travels in, removed before a wallet is decoded. Wallet fields
+/// never start with an underscore besides `_id`.
+const JOINED: &str = "_key_record";
+
 /// What the transaction sees at its start.
 pub(super) struct Snapshot {
     /// The wallets found (zero, one or both).
@@ -18,14 +34,17 @@ pub(super) struct Snapshot {
     pub(super) record: Option<IdempotencyDoc>,
 }
 
-/// The pipeline: the two wallets, then the key's record. Wallet ids are UUIDs and a record's id
-/// is a document, so the results tell themselves apart.
+/// The pipeline: the two wallets, each with the key's record (if any) joined in [`JOINED`].
 pub(super) fn pipeline(plan: &Plan) -> Vec<Document> {
     let ids = [stored_uuid(plan.command.from().as_uuid()), stored_uuid(plan.command.to().as_uuid())];
     let records = plan.collections.idempotency.name();
     vec![
         doc! { "$match": { "_id": { "$in": ids.as_slice() } } },
-        doc! { "$unionWith": { "coll": records, "pipeline": [ { "$match": plan.record.id_filter() } ] } },
+        doc! { "$lookup": {
+            "from": records,
+            "pipeline": [ { "$match": plan.record.id_filter() } ],
+            "as": JOINED,
+        } },
     ]
 }
 
@@ -39,12 +58,17 @@ pub(super) async fn snapshot(session: &mut ClientSession, plan: &Plan) -> Result
     })
     .await?;
     let mut snapshot = Snapshot { wallets: Vec::with_capacity(2), record: None };
-    for document in documents {
-        if matches!(document.get("_id"), Some(Bson::Document(_))) {
-            snapshot.record = Some(bson::deserialize_from_document(document)?);
-        } else {
-            snapshot.wallets.push(bson::deserialize_from_document(document)?);
+    for mut document in documents {
+        if let Some(Bson::Array(joined)) = document.remove(JOINED)
+            && let Some(Bson::Document(record)) = joined.into_iter().next()
+        {
+            snapshot.record = Some(bson::deserialize_from_document(record)?);
         }
+        snapshot.wallets.push(bson::deserialize_from_document(document)?);
+    }
+    if snapshot.wallets.is_empty() {
+        let find = plan.collections.idempotency.find_one(plan.record.id_filter()).time_limited(profile);
+        snapshot.record = within(profile, find.session(&mut *session)).await?;
     }
     Ok(snapshot)
 }

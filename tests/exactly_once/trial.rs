@@ -1,0 +1,114 @@
+//! The start-up trial of the transfer transaction: it sends the transfer's own commands, leaves
+//! nothing behind, and a server that refuses any of them makes transfers refused at once, naming
+//! the step that failed.
+
+use domain::{Error, TransferError};
+use mongo_store::bson::{Document, doc};
+use mongo_store::{MongoConfig, MongoStore, TransactionSupport};
+
+use super::{euros, fresh_key, meta, mongo_test};
+use crate::support::mongo::{database_name, server_uri};
+use crate::support::proxy::{self, Fault, FaultProxy, Rule};
+use crate::support::skip::skip;
+
+/// A store connected through a fresh proxy that already holds `rules`, or `None` after a skip.
+async fn connect_with(test: &str, rules: Vec<Rule>) -> Option<(MongoStore, FaultProxy)> {
+    let uri = match server_uri().await {
+        Ok(uri) => uri,
+        Err(reason) => {
+            skip(test, &reason);
+            return None;
+        }
+    };
+    let Some(upstream) = proxy::upstream(&uri) else {
+        skip(test, "the MongoDB URI names several hosts or an SRV record; the fault proxy stands in for one host");
+        return None;
+    };
+    let proxy = FaultProxy::start(&upstream).await;
+    for rule in rules {
+        proxy.add(rule);
+    }
+    let uri = proxy::through(&uri, proxy.address).expect("a single-host URI points at the proxy");
+    let store = MongoStore::connect(MongoConfig::new(uri).with_database(database_name()))
+        .await
+        .expect("connect through the proxy");
+    Some((store, proxy))
+}
+
+fn has_client_bulk_write(store: &MongoStore) -> bool {
+    store.startup_report().max_wire_version.unwrap_or(0) >= mongo_store::transfer::CLIENT_BULK_WRITE_WIRE_VERSION
+}
+
+fn refusal(code: i32, name: &str) -> Fault {
+    Fault::error(code, name, &[])
+}
+
+mongo_test!(the_trial_sends_the_transfers_own_commands_and_leaves_nothing_behind);
+async fn the_trial_sends_the_transfers_own_commands_and_leaves_nothing_behind(test: &str) {
+    let Some((store, proxy)) = connect_with(test, Vec::new()).await else { return };
+    if let TransactionSupport::Unsupported { reason } = &store.startup_report().transactions {
+        skip(test, &format!("the server runs no transfer transaction: {reason}"));
+        let _ = store.drop_database().await;
+        return;
+    }
+
+    let (aggregates, aborts, commits) =
+        (proxy.seen("aggregate"), proxy.seen("abortTransaction"), proxy.seen("commitTransaction"));
+    let (bulk_writes, updates) = (proxy.seen("bulkWrite"), proxy.seen("update"));
+    let mut left = Vec::new();
+    for collection in ["wallets", "idempotency_keys", "ledger", "transfers", "audit"] {
+        let count = store.database().collection::<Document>(collection).count_documents(doc! {}).await;
+        left.push((collection, count.expect("count a collection")));
+    }
+
+    assert_eq!(aggregates, 1, "the trial reads as a transfer does: one aggregate");
+    assert_eq!(aborts, 1, "the trial ends with an abort");
+    assert_eq!(commits, 0, "the trial never commits");
+    if has_client_bulk_write(&store) {
+        assert_eq!(bulk_writes, 1, "the trial writes as a transfer does: one bulkWrite");
+    } else {
+        assert!(updates >= 2, "the trial debits and credits as a transfer does");
+    }
+    assert!(left.iter().all(|(_, count)| *count == 0), "the trial left documents behind: {left:?}");
+    store.drop_database().await.expect("drop the test database");
+}
+
+mongo_test!(a_server_refusing_the_transfers_read_makes_transfers_refused_naming_the_step);
+async fn a_server_refusing_the_transfers_read_makes_transfers_refused_naming_the_step(test: &str) {
+    let refused = Rule::nth("aggregate", 1, refusal(263, "OperationNotSupportedInTransaction"));
+    let Some((store, _proxy)) = connect_with(test, vec![refused]).await else { return };
+    let (from, to) = (domain::WalletId::new(), domain::WalletId::new());
+
+    let transfer = store.repositories().wallets.transfer(euros(from, to, 1), fresh_key(), meta()).await;
+
+    let TransactionSupport::Unsupported { reason } = &store.startup_report().transactions else {
+        panic!("a refused read passed the start-up trial");
+    };
+    assert!(reason.contains("the transfer's read"), "the reason names the step: {reason}");
+    assert!(reason.contains("OperationNotSupportedInTransaction"), "the reason has the server's answer: {reason}");
+    match transfer {
+        Err(TransferError::Store(Error::Unsupported(message))) => {
+            assert!(message.contains("start-up trial"), "the refusal says why: {message}");
+        }
+        other => panic!("a transfer on a server that refused the trial answered {other:?}"),
+    }
+    store.drop_database().await.expect("drop the test database");
+}
+
+mongo_test!(a_server_refusing_the_transfers_writes_makes_transfers_refused_naming_the_step);
+async fn a_server_refusing_the_transfers_writes_makes_transfers_refused_naming_the_step(test: &str) {
+    let refused = Rule::nth("bulkWrite", 1, refusal(263, "OperationNotSupportedInTransaction"));
+    let Some((store, _proxy)) = connect_with(test, vec![refused]).await else { return };
+    if !has_client_bulk_write(&store) {
+        skip(test, "the server predates client-level bulkWrite (wire version below 25)");
+        let _ = store.drop_database().await;
+        return;
+    }
+
+    let TransactionSupport::Unsupported { reason } = &store.startup_report().transactions else {
+        panic!("a refused bulkWrite passed the start-up trial");
+    };
+
+    assert!(reason.contains("the transfer's writes (one client bulkWrite)"), "the reason names the step: {reason}");
+    store.drop_database().await.expect("drop the test database");
+}
