@@ -121,6 +121,34 @@ async fn hot_wallets(app: Arc<TestApp>, parallel: bool) {
     assert_eq!(total, OPENING * i64::try_from(HOT_WALLETS).expect("small"), "money was not conserved");
 }
 
+const BURST: usize = 20;
+const AFTER_BURST: usize = 50;
+
+/// A burst of concurrent transactions (the same transfer with one key, sent at once) must not
+/// break the transactions that follow: every serial transfer after it applies. Not gated on the
+/// concurrency probe: a server may serialize concurrent transactions, but never fail later ones.
+async fn burst_then_serial(app: Arc<TestApp>, _parallel: bool) {
+    let (from, to) = (app.create_wallet("EUR", OPENING).await, app.create_wallet("EUR", 0).await);
+    let (body, key) = (transfer(&from, &to, 10), uuid::Uuid::new_v4().to_string());
+    let jobs = (0..BURST).map(|_| {
+        let (app, body, key) = (Arc::clone(&app), body.clone(), key.clone());
+        async move { post(&app, &body, &key).await.0 }
+    });
+    let burst = at_once(jobs.collect()).await;
+    let mut serial = Vec::with_capacity(AFTER_BURST);
+    for _ in 0..AFTER_BURST {
+        serial.push(post(&app, &transfer(&from, &to, 1), &uuid::Uuid::new_v4().to_string()).await.0);
+    }
+
+    for status in &burst {
+        assert!(matches!(*status, StatusCode::CREATED | StatusCode::CONFLICT), "a burst sender got {status}");
+    }
+    let failed: Vec<_> = serial.iter().enumerate().filter(|(_, status)| **status != StatusCode::CREATED).collect();
+    assert!(failed.is_empty(), "serial transfers after the burst failed (index, status): {failed:?}");
+    let moved = 10 + i64::try_from(AFTER_BURST).expect("small");
+    assert_eq!((app.balance(&from).await, app.balance(&to).await), (OPENING - moved, moved), "money moved wrongly");
+}
+
 /// Runs `scenario` on `store`'s app, in parallel only where the store can.
 async fn run<F: Future<Output = ()>>(
     store: TestStore,
@@ -159,3 +187,4 @@ on_every_store!(the_same_transfer_posted_in_parallel_with_one_key_answers_201_or
 on_every_store!(the_same_transfer_posted_serially_with_one_key_answers_201_and_debits_once, same_key, false);
 on_every_store!(random_transfers_posted_in_parallel_among_hot_wallets_never_answer_5xx, hot_wallets, true);
 on_every_store!(random_transfers_posted_serially_among_hot_wallets_keep_the_books_balanced, hot_wallets, false);
+on_every_store!(a_burst_of_parallel_transfers_leaves_the_next_fifty_serial_ones_answering_201, burst_then_serial, false);
