@@ -18,8 +18,8 @@ use domain::wallet::{NewWallet, Owner};
 use domain::{Currency, Money, Repositories, Timestamp, WalletId};
 use mongo_store::{MongoConfig, MongoStore};
 
-use crate::support::mongo::{UUID_LOOKUPS_MISSING, database_name, server_uri};
-use crate::support::proxy::{self, FaultProxy};
+use crate::support::mongo::UUID_LOOKUPS_MISSING;
+use crate::support::proxy::FaultProxy;
 use crate::support::skip::skip;
 
 /// A MongoDB store whose every connection goes through a fault proxy.
@@ -43,22 +43,8 @@ pub enum WritePath {
 
 /// A store behind a fresh proxy, or `None` after printing why the test cannot run here.
 pub async fn proxied(test: &str, path: WritePath) -> Option<Proxied> {
-    let uri = match server_uri().await {
-        Ok(uri) => uri,
-        Err(reason) => {
-            skip(test, &reason);
-            return None;
-        }
-    };
-    let Some(upstream) = proxy::upstream(&uri) else {
-        skip(test, "the MongoDB URI names several hosts or an SRV record; the fault proxy stands in for one host");
-        return None;
-    };
-    let proxy = FaultProxy::start(&upstream).await;
-    let uri = proxy::through(&uri, proxy.address).expect("a single-host URI points at the proxy");
-    let mut config = MongoConfig::new(uri).with_database(database_name());
-    config.client_bulk_write = path == WritePath::Bulk;
-    let store = MongoStore::connect(config).await.expect("connect through the proxy");
+    let configure = |config: &mut MongoConfig| config.client_bulk_write = path == WritePath::Bulk;
+    let (store, proxy) = crate::support::proxied::connect(test, Vec::new(), configure).await?;
     let missing = if !store.startup_report().uuid_lookups {
         Some(UUID_LOOKUPS_MISSING)
     } else if !store.startup_report().transactions.is_supported() {
@@ -137,6 +123,7 @@ macro_rules! mongo_test {
             #[tokio::test]
             async fn mongo() {
                 super::$name(concat!(module_path!(), "::mongo")).await;
+                $crate::support::conformance::assert_clean();
             }
         }
     };

@@ -5,12 +5,15 @@
 //! - `fixtures`: legacy product documents, runner options, raw reads.
 //! - `runs`: mixed versions migrate fully, readers accept both, dry runs write nothing.
 //! - `faults`: killed runs resume, refused documents fail the run, runners exclude each other.
+//! - `transactions`: a batch commits with its audit events; lost replies and persistent faults
+//!   still leave one event per document; round trips per batch.
 //! - `ledger`: verify finds drift, repair fixes it exactly once.
 
 mod faults;
 mod fixtures;
 mod ledger;
 mod runs;
+mod transactions;
 
 /// Declares a MongoDB test: `mongo_test!(name, body)` with `body` an
 /// `async fn(&mongo_store::MongoStore)`, expanding to `name::mongo` on a fresh database that is
@@ -25,6 +28,7 @@ macro_rules! mongo_test {
                 };
                 super::$body(&store).await;
                 store.drop_database().await.expect("drop the test database");
+                $crate::support::conformance::assert_clean();
             }
         }
     };

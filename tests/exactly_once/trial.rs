@@ -4,35 +4,15 @@
 
 use domain::{Error, TransferError};
 use mongo_store::bson::{Document, doc};
-use mongo_store::{MongoConfig, MongoStore, TransactionSupport};
+use mongo_store::{MongoStore, TransactionSupport};
 
 use super::{euros, fresh_key, meta, mongo_test};
-use crate::support::mongo::{database_name, server_uri};
-use crate::support::proxy::{self, Fault, FaultProxy, Rule};
+use crate::support::proxy::{Fault, FaultProxy, Rule};
 use crate::support::skip::skip;
 
 /// A store connected through a fresh proxy that already holds `rules`, or `None` after a skip.
 async fn connect_with(test: &str, rules: Vec<Rule>) -> Option<(MongoStore, FaultProxy)> {
-    let uri = match server_uri().await {
-        Ok(uri) => uri,
-        Err(reason) => {
-            skip(test, &reason);
-            return None;
-        }
-    };
-    let Some(upstream) = proxy::upstream(&uri) else {
-        skip(test, "the MongoDB URI names several hosts or an SRV record; the fault proxy stands in for one host");
-        return None;
-    };
-    let proxy = FaultProxy::start(&upstream).await;
-    for rule in rules {
-        proxy.add(rule);
-    }
-    let uri = proxy::through(&uri, proxy.address).expect("a single-host URI points at the proxy");
-    let store = MongoStore::connect(MongoConfig::new(uri).with_database(database_name()))
-        .await
-        .expect("connect through the proxy");
-    Some((store, proxy))
+    crate::support::proxied::connect(test, rules, |_| {}).await
 }
 
 fn has_client_bulk_write(store: &MongoStore) -> bool {

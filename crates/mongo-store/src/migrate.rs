@@ -2,10 +2,11 @@
 //! from `schema_version` N to N+1, and the runner that applies them safely on a live database.
 //!
 //! The runner holds a lease per collection (an atomic `findOneAndUpdate` with an expiry that a
-//! heartbeat renews), walks the collection in `_id` order in batches, records a checkpoint (the
-//! last `_id` done) after each batch so a killed run resumes where it stopped, writes one audit
-//! event per changed document, and records every run in a changelog. Each write is conditional on
-//! the document still being at version N, so re-applying a batch changes nothing twice.
+//! heartbeat renews), walks the collection in `_id` order in batches, and commits each batch as
+//! one transaction: the rewritten documents, one audit event per changed document and the
+//! checkpoint (the last `_id` done), so a killed run resumes where it stopped without losing or
+//! repeating an event. Every run is recorded in a changelog. Each rewrite is conditional on the
+//! document still being at version N, so re-applying a batch changes nothing twice.
 //!
 //! ```no_run
 //! # async fn demo(store: mongo_store::MongoStore) -> Result<(), mongo_store::migrate::RunError> {
@@ -29,10 +30,12 @@
 //! - `registry`: [`Migration`] and the ordered [`Registry`].
 //! - `lease`: the lease lock with expiry and heartbeat.
 //! - `changelog`: one [`RunRecord`] per run, holding its checkpoint and counts.
-//! - `runner`: [`Runner`]: batches, audit events, dry runs.
+//! - `runner`: [`Runner`]: migrations in order, leases, checkpoints, dry runs.
+//! - `batch`: one batch as one transaction: rewrites, their audit events and the checkpoint.
 //! - `report`: progress per batch and the final report.
 //! - `status`: what ran, when, on how many documents, and what is pending.
 
+mod batch;
 mod changelog;
 mod lease;
 mod registry;

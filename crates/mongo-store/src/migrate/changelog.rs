@@ -2,7 +2,7 @@
 //! The record also holds the run's checkpoint (the last `_id` whose batch is done), written after
 //! every batch, so the next runner resumes an unfinished run instead of starting over.
 
-use bson::{Bson, DateTime, doc};
+use bson::{Bson, DateTime, Document, doc};
 use futures::TryStreamExt as _;
 use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
@@ -151,15 +151,15 @@ impl Changelog {
         Ok(())
     }
 
-    /// Records that every batch up to `record.checkpoint` is done.
-    pub(crate) async fn checkpoint(&self, record: &RunRecord) -> mongodb::error::Result<()> {
+    /// The filter and update recording that every batch up to `record.checkpoint` is done, with
+    /// `record.counts`: written by the batch's own transaction, with the batch.
+    pub(crate) fn checkpoint_update(record: &RunRecord) -> mongodb::error::Result<(Document, Document)> {
         let set = doc! { "$set": {
             "checkpoint": record.checkpoint.clone().unwrap_or(Bson::Null),
             "counts": bson::serialize_to_bson(&record.counts)?,
             "updated_at": DateTime::now(),
         } };
-        within(&self.profile, self.runs.update_one(doc! { "_id": &record.run_id }, set)).await?;
-        Ok(())
+        Ok((doc! { "_id": &record.run_id }, set))
     }
 
     /// Records that `record` ended in `state`.

@@ -1,10 +1,6 @@
 //! The runner: applies a registry's migrations in order, each under its collection's lease, in
-//! batches by `_id` with a checkpoint after each, one audit event per changed document.
-//!
-//! Documents are read and rewritten on the bulk profile (throughput, 30 s per batch); the
-//! checkpoint and audit events go on the critical profile. A majority-acknowledged checkpoint
-//! also covers the batch written before it on the same primary, since replication applies writes
-//! in order.
+//! batches by `_id`, each batch one transaction with its audit events (one per changed document)
+//! and its checkpoint (`batch`). Dry runs read on the bulk profile and write nothing.
 
 use bson::{Bson, Document, doc};
 use domain::audit::{AuditAction, AuditEvent, AuditSubject};
@@ -18,8 +14,6 @@ use super::{
     AUDIT_ACTION, LeaseOptions, Migration, MigrationError, Registry, RunCounts, RunError, RunRecord, RunState,
     fingerprint, id_text,
 };
-use crate::collections::names;
-use crate::documents::AuditDoc;
 use crate::profiles::{OperationClass, Profiles};
 use crate::store::MongoStore;
 use crate::time_limit::{TimeLimited as _, within};
@@ -64,18 +58,29 @@ pub struct Runner<'a> {
     options: RunOptions,
     action: AuditAction,
     progress: Option<ProgressFn<'a>>,
+    client_bulk_write: bool,
 }
 
 impl<'a> Runner<'a> {
     /// A runner on `store`'s database.
     pub fn new(store: &'a MongoStore, registry: &'a Registry, options: RunOptions) -> Self {
         Self::on(store.database(), store.profiles(), registry, options)
+            .client_bulk_write(store.transfer_settings().client_bulk_write)
     }
 
     /// A runner on any database, with these profiles.
     pub fn on(database: &'a Database, profiles: &'a Profiles, registry: &'a Registry, options: RunOptions) -> Self {
         let action = AuditAction::parse(AUDIT_ACTION).expect("migration.applied is a valid audit action");
-        Self { database, profiles, registry, options, action, progress: None }
+        Self { database, profiles, registry, options, action, progress: None, client_bulk_write: false }
+    }
+
+    /// Whether a batch's writes go as one client-level `bulkWrite` (servers with wire version
+    /// 25 and up) rather than one command per kind of write. [`Runner::new`] decides it from the
+    /// store; [`Runner::on`] starts without it.
+    #[must_use]
+    pub fn client_bulk_write(mut self, enabled: bool) -> Self {
+        self.client_bulk_write = enabled;
+        self
     }
 
     /// Calls `progress` after every batch.
@@ -210,11 +215,20 @@ impl<'a> Runner<'a> {
                 changelog.finish(&mut run, RunState::Stopped, Some(error.to_string())).await?;
                 return Err(error);
             }
-            let batch = self.batch(migration, run.checkpoint.as_ref()).await?;
-            let Some(last) = batch.last() else { break };
-            let checkpoint = last.get("_id").cloned();
-            for document in batch {
-                if let Err(error) = self.write_one(migration, &run, document, &mut counts).await {
+            let batch = super::batch::Batch {
+                database: self.database,
+                profiles: self.profiles,
+                migration,
+                action: &self.action,
+                run: &run,
+                counts_before: add(run.counts, counts),
+                batch_size: self.options.batch_size,
+                client_bulk_write: self.client_bulk_write,
+            };
+            let committed = match batch.apply().await {
+                Ok(Some(committed)) => committed,
+                Ok(None) => break,
+                Err(error) => {
                     if let RunError::Document { .. } = &error {
                         run.counts = add(run.counts, counts);
                         changelog.finish(&mut run, RunState::Failed, Some(error.to_string())).await?;
@@ -222,12 +236,13 @@ impl<'a> Runner<'a> {
                     }
                     return Err(error);
                 }
-            }
+            };
+            counts.scanned += committed.migrated;
+            counts.migrated += committed.migrated;
             counts.batches += 1;
-            run.checkpoint = checkpoint;
+            run.checkpoint = Some(committed.checkpoint);
             let mut stored = run.clone();
             stored.counts = add(run.counts, counts);
-            changelog.checkpoint(&stored).await?;
             self.progress(migration, pending_at_start, counts);
             if self.options.halt_after_batches == Some(counts.batches) {
                 lease.abandon();
@@ -239,45 +254,10 @@ impl<'a> Runner<'a> {
         lease.release().await?;
         Ok((report(&run, counts), false))
     }
-
-    /// Migrates one document if it is still at the old version (and unchanged), then audits it.
-    async fn write_one(
-        &self,
-        migration: &Migration,
-        run: &RunRecord,
-        before: Document,
-        counts: &mut RunCounts,
-    ) -> Result<(), RunError> {
-        counts.scanned += 1;
-        let id = before.get("_id").cloned().unwrap_or(Bson::Null);
-        let mut filter = doc! { "_id": id.clone(), "schema_version": migration.from_version };
-        if let Some(field) = migration.concurrency_field
-            && let Some(value) = before.get(field)
-        {
-            filter.insert(field, value.clone());
-        }
-        let before_fingerprint = fingerprint(&before);
-        let after = migrate_one(migration, before).map_err(|source| RunError::Document {
-            migration: migration.name.to_owned(),
-            id: id_text(&id),
-            source,
-        })?;
-        let profile = self.profiles.get(OperationClass::Bulk);
-        let replaced = within(profile, self.data(migration).replace_one(filter, &after)).await?;
-        if replaced.matched_count == 0 {
-            counts.skipped += 1;
-            return Ok(());
-        }
-        counts.migrated += 1;
-        let event = audit_event(migration, run, &self.action, &id, before_fingerprint, fingerprint(&after));
-        let audit = self.profiles.collection::<AuditDoc>(self.database, names::AUDIT, OperationClass::Critical);
-        within(self.profiles.get(OperationClass::Critical), audit.insert_one(AuditDoc::from(&event))).await?;
-        Ok(())
-    }
 }
 
 /// Runs the function, refuses a changed `_id`, and stamps the new version.
-fn migrate_one(migration: &Migration, before: Document) -> Result<Document, MigrationError> {
+pub(super) fn migrate_one(migration: &Migration, before: Document) -> Result<Document, MigrationError> {
     let id = before.get("_id").cloned();
     let mut after = (migration.apply)(before)?;
     if after.get("_id").cloned() != id {
@@ -287,7 +267,7 @@ fn migrate_one(migration: &Migration, before: Document) -> Result<Document, Migr
     Ok(after)
 }
 
-fn audit_event(
+pub(super) fn audit_event(
     migration: &Migration,
     run: &RunRecord,
     action: &AuditAction,

@@ -1,0 +1,266 @@
+//! One batch of a migration as one transaction: read the next documents at the old version,
+//! rewrite them, write one audit event for each and move the run's checkpoint, then commit. The
+//! rewrites, their audit events and the checkpoint commit together or not at all, so a crash at
+//! any point leaves either the whole batch (with its events and checkpoint) or none of it, and the
+//! resumed run neither loses an event nor writes one twice.
+//!
+//! Round trips per batch: the read, one ordered client-level `bulkWrite` (replacements, events,
+//! checkpoint) where the server has it (wire version 25 and up), and the commit: three for the
+//! whole batch. Older servers get one `update` command carrying every replacement, one `insert`
+//! of every event and the checkpoint's `update`: five. Before, each document cost two commands.
+//!
+//! The transaction takes the critical class's concerns (snapshot reads, majority writes, since
+//! audit events are critical data) and the bulk class's time per batch. Inside a snapshot
+//! transaction a document read cannot change under the batch without a write conflict, so every
+//! replacement matches; should one not, the transaction is aborted and the batch read again.
+
+use bson::{Bson, Document, doc};
+use futures::{FutureExt as _, TryStreamExt as _};
+use mongodb::ClientSession;
+use mongodb::error::Error;
+use mongodb::options::{UpdateOneModel, WriteModel};
+
+use super::changelog::Changelog;
+use super::{Migration, MigrationError, RunCounts, RunError, RunRecord, fingerprint, id_text};
+use crate::collections::names;
+use crate::documents::AuditDoc;
+use crate::profiles::{OperationClass, Profile, Profiles};
+use crate::time_limit::{TimeLimited as _, within};
+
+/// How many times one batch's transaction is tried before the run stops (it resumes from its
+/// checkpoint next time): transient errors are retried by the driver's convenient API, bounded
+/// here so that a persistent fault ends the run instead of retrying for minutes.
+const ATTEMPTS: u32 = 6;
+
+/// What one batch needs.
+pub(super) struct Batch<'a> {
+    pub(super) database: &'a mongodb::Database,
+    pub(super) profiles: &'a Profiles,
+    pub(super) migration: &'a Migration,
+    /// The audit action of a migrated document.
+    pub(super) action: &'a domain::audit::AuditAction,
+    pub(super) run: &'a RunRecord,
+    /// The run's counts before this batch (stored with the checkpoint, this batch added).
+    pub(super) counts_before: RunCounts,
+    pub(super) batch_size: u32,
+    /// One client-level `bulkWrite` for the writes (else one command per kind of write).
+    pub(super) client_bulk_write: bool,
+}
+
+/// What a committed batch did.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Committed {
+    /// Documents read and rewritten, each with its audit event.
+    pub(super) migrated: u64,
+    /// The last `_id` of the batch: the new checkpoint.
+    pub(super) checkpoint: Bson,
+}
+
+/// A migration function refused a document: the transaction is aborted, the run fails.
+#[derive(Debug, Clone)]
+struct Refused {
+    id: String,
+    error: MigrationError,
+}
+
+/// A replacement matched nothing, or the server answered for fewer writes than were sent.
+#[derive(Debug, Clone, Copy)]
+struct Contended;
+
+/// The batch's transaction failed too often.
+#[derive(Debug, Clone, Copy)]
+struct OutOfAttempts;
+
+impl Batch<'_> {
+    fn data(&self) -> mongodb::Collection<Document> {
+        self.profiles.collection(self.database, self.migration.collection, OperationClass::Bulk)
+    }
+
+    fn bulk(&self) -> &Profile {
+        self.profiles.get(OperationClass::Bulk)
+    }
+
+    /// Runs the batch after the run's checkpoint; `None` when no document at the old version is
+    /// left after it.
+    pub(super) async fn apply(&self) -> Result<Option<Committed>, RunError> {
+        let mut options = self.profiles.get(OperationClass::Critical).transaction_options();
+        options.max_commit_time = Some(crate::deadline::cap(self.bulk().time_limit()));
+        for _ in 0..ATTEMPTS {
+            let mut session = self.database.client().start_session().await?;
+            let mut context = (self, 0_u32);
+            let outcome = session
+                .start_transaction()
+                .with_options(options.clone())
+                .and_run(&mut context, |session, context| {
+                    let (batch, attempts) = &mut **context;
+                    *attempts += 1;
+                    let over = *attempts > ATTEMPTS;
+                    async move {
+                        if over {
+                            return Err(Error::custom(OutOfAttempts));
+                        }
+                        batch.body(session).await
+                    }
+                    .boxed()
+                })
+                .await;
+            match outcome {
+                Ok(committed) => return Ok(committed),
+                Err(error) if error.get_custom::<Contended>().is_some() => continue,
+                Err(error) => return Err(self.run_error(error)),
+            }
+        }
+        Err(RunError::Driver(Error::custom(format!(
+            "batch of {} after checkpoint {:?} kept matching documents that had changed; stopped at the checkpoint",
+            self.migration.name, self.run.checkpoint
+        ))))
+    }
+
+    fn run_error(&self, error: Error) -> RunError {
+        if let Some(Refused { id, error }) = error.get_custom::<Refused>() {
+            return RunError::Document {
+                migration: self.migration.name.to_owned(),
+                id: id.clone(),
+                source: error.clone(),
+            };
+        }
+        if error.get_custom::<OutOfAttempts>().is_some() {
+            return RunError::Driver(Error::custom(format!(
+                "a batch of {} failed {ATTEMPTS} times with transient errors; stopped at the checkpoint",
+                self.migration.name
+            )));
+        }
+        RunError::Driver(error)
+    }
+
+    async fn body(&self, session: &mut ClientSession) -> mongodb::error::Result<Option<Committed>> {
+        let documents = self.read(session).await?;
+        let Some(checkpoint) = documents.last().and_then(|last| last.get("_id")).cloned() else {
+            return Ok(None);
+        };
+        let mut rewrites = Vec::with_capacity(documents.len());
+        let mut events = Vec::with_capacity(documents.len());
+        for before in documents {
+            let id = before.get("_id").cloned().unwrap_or(Bson::Null);
+            let filter = self.filter(&before, &id);
+            let before_fingerprint = fingerprint(&before);
+            let after = super::runner::migrate_one(self.migration, before)
+                .map_err(|error| Error::custom(Refused { id: id_text(&id), error }))?;
+            let after_fingerprint = fingerprint(&after);
+            let event = super::runner::audit_event(
+                self.migration,
+                self.run,
+                self.action,
+                &id,
+                before_fingerprint,
+                after_fingerprint,
+            );
+            events.push(AuditDoc::from(&event));
+            rewrites.push((filter, after));
+        }
+        let migrated = u64::try_from(rewrites.len()).unwrap_or(u64::MAX);
+        let mut stored = self.run.clone();
+        stored.checkpoint = Some(checkpoint.clone());
+        stored.counts = RunCounts {
+            scanned: self.counts_before.scanned + migrated,
+            migrated: self.counts_before.migrated + migrated,
+            batches: self.counts_before.batches + 1,
+            ..self.counts_before
+        };
+        let (checkpoint_filter, checkpoint_update) = Changelog::checkpoint_update(&stored)?;
+        let matched = if self.client_bulk_write {
+            self.write_bulk(session, rewrites, events, checkpoint_filter, checkpoint_update).await?
+        } else {
+            self.write_commands(session, rewrites, events, checkpoint_filter, checkpoint_update).await?
+        };
+        if matched != migrated + 1 {
+            return Err(Error::custom(Contended));
+        }
+        Ok(Some(Committed { migrated, checkpoint }))
+    }
+
+    /// The next documents at the old version after the checkpoint, in `_id` order, in the
+    /// transaction's snapshot.
+    async fn read(&self, session: &mut ClientSession) -> mongodb::error::Result<Vec<Document>> {
+        let profile = self.bulk();
+        let mut filter = doc! { "schema_version": self.migration.from_version };
+        if let Some(after) = &self.run.checkpoint {
+            filter.insert("_id", doc! { "$gt": after.clone() });
+        }
+        let limit = i64::from(self.batch_size.max(1));
+        let data = self.data();
+        let find = data.find(filter).sort(doc! { "_id": 1 }).limit(limit).time_limited(profile);
+        within(profile, async {
+            let mut cursor = find.session(&mut *session).await?;
+            cursor.stream(&mut *session).try_collect().await
+        })
+        .await
+    }
+
+    /// The replacement's filter: the document, still at the old version (and unchanged in the
+    /// migration's concurrency field, when it has one).
+    fn filter(&self, before: &Document, id: &Bson) -> Document {
+        let mut filter = doc! { "_id": id.clone(), "schema_version": self.migration.from_version };
+        if let Some(field) = self.migration.concurrency_field
+            && let Some(value) = before.get(field)
+        {
+            filter.insert(field, value.clone());
+        }
+        filter
+    }
+
+    /// Every write in one ordered `bulkWrite`; returns how many updates matched.
+    async fn write_bulk(
+        &self,
+        session: &mut ClientSession,
+        rewrites: Vec<(Document, Document)>,
+        events: Vec<AuditDoc>,
+        checkpoint_filter: Document,
+        checkpoint_update: Document,
+    ) -> mongodb::error::Result<u64> {
+        let data = self.data();
+        let audit = self.profiles.collection::<AuditDoc>(self.database, names::AUDIT, OperationClass::Critical);
+        let runs = self.database.collection::<Document>(super::RUNS).namespace();
+        let mut models = Vec::with_capacity(rewrites.len() * 2 + 1);
+        for (filter, replacement) in rewrites {
+            models.push(data.replace_one_model(filter, replacement)?.into());
+        }
+        for event in events {
+            models.push(audit.insert_one_model(event)?.into());
+        }
+        let checkpoint = UpdateOneModel::builder().namespace(runs).filter(checkpoint_filter).update(checkpoint_update);
+        models.push(WriteModel::UpdateOne(checkpoint.build()));
+        let bulk = self.database.client().bulk_write(models).ordered(true).session(&mut *session);
+        let result = within(self.bulk(), bulk).await?;
+        Ok(u64::try_from(result.matched_count).unwrap_or(0))
+    }
+
+    /// The same writes as one command per kind: every replacement in one `update`, every event
+    /// in one `insert`, then the checkpoint; returns how many updates matched.
+    async fn write_commands(
+        &self,
+        session: &mut ClientSession,
+        rewrites: Vec<(Document, Document)>,
+        events: Vec<AuditDoc>,
+        checkpoint_filter: Document,
+        checkpoint_update: Document,
+    ) -> mongodb::error::Result<u64> {
+        let profile = self.bulk();
+        let statements: Vec<Document> =
+            rewrites.into_iter().map(|(q, u)| doc! { "q": q, "u": u, "multi": false, "upsert": false }).collect();
+        let update = doc! { "update": self.migration.collection, "updates": statements, "ordered": true };
+        let reply = within(profile, self.database.run_command(update).session(&mut *session)).await?;
+        if let Ok(errors) = reply.get_array("writeErrors")
+            && !errors.is_empty()
+        {
+            return Err(Error::custom(format!("rewriting the batch failed: {errors:?}")));
+        }
+        let replaced = reply.get_i32("n").map(i64::from).or_else(|_| reply.get_i64("n")).unwrap_or(0);
+        let audit = self.profiles.collection::<AuditDoc>(self.database, names::AUDIT, OperationClass::Critical);
+        within(profile, audit.insert_many(events).session(&mut *session)).await?;
+        let runs = self.database.collection::<Document>(super::RUNS);
+        let checkpoint = within(profile, runs.update_one(checkpoint_filter, checkpoint_update).session(&mut *session));
+        let checkpointed = checkpoint.await?.matched_count;
+        Ok(u64::try_from(replaced).unwrap_or(0) + checkpointed)
+    }
+}
