@@ -187,4 +187,8 @@ on_every_store!(the_same_transfer_posted_in_parallel_with_one_key_answers_201_or
 on_every_store!(the_same_transfer_posted_serially_with_one_key_answers_201_and_debits_once, same_key, false);
 on_every_store!(random_transfers_posted_in_parallel_among_hot_wallets_never_answer_5xx, hot_wallets, true);
 on_every_store!(random_transfers_posted_serially_among_hot_wallets_keep_the_books_balanced, hot_wallets, false);
-on_every_store!(a_burst_of_parallel_transfers_leaves_the_next_fifty_serial_ones_answering_201, burst_then_serial, false);
+on_every_store!(
+    a_burst_of_parallel_transfers_leaves_the_next_fifty_serial_ones_answering_201,
+    burst_then_serial,
+    false
+);
