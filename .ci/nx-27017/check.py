@@ -367,17 +367,22 @@ def _():
 
 
 # ---- transfers: one read and one client bulkWrite per transaction ----------
-@check("transaction: aggregate with $unionWith opens it; client bulkWrite joins it; a retried commit succeeds")
+@check("transaction: aggregate with a $lookup sub-pipeline opens it and reads its writes; client bulkWrite joins it; a retried commit succeeds")
 def _():
     wallets, keys = fresh("tx_wallets"), fresh("tx_keys")
     a, b = uuid.uuid4(), uuid.uuid4()
     wallets.insert_many([{"_id": a, "balance_minor": Int64(100)}, {"_id": b, "balance_minor": Int64(0)}])
     keys.insert_one({"_id": {"scope": "t", "key": "taken"}})
+
+    def read(session, key):
+        lookup = {"$lookup": {"from": "tx_keys", "pipeline": [{"$match": {"_id": {"scope": "t", "key": key}}}],
+                              "as": "record"}}
+        return list(wallets.aggregate([{"$match": {"_id": {"$in": [a, b]}}}, lookup], session=session))
+
     with client.start_session() as session:
         session.start_transaction()
-        union = {"$unionWith": {"coll": "tx_keys", "pipeline": [{"$match": {"_id": {"scope": "t", "key": "taken"}}}]}}
-        seen = list(wallets.aggregate([{"$match": {"_id": {"$in": [a, b]}}}, union], session=session))
-        assert len(seen) == 3, seen
+        seen = read(session, "taken")
+        assert len(seen) == 2 and all(len(w["record"]) == 1 for w in seen), seen
         result = client.bulk_write(
             [
                 InsertOne({"_id": {"scope": "t", "key": "new"}}, namespace="nx_check.tx_keys"),
@@ -390,12 +395,241 @@ def _():
             verbose_results=True,
         )
         assert [result.update_results[i].matched_count for i in (1, 2)] == [1, 0], result.update_results
+        # The transaction reads its own writes; outside it nothing shows yet.
+        assert all(len(w["record"]) == 1 for w in read(session, "new"))
+        assert keys.find_one({"_id": {"scope": "t", "key": "new"}}) is None
         session.commit_transaction()
         # The reply of a commit can be lost; drivers then send it again, and MongoDB answers ok.
         session.commit_transaction()
     assert wallets.find_one({"_id": a})["balance_minor"] == 90
     assert keys.count_documents({}) == 2
 
+
+# ---- what MongoDB refuses inside a transaction --------------------------------
+def refused(fn):
+    """The OperationFailure that fn raises (it must raise one)."""
+    try:
+        fn()
+    except OperationFailure as exc:
+        return exc
+    raise AssertionError("the server accepted it")
+
+
+def run_in_new_transaction(coll, pipeline):
+    """Starts a transaction with a write, runs an aggregate in it; returns the refusal and the
+    commit's refusal."""
+    marker = {"_id": uuid.uuid4()}
+    with client.start_session() as s:
+        s.start_transaction()
+        coll.insert_one(marker, session=s)
+        exc = refused(lambda: db.command("aggregate", coll.name, pipeline=pipeline, cursor={}, session=s))
+        commit = refused(s.commit_transaction)
+    assert coll.find_one(marker) is None, "a write of the aborted transaction is visible"
+    return exc, commit
+
+
+@check("transaction: $unionWith is refused with 263, also inside $lookup and $facet sub-pipelines, and the transaction aborts")
+def _():
+    c = fresh("tx_union")
+    fresh("tx_union_other").insert_one({"_id": 1})
+    c.insert_one({"_id": "seed"})
+    shapes = [
+        [{"$unionWith": "tx_union_other"}],
+        [{"$match": {}}, {"$unionWith": {"coll": "tx_union_other", "pipeline": [{"$match": {}}]}}],
+        [{"$lookup": {"from": "tx_union_other", "pipeline": [{"$unionWith": "tx_union"}], "as": "x"}}],
+        [{"$facet": {"all": [{"$match": {}}], "more": [{"$unionWith": "tx_union_other"}]}}],
+    ]
+    for pipeline in shapes:
+        exc, commit = run_in_new_transaction(c, pipeline)
+        assert exc.code == 263 and exc.details.get("codeName") == "OperationNotSupportedInTransaction", exc.details
+        assert "$unionWith" in exc.details.get("errmsg", ""), exc.details
+        assert commit.code == 251, (pipeline, commit.details)
+    # Outside a transaction $unionWith runs.
+    assert len(list(c.aggregate([{"$unionWith": {"coll": "tx_union_other", "pipeline": []}}]))) == 2
+
+
+@check("transaction: $out, $merge, $collStats, $currentOp, $indexStats, $listSessions, $listLocalSessions, $planCacheStats, $changeStream are refused with 263")
+def _():
+    c = fresh("tx_stages")
+    c.insert_one({"_id": "seed"})
+    for stage in ({"$out": "tx_stages_out"}, {"$merge": {"into": "tx_stages_out"}}, {"$collStats": {"count": {}}},
+                  {"$currentOp": {}}, {"$indexStats": {}}, {"$listSessions": {}}, {"$listLocalSessions": {}},
+                  {"$planCacheStats": {}}, {"$changeStream": {}}):
+        name = next(iter(stage))
+        pipeline = [stage] if name not in ("$out", "$merge") else [{"$match": {}}, stage]
+        exc, commit = run_in_new_transaction(c, pipeline)
+        assert exc.code == 263 and name in exc.details.get("errmsg", ""), (name, exc.details)
+        assert commit.code == 251, (name, commit.details)
+    assert "tx_stages_out" not in db.list_collection_names()
+
+
+@check("transaction: count, listIndexes, listCollections and explain are refused with 263 and leave it open")
+def _():
+    c = fresh("tx_cmds")
+    c.insert_one({"_id": "seed"})
+    with client.start_session() as s:
+        s.start_transaction()
+        c.insert_one({"_id": "in-tx"}, session=s)
+        for name, fn in (
+            ("count", lambda: db.command("count", "tx_cmds", session=s)),
+            ("listIndexes", lambda: list(c.list_indexes(session=s))),
+            ("listCollections", lambda: db.list_collection_names(session=s)),
+            ("explain", lambda: db.command("explain", {"find": "tx_cmds"}, session=s)),
+        ):
+            exc = refused(fn)
+            assert exc.code == 263 and name in exc.details.get("errmsg", ""), (name, exc.details)
+        # countDocuments is an aggregate, and runs in the transaction.
+        assert c.count_documents({}, session=s) == 2
+        s.commit_transaction()
+    assert c.find_one({"_id": "in-tx"}) is not None
+
+
+@check("transaction: a duplicate key error aborts it: its later statements and its commit fail with 251 NoSuchTransaction, and none of its writes is visible")
+def _():
+    c = fresh("tx_dup")
+    c.insert_one({"_id": "taken", "n": 0})
+    with client.start_session() as s:
+        s.start_transaction()
+        c.insert_one({"_id": "first"}, session=s)
+        c.update_one({"_id": "taken"}, {"$set": {"n": 1}}, session=s)
+        try:
+            c.insert_one({"_id": "taken"}, session=s)
+            raise AssertionError("duplicate _id accepted")
+        except DuplicateKeyError:
+            pass
+        later = refused(lambda: c.insert_one({"_id": "later"}, session=s))
+        assert later.code == 251 and later.has_error_label("TransientTransactionError"), later.details
+        commit = refused(s.commit_transaction)
+        assert commit.code == 251, commit.details
+    assert c.find_one({"_id": "first"}) is None and c.find_one({"_id": "later"}) is None
+    assert c.find_one({"_id": "taken"})["n"] == 0
+    # The session starts its next transaction as usual.
+    with client.start_session() as s:
+        with s.start_transaction():
+            c.insert_one({"_id": "next"}, session=s)
+    assert c.find_one({"_id": "next"}) is not None
+
+
+@check("transaction: abortTransaction discards its inserts, updates and deletes")
+def _():
+    c = fresh("tx_abort")
+    c.insert_many([{"_id": "keep", "n": 0}, {"_id": "gone", "n": 0}])
+    with client.start_session() as s:
+        s.start_transaction()
+        c.insert_one({"_id": "new"}, session=s)
+        c.update_one({"_id": "keep"}, {"$inc": {"n": 5}}, session=s)
+        c.delete_one({"_id": "gone"}, session=s)
+        assert c.count_documents({}, session=s) == 2
+        s.abort_transaction()
+    assert sorted((d["_id"], d["n"]) for d in c.find({})) == [("gone", 0), ("keep", 0)]
+
+
+# ---- concurrent transactions --------------------------------------------------
+@check("transactions: 20 at once (with_transaction, distinct documents and one contended document), then 50 serial, leave exactly the expected documents")
+def _():
+    import threading
+
+    c = fresh("tx_burst")
+    c.insert_one({"_id": "counter", "n": 0})
+    calls, errors = [], []
+
+    def work(i):
+        def body(s):
+            calls.append(i)
+            if i % 2:
+                c.update_one({"_id": "counter"}, {"$inc": {"n": 1}}, session=s)
+            c.insert_one({"_id": f"burst-{i}"}, session=s)
+
+        try:
+            with client.start_session() as s:
+                s.with_transaction(body)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{i}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    for i in range(50):
+        with client.start_session() as s:
+            with s.start_transaction():
+                c.insert_one({"_id": f"serial-{i}"}, session=s)
+    ids = sorted(d["_id"] for d in c.find({}, {"_id": 1}))
+    expected = sorted(["counter"] + [f"burst-{i}" for i in range(20)] + [f"serial-{i}" for i in range(50)])
+    assert ids == expected, (len(ids), sorted(set(ids) ^ set(expected)))
+    assert c.find_one({"_id": "counter"})["n"] == 10
+    print(f"     ({len(calls)} callback runs for 20 transactions)")
+
+
+@check("transactions: during a transaction a write from another connection waits for it, a read sees none of its writes, and nothing breaks")
+def _():
+    import threading
+
+    c = fresh("tx_outside")
+    other = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true", serverSelectionTimeoutMS=5000)
+    oc = other["nx_check"]["tx_outside"]
+    try:
+        for outcome in ("commit", "abort"):
+            seen = {}
+            with client.start_session() as s:
+                s.start_transaction()
+                c.insert_one({"_id": f"tx-{outcome}"}, session=s)
+                writer = threading.Thread(target=lambda: oc.insert_one({"_id": f"outside-{outcome}"}))
+                reader = threading.Thread(target=lambda: seen.update(doc=oc.find_one({"_id": f"tx-{outcome}"})))
+                writer.start()
+                reader.start()
+                writer.join(0.3)
+                c.update_one({"_id": f"tx-{outcome}"}, {"$set": {"later": True}}, session=s)
+                if outcome == "commit":
+                    s.commit_transaction()
+                else:
+                    s.abort_transaction()
+            writer.join(30)
+            reader.join(30)
+            assert not writer.is_alive() and not reader.is_alive()
+            assert c.find_one({"_id": f"outside-{outcome}"}) is not None, outcome
+            if outcome == "commit":
+                assert c.find_one({"_id": "tx-commit"}) == {"_id": "tx-commit", "later": True}
+                assert seen["doc"] in (None, {"_id": "tx-commit", "later": True}), seen
+            else:
+                assert c.find_one({"_id": "tx-abort"}) is None
+                assert seen["doc"] is None, f"a read saw an uncommitted write: {seen}"
+    finally:
+        other.close()
+
+
+@check("transactions: one that cannot get the lock fails with 24 LockTimeout labelled TransientTransactionError; an abandoned one is aborted after transactionLifetimeLimitSeconds")
+def _():
+    import time
+
+    c = fresh("tx_abandoned")
+    c.insert_one({"_id": "seed"})
+    admin = client.admin
+    assert admin.command("getParameter", 1, transactionLifetimeLimitSeconds=1)["transactionLifetimeLimitSeconds"] == 60
+    admin.command("setParameter", 1, transactionLifetimeLimitSeconds=3)
+    try:
+        abandoned = client.start_session()
+        abandoned.start_transaction()
+        c.insert_one({"_id": "abandoned"}, session=abandoned)
+        started = time.monotonic()
+        with client.start_session() as s:
+            s.start_transaction()
+            exc = refused(lambda: c.insert_one({"_id": "waiting"}, session=s))
+            assert exc.code == 24 and exc.has_error_label("TransientTransactionError"), exc.details
+            s.abort_transaction()
+        assert time.monotonic() - started < 2.5, "the waiting transaction was not told in time"
+        with client.start_session() as s:
+            s.with_transaction(lambda s: c.insert_one({"_id": "after"}, session=s))
+        waited = time.monotonic() - started
+        assert 2 <= waited < 20, waited
+        exc = refused(abandoned.commit_transaction)
+        assert exc.code == 251, exc.details
+        abandoned.end_session()
+        assert sorted(d["_id"] for d in c.find({})) == ["after", "seed"]
+    finally:
+        admin.command("setParameter", 1, transactionLifetimeLimitSeconds=60)
 
 
 # ---- indexes: listIndexes, dropIndexes, createIndexes as MongoDB keeps them --
