@@ -4,10 +4,14 @@
 //!
 //! - `seed`: a small shop data set written through the ports (plus migration bookkeeping).
 //! - `plan`: a fresh store is in step; dropped, extra and restored indexes.
+//! - `conflicts`: start-up over a team's own indexes (another name, another TTL, no uniqueness).
+//! - `refusals`: start-up when the server refuses indexes (through the fault proxy).
 //! - `audit`: every shape passes on seeded data; a dropped index fails the shape that needs it.
 
 mod audit;
+mod conflicts;
 mod plan;
+mod refusals;
 mod seed;
 
 /// A MongoDB test: `mod $name { async fn mongo() }` running `$body(test_name)`.
@@ -17,6 +21,7 @@ macro_rules! mongo_test {
             #[tokio::test]
             async fn mongo() {
                 super::$body(concat!(module_path!(), "::mongo")).await;
+                $crate::support::conformance::assert_clean();
             }
         }
     };

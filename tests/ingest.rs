@@ -26,6 +26,7 @@ macro_rules! ingest_test {
                 let Some(harness) = $crate::ingest::fixtures::mongo(test, false).await else { return };
                 super::$name(&harness).await;
                 harness.finish().await;
+                $crate::support::conformance::assert_clean();
             }
 
             mod update_commands {
@@ -35,6 +36,7 @@ macro_rules! ingest_test {
                     let Some(harness) = $crate::ingest::fixtures::mongo(test, true).await else { return };
                     super::super::$name(&harness).await;
                     harness.finish().await;
+                    $crate::support::conformance::assert_clean();
                 }
             }
         }

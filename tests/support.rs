@@ -1,7 +1,10 @@
-//! Test support: store fixtures, printed skips, and the running service.
+//! Test support: store fixtures, printed skips, the running service, and the MongoDB rules check
+//! in front of every MongoDB test.
 
 pub mod app;
+pub mod conformance;
 pub mod mongo;
+pub mod proxied;
 pub mod proxy;
 pub mod skip;
 pub mod stores;

@@ -1,5 +1,6 @@
 //! MongoDB fixtures: `MONGODB_URI` if set, else a testcontainers replica set where Docker runs,
-//! else a printed skip. Each test gets its own database, dropped afterwards.
+//! else a printed skip. Each test gets its own database, dropped afterwards. Every URI handed
+//! out points at the MongoDB rules check (`conformance`) in front of the server.
 
 use std::path::Path;
 
@@ -11,6 +12,7 @@ use testcontainers_modules::mongo::Mongo;
 use tokio::sync::OnceCell;
 
 use super::TestStore;
+use super::conformance;
 use super::skip::skip;
 
 /// Where the test server is: the URI, or why there is none.
@@ -70,7 +72,7 @@ pub async fn connect_any(test: &str) -> Option<MongoStore> {
 pub const UUID_LOOKUPS_MISSING: &str =
     "the server does not keep BSON binary subtype 4 (UUID) ids as written or find documents by them";
 
-/// The test server's URI, or why there is none.
+/// The test server's URI (through the rules check), or why there is none.
 pub async fn server_uri() -> Server {
     SERVER.get_or_init(find_server).await.0.clone()
 }
@@ -82,7 +84,7 @@ pub fn database_name() -> String {
 
 async fn find_server() -> (Server, Option<ContainerAsync<Mongo>>) {
     if let Ok(uri) = std::env::var("MONGODB_URI") {
-        return (Ok(uri), None);
+        return (Ok(conformance::front(&uri)), None);
     }
     if !docker_reachable() {
         return (Err("no MONGODB_URI and no Docker engine reachable".to_owned()), None);
@@ -94,7 +96,8 @@ async fn find_server() -> (Server, Option<ContainerAsync<Mongo>>) {
             match (host, port) {
                 // The set's member is named after the container, unknown to this host.
                 (Ok(host), Ok(port)) => {
-                    (Ok(format!("mongodb://{host}:{port}/?directConnection=true")), Some(container))
+                    let uri = format!("mongodb://{host}:{port}/?directConnection=true");
+                    (Ok(conformance::front(&uri)), Some(container))
                 }
                 (Err(e), _) | (_, Err(e)) => {
                     (Err(format!("no MONGODB_URI; the MongoDB container has no address: {e}")), None)

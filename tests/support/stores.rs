@@ -28,11 +28,13 @@ impl TestStore {
         Self { repos, concurrent_transactions: true, cleanup: Some(Box::new(cleanup)) }
     }
 
-    /// Runs the cleanup, if any.
+    /// Runs the cleanup, if any, then fails the test if any command it sent broke MongoDB's
+    /// rules (the rules check's verdicts, even those whose errors the code swallowed).
     pub async fn finish(self) {
         if let Some(cleanup) = self.cleanup {
             cleanup().await;
         }
+        crate::support::conformance::assert_clean();
     }
 }
 

@@ -1,0 +1,191 @@
+//! The judge: requests in, verdicts out, with the sessions' transaction state in between. It
+//! does no I/O; the one fact it cannot see in the traffic (whether a collection exists, for
+//! `createIndexes` in a transaction) is handed to it by the caller, who asks the server.
+
+use std::collections::BTreeSet;
+
+use super::rules::{self, CollectionFacts, Context, bulk_namespaces, bulk_operations};
+use super::session::{Sessions, in_transaction};
+use super::violation::Violation;
+use super::wire::Request;
+
+/// The rules check's state: the open transactions of every session seen.
+#[derive(Debug, Default)]
+pub struct Judge {
+    sessions: Sessions,
+}
+
+impl Judge {
+    /// The collection (`db`, `collection`) whose catalog facts judging `request` needs, if any.
+    pub fn needs_catalog(&self, request: &Request) -> Option<(String, String)> {
+        let body = &request.body;
+        if request.name() != "createIndexes" || !in_transaction(body) {
+            return None;
+        }
+        let db = body.get_str("$db").ok()?;
+        Some((db.to_owned(), body.get_str("createIndexes").ok()?.to_owned()))
+    }
+
+    /// Judges `request`, with the catalog's facts if [`Judge::needs_catalog`] asked for them.
+    /// An accepted request updates its session's transaction; a refused one never reaches the
+    /// server, so it changes nothing.
+    ///
+    /// # Errors
+    /// The first rule `request` breaks.
+    pub fn judge(&mut self, request: &Request, catalog: Option<&CollectionFacts>) -> Result<(), Violation> {
+        let cx = Context { request, place: self.sessions.place(&request.body), catalog };
+        check(&cx)?;
+        self.sessions.record(&request.body, &filled(request));
+        Ok(())
+    }
+}
+
+/// Every rule, the ones for transactions only in transactions.
+fn check(cx: &Context<'_>) -> Result<(), Violation> {
+    rules::limits::check(cx)?;
+    rules::concerns::check(cx)?;
+    rules::schema::check(cx)?;
+    if cx.in_transaction() {
+        rules::commands::check(cx)?;
+        rules::namespaces::check(cx)?;
+        rules::stages::check(cx)?;
+        rules::ddl::check(cx)?;
+    }
+    Ok(())
+}
+
+/// The namespaces `request` may put documents in: inserts and upserts.
+fn filled(request: &Request) -> Vec<String> {
+    let body = &request.body;
+    let db = body.get_str("$db").unwrap_or("");
+    let own = || body.values().next().and_then(|c| c.as_str()).map(|c| format!("{db}.{c}"));
+    let upserts = |field: &str| request.documents(field).iter().any(|op| op.get_bool("upsert").ok() == Some(true));
+    let namespaces: BTreeSet<String> = match request.name() {
+        "insert" => own().into_iter().collect(),
+        "update" if upserts("updates") => own().into_iter().collect(),
+        "findAndModify" | "findandmodify" if body.get_bool("upsert").ok() == Some(true) => own().into_iter().collect(),
+        "bulkWrite" => {
+            let namespaces = bulk_namespaces(request);
+            bulk_operations(request)
+                .into_iter()
+                .filter(|(kind, _, upsert)| *kind == "insert" || *upsert)
+                .filter_map(|(_, index, _)| namespaces.get(index).cloned())
+                .collect()
+        }
+        _ => BTreeSet::new(),
+    };
+    namespaces.into_iter().collect()
+}
+
+/// Builders and runners for the rules' unit tests.
+#[cfg(test)]
+pub mod testing {
+    use mongodb::bson::{Binary, Document, doc, spec::BinarySubtype};
+
+    use super::*;
+    use crate::support::conformance::violation::Rule;
+
+    /// `command` with the session fields of a transaction's first command (`$db` `s` unless set).
+    pub fn first(command: Document) -> Document {
+        let mut command = later(command);
+        command.insert("startTransaction", true);
+        command
+    }
+
+    /// `command` with the session fields of a later command of the same transaction.
+    pub fn later(mut command: Document) -> Document {
+        command.insert("lsid", doc! { "id": Binary { subtype: BinarySubtype::Uuid, bytes: vec![7; 16] } });
+        command.insert("txnNumber", 1_i64);
+        command.insert("autocommit", false);
+        if !command.contains_key("$db") {
+            command.insert("$db", "s");
+        }
+        command
+    }
+
+    /// The rule each command breaks (`None`: accepted), judged in order by one judge.
+    pub fn verdicts(commands: &[Document]) -> Vec<Option<&'static Rule>> {
+        run(commands, None)
+    }
+
+    /// Like [`verdicts`], with `facts` as the catalog's answer wherever one is asked for.
+    pub fn verdicts_with(commands: &[Document], facts: &CollectionFacts) -> Vec<Option<&'static Rule>> {
+        run(commands, Some(facts))
+    }
+
+    /// The rule `request` breaks, judged alone.
+    pub fn verdict_of(request: &Request) -> Option<&'static Rule> {
+        Judge::default().judge(request, None).err().map(|violation| violation.rule)
+    }
+
+    fn run(commands: &[Document], facts: Option<&CollectionFacts>) -> Vec<Option<&'static Rule>> {
+        let mut judge = Judge::default();
+        commands
+            .iter()
+            .map(|command| {
+                let request = Request::from_body(command.clone());
+                let facts = judge.needs_catalog(&request).and(facts);
+                judge.judge(&request, facts).err().map(|violation| violation.rule)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mongodb::bson::{Binary, doc, spec::BinarySubtype};
+
+    use super::testing::{first, later, verdicts};
+    use super::*;
+    use crate::support::conformance::rules::stages::STAGE_IN_TRANSACTION;
+
+    fn wallet(byte: u8) -> Binary {
+        Binary { subtype: BinarySubtype::Uuid, bytes: vec![byte; 16] }
+    }
+
+    /// The transfer's read before it moved to `$lookup`: the wallets and the idempotency record
+    /// in one `aggregate`, opening a snapshot transaction.
+    #[test]
+    fn the_transfers_former_union_with_read_is_refused() {
+        let read = doc! {
+            "aggregate": "wallets",
+            "pipeline": [
+                { "$match": { "_id": { "$in": [wallet(1), wallet(2)] } } },
+                { "$unionWith": { "coll": "idempotency", "pipeline": [{ "$match": { "_id": "key-1" } }] } },
+            ],
+            "cursor": {},
+            "lsid": { "id": wallet(9) },
+            "txnNumber": 1_i64,
+            "startTransaction": true,
+            "autocommit": false,
+            "readConcern": { "level": "snapshot" },
+            "$db": "shop",
+        };
+
+        let verdict = Judge::default().judge(&Request::from_body(read), None);
+
+        let violation = verdict.expect_err("MongoDB 8.0 refuses $unionWith in a transaction");
+        assert_eq!((violation.command.as_str(), violation.rule), ("aggregate", &STAGE_IN_TRANSACTION));
+        let reply = violation.reply();
+        assert_eq!(reply.get_i32("code").ok(), Some(263));
+        let message = reply.get_str("errmsg").expect("a message");
+        assert!(message.starts_with("MongoDB rules check:") && message.contains("pipeline[1] is $unionWith"));
+        assert!(message.contains("https://www.mongodb.com/docs/v8.0/core/transactions-operations/"), "{message}");
+    }
+
+    #[test]
+    fn a_whole_transfer_transaction_by_the_rules_is_accepted() {
+        let transfer = [
+            first(doc! { "aggregate": "wallets", "cursor": {}, "readConcern": { "level": "snapshot" }, "pipeline": [
+            { "$match": { "_id": { "$in": [wallet(1), wallet(2)] } } },
+            { "$lookup": { "from": "idempotency", "as": "record", "pipeline": [{ "$match": { "_id": "k" } }] } }] }),
+            later(doc! { "bulkWrite": 1, "$db": "admin", "nsInfo": [{ "ns": "s.idempotency" }, { "ns": "s.wallets" }],
+            "ops": [{ "insert": 0, "document": { "_id": "k" } },
+                { "update": 1, "filter": { "_id": wallet(1) }, "updateMods": { "$inc": { "balance": -5 } } }] }),
+            later(doc! { "commitTransaction": 1, "$db": "admin", "writeConcern": { "w": "majority" } }),
+            doc! { "find": "wallets", "filter": {}, "readConcern": { "level": "majority" }, "$db": "s" },
+        ];
+
+        assert_eq!(verdicts(&transfer), [None; 4]);
+    }
+}
