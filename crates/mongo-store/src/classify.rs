@@ -25,6 +25,10 @@ const STATE_CHANGES: [i32; 12] = [6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 
 const CAPABILITY_REFUSALS: [i32; 8] = [2, 9, 13, 20, 40, 59, 72, 115];
 /// The collection already exists (a concurrent start-up created it first).
 const NAMESPACE_EXISTS: i32 = 48;
+/// A requested index conflicts with one the collection has: IndexOptionsConflict (85: an
+/// equivalent index under another name, or the same name with another TTL) and
+/// IndexKeySpecsConflict (86: the same name with other keys, uniqueness or partial filter).
+const INDEX_CONFLICTS: [i32; 2] = [85, 86];
 
 /// The server error codes carried by `error` (top level, per write, write concern).
 fn codes(error: &DriverError) -> Vec<i32> {
@@ -71,6 +75,12 @@ pub fn is_capability_refusal(error: &DriverError) -> bool {
 /// Whether `error` says the collection exists already.
 pub fn is_namespace_exists(error: &DriverError) -> bool {
     codes(error).contains(&NAMESPACE_EXISTS)
+}
+
+/// Whether a requested index conflicts with an existing one (85 or 86): the deployment's own
+/// index stays as it is, and start-up reports the difference instead of failing.
+pub fn is_index_conflict(error: &DriverError) -> bool {
+    codes(error).iter().any(|c| INDEX_CONFLICTS.contains(c))
 }
 
 /// Whether the operation may succeed if retried: transient labels, network, pool, server

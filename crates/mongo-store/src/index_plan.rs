@@ -7,17 +7,21 @@
 //!
 //! # Layout
 //! - `diff`: the comparison, free of I/O.
+//! - `reconcile`: the commands that close each difference (`collMod`, drop and create).
+//! - `report`: the plan and the apply report as an operator reads them.
 
 mod diff;
+mod reconcile;
+mod report;
 
 use std::collections::HashSet;
-use std::fmt;
 
 use bson::Document;
 use futures::TryStreamExt as _;
 use mongodb::Database;
 
 pub use diff::{Difference, ExistingIndex, PlanItem, diff, same_keys};
+pub use reconcile::{create_command, drop_command, reconcile, shell};
 
 use crate::error::Result;
 use crate::indexes::{self, INDEXES, IndexSpec};
@@ -61,11 +65,20 @@ pub async fn existing(database: &Database) -> Result<Vec<ExistingIndex>> {
     let collections: HashSet<String> = database.list_collection_names().await?.into_iter().collect();
     let mut found = Vec::new();
     for name in indexes::declared().into_keys().filter(|name| collections.contains(*name)) {
-        let listed: Vec<mongodb::IndexModel> =
-            database.collection::<Document>(name).list_indexes().await?.try_collect().await?;
-        found.extend(listed.into_iter().map(|model| existing_index(name, model)));
+        found.extend(listed(database, name).await?);
     }
     Ok(found)
+}
+
+/// The indexes of one collection as the server lists them.
+///
+/// # Errors
+/// [`crate::Error::Driver`] when the server cannot list them (a collection that does not exist
+/// has none).
+pub async fn listed(database: &Database, collection: &str) -> Result<Vec<ExistingIndex>> {
+    let models: Vec<mongodb::IndexModel> =
+        database.collection::<Document>(collection).list_indexes().await?.try_collect().await?;
+    Ok(models.into_iter().map(|model| existing_index(collection, model)).collect())
 }
 
 fn existing_index(collection: &str, model: mongodb::IndexModel) -> ExistingIndex {
@@ -96,137 +109,56 @@ pub struct ApplyReport {
     pub created: Vec<String>,
     /// `collection.name` of each index dropped (extra, or rebuilt because it differed).
     pub dropped: Vec<String>,
-    /// Differences left alone, one sentence each (apply again with `drop_extra`).
+    /// `collection.name` of each index changed in place (`collMod`: another TTL).
+    pub modified: Vec<String>,
+    /// Differences left alone, one sentence each with the commands that would close them.
     pub left: Vec<String>,
 }
 
-/// Creates the missing indexes. With `drop_extra`, also drops undeclared indexes and rebuilds
-/// the ones that differ from their declaration; never drops `_id_`.
+/// Creates the missing indexes. With `drop_extra`, also drops undeclared indexes and reconciles
+/// the ones that differ from their declaration (`collMod` for another TTL, otherwise a drop and
+/// a create); never drops `_id_`. Without it, nothing the deployment created is changed.
 ///
 /// # Errors
-/// [`crate::Error::Driver`] when listing, creating or dropping an index fails.
+/// [`crate::Error::Driver`] when listing, creating, changing or dropping an index fails.
 pub async fn apply(store: &MongoStore, drop_extra: bool) -> Result<ApplyReport> {
     let plan = plan(store).await?;
     let database = store.database();
-    let handle = |name: &str| database.collection::<Document>(name);
     let mut report = ApplyReport::default();
     for item in &plan.items {
-        match item {
-            PlanItem::InStep { .. } => {}
-            PlanItem::Missing { spec } => {
-                handle(spec.collection).create_index(spec.model()).await?;
-                report.created.push(qualified(spec.collection, spec.name));
-            }
-            PlanItem::Different { spec, existing, .. } if drop_extra => {
-                handle(spec.collection).drop_index(&existing.name).await?;
-                report.dropped.push(qualified(spec.collection, &existing.name));
-                handle(spec.collection).create_index(spec.model()).await?;
-                report.created.push(qualified(spec.collection, spec.name));
-            }
-            PlanItem::Different { spec, differences, .. } => {
-                report.left.push(format!("{} differs ({})", qualified(spec.collection, spec.name), list(differences)));
-            }
-            PlanItem::Extra { existing } if drop_extra && !existing.is_builtin() => {
-                handle(&existing.collection).drop_index(&existing.name).await?;
-                report.dropped.push(qualified(&existing.collection, &existing.name));
-            }
-            PlanItem::Extra { existing } => {
-                report.left.push(format!("{} is not declared", qualified(&existing.collection, &existing.name)));
-            }
+        let commands = item.commands();
+        let theirs = matches!(item, PlanItem::Different { .. } | PlanItem::Extra { .. });
+        if commands.is_empty() {
+            continue;
+        }
+        if theirs && !drop_extra {
+            report.left.push(report::left_sentence(item, &commands));
+            continue;
+        }
+        for command in commands {
+            database.run_command(command.clone()).await?;
+            report.record(&command);
         }
     }
     Ok(report)
 }
 
+impl ApplyReport {
+    /// Files `command` (just run) under what it did.
+    fn record(&mut self, command: &Document) {
+        let collection = |key: &str| command.get_str(key).unwrap_or_default().to_owned();
+        if let Ok(indexes) = command.get_array("indexes") {
+            let names = indexes.iter().filter_map(|index| index.as_document()?.get_str("name").ok());
+            let target = collection("createIndexes");
+            self.created.extend(names.map(|name| qualified(&target, name)));
+        } else if let Ok(name) = command.get_str("index") {
+            self.dropped.push(qualified(&collection("dropIndexes"), name));
+        } else if let Ok(index) = command.get_document("index") {
+            self.modified.push(qualified(&collection("collMod"), index.get_str("name").unwrap_or_default()));
+        }
+    }
+}
+
 fn qualified(collection: &str, name: &str) -> String {
     format!("{collection}.{name}")
-}
-
-fn list(differences: &[Difference]) -> String {
-    differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-}
-
-fn seconds(ttl: Option<u64>) -> String {
-    ttl.map_or_else(|| "none".to_owned(), |secs| format!("{secs} s"))
-}
-
-impl fmt::Display for Difference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Keys { server } => write!(f, "keys {server} on the server"),
-            Self::Unique { declared: true } => f.write_str("declared unique, not unique on the server"),
-            Self::Unique { declared: false } => f.write_str("unique on the server, not declared unique"),
-            Self::Ttl { declared, server } => {
-                write!(f, "TTL {} declared, {} on the server", seconds(*declared), seconds(*server))
-            }
-            Self::PartialFilter { declared, server } => {
-                let show = |filter: &Option<Document>| filter.as_ref().map_or("none".to_owned(), ToString::to_string);
-                write!(f, "partial filter {} declared, {} on the server", show(declared), show(server))
-            }
-        }
-    }
-}
-
-impl fmt::Display for IndexPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for item in &self.items {
-            match item {
-                PlanItem::InStep { spec, server_name } if server_name == spec.name => {
-                    writeln!(f, "  ok         {}.{} {}", spec.collection, spec.name, spec.key_document())?;
-                }
-                PlanItem::InStep { spec, server_name } => writeln!(
-                    f,
-                    "  ok         {}.{} {} (named {server_name} on the server)",
-                    spec.collection,
-                    spec.name,
-                    spec.key_document()
-                )?,
-                PlanItem::Missing { spec } => {
-                    writeln!(
-                        f,
-                        "  missing    {}.{} {}: {}",
-                        spec.collection,
-                        spec.name,
-                        spec.key_document(),
-                        spec.serves
-                    )?;
-                }
-                PlanItem::Different { spec, differences, .. } => {
-                    writeln!(f, "  different  {}.{}: {}", spec.collection, spec.name, list(differences))?;
-                }
-                PlanItem::Extra { existing } => {
-                    writeln!(f, "  extra      {}.{} {}", existing.collection, existing.name, existing.keys)?;
-                }
-            }
-        }
-        let count = |wanted: fn(&PlanItem) -> bool| self.items.iter().filter(|item| wanted(item)).count();
-        write!(
-            f,
-            "{} missing, {} different, {} extra",
-            count(|i| matches!(i, PlanItem::Missing { .. })),
-            count(|i| matches!(i, PlanItem::Different { .. })),
-            count(|i| matches!(i, PlanItem::Extra { .. })),
-        )
-    }
-}
-
-impl fmt::Display for ApplyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for name in &self.created {
-            writeln!(f, "  created  {name}")?;
-        }
-        for name in &self.dropped {
-            writeln!(f, "  dropped  {name}")?;
-        }
-        for sentence in &self.left {
-            writeln!(f, "  left     {sentence} (apply with --drop-extra to change it)")?;
-        }
-        write!(
-            f,
-            "{} created, {} dropped, {} left as they are",
-            self.created.len(),
-            self.dropped.len(),
-            self.left.len()
-        )
-    }
 }

@@ -1,10 +1,16 @@
 //! Start-up preparation: collections, `$jsonSchema` validators and indexes, all idempotent.
 //!
 //! A deployment may refuse part of this without being broken: a least-privilege user may not run
-//! `collMod`, a MongoDB-compatible server may not know an option. Such refusals become warnings in
-//! the report (the store still works, with the domain's validation only); any other failure stops
-//! start-up.
+//! `collMod`, a MongoDB-compatible server may not know an option, a team may already have one of
+//! the indexes under its own name or with another TTL. Such refusals become warnings in the
+//! report (the store still works, with the domain's validation only, or with the deployment's own
+//! index); any other failure stops start-up.
+//!
+//! # Layout
+//! - `validators`: the `$jsonSchema` validator of each collection.
+//! - `index_conflicts`: the registry's indexes, and what to report when the server has its own.
 
+mod index_conflicts;
 mod validators;
 
 use std::collections::HashSet;
@@ -13,13 +19,13 @@ use bson::{Document, doc};
 use mongodb::Database;
 use mongodb::options::{ValidationAction, ValidationLevel};
 
+pub use index_conflicts::IndexConflict;
 pub use validators::validator;
 
 use crate::classify::{is_capability_refusal, is_namespace_exists};
 use crate::collections::names;
 use crate::error::{Error, Result};
-use crate::indexes;
-use crate::profiles::{OperationClass, Profiles};
+use crate::profiles::Profiles;
 
 /// What preparing the schema found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,17 +34,24 @@ pub struct SchemaReport {
     pub created: Vec<String>,
     /// Indexes requested (existing identical ones are left as they are).
     pub indexes: usize,
-    /// Parts the deployment refused (validators it would not take), one sentence each.
+    /// Parts the deployment refused (validators it would not take, indexes that conflict with
+    /// its own), one sentence each.
     pub warnings: Vec<String>,
+    /// Declared indexes the server refused because of an index it already has.
+    pub index_conflicts: Vec<IndexConflict>,
 }
 
 /// Creates missing collections with their validators, updates validators of existing ones, and
 /// creates the registry's indexes. Safe to run at every start and concurrently.
 ///
+/// An index that conflicts with one the deployment has (same keys under another name, same
+/// name with another TTL, keys or uniqueness) is left as the deployment has it and reported in
+/// [`SchemaReport::index_conflicts`], with the commands that would reconcile it.
+///
 /// # Errors
-/// [`Error::Driver`] when the collections cannot be listed; [`Error::Schema`] when a collection
-/// or index cannot be created for a reason other than a missing capability (for example an
-/// existing index with the same name and other keys).
+/// [`Error::Driver`] when the collections (or the indexes of a collection with a conflict)
+/// cannot be listed; [`Error::Schema`] when a collection or index cannot be created for a reason
+/// other than a missing capability or a conflicting index.
 pub async fn ensure(database: &Database, profiles: &Profiles) -> Result<SchemaReport> {
     let existing: HashSet<String> = database.list_collection_names().await?.into_iter().collect();
     let mut report = SchemaReport::default();
@@ -49,14 +62,7 @@ pub async fn ensure(database: &Database, profiles: &Profiles) -> Result<SchemaRe
             update_validator(database, name, validator, &mut report).await?;
         }
     }
-    // Derived from the query-shape registry, which also covers collections that other building
-    // blocks create on first use (the migration changelog and leases).
-    for (name, specs) in indexes::declared() {
-        report.indexes += specs.len();
-        let collection = profiles.collection::<Document>(database, name, OperationClass::Standard);
-        let models = specs.iter().map(indexes::IndexSpec::model);
-        collection.create_indexes(models).await.map_err(|source| schema_error(name, source))?;
-    }
+    index_conflicts::ensure(database, profiles, &mut report).await?;
     Ok(report)
 }
 

@@ -1,8 +1,10 @@
 //! The comparison itself, free of I/O: declared indexes against what `listIndexes` answered.
 //!
-//! A declared index is found on the server by name first, then by its keys (a server may name
-//! an index its own way; MongoDB refuses a second index on the same keys, so the keys identify
-//! it). Keys are compared in order with their directions: `{a: 1, b: 1}` is not `{b: 1, a: 1}`.
+//! A declared index is found on the server by name first, then by its keys: a team may have
+//! created the same index under its own name, and MongoDB refuses a second equivalent index
+//! under another name (IndexOptionsConflict), so the keys identify it; the other name is then a
+//! difference. Keys are compared in order with their directions: `{a: 1, b: 1}` is not
+//! `{b: 1, a: 1}`.
 
 use bson::{Bson, Document};
 
@@ -35,6 +37,11 @@ impl ExistingIndex {
 /// One way an existing index departs from its declaration.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Difference {
+    /// The same index under another name.
+    Name {
+        /// The server's name for it.
+        server: String,
+    },
     /// Same name, other keys or key order.
     Keys {
         /// The keys on the server.
@@ -64,19 +71,17 @@ pub enum Difference {
 /// What the plan says about one index.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlanItem {
-    /// Declared, and the server has it as declared (perhaps under its own name).
+    /// Declared, and the server has it as declared, under the declared name.
     InStep {
         /// The declaration.
         spec: IndexSpec,
-        /// The server's name for it.
-        server_name: String,
     },
     /// Declared, not on the server.
     Missing {
         /// The declaration.
         spec: IndexSpec,
     },
-    /// On the server, declared with other keys or options.
+    /// On the server under another name, or declared with other keys or options.
     Different {
         /// The declaration.
         spec: IndexSpec,
@@ -109,7 +114,7 @@ pub fn diff(declared: &[IndexSpec], existing: &[ExistingIndex]) -> Vec<PlanItem>
         let existing = unmatched.remove(position);
         let differences = differences(spec, existing);
         items.push(if differences.is_empty() {
-            PlanItem::InStep { spec: *spec, server_name: existing.name.clone() }
+            PlanItem::InStep { spec: *spec }
         } else {
             PlanItem::Different { spec: *spec, existing: existing.clone(), differences }
         });
@@ -120,6 +125,9 @@ pub fn diff(declared: &[IndexSpec], existing: &[ExistingIndex]) -> Vec<PlanItem>
 
 fn differences(spec: &IndexSpec, existing: &ExistingIndex) -> Vec<Difference> {
     let mut found = Vec::new();
+    if existing.name != spec.name {
+        found.push(Difference::Name { server: existing.name.clone() });
+    }
     if !same_keys(&existing.keys, &spec.key_document()) {
         found.push(Difference::Keys { server: existing.keys.clone() });
     }
@@ -176,12 +184,25 @@ mod tests {
     }
 
     #[test]
-    fn indexes_listed_as_declared_are_in_step_even_under_another_name() {
-        let listed: Vec<_> = INDEXES.iter().map(|spec| as_listed(spec, &format!("idx_{}", spec.name))).collect();
+    fn indexes_listed_as_declared_are_in_step() {
+        let listed: Vec<_> = INDEXES.iter().map(|spec| as_listed(spec, spec.name)).collect();
 
         let plan = diff(&INDEXES, &listed);
 
         assert!(plan.iter().all(|item| matches!(item, PlanItem::InStep { .. })), "{plan:?}");
+    }
+
+    #[test]
+    fn the_same_keys_under_another_name_are_found_and_the_name_is_a_difference() {
+        let listed: Vec<_> = INDEXES.iter().map(|spec| as_listed(spec, &format!("idx_{}", spec.name))).collect();
+
+        let plan = diff(&INDEXES, &listed);
+
+        assert_eq!(plan.len(), INDEXES.len(), "no extra index: {plan:?}");
+        for (item, spec) in plan.iter().zip(INDEXES.iter()) {
+            let expected = [Difference::Name { server: format!("idx_{}", spec.name) }];
+            assert!(matches!(item, PlanItem::Different { differences, .. } if differences[..] == expected), "{item:?}");
+        }
     }
 
     #[test]
