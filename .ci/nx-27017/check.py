@@ -398,6 +398,7 @@ def _():
         # The transaction reads its own writes; outside it nothing shows yet.
         assert all(len(w["record"]) == 1 for w in read(session, "new"))
         assert keys.find_one({"_id": {"scope": "t", "key": "new"}}) is None
+        assert keys.count_documents({}) == 1 and wallets.find_one({"_id": a})["balance_minor"] == 100
         session.commit_transaction()
         # The reply of a commit can be lost; drivers then send it again, and MongoDB answers ok.
         session.commit_transaction()
