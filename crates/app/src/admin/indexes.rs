@@ -27,12 +27,14 @@ pub struct IndexesArgs {
 /// Subcommands of `shop indexes`.
 #[derive(Debug, Subcommand)]
 pub enum IndexesCommand {
-    /// Show declared indexes against the server's: missing, extra, different. Changes nothing.
+    /// Show declared indexes against the server's: missing, extra, different (each difference
+    /// with the commands that reconcile it). Changes nothing.
     Plan,
-    /// Create the missing indexes; drop or rebuild others only with --drop-extra.
+    /// Create the missing indexes; change, drop or rebuild others only with --drop-extra.
     Apply {
-        /// Also drop indexes the registry does not declare, and rebuild the ones that differ
-        /// from their declaration (never `_id_`).
+        /// Also drop indexes the registry does not declare, and reconcile the ones that differ
+        /// from their declaration: `collMod` for another TTL, otherwise drop and create (never
+        /// `_id_`).
         #[arg(long)]
         drop_extra: bool,
     },

@@ -1,7 +1,24 @@
 //! Reading an `explain` reply with verbosity `executionStats`, in the forms MongoDB answers:
-//! `find` (classic plans, and slot-based plans under `winningPlan.queryPlan`), `aggregate`
-//! (the query under `stages[0].$cursor`, or the whole pipeline pushed down) and sharded plans
-//! (`winningPlan.shards[].winningPlan`).
+//!
+//! - `find`: classic plans (`winningPlan` is the stage tree), slot-based plans (`explainVersion`
+//!   "2": the stage tree under `winningPlan.queryPlan`, beside `slotBasedPlan`), express plans;
+//! - `aggregate`: the query under `stages[0].$cursor` followed by the pipeline's own stages, or
+//!   the whole pipeline run by the query layer (top-level `queryPlanner`). On MongoDB 8.0 the
+//!   slot-based engine runs `$match`, `$sort` and `$group` that way, with `GROUP` in the plan;
+//! - sharded: a find's plans under `winningPlan.shards[]`, an aggregate's answers under
+//!   `shards.<name>` with the merging part in `splitPipeline.mergerPart`.
+//!
+//! The figures differ by kind. A find is judged by documents examined per document returned.
+//! An aggregation's `nReturned` counts what its last stage produced (groups, not documents), so
+//! it is judged by index keys or documents examined, whichever is more, per document the query
+//! matched: what went into the group.
+//!
+//! # Layout
+//! - `matched`: the documents a plan's `GROUP` took in, from the execution statistics.
+//! - `sharded`: the answers of several shards as one.
+
+mod matched;
+mod sharded;
 
 use bson::{Bson, Document};
 use serde::Serialize;
@@ -27,16 +44,34 @@ pub struct Explained {
     pub keys_examined: u64,
     /// Documents examined.
     pub docs_examined: u64,
-    /// Documents returned by the query.
+    /// What the query returned: documents for a find, groups when the query layer grouped.
     pub returned: u64,
+    /// Documents the query matched: for an aggregation, what its grouping took in; for a find,
+    /// the documents returned.
+    pub matched: u64,
+    /// Whether this is an aggregation (judged per document matched, not per result).
+    pub aggregation: bool,
+    /// The shards that answered (empty when the collection is not sharded).
+    pub shards: Vec<String>,
     /// Execution time the server measured, in milliseconds.
     pub millis: u64,
 }
 
 impl Explained {
-    /// Documents examined per document returned (per one, when nothing was returned).
+    /// For a find, documents examined per document returned; for an aggregation, index keys or
+    /// documents examined (whichever is more) per document matched. Per one when none.
     pub fn ratio(&self) -> f64 {
-        to_f64(self.docs_examined) / to_f64(self.returned.max(1))
+        let examined = if self.aggregation { self.keys_examined.max(self.docs_examined) } else { self.docs_examined };
+        to_f64(examined) / to_f64(self.matched.max(1))
+    }
+
+    /// What [`Explained::ratio`] counts, in words.
+    pub fn ratio_basis(&self) -> &'static str {
+        if self.aggregation {
+            "keys or documents examined per document matched"
+        } else {
+            "documents examined per document returned"
+        }
     }
 
     /// Whether the plan reads a whole collection.
@@ -63,37 +98,65 @@ pub struct NoPlan(pub String);
 /// Reads `reply`.
 ///
 /// # Errors
-/// [`NoPlan`] when the reply has no winning plan made of stages or no execution statistics.
+/// [`NoPlan`] when the reply (or a shard's answer in it) has no winning plan made of stages or
+/// no execution statistics.
 pub fn parse(reply: &Document) -> Result<Explained, NoPlan> {
-    let cursor_stage = reply
-        .get_array("stages")
-        .ok()
-        .and_then(|stages| stages.first())
-        .and_then(Bson::as_document)
-        .and_then(|first| first.get_document("$cursor").ok());
-    let query = cursor_stage.unwrap_or(reply);
+    match reply.get_document("shards") {
+        Ok(shards) => sharded::aggregate(reply, shards),
+        Err(_) => parse_one(reply),
+    }
+}
+
+/// Reads one server's answer (a whole reply, or one shard's answer to an aggregate).
+fn parse_one(reply: &Document) -> Result<Explained, NoPlan> {
+    let cursor = cursor_stage(reply);
+    let query = cursor.unwrap_or(reply);
     let planner = query.get_document("queryPlanner").map_err(|_| NoPlan("no queryPlanner".to_owned()))?;
     let winning = planner
         .get_document("winningPlan")
         .map_err(|_| NoPlan(format!("winningPlan is not a plan: {:?}", planner.get("winningPlan"))))?;
     let stats = query.get_document("executionStats").map_err(|_| NoPlan("no executionStats".to_owned()))?;
+    let totals = sharded::find_totals(stats);
     let mut explained = Explained {
         stages: Vec::new(),
         indexes: Vec::new(),
-        keys_examined: count(stats, "totalKeysExamined"),
-        docs_examined: count(stats, "totalDocsExamined"),
-        returned: count(stats, "nReturned"),
+        keys_examined: totals.keys,
+        docs_examined: totals.docs,
+        returned: totals.returned,
+        matched: totals.returned,
+        aggregation: cursor.is_some(),
+        shards: totals.shards,
         millis: count(stats, "executionTimeMillis"),
     };
     walk(winning, &mut explained);
     if explained.stages.is_empty() {
         return Err(NoPlan(format!("the winning plan names no stage: {winning}")));
     }
-    if cursor_stage.is_some() {
+    if explained.stages.iter().any(|stage| stage == "GROUP") {
+        // The query layer grouped: its nReturned counts groups. Without the group's input the
+        // groups stand in, which can only make the ratio worse, never hide a scan.
+        explained.aggregation = true;
+        explained.matched = matched::group_input(winning, stats).unwrap_or(explained.returned);
+    }
+    if cursor.is_some() {
         let pipeline = reply.get_array("stages").into_iter().flatten().skip(1).filter_map(Bson::as_document);
-        explained.stages.extend(pipeline.filter_map(|stage| stage.keys().find(|key| key.starts_with('$')).cloned()));
+        explained.stages.extend(pipeline.filter_map(stage_name));
     }
     Ok(explained)
+}
+
+/// The query part of an aggregate's reply: the first stage (`$cursor`, or `$geoNearCursor`)
+/// when it holds a query plan.
+fn cursor_stage(reply: &Document) -> Option<&Document> {
+    let first = reply.get_array("stages").ok()?.first()?.as_document()?;
+    let (name, body) = first.iter().next()?;
+    let body = body.as_document()?;
+    (name.starts_with('$') && body.contains_key("queryPlanner")).then_some(body)
+}
+
+/// The name of a pipeline stage in an aggregate's reply (`$group`).
+fn stage_name(stage: &Document) -> Option<String> {
+    stage.keys().find(|key| key.starts_with('$')).cloned()
 }
 
 fn walk(node: &Document, explained: &mut Explained) {
@@ -123,6 +186,7 @@ fn walk(node: &Document, explained: &mut Explained) {
     }
 }
 
+/// A count from an explain reply, whatever number type the server sent it as.
 fn count(stats: &Document, key: &str) -> u64 {
     match stats.get(key) {
         Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),

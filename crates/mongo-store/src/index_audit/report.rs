@@ -33,9 +33,14 @@ impl ShapeAudit {
     pub fn failure_sentence(&self) -> String {
         let findings: Vec<String> = self.findings.iter().map(ToString::to_string).collect();
         let cost = self.explained.as_ref().map_or_else(String::new, |e| {
+            let outcome = if e.aggregation {
+                format!("{} matched, {} returned", e.matched, e.returned)
+            } else {
+                format!("{} returned", e.returned)
+            };
             format!(
-                " ({} keys and {} documents examined for {} returned, {} ms)",
-                e.keys_examined, e.docs_examined, e.returned, e.millis
+                " ({} keys and {} documents examined for {outcome}, {} ms)",
+                e.keys_examined, e.docs_examined, e.millis
             )
         });
         format!(
@@ -60,18 +65,19 @@ impl fmt::Display for AuditReport {
         )?;
         writeln!(
             f,
-            "{:<30} {:<8} {:<26} {:<28} {:>6} {:>6} {:>6} {:>7} {:>8} {:>8}",
-            "shape", "outcome", "index used", "stages", "keys", "docs", "ret", "ratio", "p50 ms", "p95 ms"
+            "{:<30} {:<8} {:<26} {:<28} {:>6} {:>6} {:>6} {:>6} {:>7} {:>8} {:>8}",
+            "shape", "outcome", "index used", "stages", "keys", "docs", "match", "ret", "ratio", "p50 ms", "p95 ms"
         )?;
         for shape in &self.shapes {
-            let (stages, keys, docs, returned, ratio) = shape.explained.as_ref().map_or_else(
-                || ("-".to_owned(), String::new(), String::new(), String::new(), String::new()),
+            let (stages, keys, docs, matched, returned, ratio) = shape.explained.as_ref().map_or_else(
+                || ("-".to_owned(), String::new(), String::new(), String::new(), String::new(), String::new()),
                 |e| {
                     let ratio = format!("{:.1}", e.ratio());
                     (
                         e.stages.join(">"),
                         e.keys_examined.to_string(),
                         e.docs_examined.to_string(),
+                        e.matched.to_string(),
                         e.returned.to_string(),
                         ratio,
                     )
@@ -83,7 +89,7 @@ impl fmt::Display for AuditReport {
             );
             writeln!(
                 f,
-                "{:<30} {:<8} {:<26} {:<28} {keys:>6} {docs:>6} {returned:>6} {ratio:>7} {p50:>8} {p95:>8}",
+                "{:<30} {:<8} {:<26} {:<28} {keys:>6} {docs:>6} {matched:>6} {returned:>6} {ratio:>7} {p50:>8} {p95:>8}",
                 shape.shape,
                 shape.outcome.as_str(),
                 shape.index_used(),

@@ -23,12 +23,15 @@ pub enum Finding {
     },
     /// The plan sorts in memory.
     InMemorySort,
-    /// More documents examined per document returned than the budget allows.
+    /// More examined per document than the budget allows: documents per document returned for
+    /// a find, keys or documents per document matched for an aggregation.
     OverBudget {
-        /// Documents examined per document returned.
+        /// Examined per document returned (or matched).
         ratio: f64,
         /// The shape's budget.
         budget: f64,
+        /// What the ratio counts, in words.
+        basis: &'static str,
     },
 }
 
@@ -52,7 +55,7 @@ pub fn judge(shape: &QueryShape, explained: &Explained) -> Vec<Finding> {
     }
     let ratio = explained.ratio();
     if ratio > shape.budget {
-        findings.push(Finding::OverBudget { ratio, budget: shape.budget });
+        findings.push(Finding::OverBudget { ratio, budget: shape.budget, basis: explained.ratio_basis() });
     }
     findings
 }
@@ -66,9 +69,7 @@ impl fmt::Display for Finding {
             }
             Self::OtherIndex { used, declared } => write!(f, "reads {}; declared {declared}", used.join(", ")),
             Self::InMemorySort => f.write_str("sorts in memory"),
-            Self::OverBudget { ratio, budget } => {
-                write!(f, "examines {ratio:.1} documents per document returned; budget {budget}")
-            }
+            Self::OverBudget { ratio, budget, basis } => write!(f, "{ratio:.1} {basis}; budget {budget}"),
         }
     }
 }
@@ -90,6 +91,9 @@ mod tests {
             keys_examined: docs,
             docs_examined: docs,
             returned,
+            matched: returned,
+            aggregation: false,
+            shards: Vec::new(),
             millis: 0,
         }
     }

@@ -1,12 +1,23 @@
 //! Explain replies in the shapes MongoDB 7 and 8 answer (`explain` with verbosity
 //! `executionStats`), trimmed to the fields the parser reads plus enough context to recognise
-//! them. Hand-written from MongoDB's documented explain output, since the CI server cannot
-//! produce them.
+//! them, since the CI server cannot produce them. Each one says where its form comes from:
+//! MongoDB's manual and server sources, or explain output recorded in public test fixtures; the
+//! values are rewritten for the shop's collections and indexes.
+//!
+//! - this module: classic plans of one server (index scan, collection scan and sort, `_id`
+//!   lookups, a pipeline after `$cursor`, merged index ranges) and the CI server's answer.
+//! - `sbe`: slot-based plans of MongoDB 8.0 that run `$match`, `$sort` and `$group` in the
+//!   query layer, where `nReturned` counts groups.
+//! - `sharded`: answers through `mongos`, for a find and for aggregates.
+
+pub(crate) mod sbe;
+pub(crate) mod sharded;
 
 use bson::{Document, doc};
 
 /// `find({category: "books", price_minor: {$gte: 0}}).sort({price_minor: 1, _id: 1}).limit(21)`
-/// answered from `category_price_id` (classic engine).
+/// answered from `category_price_id` (classic engine). Form: the `executionStats` example of
+/// mongodb/mongo src/mongo/db/query/README_explain.md (`FETCH` over `IXSCAN`), under a `LIMIT`.
 pub(crate) fn index_scan_in_order() -> Document {
     doc! {
         "explainVersion": "1",
@@ -71,7 +82,9 @@ pub(crate) fn collection_scan_and_sort() -> Document {
     }
 }
 
-/// A lookup by `_id` on MongoDB 8 (the express path), reading `_id_`.
+/// A lookup by `_id` on MongoDB 8 (the express path), reading `_id_`. Form: mongodb-js/compass
+/// packages/explain-plan-helper/test/fixtures/express_index_scan.json (8.0.0-rc15), whose
+/// `keyPattern` is a string.
 pub(crate) fn express_id_lookup() -> Document {
     doc! {
         "explainVersion": "1",
@@ -90,7 +103,8 @@ pub(crate) fn express_id_lookup() -> Document {
     }
 }
 
-/// A lookup by `_id` on older servers: `IDHACK`, which names no index.
+/// A lookup by `_id` on older servers: `IDHACK`, which names no index. Form: the shard plan of
+/// mongodb-js/compass packages/explain-plan-helper/test/fixtures/sharded_single_index_3.2.json.
 pub(crate) fn idhack() -> Document {
     doc! {
         "queryPlanner": { "winningPlan": { "stage": "IDHACK" } },
@@ -99,39 +113,10 @@ pub(crate) fn idhack() -> Document {
     }
 }
 
-/// An aggregation whose `$match` and `$group` the slot-based engine runs together (MongoDB 7+):
-/// a covered scan of `category_price_id`, no document fetched.
-pub(crate) fn pushed_down_group() -> Document {
-    doc! {
-        "explainVersion": "2",
-        "queryPlanner": {
-            "namespace": "shop.products",
-            "winningPlan": {
-                "queryPlan": {
-                    "stage": "GROUP",
-                    "planNodeId": 3,
-                    "inputStage": {
-                        "stage": "PROJECTION_COVERED",
-                        "planNodeId": 2,
-                        "inputStage": {
-                            "stage": "IXSCAN",
-                            "planNodeId": 1,
-                            "keyPattern": { "category": 1, "price_minor": 1, "_id": 1 },
-                            "indexName": "category_price_id",
-                        },
-                    },
-                },
-                "slotBasedPlan": { "slots": "$$RESULT=s11", "stages": "[3] project ..." },
-            },
-            "rejectedPlans": [],
-        },
-        "executionStats": { "nReturned": 1, "executionTimeMillis": 2, "totalKeysExamined": 240, "totalDocsExamined": 0 },
-        "ok": 1.0,
-    }
-}
-
 /// An aggregation on the classic engine: the query under `$cursor`, then a `$sort` the query
-/// layer could not absorb and the `$group`.
+/// layer could not absorb and the `$group`. Form: the `stages` of mongodb-js/compass
+/// packages/explain-plan-helper/test/fixtures/aggregate_$cursor_sbe.json (each pipeline stage
+/// with its `nReturned`), with a classic plan in the `$cursor`.
 pub(crate) fn cursor_then_pipeline_sort() -> Document {
     doc! {
         "explainVersion": "1",

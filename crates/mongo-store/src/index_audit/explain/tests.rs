@@ -1,4 +1,7 @@
-//! The parser on recorded explain replies.
+//! The parser on recorded explain replies: classic plans here, slot-based and sharded ones in
+//! `tests/engines`.
+
+mod engines;
 
 use super::recorded;
 use super::*;
@@ -35,14 +38,6 @@ fn id_lookups_name_the_id_index_on_old_and_new_servers() {
 
         assert_eq!(explained.indexes.first().map(|i| i.name.as_str()), Some("_id_"), "{explained:?}");
     }
-}
-
-#[test]
-fn a_slot_based_plan_is_read_through_its_query_plan() {
-    let explained = parsed(recorded::pushed_down_group());
-
-    assert_eq!(explained.stages, ["GROUP", "PROJECTION_COVERED", "IXSCAN"]);
-    assert_eq!(explained.docs_examined, 0);
 }
 
 #[test]
