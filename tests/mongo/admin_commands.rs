@@ -65,9 +65,7 @@ async fn every_admin_command_runs_against_mongodb_sending_only_commands_it_accep
     let _ = client.database(&database).drop().await;
     // `indexes audit` exits non-zero on a finding; a server without real explain figures (the CI
     // stand-in) makes findings, which is the audit's job, not a failure of the command.
-    let failed: Vec<_> = outcomes
-        .iter()
-        .filter(|(command, outcome)| outcome.is_err() && command != "indexes audit")
-        .collect();
+    let failed: Vec<_> =
+        outcomes.iter().filter(|(command, outcome)| outcome.is_err() && command != "indexes audit").collect();
     assert!(failed.is_empty(), "admin commands failed: {failed:#?}");
 }

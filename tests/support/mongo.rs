@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use futures::FutureExt as _;
 use mongo_store::{MongoConfig, MongoStore};
 use mongodb::bson::{Document, doc};
 use testcontainers::ContainerAsync;
@@ -122,9 +123,14 @@ fn docker_reachable() -> bool {
     sockets.iter().any(|socket| socket.exists())
 }
 
-/// Runs two transactions at once on two sessions, each inserting its own scratch document, and
-/// reports whether both commit. A replica set does; the CI stand-in fails ("no such savepoint").
+/// Runs several transactions at once, each on its own session inserting its own scratch
+/// document through the driver's convenient API (which retries transient errors), and reports
+/// whether all of them commit. A replica set runs them side by side; a server may also serialize
+/// them (a transaction that waits too long for a lock fails with a transient error and is
+/// retried), which is fine too. A server on which concurrent transactions fail for good (an
+/// unpatched CI stand-in answers "no such savepoint") fails the probe.
 pub async fn probe_concurrent_transactions(store: &MongoStore) -> bool {
+    const TRANSACTIONS: usize = 4;
     if !store.startup_report().transactions.is_supported() {
         return false;
     }
@@ -133,17 +139,31 @@ pub async fn probe_concurrent_transactions(store: &MongoStore) -> bool {
     // broken state, and the store's client would otherwise hand those sessions to the tests.
     let Ok(client) = mongodb::Client::with_uri_str(&uri).await else { return false };
     let scratch = client.database(store.database().name()).collection::<Document>("concurrency_probe");
+    let one = |n: usize| {
+        let (client, scratch) = (client.clone(), scratch.clone());
+        async move {
+            let mut session = client.start_session().await?;
+            session
+                .start_transaction()
+                .and_run(&mut (), |session, ()| {
+                    let scratch = scratch.clone();
+                    async move {
+                        scratch.insert_one(doc! { "_id": i64::try_from(n).unwrap_or(0) }).session(session).await?;
+                        Ok(())
+                    }
+                    .boxed()
+                })
+                .await
+        }
+    };
     let attempt = async {
-        let mut first = client.start_session().await?;
-        let mut second = client.start_session().await?;
-        first.start_transaction().await?;
-        second.start_transaction().await?;
-        scratch.insert_one(doc! { "_id": "first" }).session(&mut first).await?;
-        scratch.insert_one(doc! { "_id": "second" }).session(&mut second).await?;
-        first.commit_transaction().await?;
-        second.commit_transaction().await?;
-        let both = scratch.count_documents(doc! {}).await?;
-        Ok::<_, mongodb::error::Error>(both == 2)
+        let runs: Vec<_> = (0..TRANSACTIONS).map(|n| tokio::spawn(one(n))).collect();
+        let mut all = true;
+        for run in runs {
+            all &= matches!(run.await, Ok(Ok(())));
+        }
+        let committed = scratch.count_documents(doc! {}).await?;
+        Ok::<_, mongodb::error::Error>(all && committed == TRANSACTIONS as u64)
     };
     let supported = attempt.await.unwrap_or(false);
     // The probe's documents must not leak into the test's data.
