@@ -72,7 +72,7 @@ mod tests {
         ];
 
         for command in refused {
-            assert_eq!(verdicts(&[command.clone()]), [Some(&OUT_OF_REACH)], "{command}");
+            assert_eq!(verdicts(std::slice::from_ref(&command)), [Some(&OUT_OF_REACH)], "{command}");
         }
     }
 

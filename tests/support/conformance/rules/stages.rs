@@ -96,7 +96,7 @@ mod tests {
         "a": [{ "$match": {} }], "b": [{ "$collStats": {} }] } }] });
 
         for command in [top, in_lookup, in_facet] {
-            assert_eq!(verdicts(&[command.clone()]), [Some(&STAGE_IN_TRANSACTION)], "{command}");
+            assert_eq!(verdicts(std::slice::from_ref(&command)), [Some(&STAGE_IN_TRANSACTION)], "{command}");
         }
         let path = refused_stage(&[Bson::Document(doc! { "$facet": { "b": [{ "$currentOp": {} }] } })], "pipeline");
         assert_eq!(path, Some(("pipeline[0].$facet.b[0]".to_owned(), "$currentOp".to_owned())));
