@@ -3,6 +3,7 @@
 //! It runs on a thread and a runtime of its own: each `#[tokio::test]` has its own runtime, and
 //! the gate serves every test of the process (and its child processes, such as PyMongo readers).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -12,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::judge::Judge;
 use super::rules::CollectionFacts;
+use super::session::transaction_number;
 use super::violation::{Rule, Violation};
 use super::wire::{OP_COMPRESSED, OP_MSG, Request};
 use crate::support::proxy::frame::{self, Frame};
@@ -83,11 +85,20 @@ impl Shared {
         let (mut client_read, client_write) = client.into_split();
         let (mut server_read, mut server_write) = server.into_split();
         let client_write = Arc::new(tokio::sync::Mutex::new(client_write));
+        // Requests whose replies may open a cursor, with the transaction each ran in.
+        let opening: Arc<Mutex<HashMap<i32, Option<i64>>>> = Arc::default();
         let replies = {
-            let client_write = Arc::clone(&client_write);
+            let (client_write, opening, shared) = (Arc::clone(&client_write), Arc::clone(&opening), Arc::clone(&self));
             tokio::spawn(async move {
                 // Whole frames under the lock, so an answer of the gate never splits a reply.
                 while let Ok(Some(reply)) = frame::read(&mut server_read).await {
+                    let opened_in = opening.lock().unwrap_or_else(PoisonError::into_inner).remove(&reply.response_to());
+                    // Before the client sees the reply, so its first getMore finds the cursor.
+                    if let Some(opened_in) = opened_in
+                        && let Some(id) = cursor_id(&reply)
+                    {
+                        shared.judge().cursor_opened(opened_in, id);
+                    }
                     if client_write.lock().await.write_all(&reply.bytes).await.is_err() {
                         break;
                     }
@@ -97,7 +108,10 @@ impl Shared {
         };
         while let Ok(Some(request)) = frame::read(&mut client_read).await {
             match self.verdict(&request).await {
-                Ok(()) => {
+                Ok(opens_cursor_in) => {
+                    if let Some(opened_in) = opens_cursor_in {
+                        opening.lock().unwrap_or_else(PoisonError::into_inner).insert(request.request_id(), opened_in);
+                    }
                     if server_write.write_all(&request.bytes).await.is_err() {
                         break;
                     }
@@ -116,9 +130,10 @@ impl Shared {
         let _ = replies.await;
     }
 
-    /// The judge's verdict on one frame; a refusal comes with its answer (none when the client
+    /// The judge's verdict on one frame: to forward it (with, for a command that may open a
+    /// cursor, the transaction it runs in), or a refusal with its answer (none when the client
     /// expects no reply).
-    async fn verdict(&self, frame: &Frame) -> Result<(), (Violation, Option<Frame>)> {
+    async fn verdict(&self, frame: &Frame) -> Result<Option<Option<i64>>, (Violation, Option<Frame>)> {
         let answer = |violation: Violation, expects_reply: bool| {
             let id = frame.request_id().wrapping_add(1 << 30);
             let answer = expects_reply.then(|| Frame::reply(frame.request_id(), id, &violation.reply()));
@@ -129,17 +144,21 @@ impl Shared {
             OP_COMPRESSED => return answer(Violation::new("OP_COMPRESSED", &COMPRESSED, "a compressed request"), true),
             // OP_QUERY: MongoDB 6.0 and later take it for the connection handshake only
             // (`hello`/`isMaster`), which no rule concerns.
-            _ => return Ok(()),
+            _ => return Ok(None),
         }
         // A message the check cannot take apart goes on: the server refuses it for itself.
-        let Some(request) = Request::parse(&frame.bytes) else { return Ok(()) };
+        let Some(request) = Request::parse(&frame.bytes) else { return Ok(None) };
         let question = self.judge().needs_catalog(&request);
         let facts = match question {
             Some((db, collection)) => self.facts(&db, &collection).await,
             None => None,
         };
         let verdict = self.judge().judge(&request, facts.as_ref());
-        verdict.or_else(|violation| answer(violation, !request.more_to_come))
+        let opens_cursor = matches!(request.name(), "find" | "aggregate" | "listCollections" | "listIndexes");
+        match verdict {
+            Ok(()) => Ok(opens_cursor.then(|| transaction_number(&request.body))),
+            Err(violation) => answer(violation, !request.more_to_come),
+        }
     }
 
     /// Whether `db.collection` exists outside any transaction, and its indexes; `None` when the
@@ -155,6 +174,11 @@ impl Shared {
         let indexes = database.collection::<Document>(collection).list_index_names().await.ok()?;
         Some(CollectionFacts { exists: true, indexes })
     }
+}
+
+/// The cursor id a reply opens (`cursor.id`, zero when the results fit the first batch).
+fn cursor_id(reply: &Frame) -> Option<i64> {
+    reply.body()?.get_document("cursor").ok()?.get_i64("id").ok()
 }
 
 #[cfg(test)]

@@ -2,17 +2,20 @@
 //! does no I/O; the one fact it cannot see in the traffic (whether a collection exists, for
 //! `createIndexes` in a transaction) is handed to it by the caller, who asks the server.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::rules::{self, CollectionFacts, Context, bulk_namespaces, bulk_operations};
 use super::session::{Sessions, in_transaction};
 use super::violation::Violation;
 use super::wire::Request;
 
-/// The rules check's state: the open transactions of every session seen.
+/// The rules check's state: the open transactions of every session seen, and where each cursor
+/// seen was opened.
 #[derive(Debug, Default)]
 pub struct Judge {
     sessions: Sessions,
+    /// Cursor id to the transaction it was opened in (`None`: outside any).
+    cursors: HashMap<i64, Option<i64>>,
 }
 
 impl Judge {
@@ -33,10 +36,28 @@ impl Judge {
     /// # Errors
     /// The first rule `request` breaks.
     pub fn judge(&mut self, request: &Request, catalog: Option<&CollectionFacts>) -> Result<(), Violation> {
-        let cx = Context { request, place: self.sessions.place(&request.body), catalog };
+        let body = &request.body;
+        let cursor_opened_in = match request.name() {
+            "getMore" => body.get_i64("getMore").ok().and_then(|id| self.cursors.get(&id).copied()),
+            _ => None,
+        };
+        let cx = Context { request, place: self.sessions.place(body), catalog, cursor_opened_in };
         check(&cx)?;
-        self.sessions.record(&request.body, &filled(request));
+        self.sessions.record(body, &filled(request));
+        if request.name() == "killCursors" {
+            for id in body.get_array("cursors").map(Vec::as_slice).unwrap_or_default() {
+                self.cursors.remove(&id.as_i64().unwrap_or_default());
+            }
+        }
         Ok(())
+    }
+
+    /// Remembers that cursor `id` was opened in transaction `opened_in` (`None`: outside any),
+    /// as the reply to a `find`, `aggregate` or listing command says.
+    pub fn cursor_opened(&mut self, opened_in: Option<i64>, id: i64) {
+        if id != 0 {
+            self.cursors.insert(id, opened_in);
+        }
     }
 }
 
@@ -45,6 +66,7 @@ fn check(cx: &Context<'_>) -> Result<(), Violation> {
     rules::limits::check(cx)?;
     rules::concerns::check(cx)?;
     rules::schema::check(cx)?;
+    rules::cursors::check(cx)?;
     if cx.in_transaction() {
         rules::commands::check(cx)?;
         rules::namespaces::check(cx)?;

@@ -7,12 +7,15 @@
 //! - `namespaces`: databases and collections a transaction may not touch.
 //! - `stages`: aggregation stages refused in a transaction, nested pipelines included.
 //! - `ddl`: `create` and `createIndexes` inside a transaction, and their conditions.
+//! - `cursors`: a cursor is read in the transaction it was opened in, or outside if it was.
 //!
 //! Every rule is a function of a [`Context`]: the request, where it runs (in or out of a
-//! transaction) and, for `createIndexes` in a transaction, what the catalog holds.
+//! transaction), for `createIndexes` in a transaction what the catalog holds, and for `getMore`
+//! where its cursor was opened.
 
 pub mod commands;
 pub mod concerns;
+pub mod cursors;
 pub mod ddl;
 pub mod limits;
 pub mod namespaces;
@@ -42,6 +45,9 @@ pub struct Context<'a> {
     pub place: Place<'a>,
     /// The catalog's facts on its collection, when they were asked for.
     pub catalog: Option<&'a CollectionFacts>,
+    /// For a `getMore` whose cursor's opening was seen: the transaction it was opened in
+    /// (`None`: outside any).
+    pub cursor_opened_in: Option<Option<i64>>,
 }
 
 impl Context<'_> {

@@ -57,6 +57,11 @@ pub fn starts_transaction(body: &Document) -> bool {
     in_transaction(body) && body.get_bool("startTransaction").ok() == Some(true)
 }
 
+/// The transaction `body` runs in (its `txnNumber`), if it runs in one.
+pub fn transaction_number(body: &Document) -> Option<i64> {
+    in_transaction(body).then(|| body.get_i64("txnNumber").unwrap_or_default())
+}
+
 /// The read concern level `body` asks for.
 pub fn read_level(body: &Document) -> Option<&str> {
     body.get_document("readConcern").ok()?.get_str("level").ok()
