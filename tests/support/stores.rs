@@ -49,7 +49,8 @@ pub async fn mongo(test: &str) -> Option<TestStore> {
 }
 
 /// Declares a contract test that runs against every store: `contract_test!(name, body)` where
-/// `body` is `async fn(&TestStore)`. It expands to `name::memory` and `name::mongo`.
+/// `body` is `async fn(&TestStore)`. It expands to `name::memory` and `name::mongo`; the
+/// teardown ([`TestStore::finish`]) fails the test on any command MongoDB's rules refuse.
 macro_rules! contract_test {
     ($name:ident, $body:path) => {
         mod $name {
