@@ -2,12 +2,14 @@
 //! contracts. Each test prints a named skip when no MongoDB is reachable.
 //!
 //! - `admin_commands`: every admin command from its command line, through the rules check.
+//! - `causal`: reads from secondaries wait for this store's writes (`afterClusterTime`).
 //! - `startup`: configuration, redaction, profiles and the start-up probes.
 //! - `documents`: the stored shapes, read back as raw BSON.
 //! - `interop`: the same documents read by PyMongo.
 //! - `schema`: idempotent indexes, validators (where the server enforces them), sessions' TTL.
 
 mod admin_commands;
+mod causal;
 mod documents;
 mod interop;
 mod schema;

@@ -29,6 +29,7 @@ macro_rules! proxied_test {
                 }
                 proxy.clear();
                 store.drop_database().await.expect("drop the test database");
+                $crate::support::conformance::assert_clean();
             }
         }
     };

@@ -68,4 +68,5 @@ async fn every_admin_command_runs_against_mongodb_sending_only_commands_it_accep
     let failed: Vec<_> =
         outcomes.iter().filter(|(command, outcome)| outcome.is_err() && command != "indexes audit").collect();
     assert!(failed.is_empty(), "admin commands failed: {failed:#?}");
+    crate::support::conformance::assert_clean();
 }

@@ -32,6 +32,8 @@ pub struct FaultProxy {
 struct Shared {
     rules: Vec<Rule>,
     seen: HashMap<String, usize>,
+    /// The bodies of watched commands, in the order sent.
+    watched: HashMap<String, Vec<mongodb::bson::Document>>,
 }
 
 impl FaultProxy {
@@ -75,6 +77,16 @@ impl FaultProxy {
         self.shared().seen.clear();
     }
 
+    /// Keeps the body of every `command` request from now on ([`FaultProxy::bodies`]).
+    pub fn watch(&self, command: &str) {
+        self.shared().watched.entry(command.to_owned()).or_default();
+    }
+
+    /// The bodies of the watched `command` requests sent so far.
+    pub fn bodies(&self, command: &str) -> Vec<mongodb::bson::Document> {
+        self.shared().watched.get(command).cloned().unwrap_or_default()
+    }
+
     /// How many `command` requests passed through (answered by a rule or forwarded).
     pub fn seen(&self, command: &str) -> usize {
         self.shared().seen.get(command).copied().unwrap_or(0)
@@ -111,7 +123,12 @@ impl FaultProxy {
             })
         };
         while let Ok(Some(request)) = frame::read(&mut client_read).await {
-            let fault = request.command_name().and_then(|command| self.judge(&command));
+            let fault = request.command_name().and_then(|command| {
+                if let Some(bodies) = self.shared().watched.get_mut(&command) {
+                    bodies.extend(request.body());
+                }
+                self.judge(&command)
+            });
             match fault {
                 Some(Fault::Reply(document)) => {
                     let reply =

@@ -70,7 +70,7 @@ impl MongoConfig {
     /// [`Error::Config`] when the URI does not parse, names no database while `database` is
     /// `None`, or the name is not a valid MongoDB database name; [`Error::Connect`] when a
     /// `mongodb+srv` name cannot be resolved.
-    pub async fn client_options(&self) -> Result<(ClientOptions, String)> {
+    pub async fn client_options(&self, clock: &crate::causal::CausalClock) -> Result<(ClientOptions, String)> {
         let redacted = redact_uri(&self.uri);
         let mut options = ClientOptions::parse(&self.uri).await.map_err(|source| {
             if matches!(*source.kind, mongodb::error::ErrorKind::DnsResolve { .. }) {
@@ -93,7 +93,7 @@ impl MongoConfig {
         options.connect_timeout = Some(self.connect_timeout);
         options.server_selection_timeout = Some(self.server_selection_timeout);
         options.app_name.get_or_insert_with(|| "mongo-store".to_owned());
-        crate::telemetry::Telemetry::new(self.slow_operation_threshold).instrument(&mut options);
+        crate::telemetry::Telemetry::new(self.slow_operation_threshold, clock.clone()).instrument(&mut options);
         Ok((options, database))
     }
 }
@@ -180,12 +180,20 @@ mod tests {
 
     #[tokio::test]
     async fn database_comes_from_config_or_uri_and_is_required() {
-        let (_, db) = MongoConfig::new("mongodb://localhost/shop").client_options().await.expect("valid");
+        let (_, db) = MongoConfig::new("mongodb://localhost/shop")
+            .client_options(&crate::causal::CausalClock::default())
+            .await
+            .expect("valid");
         assert_eq!(db, "shop");
-        let (_, db) =
-            MongoConfig::new("mongodb://localhost/shop").with_database("other").client_options().await.expect("valid");
+        let (_, db) = MongoConfig::new("mongodb://localhost/shop")
+            .with_database("other")
+            .client_options(&crate::causal::CausalClock::default())
+            .await
+            .expect("valid");
         assert_eq!(db, "other");
-        let missing = MongoConfig::new("mongodb://u:secret@localhost/").client_options().await;
+        let missing = MongoConfig::new("mongodb://u:secret@localhost/")
+            .client_options(&crate::causal::CausalClock::default())
+            .await;
         assert!(matches!(&missing, Err(Error::Config(m)) if m.contains("no database name") && !m.contains("secret")));
     }
 }

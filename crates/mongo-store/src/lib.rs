@@ -21,6 +21,7 @@
 //! - `time_limit`: the one helper applying a class's time limit (`maxTimeMS` and a deadline).
 //! - `deadline`: the caller's time budget (a task-local deadline) that caps every time limit.
 //! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
+//! - `causal`: read-your-writes for classes that read from secondaries ([`causal::CausalClock`]).
 //! - `classify`: the one function turning driver errors into `domain::Error`.
 //! - `collections`: collection names and the typed handles, each made with its class's profile.
 //! - `documents`: storage shapes with `From`/`TryFrom` conversions to the domain.
@@ -37,6 +38,7 @@
 //! - `ledger_check`: wallet balances recomputed from the ledger; drift reports and repairs.
 //! - `ingest`: bulk upserts of products by sku ([`ingest::MongoIngest`]), one round trip per batch.
 
+pub mod causal;
 pub mod classify;
 pub mod collections;
 mod config;

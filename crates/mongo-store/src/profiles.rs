@@ -209,6 +209,11 @@ impl Profile {
         level(self.read_concern)
     }
 
+    /// Whether the read preference lets a secondary serve reads (any mode but `primary`).
+    pub fn may_read_from_secondaries(&self) -> bool {
+        self.read_mode != ReadMode::Primary
+    }
+
     /// The read preference.
     pub fn selection_criteria(&self) -> SelectionCriteria {
         let options = self.max_staleness.map(|s| ReadPreferenceOptions::builder().max_staleness(s).build());

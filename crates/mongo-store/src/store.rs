@@ -31,6 +31,7 @@ struct Inner {
     collections: Collections,
     report: StartupReport,
     transfers: crate::transfer::Settings,
+    clock: crate::causal::CausalClock,
 }
 
 /// What start-up found, for the service's first log lines and for tests.
@@ -94,7 +95,8 @@ impl MongoStore {
     /// [`Error::Schema`] or [`Error::Driver`] when preparing the collections fails.
     pub async fn connect(config: MongoConfig) -> Result<Self> {
         let uri = redact_uri(&config.uri);
-        let (options, database_name) = config.client_options().await?;
+        let clock = crate::causal::CausalClock::default();
+        let (options, database_name) = config.client_options(&clock).await?;
         let connect_error = |source| Error::Connect { uri: uri.clone(), source };
         let client = Client::with_options(options).map_err(connect_error)?;
         let database = client.database(&database_name);
@@ -116,7 +118,7 @@ impl MongoStore {
             schema,
         };
         log(&report);
-        let inner = Inner { client, database, profiles: config.profiles, collections, report, transfers };
+        let inner = Inner { client, database, profiles: config.profiles, collections, report, transfers, clock };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -182,6 +184,25 @@ impl MongoStore {
 
     pub(crate) fn transfer_settings(&self) -> &crate::transfer::Settings {
         &self.inner.transfers
+    }
+
+    /// The newest `operationTime` of this store's acknowledged writes: what reads from
+    /// secondaries wait for.
+    pub fn causal_clock(&self) -> &crate::causal::CausalClock {
+        &self.inner.clock
+    }
+
+    /// A session for a read of `class`: causally consistent and advanced to this store's newest
+    /// write when the class may read from secondaries, so the read sees this store's writes;
+    /// `None` for classes that read from the primary, which see them anyway.
+    pub(crate) async fn read_session(
+        &self,
+        class: OperationClass,
+    ) -> mongodb::error::Result<Option<mongodb::ClientSession>> {
+        if !self.profile(class).may_read_from_secondaries() {
+            return Ok(None);
+        }
+        self.inner.clock.session(&self.inner.client).await.map(Some)
     }
 }
 

@@ -104,12 +104,14 @@ struct Started {
 pub struct Telemetry {
     slow_threshold: Option<Duration>,
     started: Arc<Mutex<HashMap<i32, Started>>>,
+    clock: crate::causal::CausalClock,
 }
 
 impl Telemetry {
-    /// Handlers that log commands slower than `slow_threshold` (`None`: no slow-operation log).
-    pub fn new(slow_threshold: Option<Duration>) -> Self {
-        Self { slow_threshold, started: Arc::default() }
+    /// Handlers that log commands slower than `slow_threshold` (`None`: no slow-operation log)
+    /// and move `clock` to every write's `operationTime`.
+    pub fn new(slow_threshold: Option<Duration>, clock: crate::causal::CausalClock) -> Self {
+        Self { slow_threshold, started: Arc::default(), clock }
     }
 
     /// Hooks the command and pool handlers into `options`.
@@ -136,6 +138,7 @@ impl Telemetry {
                 self.pending().insert(event.request_id, started);
             }
             CommandEvent::Succeeded(event) => {
+                self.clock.observe(&event.command_name, &event.reply);
                 let started = self.pending().remove(&event.request_id);
                 self.finish(started, &event.command_name, event.duration, None);
             }

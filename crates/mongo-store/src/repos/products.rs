@@ -91,8 +91,20 @@ impl ProductRepository for MongoStore {
         let profile = self.profile(Analytics);
         let pipeline = stats_pipeline(Bson::from(category.as_str()));
         let aggregate = self.collections().product_stats.aggregate(pipeline).time_limited(profile);
-        let groups: Vec<Document> =
-            within(profile, async { aggregate.await?.try_collect().await }).await.map_err(classify)?;
+        // Statistics may be computed on a secondary: the session makes it apply this store's
+        // product writes first.
+        let session = self.read_session(Analytics).await.map_err(classify)?;
+        let groups: Vec<Document> = within(profile, async {
+            match session {
+                Some(mut session) => {
+                    let mut cursor = aggregate.session(&mut session).await?;
+                    cursor.stream(&mut session).try_collect().await
+                }
+                None => aggregate.await?.try_collect().await,
+            }
+        })
+        .await
+        .map_err(classify)?;
         let Some(group) = groups.into_iter().next() else { return Ok(CategoryStats::default()) };
         Ok(CategoryStats {
             count: integer(group.get("count")).and_then(|n| u64::try_from(n).ok()).unwrap_or(0),

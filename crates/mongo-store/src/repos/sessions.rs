@@ -55,8 +55,15 @@ impl FeedRepository for MongoStore {
 
     async fn get(&self, user_id: UserId) -> Result<Feed> {
         let profile = self.profile(FeedClass);
+        // Feeds may be read from a secondary: the session makes it apply this store's writes
+        // (the put before this get) first.
+        let mut session = self.read_session(FeedClass).await.map_err(classify)?;
         let find =
             self.collections().feeds.find_one(doc! { "_id": stored_uuid(user_id.as_uuid()) }).time_limited(profile);
-        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("feed", user_id))?.try_into()
+        let found = match session.as_mut() {
+            Some(session) => within(profile, find.session(session)).await,
+            None => within(profile, find).await,
+        };
+        found.map_err(classify)?.ok_or_else(|| Error::not_found("feed", user_id))?.try_into()
     }
 }
