@@ -73,8 +73,9 @@ mod requests_fail_fast_while_the_database_is_down_and_resume_after {
         let dir: PathBuf = std::env::temp_dir().join(format!("shop-outage-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("create the data directory");
         let server = Server::start(&binary, port, &dir);
-        let mut config =
-            MongoConfig::new(format!("mongodb://127.0.0.1:{port}/?directConnection=true")).with_database("outage");
+        // The private server's traffic goes through the rules check too.
+        let uri = crate::support::conformance::front(&format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
+        let mut config = MongoConfig::new(uri).with_database("outage");
         config.server_selection_timeout = Duration::from_secs(2);
         config.connect_timeout = Duration::from_secs(1);
         let store = MongoStore::connect(config).await.expect("connect to the private server");
@@ -117,5 +118,6 @@ mod requests_fail_fast_while_the_database_is_down_and_resume_after {
 
         server.stop();
         let _ = std::fs::remove_dir_all(&dir);
+        crate::support::conformance::assert_clean();
     }
 }
