@@ -1,5 +1,5 @@
 //! Outcomes per line: inserts, updates, unchanged reruns, rejects with line numbers, dry runs,
-//! and the number of database commands a batch costs.
+//! and the number of database commands a batch costs, first run and re-run alike.
 
 use app::ingest::rejects::RejectSink;
 
@@ -40,6 +40,11 @@ async fn rerunning_the_same_file_reports_every_line_unchanged_and_writes_nothing
 
     assert_eq!((report.unchanged, report.inserted, report.updated, report.failed), (25, 0, 0, 0));
     assert_eq!(stored(harness).await, before, "a rerun must not modify any product");
+    match report.commands {
+        // No write error to detect an unchanged line, so no second round trip for it.
+        Some(commands) => assert_eq!(commands, report.batch_calls, "one command per batch call"),
+        None => assert!(!harness.target.counts_commands),
+    }
 }
 ingest_test!(rerunning_the_same_file_reports_every_line_unchanged_and_writes_nothing);
 
@@ -47,10 +52,11 @@ async fn a_changed_line_updates_its_product_and_bumps_the_version(harness: &Harn
     ingest_lines(harness, &[line("U-1", 100), line("U-2", 100)], &run_args(10), &RejectSink::discard()).await;
     let before = stored(harness).await;
 
+    // One batch holding both a changed and an unchanged line.
     let report =
         ingest_lines(harness, &[line("U-1", 150), line("U-2", 100)], &run_args(10), &RejectSink::discard()).await;
 
-    assert_eq!((report.updated, report.unchanged), (1, 1));
+    assert_eq!((report.updated, report.unchanged, report.failed), (1, 1, 0));
     let after = stored(harness).await;
     assert_eq!((after[0].id, after[0].version, after[0].price.minor()), (before[0].id, 2, 150));
     assert_eq!(after[0].created_at, before[0].created_at);

@@ -5,6 +5,8 @@
 //! a store answers a whole batch with one round trip where it can, and reports an outcome per
 //! item instead of failing the batch on the first bad item.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 #[cfg(doc)]
@@ -25,13 +27,18 @@ pub enum UpsertOutcome {
     Unchanged,
 }
 
-/// Why one item of a batch was not applied.
+/// Why one item of a batch was not applied, or may not have been.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ItemFailure {
-    /// The store may accept the item if it is sent again (a lost connection, a time limit, a
-    /// primary stepping down).
+    /// The store did not apply the item and may accept it if it is sent again (no server
+    /// reachable, a primary stepping down).
     #[error("transient failure: {0}")]
     Transient(String),
+    /// The store did not answer in time or the connection broke while the item was on its way:
+    /// it may or may not have been applied. Sending it again is safe, as upserts by sku are
+    /// idempotent, and a batch that times out is a sign to send less at once.
+    #[error("unknown outcome: {0}")]
+    Unknown(String),
     /// Sending the item again will fail the same way.
     #[error("{0}")]
     Permanent(String),
@@ -40,7 +47,12 @@ pub enum ItemFailure {
 impl ItemFailure {
     /// Whether sending the item again may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Transient(_))
+        matches!(self, Self::Transient(_) | Self::Unknown(_))
+    }
+
+    /// Whether the store may have applied the item (a timeout, a broken connection).
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
     }
 }
 
@@ -61,6 +73,12 @@ pub trait ProductIngest: Send + Sync {
     /// MUST return exactly one item result per draft when it returns `Ok`;
     /// MUST report an unreachable or timed-out store as [`Error::Unavailable`] (for the whole
     /// batch) or as [`ItemFailure::Transient`] items, so that the caller retries;
-    /// MUST leave the stored product untouched for every [`UpsertOutcome::Unchanged`] item.
+    /// MUST leave the stored product untouched for every [`UpsertOutcome::Unchanged`] item;
+    /// MUST report a call it stopped waiting for as [`ItemFailure::Unknown`] items (or
+    /// [`Error::Unavailable`]), never as permanent failures.
     async fn upsert_batch(&self, drafts: Vec<ProductDraft>) -> Result<Vec<ItemResult>>;
+
+    /// How long one call may take before the store gives up on it (the time limit of its class
+    /// of operation), if it has one: callers size their batches to stay well inside it.
+    fn batch_time_limit(&self) -> Option<Duration>;
 }

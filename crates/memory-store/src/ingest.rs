@@ -2,6 +2,8 @@
 //! sharing a sku within a batch behave as if sent one after the other and racing batches simply
 //! queue on the lock.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use domain::ingest::{ItemResult, ProductIngest, UpsertOutcome};
 use domain::product::{Product, ProductDraft};
@@ -43,6 +45,11 @@ impl ProductIngest for MemoryStore {
             })
             .collect();
         Ok(results)
+    }
+
+    /// A batch holds the lock for as long as it takes; there is nothing to time out.
+    fn batch_time_limit(&self) -> Option<Duration> {
+        None
     }
 }
 

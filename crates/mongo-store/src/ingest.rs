@@ -1,25 +1,27 @@
 //! [`ProductIngest`] on MongoDB: upserts by sku on the bulk profile, one round trip per batch.
 //!
-//! Each draft becomes one upsert statement (see `statement`): its filter matches the product with
-//! the draft's sku only when some client-set field differs, and its update sets those fields,
-//! bumps `version` (an upsert's `$inc` starts it at 1) and, on insert only, sets a fresh UUID v7
-//! `_id` and `created_at`. The server's answer then tells every outcome apart without reading
-//! anything first:
-//! - an upserted `_id`: inserted;
-//! - a match (which always modifies): updated;
-//! - a duplicate key on the unique sku index: no product with that sku differed, yet one exists.
-//!   Either it already holds the draft (unchanged, nothing written) or another writer inserted the
-//!   sku between this statement's match and its insert (a race). The statement is sent once more:
-//!   a race then matches and updates, identical content hits the duplicate key again and is
-//!   reported unchanged.
+//! Each draft becomes one upsert statement (see `statement`): an equality on the sku and an
+//! update pipeline that rewrites the product only when a client-set field differs, bumping
+//! `version` and `updated_at`, and sets a fresh UUID v7 `_id` and `created_at` on insert only.
+//! The server's counts then tell every outcome apart without reading anything first and without
+//! a write error: upserted → inserted, modified → updated, matched but not modified → unchanged
+//! (the server wrote nothing). Re-running a file therefore costs what the first run costs.
+//!
+//! Two batches racing to insert one sku: MongoDB retries such an upsert itself (the filter is an
+//! equality on the unique index's only field), so the later one matches and updates. A server
+//! that does not, answers the later one with a duplicate key; that statement is sent once more
+//! and then matches. Either way the race ends as insert + update, never as an error.
 //!
 //! Batches travel as one client-level `bulkWrite` where the server has it (wire version 25 and
 //! up, verbose results giving one result per statement), else as `update` commands carrying many
 //! statements. A setting forces the second path, so both stay tested on any server. Round trips
 //! are counted by the driver's command events ([`crate::telemetry::commands_started`]).
 //!
+//! A call that times out or loses its connection is reported as [`ItemFailure::Unknown`]: the
+//! statements may have been applied. Sending them again is safe, as they are idempotent.
+//!
 //! # Layout
-//! - `statement`: the filter and update of one draft.
+//! - `statement`: the filter and update pipeline of one draft.
 //! - `bulk_write`: client-level `bulkWrite` with verbose results.
 //! - `update_command`: `update` commands with many statements, split below the size limit.
 //! - `one_by_one`: one `update` call per draft, the naive loop benchmarks compare against.
@@ -29,14 +31,17 @@ mod one_by_one;
 mod statement;
 mod update_command;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use bson::Document;
 use domain::ingest::{ItemFailure, ItemResult, ProductIngest, UpsertOutcome};
 use domain::product::ProductDraft;
 use domain::{Result, Timestamp};
 use mongodb::Collection;
+use mongodb::error::ErrorKind;
 
-use crate::classify::{classify, is_duplicate_key, is_transient};
+use crate::classify::{ErrorClass, classify, error_class, is_duplicate_key, is_transient};
 use crate::collections::names;
 use crate::profiles::OperationClass;
 use crate::store::MongoStore;
@@ -69,8 +74,7 @@ impl WritePath {
 /// What the server said about one statement.
 #[derive(Debug, Clone, PartialEq)]
 enum Answer {
-    Inserted,
-    Updated,
+    Applied(UpsertOutcome),
     DuplicateKey,
     Failed(ItemFailure),
 }
@@ -80,13 +84,32 @@ impl Answer {
     fn from_error(error: mongodb::error::Error) -> Self {
         if is_duplicate_key(&error) { Self::DuplicateKey } else { Self::Failed(failure(error)) }
     }
+
+    /// The answer for a statement the server counted: an upsert inserted, a modification
+    /// updated, a match without modification left the product as it was.
+    fn from_counts(matched: u64, modified: u64, upserted: bool) -> Self {
+        match (upserted, modified, matched) {
+            (true, _, _) => Self::Applied(UpsertOutcome::Inserted),
+            (false, 1.., _) => Self::Applied(UpsertOutcome::Updated),
+            (false, 0, 1..) => Self::Applied(UpsertOutcome::Unchanged),
+            (false, 0, 0) => {
+                Self::Failed(ItemFailure::Transient("the server neither matched nor inserted the product".to_owned()))
+            }
+        }
+    }
 }
 
-/// The item failure for `error`: transient when a retry may succeed.
+/// The item failure for `error`: unknown when the statement may have been applied (a time limit,
+/// a broken connection), transient when a retry may succeed, else permanent.
 fn failure(error: mongodb::error::Error) -> ItemFailure {
+    let unknown = error_class(&error) == ErrorClass::Timeout || matches!(error.kind.as_ref(), ErrorKind::Io(_));
     let transient = is_transient(&error);
     let text = format!("{:#}", classify(error));
-    if transient { ItemFailure::Transient(text) } else { ItemFailure::Permanent(text) }
+    match (unknown, transient) {
+        (true, _) => ItemFailure::Unknown(text),
+        (false, true) => ItemFailure::Transient(text),
+        (false, false) => ItemFailure::Permanent(text),
+    }
 }
 
 /// Product upserts on MongoDB; cheap to clone.
@@ -121,17 +144,17 @@ impl MongoIngest {
         self.path
     }
 
-    async fn send(&self, statements: Vec<statement::Statement>) -> Vec<Answer> {
+    async fn send(&self, statements: Vec<statement::Statement>, now: Timestamp) -> Vec<Answer> {
         match self.path {
             WritePath::ClientBulkWrite => bulk_write::send(&self.store, &self.products, statements).await,
-            WritePath::UpdateCommands => update_command::send(&self.store, &self.products, statements).await,
+            WritePath::UpdateCommands => update_command::send(&self.store, &self.products, statements, now).await,
             WritePath::OneByOne => one_by_one::send(&self.store, &self.products, statements).await,
         }
     }
 }
 
-/// How often a statement is sent when it keeps hitting the duplicate key: once, and once more to
-/// tell a race (which then updates) from identical content (which hits it again).
+/// How often a statement is sent when it hits the duplicate key: once, and once more after a
+/// racing insert of its sku, which it then matches.
 const DUPLICATE_KEY_ATTEMPTS: usize = 2;
 
 #[async_trait]
@@ -145,17 +168,18 @@ impl ProductIngest for MongoIngest {
                 break;
             }
             let statements = pending.iter().map(|&i| statement::upsert(&drafts[i], now)).collect();
-            let answers = self.send(statements).await;
+            let answers = self.send(statements, now).await;
             let mut again = Vec::new();
             for (index, answer) in pending.into_iter().zip(answers) {
                 results[index] = Some(match answer {
-                    Answer::Inserted => Ok(UpsertOutcome::Inserted),
-                    Answer::Updated => Ok(UpsertOutcome::Updated),
+                    Answer::Applied(outcome) => Ok(outcome),
                     Answer::DuplicateKey if attempt < DUPLICATE_KEY_ATTEMPTS => {
                         again.push(index);
                         continue;
                     }
-                    Answer::DuplicateKey => Ok(UpsertOutcome::Unchanged),
+                    Answer::DuplicateKey => {
+                        Err(ItemFailure::Transient("the sku was inserted and removed while this batch ran".to_owned()))
+                    }
                     Answer::Failed(failure) => Err(failure),
                 });
             }
@@ -165,5 +189,9 @@ impl ProductIngest for MongoIngest {
             .into_iter()
             .map(|result| result.unwrap_or_else(|| Err(ItemFailure::Transient("no answer from the server".to_owned()))))
             .collect())
+    }
+
+    fn batch_time_limit(&self) -> Option<Duration> {
+        Some(self.store.profile(OperationClass::Bulk).time_limit())
     }
 }

@@ -1,5 +1,6 @@
 //! A batch as one client-level `bulkWrite` (wire version 25 and up): unordered, with verbose
-//! results, so every statement has its own result or its own error.
+//! results, so every statement has its own counts (matched, modified, upserted) or its own
+//! error.
 
 use std::collections::HashMap;
 
@@ -83,9 +84,9 @@ fn answers(
                 return Answer::from_error(ErrorKind::Write(WriteFailure::WriteError(error.clone())).into());
             }
             match results.get(&index) {
-                Some(result) if result.upserted_id.is_some() => Answer::Inserted,
-                // The filter only matches a product that differs, and the update then changes it.
-                Some(_) => Answer::Updated,
+                Some(result) => {
+                    Answer::from_counts(result.matched_count, result.modified_count, result.upserted_id.is_some())
+                }
                 None => Answer::Failed(stopped.clone().unwrap_or_else(|| {
                     ItemFailure::Transient("the server did not answer for this statement".to_owned())
                 })),

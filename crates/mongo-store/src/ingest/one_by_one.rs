@@ -4,9 +4,8 @@
 use bson::Document;
 use mongodb::Collection;
 
+use super::Answer;
 use super::statement::Statement;
-use super::{Answer, failure};
-use crate::classify::is_duplicate_key;
 use crate::profiles::OperationClass;
 use crate::store::MongoStore;
 use crate::time_limit::within;
@@ -22,10 +21,10 @@ pub(super) async fn send(
     for statement in statements {
         let update = products.update_one(statement.filter, statement.update).upsert(true);
         answers.push(match within(profile, update).await {
-            Ok(result) if result.upserted_id.is_some() => Answer::Inserted,
-            Ok(_) => Answer::Updated,
-            Err(error) if is_duplicate_key(&error) => Answer::DuplicateKey,
-            Err(error) => Answer::Failed(failure(error)),
+            Ok(result) => {
+                Answer::from_counts(result.matched_count, result.modified_count, result.upserted_id.is_some())
+            }
+            Err(error) => Answer::from_error(error),
         });
     }
     answers

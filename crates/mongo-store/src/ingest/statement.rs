@@ -1,49 +1,73 @@
-//! The upsert statement of one draft: a filter that matches the sku's product only when it
-//! differs from the draft, and an update that writes the draft.
+//! The upsert statement of one draft: an equality on the sku, and an update pipeline that writes
+//! the draft only when a client-set field differs.
+//!
+//! The pipeline is one `$replaceWith` stage: if the stored client-set fields (gathered in draft
+//! order) differ from the draft's, the document becomes itself merged with the draft's fields,
+//! `updated_at` and the next `version`, plus `_id` and `created_at` where it has none (only a
+//! new document lacks them: `$setOnInsert` does not exist in pipelines); otherwise it stays
+//! `$$ROOT`, which the server recognises as a no-op, writing nothing. So the answer's counts tell
+//! every outcome apart in one round trip, without a write error:
+//! - upserted: inserted (the filter's equality put the sku in the new document);
+//! - matched and modified: updated;
+//! - matched, not modified: unchanged.
+//!
+//! The comparison is the aggregation `$ne`: numbers by value whatever their BSON type, embedded
+//! documents field by field in order, arrays element by element. Attributes are always written in
+//! key order, so a product written by this crate compares equal to the same draft, whichever
+//! writer (ingest or the API) wrote it last. Every draft value travels inside `$literal`, so a
+//! name such as `"$price"` is text, never a field path.
 
 use bson::{Bson, Document, doc};
 use domain::ProductId;
 use domain::Timestamp;
 use domain::product::ProductDraft;
 
-use crate::documents::{attributes_to_document, draft_fields, stored_time, stored_uuid};
+use crate::documents::{draft_fields, stored_time, stored_uuid};
 
-/// One statement: `filter` and `update`, sent with `upsert: true`.
+/// Fields a full write sets that the client does not: they never decide whether a product
+/// differs from a draft.
+const SERVER_SET: [&str; 2] = ["schema_version", "updated_at"];
+
+/// One statement: `filter` and the pipeline `update`, sent with `upsert: true`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Statement {
-    /// Which document to update.
+    /// The draft's sku (the filter's only field).
+    pub(crate) sku: String,
+    /// Which document to update: `{sku}`.
     pub(crate) filter: Document,
-    /// What to write.
-    pub(crate) update: Document,
+    /// The update pipeline.
+    pub(crate) update: Vec<Document>,
 }
 
 /// The upsert of `draft` at `now`.
-///
-/// The filter is `{sku, $nor: [{every client-set field equal}]}`: an equality on the sku (the
-/// only field an upsert copies into a new document; `$nor` contributes none) and "not all fields
-/// equal". Whole-value equality is what MongoDB applies to embedded documents and arrays, and
-/// attributes are always written in key order, so a product written by this crate compares
-/// equal to the same draft field for field, whichever writer (ingest or the API) wrote it last.
 pub(crate) fn upsert(draft: &ProductDraft, now: Timestamp) -> Statement {
-    let tags: Vec<&str> = draft.tags.iter().map(|t| t.as_str()).collect();
-    // No tags is written `$size: 0`: for an array of strings the same as equality with `[]`, and
-    // accepted by MongoDB-compatible servers that refuse an empty array inside `$nor`.
-    let tags = if tags.is_empty() { Bson::Document(doc! { "$size": 0 }) } else { Bson::from(tags) };
-    let same = doc! {
-        "name": draft.name.as_str(),
-        "category": draft.category.as_str(),
-        "price_minor": draft.price.minor(),
-        "currency": draft.price.currency().as_str(),
-        "attributes": attributes_to_document(&draft.attributes),
-        "tags": tags,
+    let mut written = draft_fields(draft, now);
+    // An equality filter puts the sku in a new document, and an update never changes it; leaving
+    // it out also keeps the statement eligible for the server's retry of racing upserts on the
+    // unique sku index.
+    written.remove("sku");
+    let wanted: Document = written
+        .iter()
+        .filter(|(key, _)| !SERVER_SET.contains(&key.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let stored: Document = wanted.keys().map(|key| (key.clone(), Bson::String(format!("${key}")))).collect();
+    let changed = doc! { "$ne": [stored, { "$literal": wanted }] };
+    let rewritten = doc! {
+        "$mergeObjects": [
+            "$$ROOT",
+            { "$literal": written },
+            {
+                "_id": { "$ifNull": ["$_id", { "$literal": stored_uuid(ProductId::new().as_uuid()) }] },
+                "created_at": { "$ifNull": ["$created_at", { "$literal": stored_time(now) }] },
+                "version": { "$add": [{ "$ifNull": ["$version", 0_i64] }, 1_i64] },
+            },
+        ]
     };
     Statement {
-        filter: doc! { "sku": draft.sku.as_str(), "$nor": [same] },
-        update: doc! {
-            "$set": draft_fields(draft, now),
-            "$inc": { "version": 1_i64 },
-            "$setOnInsert": { "_id": stored_uuid(ProductId::new().as_uuid()), "created_at": stored_time(now) },
-        },
+        sku: draft.sku.as_str().to_owned(),
+        filter: doc! { "sku": draft.sku.as_str() },
+        update: vec![doc! { "$replaceWith": { "$cond": { "if": changed, "then": rewritten, "else": "$$ROOT" } } }],
     }
 }
 
@@ -54,10 +78,10 @@ mod tests {
 
     use super::*;
 
-    fn draft() -> ProductDraft {
+    fn draft(name: &str) -> ProductDraft {
         ProductDraft {
             sku: Sku::parse("SKU-1").expect("valid sku"),
-            name: ProductName::parse("Lamp").expect("valid name"),
+            name: ProductName::parse(name).expect("valid name"),
             category: Category::parse("home").expect("valid category"),
             price: Money::new("price_minor", 1999, Currency::parse("EUR").expect("valid currency"))
                 .expect("valid price"),
@@ -66,25 +90,54 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_filter_holds_the_sku_as_its_only_equality() {
-        let statement = upsert(&draft(), Timestamp::now());
-
-        let keys: Vec<&str> = statement.filter.keys().map(String::as_str).collect();
-
-        assert_eq!(keys, ["sku", "$nor"]);
-        assert_eq!(statement.filter.get_str("sku").ok(), Some("SKU-1"));
+    fn condition(statement: &Statement) -> &Document {
+        let stage = statement.update[0].get_document("$replaceWith").expect("$replaceWith stage");
+        stage.get_document("$cond").expect("$cond")
     }
 
     #[test]
-    fn an_insert_gets_a_fresh_id_and_creation_time_and_version_one() {
-        let statement = upsert(&draft(), Timestamp::now());
+    fn the_filter_is_an_equality_on_the_sku_alone() {
+        let statement = upsert(&draft("Lamp"), Timestamp::now());
 
-        let on_insert = statement.update.get_document("$setOnInsert").expect("$setOnInsert");
-        let increment = statement.update.get_document("$inc").expect("$inc");
+        assert_eq!(statement.filter, doc! { "sku": "SKU-1" });
+        assert_eq!(statement.update.len(), 1, "one stage");
+    }
 
-        assert!(on_insert.contains_key("_id") && on_insert.contains_key("created_at"));
-        assert_eq!(increment.get_i64("version").ok(), Some(1));
-        assert!(!statement.update.get_document("$set").expect("$set").contains_key("version"));
+    #[test]
+    fn only_client_set_fields_decide_whether_the_product_differs() {
+        let statement = upsert(&draft("Lamp"), Timestamp::now());
+
+        let compared = condition(&statement).get_document("if").expect("if").get_array("$ne").expect("$ne");
+        let stored = compared[0].as_document().expect("stored fields");
+
+        let keys: Vec<&str> = stored.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["name", "category", "price_minor", "currency", "attributes", "tags"]);
+        assert_eq!(stored.get_str("price_minor").ok(), Some("$price_minor"));
+    }
+
+    #[test]
+    fn an_unchanged_product_is_left_as_it_is_and_a_new_one_gets_an_id_and_version_one() {
+        let statement = upsert(&draft("Lamp"), Timestamp::now());
+        let cond = condition(&statement);
+
+        let merged = cond.get_document("then").expect("then").get_array("$mergeObjects").expect("$mergeObjects");
+        let on_insert = merged[2].as_document().expect("insert-only fields");
+
+        assert_eq!(cond.get_str("else").ok(), Some("$$ROOT"));
+        assert!(on_insert.get_document("_id").expect("_id").contains_key("$ifNull"));
+        assert!(on_insert.get_document("created_at").expect("created_at").contains_key("$ifNull"));
+        let written = merged[1].as_document().expect("literal").get_document("$literal").expect("draft fields");
+        assert!(!written.contains_key("sku") && written.contains_key("updated_at"));
+    }
+
+    #[test]
+    fn a_name_that_looks_like_a_field_path_stays_text() {
+        let statement = upsert(&draft("$price_minor"), Timestamp::now());
+
+        let cond = condition(&statement);
+        let compared = cond.get_document("if").expect("if").get_array("$ne").expect("$ne");
+        let wanted = compared[1].as_document().expect("literal").get_document("$literal").expect("draft");
+
+        assert_eq!(wanted.get_str("name").ok(), Some("$price_minor"));
     }
 }
