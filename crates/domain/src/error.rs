@@ -56,6 +56,18 @@ pub enum Error {
     /// The store cannot be reached or did not answer in time; the operation may be retried.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A write may or may not have been applied: its reply was lost (a client-side timeout or a
+    /// network error after it was sent), its write concern was not satisfied in time, or the
+    /// commit's result is unknown. Retrying without an idempotency key may apply it twice; with
+    /// the same key a retry answers the first result or applies it once.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(String),
+    /// The idempotency key was first used with another request.
+    #[error("idempotency key was used with another request")]
+    KeyReused,
+    /// Another request with the same idempotency key has not finished.
+    #[error("a request with this idempotency key is in flight")]
+    KeyInFlight,
     /// The store refuses this operation in its current deployment (for example transactions on a
     /// standalone server).
     #[error("not supported by this store: {0}")]

@@ -13,6 +13,7 @@
 //! - `product`: products, their validated fields, queries and category statistics.
 //! - `wallet`: wallets and ledger entries.
 //! - `transfer`: transfer commands, idempotency keys, fingerprints and outcomes.
+//! - `idempotency`: scopes, fingerprints of create commands and the decision table of a key.
 //! - `audit`: the append-only audit log.
 //! - `session`: session tokens (shown once, stored as SHA-256 hashes).
 //! - `feed`: per-user product feeds.
@@ -23,6 +24,7 @@
 pub mod audit;
 pub mod error;
 pub mod feed;
+pub mod idempotency;
 pub mod ids;
 pub mod ingest;
 pub mod money;

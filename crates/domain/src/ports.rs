@@ -2,7 +2,8 @@
 //!
 //! The `# Errors` sections are contracts: "MUST" sentences that the store contract suite checks
 //! against every store. Any failure not listed may surface as [`Error::Unavailable`] (the store
-//! is unreachable or out of time) or [`Error::Internal`].
+//! is unreachable or out of time, and nothing was applied), [`Error::OutcomeUnknown`] (a write
+//! may have been applied) or [`Error::Internal`].
 
 use std::sync::Arc;
 
@@ -13,10 +14,11 @@ use crate::audit::{AuditEvent, AuditQuery};
 use crate::error::Error;
 use crate::error::{Result, TransferError};
 use crate::feed::Feed;
+use crate::idempotency::{Claim, Created};
 use crate::ids::{ProductId, TransferId, UserId, WalletId};
 use crate::pagination::Page;
 use crate::product::{Category, CategoryStats, Product, ProductDraft, ProductQuery};
-use crate::session::{Session, TokenHash};
+use crate::session::{IssuedSession, Session, TokenHash};
 use crate::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
 use crate::wallet::{LedgerEntry, LedgerQuery, Wallet};
 
@@ -29,6 +31,18 @@ pub trait ProductRepository: Send + Sync {
     /// # Errors
     /// MUST return [`Error::Conflict`] when another product has the same sku.
     async fn create(&self, product: Product) -> Result<Product>;
+
+    /// Stores a new product once per idempotency key: the product and the key's claim (with the
+    /// product as its stored response) commit together. A call whose claim matches a completed
+    /// one answers the stored product with `replayed: true` and changes nothing.
+    ///
+    /// # Errors
+    /// MUST return [`Error::Conflict`] when another product has the same sku;
+    /// MUST return [`Error::KeyReused`] when the key was used with another request;
+    /// MUST return [`Error::KeyInFlight`] when another call with the key has not finished.
+    /// On any error the key stays unused, except [`Error::OutcomeUnknown`], after which a call
+    /// with the same claim either replays or creates the product.
+    async fn create_keyed(&self, product: Product, claim: Claim) -> Result<Created<Product>>;
 
     /// The product with this id.
     ///
@@ -74,6 +88,17 @@ pub trait WalletRepository: Send + Sync {
     /// # Errors
     /// MUST return [`Error::Conflict`] when a wallet with this id exists.
     async fn create(&self, wallet: Wallet) -> Result<Wallet>;
+
+    /// Stores a new wallet once per idempotency key: the wallet and the key's claim (with the
+    /// wallet as its stored response) commit together. A call whose claim matches a completed
+    /// one answers the stored wallet with `replayed: true` and changes nothing.
+    ///
+    /// # Errors
+    /// MUST return [`Error::KeyReused`] when the key was used with another request;
+    /// MUST return [`Error::KeyInFlight`] when another call with the key has not finished.
+    /// On any error the key stays unused, except [`Error::OutcomeUnknown`], after which a call
+    /// with the same claim either replays or creates the wallet.
+    async fn create_keyed(&self, wallet: Wallet, claim: Claim) -> Result<Created<Wallet>>;
 
     /// The wallet with this id.
     ///
@@ -140,6 +165,18 @@ pub trait SessionRepository: Send + Sync {
     /// # Errors
     /// MUST return [`Error::Conflict`] when a session with this token hash exists.
     async fn create(&self, session: Session) -> Result<()>;
+
+    /// Stores a session once per idempotency key: the session and the key's claim (with the
+    /// token and session as its stored response, so a retry gets the same token) commit
+    /// together. A call whose claim matches a completed one answers the stored session and
+    /// token with `replayed: true` and changes nothing.
+    ///
+    /// # Errors
+    /// MUST return [`Error::KeyReused`] when the key was used with another request;
+    /// MUST return [`Error::KeyInFlight`] when another call with the key has not finished.
+    /// On any error the key stays unused, except [`Error::OutcomeUnknown`], after which a call
+    /// with the same claim either replays or creates the session.
+    async fn create_keyed(&self, issued: IssuedSession, claim: Claim) -> Result<Created<IssuedSession>>;
 
     /// The live session with this token hash.
     ///

@@ -11,8 +11,10 @@ use crate::error::ValidationError;
 use crate::ids::UserId;
 use crate::time::Timestamp;
 
-/// A session token: 32 random bytes in URL-safe base64. It is a secret: it is never stored, logged
-/// or printed by `Debug`.
+/// A session token: 32 random bytes in URL-safe base64. It is a secret: it is never logged or
+/// printed by `Debug`, and never stored beside its session; the only copy a store keeps is the
+/// stored response of a keyed `POST /v1/sessions`, so the client's own retry gets the same token
+/// back until that record expires.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionToken(String);
 
@@ -106,6 +108,15 @@ pub struct Session {
     pub created_at: Timestamp,
     /// When it stops being valid. Stores never return a session at or past this instant.
     pub expires_at: Timestamp,
+}
+
+/// A session just issued and its token: what a keyed create stores as its response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedSession {
+    /// The token, shown to the client (its `Debug` is redacted).
+    pub token: SessionToken,
+    /// The session stored under the token's hash.
+    pub session: Session,
 }
 
 impl Session {

@@ -12,6 +12,7 @@
 //! is reported as [`domain::Error::Internal`] rather than trusted.
 //!
 //! # Layout
+//! - `keys`: idempotency records, one table per lock, judged by `domain`'s decision table.
 //! - `locks`: lock acquisition that turns poisoning into an internal error.
 //! - `products`: [`domain::ProductRepository`]; `products/table` keeps the price-ordered indexes.
 //! - `wallets`: [`domain::WalletRepository`]; `wallets/bank` holds the state a transfer changes
@@ -24,6 +25,7 @@
 mod audit;
 mod feeds;
 mod ingest;
+mod keys;
 mod locks;
 mod products;
 mod sessions;

@@ -3,12 +3,14 @@
 pub(crate) mod table;
 
 use async_trait::async_trait;
+use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::Page;
 use domain::product::{Category, CategoryStats, Product, ProductDraft, ProductQuery, Sku};
 use domain::{Error, ProductId, ProductRepository, Result, Timestamp};
 
 use crate::MemoryStore;
 use crate::locks::{read, write};
+use crate::products::table::ProductTable;
 
 const TABLE: &str = "products";
 
@@ -16,18 +18,35 @@ fn sku_conflict(sku: &Sku) -> Error {
     Error::Conflict(format!("sku {sku} belongs to another product"))
 }
 
+/// Stores a new product, refusing a taken id or sku.
+fn insert_new(table: &mut ProductTable, product: Product) -> Result<Product> {
+    if table.get(product.id).is_some() {
+        return Err(Error::Conflict(format!("product {} exists", product.id)));
+    }
+    if table.sku_taken(&product.sku, None) {
+        return Err(sku_conflict(&product.sku));
+    }
+    table.insert(product.clone());
+    Ok(product)
+}
+
 #[async_trait]
 impl ProductRepository for MemoryStore {
     async fn create(&self, product: Product) -> Result<Product> {
         let mut table = write(&self.inner.products, TABLE)?;
-        if table.get(product.id).is_some() {
-            return Err(Error::Conflict(format!("product {} exists", product.id)));
+        insert_new(&mut table, product)
+    }
+
+    async fn create_keyed(&self, product: Product, claim: Claim) -> Result<Created<Product>> {
+        // The key's check, the product and the claim happen under the table's one write lock.
+        let mut table = write(&self.inner.products, TABLE)?;
+        let now = Timestamp::now();
+        if let Some(stored) = table.keys.check(Scope::ProductCreate, &claim, now)? {
+            return Ok(Created::replay(stored));
         }
-        if table.sku_taken(&product.sku, None) {
-            return Err(sku_conflict(&product.sku));
-        }
-        table.insert(product.clone());
-        Ok(product)
+        let product = insert_new(&mut table, product)?;
+        table.keys.claim(Scope::ProductCreate, claim, product.clone(), now);
+        Ok(Created::fresh(product))
     }
 
     async fn get(&self, id: ProductId) -> Result<Product> {

@@ -5,10 +5,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use domain::session::{Session, TokenHash};
+use domain::idempotency::{Claim, Created, Scope};
+use domain::session::{IssuedSession, Session, TokenHash};
 use domain::{Error, Result, SessionRepository, Timestamp};
 
 use crate::MemoryStore;
+use crate::keys::Keys;
 use crate::locks::lock;
 
 const TABLE: &str = "sessions";
@@ -21,6 +23,8 @@ const MIN_SWEEP: usize = 64;
 pub(crate) struct SessionTable {
     sessions: HashMap<TokenHash, Session>,
     sweep_at: usize,
+    /// Idempotency records of session creates, under the same lock as the sessions.
+    keys: Keys<IssuedSession>,
 }
 
 impl SessionTable {
@@ -32,6 +36,16 @@ impl SessionTable {
         }
         self.sessions.retain(|_, session| session.is_live_at(now));
         self.sweep_at = self.sessions.len() * 2;
+    }
+
+    /// Stores a new session, refusing a taken token hash.
+    fn insert_new(&mut self, session: Session, now: Timestamp) -> Result<()> {
+        self.purge_if_due(now);
+        if self.sessions.contains_key(&session.token_hash) {
+            return Err(Error::Conflict("a session with this token hash exists".to_owned()));
+        }
+        self.sessions.insert(session.token_hash.clone(), session);
+        Ok(())
     }
 
     /// The live session with this hash; an expired one is removed on the way.
@@ -52,12 +66,19 @@ fn not_found() -> Error {
 impl SessionRepository for MemoryStore {
     async fn create(&self, session: Session) -> Result<()> {
         let mut table = lock(&self.inner.sessions, TABLE)?;
-        table.purge_if_due(Timestamp::now());
-        if table.sessions.contains_key(&session.token_hash) {
-            return Err(Error::Conflict("a session with this token hash exists".to_owned()));
+        table.insert_new(session, Timestamp::now())
+    }
+
+    async fn create_keyed(&self, issued: IssuedSession, claim: Claim) -> Result<Created<IssuedSession>> {
+        // The key's check, the session and the claim happen under the table's one lock.
+        let mut table = lock(&self.inner.sessions, TABLE)?;
+        let now = Timestamp::now();
+        if let Some(stored) = table.keys.check(Scope::SessionCreate, &claim, now)? {
+            return Ok(Created::replay(stored));
         }
-        table.sessions.insert(session.token_hash.clone(), session);
-        Ok(())
+        table.insert_new(issued.session.clone(), now)?;
+        table.keys.claim(Scope::SessionCreate, claim, issued.clone(), now);
+        Ok(Created::fresh(issued))
     }
 
     async fn find(&self, token_hash: &TokenHash) -> Result<Session> {

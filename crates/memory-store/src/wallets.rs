@@ -5,6 +5,7 @@ mod transfer;
 
 use async_trait::async_trait;
 use domain::error::{TransferError, ValidationError};
+use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::Page;
 use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
 use domain::wallet::{LedgerEntry, LedgerQuery, Wallet};
@@ -12,20 +13,37 @@ use domain::{Error, Result, Timestamp, TransferId, WalletId, WalletRepository};
 
 use crate::MemoryStore;
 use crate::locks::{read, write};
-use crate::wallets::bank::TABLE;
+use crate::wallets::bank::{Bank, TABLE};
+
+/// Stores a new wallet in `bank`, refusing a negative balance or a taken id.
+fn open(bank: &mut Bank, wallet: Wallet) -> Result<Wallet> {
+    if wallet.balance_minor < 0 {
+        return Err(ValidationError::new("balance_minor", "must not be negative").into());
+    }
+    if bank.wallets.contains_key(&wallet.id) {
+        return Err(Error::Conflict(format!("wallet {} exists", wallet.id)));
+    }
+    bank.wallets.insert(wallet.id, wallet.clone());
+    Ok(wallet)
+}
 
 #[async_trait]
 impl WalletRepository for MemoryStore {
     async fn create(&self, wallet: Wallet) -> Result<Wallet> {
-        if wallet.balance_minor < 0 {
-            return Err(ValidationError::new("balance_minor", "must not be negative").into());
-        }
         let mut bank = write(&self.inner.bank, TABLE)?;
-        if bank.wallets.contains_key(&wallet.id) {
-            return Err(Error::Conflict(format!("wallet {} exists", wallet.id)));
+        open(&mut bank, wallet)
+    }
+
+    async fn create_keyed(&self, wallet: Wallet, claim: Claim) -> Result<Created<Wallet>> {
+        // The key's check, the wallet and the claim happen under the bank's one write lock.
+        let mut bank = write(&self.inner.bank, TABLE)?;
+        let now = Timestamp::now();
+        if let Some(stored) = bank.wallet_keys.check(Scope::WalletCreate, &claim, now)? {
+            return Ok(Created::replay(stored));
         }
-        bank.wallets.insert(wallet.id, wallet.clone());
-        Ok(wallet)
+        let wallet = open(&mut bank, wallet)?;
+        bank.wallet_keys.claim(Scope::WalletCreate, claim, wallet.clone(), now);
+        Ok(Created::fresh(wallet))
     }
 
     async fn get(&self, id: WalletId) -> Result<Wallet> {

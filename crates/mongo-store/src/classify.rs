@@ -1,10 +1,13 @@
 //! The one place that reads driver errors: every server error code this crate relies on is named
 //! here, and every port turns driver errors into `domain::Error` through [`classify`].
 //!
-//! The rules, in order: a duplicate key is a conflict; anything the driver or server labels as
-//! transient, any network, pool or server-selection failure, and any exceeded time limit is
-//! unavailability (the caller may retry); a document-validation failure is a validation error;
-//! the rest is internal.
+//! The rules, in order: a duplicate key is a conflict; a commit whose result is unknown
+//! (`UnknownTransactionCommitResult`) or a write whose write concern failed (`writeConcernError`,
+//! WriteConcernFailed / `wtimeout`) is an unknown outcome, as is, for a write ([`classify_write`]),
+//! a network error or client-side time-out after it may have been sent; anything the driver or
+//! server labels as transient, any other network, pool or server-selection failure, and any
+//! exceeded time limit is unavailability (nothing was applied; the caller may retry); a
+//! document-validation failure is a validation error; the rest is internal.
 
 use mongodb::error::{
     BulkWriteError, Error as DriverError, ErrorKind, InsertManyError, TRANSIENT_TRANSACTION_ERROR,
@@ -15,6 +18,9 @@ use mongodb::error::{
 const DUPLICATE_KEY: [i32; 3] = [11000, 11001, 12582];
 /// Document failed validation.
 const DOCUMENT_VALIDATION_FAILURE: i32 = 121;
+/// WriteConcernFailed: the write concern (`wtimeout`) was not satisfied; the write was applied on
+/// the primary and may or may not survive.
+const WRITE_CONCERN_FAILED: i32 = 64;
 /// Time limits: MaxTimeMSExpired, ExceededTimeLimit, WriteConcernFailed (wtimeout),
 /// NetworkInterfaceExceededTimeLimit.
 const TIME_LIMITS: [i32; 4] = [50, 262, 64, 202];
@@ -66,6 +72,14 @@ pub fn is_duplicate_key(error: &DriverError) -> bool {
     codes(error).iter().any(|c| DUPLICATE_KEY.contains(c))
 }
 
+/// The position of the first failed operation of a client `bulkWrite`, when `error` is one.
+pub fn failed_write_index(error: &DriverError) -> Option<usize> {
+    match error.kind.as_ref() {
+        ErrorKind::BulkWrite(BulkWriteError { write_errors, .. }) => write_errors.keys().min().copied(),
+        _ => None,
+    }
+}
+
 /// Whether the deployment refused a feature (an option, a command, a privilege) rather than
 /// failed: start-up logs these as missing capabilities.
 pub fn is_capability_refusal(error: &DriverError) -> bool {
@@ -94,6 +108,36 @@ pub fn is_transient(error: &DriverError) -> bool {
         ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } | ErrorKind::ServerSelection { .. }
     );
     kind_is_transient || codes(error).iter().any(|c| TIME_LIMITS.contains(c) || STATE_CHANGES.contains(c))
+}
+
+/// Whether the reply carried a write-concern error (the write itself was applied on the primary).
+fn has_write_concern_error(error: &DriverError) -> bool {
+    let here = match error.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteConcernError(_)) => true,
+        ErrorKind::InsertMany(InsertManyError { write_concern_error, .. }) => write_concern_error.is_some(),
+        ErrorKind::BulkWrite(BulkWriteError { write_concern_errors, .. }) => !write_concern_errors.is_empty(),
+        _ => false,
+    };
+    here || std::error::Error::source(error)
+        .and_then(|s| s.downcast_ref::<DriverError>())
+        .is_some_and(has_write_concern_error)
+}
+
+/// Whether a write's (or a commit's) outcome is unknown whatever the operation: the commit's
+/// result is unknown, or the write concern failed after the write was applied.
+fn is_unknown_outcome(error: &DriverError) -> bool {
+    error.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT)
+        || has_write_concern_error(error)
+        || codes(error).contains(&WRITE_CONCERN_FAILED)
+}
+
+/// Whether the failure happened where a sent write may have been applied: a network error or a
+/// client-side time-out, unless the operation was refused before it was sent.
+fn may_have_been_sent(error: &DriverError) -> bool {
+    match error.kind.as_ref() {
+        ErrorKind::Io(io) => !io.get_ref().is_some_and(|inner| inner.is::<crate::time_limit::NotSent>()),
+        _ => false,
+    }
 }
 
 /// The kind of a failure, as metrics count it.
@@ -147,11 +191,15 @@ pub fn error_class(error: &DriverError) -> ErrorClass {
     ErrorClass::Other
 }
 
-/// Turns a driver error into the domain error the ports report.
+/// Turns a driver error into the domain error the ports report. For a failed write or commit,
+/// use [`classify_write`], which also knows that a lost reply leaves the outcome unknown.
 pub fn classify(error: DriverError) -> domain::Error {
     let codes = codes(&error);
     if codes.iter().any(|c| DUPLICATE_KEY.contains(c)) {
         return domain::Error::Conflict("a record with the same unique key exists".to_owned());
+    }
+    if is_unknown_outcome(&error) {
+        return domain::Error::OutcomeUnknown(outcome_summary(&error));
     }
     if is_transient(&error) {
         return domain::Error::Unavailable(summary(&error));
@@ -165,11 +213,40 @@ pub fn classify(error: DriverError) -> domain::Error {
     domain::Error::Internal(anyhow::Error::new(error).context("mongodb operation failed"))
 }
 
+/// Like [`classify`], for the error of a write (or of a transaction's commit) that may have been
+/// sent: a network error or client-side time-out then leaves its outcome unknown, since the
+/// server may have applied it before the reply was lost.
+pub fn classify_write(error: DriverError) -> domain::Error {
+    if !is_duplicate_key(&error) && may_have_been_sent(&error) {
+        return domain::Error::OutcomeUnknown(outcome_summary(&error));
+    }
+    classify(error)
+}
+
 /// Like [`classify`], with `message` as the text of a conflict (`sku ABC-1 exists`).
 pub fn classify_conflict(error: DriverError, message: impl FnOnce() -> String) -> domain::Error {
     match classify(error) {
         domain::Error::Conflict(_) => domain::Error::Conflict(message()),
         other => other,
+    }
+}
+
+/// Like [`classify_write`], with `message` as the text of a conflict (`sku ABC-1 exists`).
+pub fn classify_write_conflict(error: DriverError, message: impl FnOnce() -> String) -> domain::Error {
+    match classify_write(error) {
+        domain::Error::Conflict(_) => domain::Error::Conflict(message()),
+        other => other,
+    }
+}
+
+/// A short description for `OutcomeUnknown`, without server responses.
+fn outcome_summary(error: &DriverError) -> String {
+    if error.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) {
+        "the transaction's commit result is unknown".to_owned()
+    } else if has_write_concern_error(error) || codes(error).contains(&WRITE_CONCERN_FAILED) {
+        "the write concern was not satisfied; the write may have been applied".to_owned()
+    } else {
+        format!("the write's reply was lost ({}); it may have been applied", summary(error))
     }
 }
 
@@ -207,6 +284,43 @@ mod tests {
         assert_eq!(error_class(&timeout), ErrorClass::Timeout);
         assert_eq!(error_class(&transient), ErrorClass::Transient);
         assert_eq!(error_class(&DriverError::custom("boom")), ErrorClass::Other);
+    }
+
+    fn io(kind: std::io::ErrorKind) -> DriverError {
+        ErrorKind::Io(std::sync::Arc::new(std::io::Error::new(kind, "lost"))).into()
+    }
+
+    #[test]
+    fn a_failed_write_concern_leaves_the_outcome_unknown() {
+        let concern: mongodb::error::WriteConcernError = bson::deserialize_from_document(bson::doc! {
+            "code": WRITE_CONCERN_FAILED, "codeName": "WriteConcernFailed", "errmsg": "waiting for replication timed out",
+        })
+        .expect("a write concern error");
+        let error: DriverError = ErrorKind::Write(WriteFailure::WriteConcernError(concern)).into();
+
+        assert!(matches!(classify(error), domain::Error::OutcomeUnknown(_)));
+    }
+
+    #[test]
+    fn a_write_whose_reply_was_lost_has_an_unknown_outcome() {
+        for kind in [std::io::ErrorKind::TimedOut, std::io::ErrorKind::ConnectionReset] {
+            assert!(matches!(classify_write(io(kind)), domain::Error::OutcomeUnknown(_)), "{kind:?}");
+            assert!(matches!(classify(io(kind)), domain::Error::Unavailable(_)), "reads: {kind:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_refused_before_it_was_sent_is_unavailable() {
+        let past = tokio::time::Instant::now();
+        let profiles = crate::Profiles::default();
+        let refused = crate::deadline::scope(past, async {
+            crate::time_limit::within(profiles.get(crate::OperationClass::Critical), async { Ok(()) }).await
+        })
+        .await
+        .expect_err("the budget is spent");
+
+        assert_eq!(error_class(&refused), ErrorClass::Timeout);
+        assert!(matches!(classify_write(refused), domain::Error::Unavailable(_)));
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub use product::{
     PRODUCT_OLDEST_READABLE_VERSION, PRODUCT_SCHEMA_VERSION, ProductDoc, attributes_to_document,
     document_to_attributes, draft_fields,
 };
-pub use session::{FeedDoc, SessionDoc};
+pub use session::{FeedDoc, IssuedSessionDoc, SessionDoc};
 pub use wallet::{LedgerDoc, TransferDoc, WalletDoc};
 
 /// The version every document written by this crate carries, except products, whose layout

@@ -32,6 +32,8 @@
 //! - `probe`: topology, server version and whether UUID ids are kept and matched.
 //! - `store`: [`MongoStore`]: connect, start-up report, readiness.
 //! - `repos`: products, wallets, audit, sessions and feeds ports.
+//! - `keyed`: what keyed operations share (judging a taken key) and the keyed create
+//!   (the claim and the document in one transaction).
 //! - `transfer`: exactly-once transfers (transaction + idempotency key).
 //! - `migrate`: the migration runner (lease, batches, checkpoint, audit, changelog, status).
 //! - `migrations`: the shop's own migrations, in order.
@@ -49,6 +51,7 @@ pub mod index_audit;
 pub mod index_plan;
 pub mod indexes;
 pub mod ingest;
+mod keyed;
 pub mod ledger_check;
 pub mod migrate;
 pub mod migrations;

@@ -60,7 +60,7 @@ pub fn deadline(profile: &Profile) -> Duration {
 pub async fn within<T>(profile: &Profile, operation: impl IntoFuture<Output = Result<T>>) -> Result<T> {
     if crate::deadline::expired() {
         crate::telemetry::record_client_timeout(profile.class());
-        return Err(timed_out(format!("{} operation started after the caller's time budget", profile.class())));
+        return Err(not_sent(format!("{} operation started after the caller's time budget", profile.class())));
     }
     let labelled = crate::telemetry::in_class(profile.class(), operation.into_future());
     match tokio::time::timeout(deadline(profile), labelled).await {
@@ -72,8 +72,18 @@ pub async fn within<T>(profile: &Profile, operation: impl IntoFuture<Output = Re
     }
 }
 
+/// The cause of a time-out of an operation that was never sent: `classify` tells it apart from
+/// a time-out after a write was sent, whose outcome is unknown.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotSent(String);
+
+fn not_sent(message: String) -> mongodb::error::Error {
+    ErrorKind::Io(Arc::new(std::io::Error::new(std::io::ErrorKind::TimedOut, NotSent(message)))).into()
+}
+
 /// A client-side timeout, shaped as the network timeout [`crate::classify`] reads as
-/// unavailability.
+/// unavailability (or, for a write that may have been sent, as an unknown outcome).
 pub(crate) fn timed_out(message: String) -> mongodb::error::Error {
     ErrorKind::Io(Arc::new(std::io::Error::new(std::io::ErrorKind::TimedOut, message))).into()
 }

@@ -20,7 +20,7 @@
 //! [`Refusal`] payload of `mongodb::error::Error::custom`, which aborts the transaction. Retries
 //! wait a jittered, growing backoff and stop at the caller's time budget (`attempts`).
 
-mod attempts;
+pub(crate) mod attempts;
 mod body;
 mod claim;
 mod plan;
@@ -39,7 +39,7 @@ pub use attempts::{Counters, WRITE_CONFLICTS, counters};
 pub(crate) use plan::Plan;
 pub(crate) use trial::run as trial;
 
-use crate::classify::{classify, is_duplicate_key};
+use crate::classify::{classify, classify_write, is_duplicate_key};
 use crate::config::MongoConfig;
 use crate::documents::IdempotencyId;
 use crate::profiles::OperationClass;
@@ -107,9 +107,7 @@ impl Refusal {
     }
 }
 
-/// How many times a transfer starts a new transaction after the body found the key taken by an
-/// expired record, or a wallet changed between the read and the write.
-const ROUNDS: usize = 8;
+use crate::keyed::ROUNDS;
 
 /// Applies `command` once per `key`; see `WalletRepository::transfer`.
 pub(crate) async fn run(
@@ -136,7 +134,10 @@ pub(crate) async fn run(
             return Err(refusal.clone().into_error(currency));
         }
         if let Some(body::Taken(record)) = error.get_custom::<body::Taken>() {
-            return claim::judge(record.clone(), &fingerprint);
+            match claim::judge(record.clone(), &fingerprint)? {
+                Some(outcome) => return outcome,
+                None => continue,
+            }
         }
         if error.get_custom::<attempts::OutOfBudget>().is_some() {
             return Err(attempts.give_up());
@@ -148,11 +149,13 @@ pub(crate) async fn run(
         // Every other insert of the body carries a fresh id, so a duplicate key is the claim,
         // taken by a request that committed after this transaction's snapshot.
         if !is_duplicate_key(&error) {
-            return Err(TransferError::Store(classify(error)));
+            // Only the commit's failure may leave the transfer applied; a failure in the body
+            // aborted the transaction.
+            let classified = if attempts.committing() { classify_write(error) } else { classify(error) };
+            return Err(TransferError::Store(classified));
         }
-        match claim::resolve(store, &record_id, &fingerprint).await? {
-            claim::Resolution::Settled(outcome) => return outcome,
-            claim::Resolution::Expired => continue,
+        if let Some(outcome) = claim::resolve(store, &record_id, &fingerprint).await? {
+            return outcome;
         }
     }
     Err(TransferError::KeyInFlight)
@@ -177,8 +180,9 @@ async fn transaction(
             let attempt = attempts.begin().await?;
             crate::telemetry::record_transaction_attempt(OperationClass::Critical, attempt);
             let outcome = body::apply(session, plan).await;
-            if let Err(error) = &outcome {
-                attempts.observe(error);
+            match &outcome {
+                Ok(_) => attempts.body_done(),
+                Err(error) => attempts.observe(error),
             }
             outcome
         }

@@ -1,6 +1,10 @@
 //! The one place where failures become HTTP statuses: `application/problem+json` bodies
 //! (RFC 9457) with `type`, `title`, `status`, `detail` and, for invalid input, the `field`.
 //!
+//! Two 503s differ: `unavailable` means nothing was applied and any retry is safe;
+//! `outcome-unknown` means the write may have been applied, so a retry is only safe with the same
+//! `Idempotency-Key` (which then answers the first result or applies the write once).
+//!
 //! Server errors (5xx) are logged here, once, with the internal error; their bodies carry only a
 //! generic sentence. Client errors are logged at debug level without their detail, which may
 //! quote the client's input.
@@ -16,6 +20,11 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Prefix of every problem `type`; the suffix names the problem (`…/insufficient-funds`).
 pub const PROBLEM_TYPE_BASE: &str = "https://shop.example/problems/";
+
+/// The problem slug of a write whose outcome is unknown: unlike `unavailable` (nothing was
+/// applied), the write may have been applied, and only a retry with the same `Idempotency-Key`
+/// is safe.
+pub const OUTCOME_UNKNOWN: &str = "outcome-unknown";
 
 /// An error body (RFC 9457).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
@@ -124,6 +133,16 @@ fn domain_parts(error: &Error) -> Parts {
             "Service unavailable",
             "the store is unavailable; retry later",
         ),
+        Error::OutcomeUnknown(_) => parts(
+            StatusCode::SERVICE_UNAVAILABLE,
+            OUTCOME_UNKNOWN,
+            "Outcome unknown",
+            "the write may have been applied; retry with the same Idempotency-Key",
+        ),
+        Error::KeyReused => {
+            parts(StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused", "Idempotency key reused", error)
+        }
+        Error::KeyInFlight => parts(StatusCode::CONFLICT, "idempotency-key-in-flight", "Request in flight", error),
         Error::Unsupported(_) => parts(
             StatusCode::NOT_IMPLEMENTED,
             "unsupported",

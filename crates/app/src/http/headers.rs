@@ -96,11 +96,41 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let raw = text(&parts.headers, IDEMPOTENCY_KEY)?
-            .ok_or(ApiError::BadHeader { name: IDEMPOTENCY_KEY, reason: "is required".into() })?;
-        IdempotencyKey::parse(raw)
+        idempotency_key(&parts.headers)?
             .map(Self)
-            .map_err(|error| ApiError::BadHeader { name: IDEMPOTENCY_KEY, reason: error.reason })
+            .ok_or(ApiError::BadHeader { name: IDEMPOTENCY_KEY, reason: "is required".into() })
+    }
+}
+
+/// The `Idempotency-Key` header where it is optional (the creates): absent is `None`, malformed
+/// is refused like a required one.
+#[derive(Debug, Clone)]
+pub struct OptionalIdempotencyKey(pub Option<IdempotencyKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalIdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        idempotency_key(&parts.headers).map(Self)
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    text(headers, IDEMPOTENCY_KEY)?
+        .map(|raw| {
+            IdempotencyKey::parse(raw)
+                .map_err(|error| ApiError::BadHeader { name: IDEMPOTENCY_KEY, reason: error.reason })
+        })
+        .transpose()
+}
+
+/// Marks `response` as the stored response of an earlier request when `replayed`.
+pub fn mark_replayed(response: &mut axum::response::Response, replayed: bool) {
+    if replayed {
+        response.headers_mut().insert(
+            axum::http::HeaderName::from_static(IDEMPOTENT_REPLAYED),
+            axum::http::HeaderValue::from_static("true"),
+        );
     }
 }
 

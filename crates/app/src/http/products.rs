@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+use domain::idempotency::{Claim, Created, product_fingerprint};
 use domain::product::{Category, Product};
 use domain::{ProductId, Timestamp};
 
@@ -12,7 +13,7 @@ use crate::http::audit::record;
 use crate::http::dto::products::{CategoryStatsView, ProductInput, ProductListParams, ProductPage, ProductView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
-use crate::http::headers::{IfMatch, Meta, etag};
+use crate::http::headers::{IfMatch, Meta, OptionalIdempotencyKey, etag, mark_replayed};
 use crate::state::AppState;
 
 fn with_etag(product: &Product) -> impl IntoResponse + use<> {
@@ -26,22 +27,39 @@ fn details(product: &Product) -> BTreeMap<String, String> {
 
 /// Creates a product.
 #[utoipa::path(post, path = "/v1/products", tag = "products", request_body = ProductInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; 1–255 visible ASCII characters, unique per intended create. Retrying a create is only safe with it: a retry with the same key and body answers the first response with `Idempotent-Replayed: true`")),
     responses(
-        (status = 201, description = "Created", body = ProductView,
-            headers(("Location" = String, description = "URL of the product"), ("ETag" = String, description = "Its version"))),
-        (status = 409, description = "Another product has this sku", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created, or replayed", body = ProductView,
+            headers(("Location" = String, description = "URL of the product"), ("ETag" = String, description = "Its version"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the stored response of an earlier request"))),
+        (status = 400, description = "Idempotency-Key malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another product has this sku, or a request with this key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
+    OptionalIdempotencyKey(key): OptionalIdempotencyKey,
     Json(input): Json<ProductInput>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let draft = input.try_into_domain()?;
-    let product = state.repos.products.create(draft.into_product(Timestamp::now())).await?;
-    record(&state, &meta, "product.created", "product", product.id, details(&product)).await?;
+    let products = &state.repos.products;
+    let created = match key {
+        None => Created::fresh(products.create(draft.into_product(Timestamp::now())).await?),
+        Some(key) => {
+            let claim = Claim::new(key, product_fingerprint(&draft));
+            products.create_keyed(draft.into_product(Timestamp::now()), claim).await?
+        }
+    };
+    let product = &created.value;
+    if !created.replayed {
+        record(&state, &meta, "product.created", "product", product.id, details(product)).await?;
+    }
     let location = format!("/v1/products/{}", product.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], with_etag(&product)))
+    let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], with_etag(product)).into_response();
+    mark_replayed(&mut response, created.replayed);
+    Ok(response)
 }
 
 /// One product; its version is the strong `ETag`.

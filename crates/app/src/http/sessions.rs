@@ -3,31 +3,52 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use domain::Timestamp;
-use domain::session::{Session, SessionToken};
+use domain::idempotency::{Claim, Created, session_fingerprint};
+use domain::session::{IssuedSession, Session, SessionToken};
 
 use crate::http::dto::time;
 use crate::http::dto::users::{SessionCreated, SessionInput, SessionView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
+use crate::http::headers::{OptionalIdempotencyKey, mark_replayed};
 use crate::state::AppState;
 
 /// Starts a session and shows its token, once.
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SessionInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; 1–255 visible ASCII characters, unique per intended create. Retrying a create is only safe with it: a retry with the same key and body answers the first response (the same token) with `Idempotent-Replayed: true`")),
     responses(
-        (status = 201, description = "Started; keep the token, it is not shown again", body = SessionCreated),
-        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Started, or replayed; keep the token, it is not shown again (except to a retry with the same Idempotency-Key)", body = SessionCreated,
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is the stored response of an earlier request"))),
+        (status = 400, description = "Idempotency-Key malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
+    OptionalIdempotencyKey(key): OptionalIdempotencyKey,
     Json(input): Json<SessionInput>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let (user_id, ttl) = input.try_into_domain()?;
     let (token, session) = Session::issue(user_id, ttl, Timestamp::now());
-    let expires_at = time(session.expires_at);
-    state.repos.sessions.create(session).await?;
-    Ok((StatusCode::CREATED, Json(SessionCreated { token: token.expose().to_owned(), expires_at })))
+    let issued = match key {
+        None => {
+            state.repos.sessions.create(session.clone()).await?;
+            Created::fresh(IssuedSession { token, session })
+        }
+        // A replay answers the first request's token: the retry is the same client's.
+        Some(key) => {
+            let claim = Claim::new(key, session_fingerprint(user_id, ttl));
+            state.repos.sessions.create_keyed(IssuedSession { token, session }, claim).await?
+        }
+    };
+    let IssuedSession { token, session } = &issued.value;
+    let body = SessionCreated { token: token.expose().to_owned(), expires_at: time(session.expires_at) };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    mark_replayed(&mut response, issued.replayed);
+    Ok(response)
 }
 
 /// The live session of a token.

@@ -19,6 +19,8 @@ use tower::ServiceExt as _;
 use crate::http::router;
 use crate::state::{AppState, HttpSettings};
 
+mod keyed;
+
 #[derive(Default)]
 struct Mocks {
     products: MockProductRepository,
@@ -150,7 +152,7 @@ async fn each_transfer_error_answers_its_status() {
 #[tokio::test]
 async fn conflicts_and_version_mismatches_answer_409_and_412() {
     let mut mocks = Mocks::default();
-    mocks.products.expect_create().returning(|_| Err(Error::Conflict("sku A-1 exists".into())));
+    mocks.products.expect_create_keyed().returning(|_, _| Err(Error::Conflict("sku A-1 exists".into())));
     let body = json!({"sku": "A-1", "name": "A", "category": "c", "price_minor": 1, "currency": "EUR"});
     send(mocks, post_json("/v1/products", &body)).await.assert_problem(StatusCode::CONFLICT);
 

@@ -1,14 +1,14 @@
 //! `/v1/transfers`: exactly-once money movement keyed by `Idempotency-Key`.
 
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::TransferId;
 
 use crate::http::dto::wallets::{TransferInput, TransferView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
-use crate::http::headers::{IDEMPOTENT_REPLAYED, IdempotencyKeyHeader, Meta};
+use crate::http::headers::{IdempotencyKeyHeader, Meta, mark_replayed};
 use crate::state::AppState;
 
 /// Applies a transfer once per idempotency key. Retrying with the same key and body answers
@@ -23,6 +23,7 @@ use crate::state::AppState;
         (status = 404, description = "Unknown wallet", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Key reused with another body, insufficient funds, currency mismatch, same wallet or invalid amount", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the transfer may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -36,9 +37,7 @@ pub async fn create(
     let mut response =
         (StatusCode::CREATED, [(header::LOCATION, location)], Json(TransferView::from(&outcome.transfer)))
             .into_response();
-    if outcome.replayed {
-        response.headers_mut().insert(HeaderName::from_static(IDEMPOTENT_REPLAYED), HeaderValue::from_static("true"));
-    }
+    mark_replayed(&mut response, outcome.replayed);
     Ok(response)
 }
 

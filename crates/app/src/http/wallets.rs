@@ -4,36 +4,58 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+use domain::idempotency::{Claim, Created, wallet_fingerprint};
 use domain::{Timestamp, WalletId};
 
 use crate::http::audit::record;
 use crate::http::dto::wallets::{LedgerPage, PageParams, WalletInput, WalletView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
-use crate::http::headers::Meta;
+use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
 use crate::state::AppState;
 
 /// Opens a wallet.
 #[utoipa::path(post, path = "/v1/wallets", tag = "wallets", request_body = WalletInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; 1–255 visible ASCII characters, unique per intended create. Retrying a create is only safe with it: a retry with the same key and body answers the first response with `Idempotent-Replayed: true`")),
     responses(
-        (status = 201, description = "Opened", body = WalletView, headers(("Location" = String, description = "URL of the wallet"))),
-        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Opened, or replayed", body = WalletView, headers(
+            ("Location" = String, description = "URL of the wallet"),
+            ("Idempotent-Replayed" = String, description = "`true` when this is the stored response of an earlier request"))),
+        (status = 400, description = "Idempotency-Key malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
+    OptionalIdempotencyKey(key): OptionalIdempotencyKey,
     Json(input): Json<WalletInput>,
-) -> Result<impl IntoResponse, ApiError> {
-    let wallet = state.repos.wallets.create(input.try_into_domain()?.into_wallet(Timestamp::now())).await?;
-    // The owner is personal data: the event names the wallet, its currency and opening balance.
-    let details = BTreeMap::from([
-        ("currency".to_owned(), wallet.currency.to_string()),
-        ("opening_balance_minor".to_owned(), wallet.balance_minor.to_string()),
-    ]);
-    record(&state, &meta, "wallet.created", "wallet", wallet.id, details).await?;
+) -> Result<Response, ApiError> {
+    let command = input.try_into_domain()?;
+    let wallets = &state.repos.wallets;
+    let created = match key {
+        None => Created::fresh(wallets.create(command.into_wallet(Timestamp::now())).await?),
+        Some(key) => {
+            let claim = Claim::new(key, wallet_fingerprint(&command));
+            wallets.create_keyed(command.into_wallet(Timestamp::now()), claim).await?
+        }
+    };
+    let wallet = &created.value;
+    if !created.replayed {
+        // The owner is personal data: the event names the wallet, its currency and opening balance.
+        let details = BTreeMap::from([
+            ("currency".to_owned(), wallet.currency.to_string()),
+            ("opening_balance_minor".to_owned(), wallet.balance_minor.to_string()),
+        ]);
+        record(&state, &meta, "wallet.created", "wallet", wallet.id, details).await?;
+    }
     let location = format!("/v1/wallets/{}", wallet.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(WalletView::from(&wallet))))
+    let mut response =
+        (StatusCode::CREATED, [(header::LOCATION, location)], Json(WalletView::from(wallet))).into_response();
+    mark_replayed(&mut response, created.replayed);
+    Ok(response)
 }
 
 /// One wallet.

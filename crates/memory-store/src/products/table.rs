@@ -9,6 +9,8 @@ use domain::product::{Category, CategoryStats, PriceSort, Product, ProductQuery,
 use domain::{Error, ProductId};
 use uuid::Uuid;
 
+use crate::keys::Keys;
+
 /// Sort key of a listing: price in minor units, then id, which makes the order total.
 type PriceKey = (i64, ProductId);
 
@@ -23,6 +25,8 @@ pub(crate) struct ProductTable {
     by_sku: HashMap<Sku, ProductId>,
     by_price: BTreeSet<PriceKey>,
     by_category: BTreeMap<Category, BTreeSet<PriceKey>>,
+    /// Idempotency records of product creates, under the same lock as the rows they created.
+    pub(crate) keys: Keys<Product>,
 }
 
 impl ProductTable {

@@ -5,29 +5,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
 use domain::pagination::{IdCursor, Page};
-use domain::transfer::{IdempotencyKey, Transfer};
+use domain::transfer::Transfer;
 use domain::wallet::{LedgerEntry, LedgerQuery, Wallet};
-use domain::{LedgerEntryId, Timestamp, TransferId, WalletId};
+use domain::{LedgerEntryId, TransferId, WalletId};
 
 use crate::audit::AuditTrail;
+use crate::keys::Keys;
 
 /// Name of the bank's lock in error messages.
 pub(crate) const TABLE: &str = "bank";
-
-/// An idempotency key's record: the fingerprint of the request that claimed it and, once that
-/// request completed, its response.
-#[derive(Debug, Clone)]
-pub(crate) struct IdempotencyRecord {
-    /// `TransferCommand::fingerprint` of the request that claimed the key.
-    pub(crate) fingerprint: String,
-    /// The stored response; `None` while the claiming request is still running.
-    pub(crate) response: Option<Transfer>,
-    /// After this instant the key is forgotten and may be used again.
-    pub(crate) expires_at: Timestamp,
-}
-
-/// Idempotency records are keyed by scope and key, so one key may serve several operations.
-pub(crate) type RecordKey = (&'static str, IdempotencyKey);
 
 /// Wallets, their ledgers, transfers, idempotency records and the audit trail.
 #[derive(Debug, Default)]
@@ -38,8 +24,10 @@ pub(crate) struct Bank {
     pub(crate) ledgers: HashMap<WalletId, BTreeMap<LedgerEntryId, LedgerEntry>>,
     /// Transfers by id.
     pub(crate) transfers: HashMap<TransferId, Transfer>,
-    /// Idempotency records by scope and key.
-    pub(crate) records: HashMap<RecordKey, IdempotencyRecord>,
+    /// Idempotency records of transfers.
+    pub(crate) transfer_keys: Keys<Transfer>,
+    /// Idempotency records of wallet creates.
+    pub(crate) wallet_keys: Keys<Wallet>,
     /// The audit log.
     pub(crate) audit: AuditTrail,
 }

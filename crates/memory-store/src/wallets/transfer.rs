@@ -9,13 +9,9 @@ use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, T
 use domain::wallet::{LedgerEntry, Wallet};
 use domain::{AuditEventId, Error, LedgerEntryId, Timestamp};
 
-use super::bank::{Bank, IdempotencyRecord, RecordKey};
+use domain::idempotency::{Claim, Scope};
 
-/// The idempotency scope of transfers.
-const SCOPE: &str = "transfer";
-
-/// How long a completed key is remembered: a day covers any client's retry window.
-const KEY_TTL_MILLIS: i64 = 24 * 60 * 60 * 1000;
+use super::bank::Bank;
 
 /// The audit action of an applied transfer.
 const COMPLETED: &str = "transfer.completed";
@@ -35,9 +31,9 @@ impl Bank {
         meta: &RequestMeta,
         now: Timestamp,
     ) -> Result<TransferOutcome, TransferError> {
-        let slot: RecordKey = (SCOPE, key);
-        if let Some(outcome) = self.replay(&slot, command, now)? {
-            return Ok(outcome);
+        let claim = Claim::new(key, command.fingerprint());
+        if let Some(transfer) = self.transfer_keys.check(Scope::Transfer, &claim, now)? {
+            return Ok(TransferOutcome { transfer, replayed: true });
         }
         let plan = self.plan(command)?;
         let action = AuditAction::parse(COMPLETED).map_err(|e| TransferError::Store(Error::Internal(e.into())))?;
@@ -45,35 +41,8 @@ impl Bank {
         self.debit_and_credit(&transfer, &plan, now);
         self.audit.append(completed_event(&transfer, action, meta, now));
         self.transfers.insert(transfer.id, transfer.clone());
-        let record = IdempotencyRecord {
-            fingerprint: command.fingerprint(),
-            response: Some(transfer.clone()),
-            expires_at: now.plus_millis(KEY_TTL_MILLIS),
-        };
-        self.records.insert(slot, record);
+        self.transfer_keys.claim(Scope::Transfer, claim, transfer.clone(), now);
         Ok(TransferOutcome { transfer, replayed: false })
-    }
-
-    /// The stored outcome when the key was already used with this request; an error when it was
-    /// used with another one or its request has not finished; `None` when the key is unused.
-    fn replay(
-        &mut self,
-        slot: &RecordKey,
-        command: &TransferCommand,
-        now: Timestamp,
-    ) -> Result<Option<TransferOutcome>, TransferError> {
-        let Some(record) = self.records.get(slot) else { return Ok(None) };
-        if record.expires_at <= now {
-            self.records.remove(slot);
-            return Ok(None);
-        }
-        if record.fingerprint != command.fingerprint() {
-            return Err(TransferError::KeyReused);
-        }
-        // Transfers complete under the bank's lock, so a record without a response is never seen
-        // here today; answering "in flight" keeps that assumption from becoming a double debit.
-        let transfer = record.response.clone().ok_or(TransferError::KeyInFlight)?;
-        Ok(Some(TransferOutcome { transfer, replayed: true }))
     }
 
     /// Checks both wallets, in the documented order, and computes the balances after the transfer.

@@ -1,5 +1,7 @@
 //! The `idempotency_keys` collection: one record per (scope, key), claimed inside the transaction
-//! whose response it stores.
+//! whose response it stores. The response's shape depends on the scope: a transfer's record holds
+//! a [`TransferDoc`], a create's the created document ([`super::WalletDoc`],
+//! [`super::ProductDoc`], [`super::IssuedSessionDoc`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -27,9 +29,9 @@ impl IdempotencyId {
     }
 }
 
-/// A stored idempotency record.
+/// A stored idempotency record whose response is an `R`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IdempotencyDoc {
+pub struct IdempotencyDoc<R = TransferDoc> {
     /// Scope and key.
     #[serde(rename = "_id")]
     pub id: IdempotencyId,
@@ -38,17 +40,31 @@ pub struct IdempotencyDoc {
     /// SHA-256 of the request that claimed the key.
     pub fingerprint: String,
     /// The stored response, set in the same transaction as the effects; absent while in flight.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response: Option<TransferDoc>,
+    #[serde(default = "no_response", skip_serializing_if = "Option::is_none")]
+    pub response: Option<R>,
     /// When claimed.
     pub created_at: bson::DateTime,
     /// When the TTL monitor may remove it.
     pub expires_at: bson::DateTime,
 }
 
-impl IdempotencyDoc {
+/// The default of a missing response, without asking `R` for a default of its own.
+fn no_response<R>() -> Option<R> {
+    None
+}
+
+impl<R> IdempotencyDoc<R> {
     /// The filter selecting this record.
     pub fn id_filter(&self) -> bson::Document {
         bson::doc! { "_id": self.id.to_document() }
+    }
+
+    /// The record as the domain's decision table reads it.
+    ///
+    /// # Errors
+    /// [`domain::Error::Internal`] when `expires_at` is outside the domain's time range.
+    pub fn to_record(self) -> Result<domain::idempotency::Record<R>, domain::Error> {
+        let expires_at = super::read_time("idempotency record", "<key>", self.expires_at)?;
+        Ok(domain::idempotency::Record { fingerprint: self.fingerprint, response: self.response, expires_at })
     }
 }

@@ -2,7 +2,7 @@
 
 use domain::UserId;
 use domain::feed::Feed;
-use domain::session::{Session, TokenHash};
+use domain::session::{IssuedSession, Session, SessionToken, TokenHash};
 use serde::{Deserialize, Serialize};
 
 use super::{SCHEMA_VERSION, StoredUuid, check_version, invalid, read_time, read_uuid, stored_time, stored_uuid};
@@ -48,6 +48,42 @@ impl TryFrom<SessionDoc> for Session {
             created_at: read_time("session", "<hash>", doc.created_at)?,
             expires_at: read_time("session", "<hash>", doc.expires_at)?,
         })
+    }
+}
+
+/// The stored response of a keyed session create: the session and its token, so that the
+/// client's own retry gets the same token back. It lives only in the idempotency record (which
+/// expires), never beside the session; `Debug` hides the token.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedSessionDoc {
+    /// The token shown to the client.
+    pub token: String,
+    /// The session as stored in `sessions`.
+    pub session: SessionDoc,
+}
+
+impl std::fmt::Debug for IssuedSessionDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedSessionDoc").field("token", &"<secret>").finish_non_exhaustive()
+    }
+}
+
+impl From<&IssuedSession> for IssuedSessionDoc {
+    fn from(issued: &IssuedSession) -> Self {
+        Self { token: issued.token.expose().to_owned(), session: SessionDoc::from(&issued.session) }
+    }
+}
+
+impl TryFrom<IssuedSessionDoc> for IssuedSession {
+    type Error = domain::Error;
+
+    fn try_from(doc: IssuedSessionDoc) -> Result<Self, Self::Error> {
+        let token = SessionToken::parse(&doc.token).map_err(|e| invalid("session", "<token>", e))?;
+        let session = Session::try_from(doc.session)?;
+        if token.hash() != session.token_hash {
+            return Err(domain::Error::Internal(anyhow::anyhow!("a stored session response does not match its token")));
+        }
+        Ok(Self { token, session })
     }
 }
 

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use bson::{Bson, Document, doc};
+use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::ProductCursor;
 use domain::ports::ProductRepository;
 use domain::product::{Category, CategoryStats, PriceSort, Product, ProductDraft, ProductQuery};
@@ -10,8 +11,9 @@ use domain::{Error, Page, ProductId, Result, Timestamp};
 use futures::TryStreamExt as _;
 use mongodb::options::ReturnDocument;
 
-use crate::classify::{classify, classify_conflict};
+use crate::classify::{classify, classify_conflict, classify_write_conflict};
 use crate::documents::{ProductDoc, draft_fields, stored_u64, stored_uuid};
+use crate::keyed::{self, create::KeyedInsert};
 use crate::profiles::OperationClass::{Analytics, Standard};
 use crate::store::MongoStore;
 use crate::time_limit::{TimeLimited as _, within};
@@ -22,8 +24,17 @@ impl ProductRepository for MongoStore {
         let insert = self.collections().products.insert_one(ProductDoc::from(&product));
         within(self.profile(Standard), insert)
             .await
-            .map_err(|e| classify_conflict(e, || format!("a product with sku {} exists", product.sku)))?;
+            .map_err(|e| classify_write_conflict(e, || format!("a product with sku {} exists", product.sku)))?;
         Ok(product)
+    }
+
+    async fn create_keyed(&self, product: Product, claim: Claim) -> Result<Created<Product>> {
+        let target = &self.collections().products;
+        let document = ProductDoc::from(&product);
+        let response = document.clone();
+        let insert = KeyedInsert { scope: Scope::ProductCreate, claim: &claim, target, document, response };
+        let created = keyed::create::run(self, insert, || format!("a product with sku {} exists", product.sku)).await?;
+        Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
 
     async fn get(&self, id: ProductId) -> Result<Product> {

@@ -6,12 +6,14 @@
 use async_trait::async_trait;
 use bson::doc;
 use domain::feed::Feed;
+use domain::idempotency::{Claim, Created, Scope};
 use domain::ports::{FeedRepository, SessionRepository};
-use domain::session::{Session, TokenHash};
+use domain::session::{IssuedSession, Session, TokenHash};
 use domain::{Error, Result, Timestamp, UserId};
 
-use crate::classify::{classify, classify_conflict};
-use crate::documents::{FeedDoc, SessionDoc, stored_time, stored_uuid};
+use crate::classify::{classify, classify_write_conflict};
+use crate::documents::{FeedDoc, IssuedSessionDoc, SessionDoc, stored_time, stored_uuid};
+use crate::keyed::{self, create::KeyedInsert};
 use crate::profiles::OperationClass::{Feed as FeedClass, Standard};
 use crate::store::MongoStore;
 use crate::time_limit::{TimeLimited as _, within};
@@ -26,8 +28,19 @@ impl SessionRepository for MongoStore {
         let insert = self.collections().sessions.insert_one(SessionDoc::from(&session));
         within(self.profile(Standard), insert)
             .await
-            .map_err(|e| classify_conflict(e, || "a session with this token exists".to_owned()))?;
+            .map_err(|e| classify_write_conflict(e, || "a session with this token exists".to_owned()))?;
         Ok(())
+    }
+
+    async fn create_keyed(&self, issued: IssuedSession, claim: Claim) -> Result<Created<IssuedSession>> {
+        // The response (token and session) lives in the idempotency record; the sessions
+        // collection gets the session alone, keyed by the token's hash.
+        let target = &self.collections().sessions;
+        let document = SessionDoc::from(&issued.session);
+        let response = IssuedSessionDoc::from(&issued);
+        let insert = KeyedInsert { scope: Scope::SessionCreate, claim: &claim, target, document, response };
+        let created = keyed::create::run(self, insert, || "a session with this token exists".to_owned()).await?;
+        Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
 
     async fn find(&self, token_hash: &TokenHash) -> Result<Session> {

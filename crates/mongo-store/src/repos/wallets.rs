@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use bson::{Document, doc};
+use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::IdCursor;
 use domain::ports::WalletRepository;
 use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
@@ -10,8 +11,9 @@ use domain::wallet::{LedgerEntry, LedgerQuery, Wallet};
 use domain::{Error, Page, Result, TransferError, TransferId, WalletId};
 use futures::TryStreamExt as _;
 
-use crate::classify::{classify, classify_conflict};
+use crate::classify::{classify, classify_write_conflict};
 use crate::documents::{LedgerDoc, WalletDoc, stored_uuid};
+use crate::keyed::{self, create::KeyedInsert};
 use crate::profiles::OperationClass::Critical;
 use crate::store::MongoStore;
 use crate::time_limit::{TimeLimited as _, within};
@@ -22,8 +24,17 @@ impl WalletRepository for MongoStore {
         let insert = self.collections().wallets.insert_one(WalletDoc::from(&wallet));
         within(self.profile(Critical), insert)
             .await
-            .map_err(|e| classify_conflict(e, || format!("wallet {} exists", wallet.id)))?;
+            .map_err(|e| classify_write_conflict(e, || format!("wallet {} exists", wallet.id)))?;
         Ok(wallet)
+    }
+
+    async fn create_keyed(&self, wallet: Wallet, claim: Claim) -> Result<Created<Wallet>> {
+        let target = &self.collections().wallets;
+        let document = WalletDoc::from(&wallet);
+        let response = document.clone();
+        let insert = KeyedInsert { scope: Scope::WalletCreate, claim: &claim, target, document, response };
+        let created = keyed::create::run(self, insert, || format!("wallet {} exists", wallet.id)).await?;
+        Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
 
     async fn get(&self, id: WalletId) -> Result<Wallet> {

@@ -54,27 +54,29 @@ pub fn counters() -> Counters {
 
 /// The budget allowed no further attempt: the transaction is aborted and the caller answered.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct OutOfBudget;
+pub(crate) struct OutOfBudget;
 
 /// The attempts of one transfer so far.
-pub(super) struct Attempts {
+pub(crate) struct Attempts {
     count: u32,
     deadline: Instant,
     last_was_conflict: bool,
+    /// Whether the last attempt's body finished, so the driver went on to commit it.
+    committing: bool,
 }
 
 impl Attempts {
     /// No attempt yet; the budget is the caller's, else [`DEFAULT_BUDGET`].
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let deadline = crate::deadline::current().unwrap_or_else(|| Instant::now() + DEFAULT_BUDGET);
-        Self { count: 0, deadline, last_was_conflict: false }
+        Self { count: 0, deadline, last_was_conflict: false, committing: false }
     }
 
     /// Starts an attempt and returns its number (from 1); before a retry, waits the backoff.
     ///
     /// # Errors
     /// An [`OutOfBudget`] payload when the budget cannot hold the backoff and one more attempt.
-    pub(super) async fn begin(&mut self) -> Result<u32> {
+    pub(crate) async fn begin(&mut self) -> Result<u32> {
         if self.count > 0 {
             let pause = backoff(self.count);
             let left = self.deadline.saturating_duration_since(Instant::now());
@@ -85,12 +87,24 @@ impl Attempts {
             tokio::time::sleep(pause).await;
         }
         self.count += 1;
+        self.committing = false;
         ATTEMPTS.fetch_add(1, Ordering::Relaxed);
         Ok(self.count)
     }
 
+    /// Notes that an attempt's body finished: what fails from now on is the commit, whose
+    /// failure may leave the transaction applied.
+    pub(crate) fn body_done(&mut self) {
+        self.committing = true;
+    }
+
+    /// Whether the last attempt failed in its commit rather than in its body.
+    pub(crate) fn committing(&self) -> bool {
+        self.committing
+    }
+
     /// Notes the failure of an attempt's body.
-    pub(super) fn observe(&mut self, error: &Error) {
+    pub(crate) fn observe(&mut self, error: &Error) {
         self.last_was_conflict = is_write_conflict(error);
         if self.last_was_conflict {
             count_conflict();
@@ -98,7 +112,7 @@ impl Attempts {
     }
 
     /// Notes a wallet that changed between the read and the write: a conflict too.
-    pub(super) fn contended(&mut self) {
+    pub(crate) fn contended(&mut self) {
         self.last_was_conflict = true;
         count_conflict();
     }
@@ -106,14 +120,23 @@ impl Attempts {
     /// The answer once the budget is spent: conflicts mean concurrent requests on the same key
     /// or wallets kept this one from committing, so nothing was applied and the client should
     /// retry with the same key (409); other transient failures mean the store is unavailable.
-    pub(super) fn give_up(&self) -> TransferError {
+    pub(crate) fn give_up(&self) -> TransferError {
+        match self.give_up_error() {
+            domain::Error::KeyInFlight => TransferError::KeyInFlight,
+            other => TransferError::Store(other),
+        }
+    }
+
+    /// [`Attempts::give_up`] as a port's error: [`domain::Error::KeyInFlight`] after conflicts,
+    /// else [`domain::Error::Unavailable`].
+    pub(crate) fn give_up_error(&self) -> domain::Error {
         if self.last_was_conflict {
-            TransferError::KeyInFlight
+            domain::Error::KeyInFlight
         } else {
-            TransferError::Store(domain::Error::Unavailable(format!(
-                "the transfer failed transiently {} times within its time budget",
+            domain::Error::Unavailable(format!(
+                "the operation failed transiently {} times within its time budget",
                 self.count
-            )))
+            ))
         }
     }
 }
@@ -125,7 +148,7 @@ fn count_conflict() {
 
 /// The pause before retry number `retry` (from 1): uniformly random up to a bound that doubles
 /// with each retry, from [`FIRST_BACKOFF`] to [`MAX_BACKOFF`].
-pub(super) fn backoff(retry: u32) -> Duration {
+pub(crate) fn backoff(retry: u32) -> Duration {
     let bound = FIRST_BACKOFF.saturating_mul(1 << retry.saturating_sub(1).min(16)).min(MAX_BACKOFF);
     let micros = u64::try_from(bound.as_micros()).unwrap_or(u64::MAX);
     Duration::from_micros(rand::rng().random_range(0..=micros))
