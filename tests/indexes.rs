@@ -7,12 +7,14 @@
 //! - `conflicts`: start-up over a team's own indexes (another name, another TTL, no uniqueness).
 //! - `refusals`: start-up when the server refuses indexes (through the fault proxy).
 //! - `audit`: every shape passes on seeded data; a dropped index fails the shape that needs it.
+//! - `shard_keys`: on a mongos, `apply --drop-extra` keeps the index that supports a shard key.
 
 mod audit;
 mod conflicts;
 mod plan;
 mod refusals;
 mod seed;
+mod shard_keys;
 
 /// A MongoDB test: `mod $name { async fn mongo() }` running `$body(test_name)`.
 macro_rules! mongo_test {

@@ -7,10 +7,14 @@
 //! - `documents`: the stored shapes, read back as raw BSON.
 //! - `interop`: the same documents read by PyMongo.
 //! - `schema`: idempotent indexes, validators (where the server enforces them), sessions' TTL.
+//! - `server_version`: the server is the MongoDB 8.0 the README promises (wire version 25).
+//! - `validator_drift`: a stale validator is replaced, or named when it cannot be.
 
 mod admin_commands;
 mod causal;
 mod documents;
 mod interop;
 mod schema;
+mod server_version;
 mod startup;
+mod validator_drift;

@@ -1,4 +1,5 @@
-//! MongoDB fixtures: `MONGODB_URI` if set, else a testcontainers replica set where Docker runs,
+//! MongoDB fixtures: `MONGODB_URI` if set, else a testcontainers replica set of MongoDB 8.0 (the
+//! version the README promises: client `bulkWrite` needs its wire version 25) where Docker runs,
 //! else a printed skip. Each test gets its own database, dropped afterwards. Every URI handed
 //! out points at the MongoDB rules check (`conformance`) in front of the server.
 
@@ -7,8 +8,8 @@ use std::path::Path;
 use futures::FutureExt as _;
 use mongo_store::{MongoConfig, MongoStore};
 use mongodb::bson::{Document, doc};
-use testcontainers::ContainerAsync;
 use testcontainers::runners::AsyncRunner as _;
+use testcontainers::{ContainerAsync, ImageExt as _};
 use testcontainers_modules::mongo::Mongo;
 use tokio::sync::OnceCell;
 
@@ -90,7 +91,9 @@ async fn find_server() -> (Server, Option<ContainerAsync<Mongo>>) {
     if !docker_reachable() {
         return (Err("no MONGODB_URI and no Docker engine reachable".to_owned()), None);
     }
-    match Mongo::repl_set().start().await {
+    // The module's own tag is 5.0.6 (wire version 13), on which the client `bulkWrite` paths
+    // never run; its `repl_set` starts `mongod --replSet rs` and initiates the set from mongosh.
+    match Mongo::repl_set().with_tag(MONGODB_TAG).start().await {
         Ok(container) => {
             let host = container.get_host().await.map(|h| h.to_string());
             let port = container.get_host_port_ipv4(27017).await;
@@ -98,6 +101,9 @@ async fn find_server() -> (Server, Option<ContainerAsync<Mongo>>) {
                 // The set's member is named after the container, unknown to this host.
                 (Ok(host), Ok(port)) => {
                     let uri = format!("mongodb://{host}:{port}/?directConnection=true");
+                    if let Err(reason) = await_primary(&uri).await {
+                        return (Err(format!("no MONGODB_URI; the MongoDB container {reason}")), None);
+                    }
                     (Ok(conformance::front(&uri)), Some(container))
                 }
                 (Err(e), _) | (_, Err(e)) => {
@@ -107,6 +113,29 @@ async fn find_server() -> (Server, Option<ContainerAsync<Mongo>>) {
         }
         Err(error) => (Err(format!("no MONGODB_URI; starting a MongoDB container failed: {error}")), None),
     }
+}
+
+/// The MongoDB image tag the tests start where no `MONGODB_URI` is given.
+pub const MONGODB_TAG: &str = "8.0";
+
+/// Waits until the container's member is a writable primary, initiating the set itself should the
+/// module's initiation not have happened (its readiness is judged from log lines, which vary
+/// between MongoDB versions).
+async fn await_primary(uri: &str) -> Result<(), String> {
+    let client = mongodb::Client::with_uri_str(uri).await.map_err(|e| format!("has a bad address: {e}"))?;
+    let admin = client.database("admin");
+    for _ in 0..150 {
+        match admin.run_command(doc! { "hello": 1 }).await {
+            Ok(hello) if hello.get_bool("isWritablePrimary").unwrap_or(false) => return Ok(()),
+            Ok(hello) if hello.get_str("setName").is_err() => {
+                // Not initiated yet: a default configuration names this member as it names itself.
+                let _ = admin.run_command(doc! { "replSetInitiate": {} }).await;
+            }
+            _ => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Err("never became a writable primary".to_owned())
 }
 
 /// Whether a Docker engine may answer: `DOCKER_HOST`, or a socket in a usual place.

@@ -9,10 +9,12 @@
 //! - `diff`: the comparison, free of I/O.
 //! - `reconcile`: the commands that close each difference (`collMod`, drop and create).
 //! - `report`: the plan and the apply report as an operator reads them.
+//! - `shard_keys`: on a sharded cluster, the indexes that support a shard key, always kept.
 
 mod diff;
 mod reconcile;
 mod report;
+pub mod shard_keys;
 
 use std::collections::HashSet;
 
@@ -35,9 +37,18 @@ pub struct IndexPlan {
 }
 
 impl IndexPlan {
-    /// Whether the server has every declared index as declared and nothing else.
+    /// Whether the server has every declared index as declared and nothing else (an index that
+    /// supports a shard key is the cluster's, not a difference).
     pub fn is_in_step(&self) -> bool {
-        self.items.iter().all(|item| matches!(item, PlanItem::InStep { .. }))
+        self.items.iter().all(|item| matches!(item, PlanItem::InStep { .. } | PlanItem::ShardKey { spec: None, .. }))
+    }
+
+    /// The server's indexes kept because they support a shard key.
+    pub fn shard_key_indexes(&self) -> impl Iterator<Item = &ExistingIndex> {
+        self.items.iter().filter_map(|item| match item {
+            PlanItem::ShardKey { existing, .. } => Some(existing),
+            _ => None,
+        })
     }
 
     /// The declared indexes the server lacks.
@@ -93,13 +104,17 @@ fn existing_index(collection: &str, model: mongodb::IndexModel) -> ExistingIndex
     }
 }
 
-/// Compares the registry with the server. Changes nothing.
+/// Compares the registry with the server. Changes nothing. On a sharded cluster the indexes that
+/// support a collection's shard key are marked kept ([`PlanItem::ShardKey`]).
 ///
 /// # Errors
-/// As [`existing`].
+/// As [`existing`] and [`shard_keys::read`].
 pub async fn plan(store: &MongoStore) -> Result<IndexPlan> {
-    let existing = existing(store.database()).await?;
-    Ok(IndexPlan { items: diff(&INDEXES, &existing) })
+    let database = store.database();
+    let existing = existing(database).await?;
+    let collections: Vec<&str> = indexes::declared().into_keys().collect();
+    let shard_keys = shard_keys::read(database, &collections).await?;
+    Ok(IndexPlan { items: shard_keys::keep(diff(&INDEXES, &existing), &shard_keys) })
 }
 
 /// What `apply` did.
@@ -113,11 +128,14 @@ pub struct ApplyReport {
     pub modified: Vec<String>,
     /// Differences left alone, one sentence each with the commands that would close them.
     pub left: Vec<String>,
+    /// `collection.name` of each index kept because it supports the collection's shard key.
+    pub kept: Vec<String>,
 }
 
 /// Creates the missing indexes. With `drop_extra`, also drops undeclared indexes and reconciles
 /// the ones that differ from their declaration (`collMod` for another TTL, otherwise a drop and
-/// a create); never drops `_id_`. Without it, nothing the deployment created is changed.
+/// a create); never drops `_id_` or an index that supports a shard key. Without it, nothing the
+/// deployment created is changed.
 ///
 /// # Errors
 /// [`crate::Error::Driver`] when listing, creating, changing or dropping an index fails.
@@ -126,6 +144,9 @@ pub async fn apply(store: &MongoStore, drop_extra: bool) -> Result<ApplyReport> 
     let database = store.database();
     let mut report = ApplyReport::default();
     for item in &plan.items {
+        if let PlanItem::ShardKey { existing, .. } = item {
+            report.kept.push(qualified(&existing.collection, &existing.name));
+        }
         let commands = item.commands();
         let theirs = matches!(item, PlanItem::Different { .. } | PlanItem::Extra { .. });
         if commands.is_empty() {

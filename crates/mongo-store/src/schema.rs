@@ -8,12 +8,12 @@
 //!
 //! # Layout
 //! - `validators`: the `$jsonSchema` validator of each collection.
+//! - `validator_drift`: whether a collection's validator on the server is the declared one.
 //! - `index_conflicts`: the registry's indexes, and what to report when the server has its own.
 
 mod index_conflicts;
+mod validator_drift;
 mod validators;
-
-use std::collections::HashSet;
 
 use bson::{Document, doc};
 use mongodb::Database;
@@ -26,6 +26,7 @@ use crate::classify::{is_capability_refusal, is_namespace_exists};
 use crate::collections::names;
 use crate::error::{Error, Result};
 use crate::profiles::Profiles;
+use validator_drift::Drift;
 
 /// What preparing the schema found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,10 +40,19 @@ pub struct SchemaReport {
     pub warnings: Vec<String>,
     /// Declared indexes the server refused because of an index it already has.
     pub index_conflicts: Vec<IndexConflict>,
+    /// Collections whose validator on the server is not the declared one and could not be
+    /// updated (the server refused `collMod`): it enforces an old validator, or none.
+    pub stale_validators: Vec<String>,
 }
 
-/// Creates missing collections with their validators, updates validators of existing ones, and
-/// creates the registry's indexes. Safe to run at every start and concurrently.
+/// Creates missing collections with their validators, updates the validators of existing ones
+/// that differ from the declaration (read from `listCollections`; one in step is left alone, so
+/// no `collMod` is sent), and creates the registry's indexes. Safe to run at every start and
+/// concurrently.
+///
+/// A validator that differs and cannot be updated (a user without the `collMod` action) is named
+/// in [`SchemaReport::stale_validators`] and in a warning: the server goes on enforcing the old
+/// one, which start-up must not leave unsaid.
 ///
 /// An index that conflicts with one the deployment has (same keys under another name, same
 /// name with another TTL, keys or uniqueness) is left as the deployment has it and reported in
@@ -53,13 +63,17 @@ pub struct SchemaReport {
 /// cannot be listed; [`Error::Schema`] when a collection or index cannot be created for a reason
 /// other than a missing capability or a conflicting index.
 pub async fn ensure(database: &Database, profiles: &Profiles) -> Result<SchemaReport> {
-    let existing: HashSet<String> = database.list_collection_names().await?.into_iter().collect();
+    let existing = validator_drift::listed_options(database, &names::ALL).await?;
     let mut report = SchemaReport::default();
     for name in names::ALL {
         let validator = validator(name);
-        let exists = existing.contains(name) || !create(database, name, validator.as_ref(), &mut report).await?;
-        if let (true, Some(validator)) = (exists, validator) {
-            update_validator(database, name, validator, &mut report).await?;
+        let options = existing.get(name);
+        let exists = options.is_some() || !create(database, name, validator.as_ref(), &mut report).await?;
+        let Some(validator) = validator.filter(|_| exists) else { continue };
+        // A collection another process created a moment ago is not listed: treat it as drift.
+        let drift = options.map_or(Drift::Missing, |options| validator_drift::drift(&validator, options));
+        if drift != Drift::InStep {
+            update_validator(database, name, validator, drift, &mut report).await?;
         }
     }
     index_conflicts::ensure(database, profiles, &mut report).await?;
@@ -108,6 +122,7 @@ async fn update_validator(
     database: &Database,
     name: &str,
     validator: Document,
+    drift: Drift,
     report: &mut SchemaReport,
 ) -> Result<()> {
     let command = doc! {
@@ -120,9 +135,13 @@ async fn update_validator(
         Ok(_) => Ok(()),
         Err(error) if is_capability_refusal(&error) => {
             report.warnings.push(format!(
-                "the server refused collMod on {name} ({}); its validator was not updated",
+                "STALE VALIDATOR on collection {name}: the server holds {} and refused to update it ({}), \
+                 so it enforces that instead of the declared $jsonSchema; give the application's user \
+                 the collMod action on this database (docker/mongo-init.js shows the role) and restart",
+                drift.describe(),
                 short(&error)
             ));
+            report.stale_validators.push(name.to_owned());
             Ok(())
         }
         Err(source) => Err(schema_error(name, source)),

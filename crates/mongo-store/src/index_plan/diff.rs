@@ -95,6 +95,14 @@ pub enum PlanItem {
         /// The server's index.
         existing: ExistingIndex,
     },
+    /// On the server and supporting the collection's shard key: kept as it is, declared or not
+    /// (see `shard_keys`).
+    ShardKey {
+        /// The server's index.
+        existing: ExistingIndex,
+        /// The declaration it was matched with, when the registry declares it another way.
+        spec: Option<IndexSpec>,
+    },
 }
 
 /// Compares `declared` with `existing` (both for the same collections).

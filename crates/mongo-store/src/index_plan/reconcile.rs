@@ -47,10 +47,11 @@ pub fn reconcile(spec: &IndexSpec, existing: &ExistingIndex, differences: &[Diff
 
 impl PlanItem {
     /// What closes this item: nothing when in step, the creation of a missing index, the
-    /// reconciliation of a different one, the drop of an extra one (never of `_id_`).
+    /// reconciliation of a different one, the drop of an extra one (never of `_id_`, never of an
+    /// index supporting the shard key).
     pub fn commands(&self) -> Vec<Document> {
         match self {
-            Self::InStep { .. } => Vec::new(),
+            Self::InStep { .. } | Self::ShardKey { .. } => Vec::new(),
             Self::Missing { spec } => vec![create_command(spec)],
             Self::Different { spec, existing, differences } => reconcile(spec, existing, differences),
             Self::Extra { existing } if existing.is_builtin() => Vec::new(),

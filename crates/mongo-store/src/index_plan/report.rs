@@ -27,6 +27,7 @@ pub(super) fn left_sentence(item: &PlanItem, commands: &[Document]) -> String {
             format!("{} is not declared: {then}", qualified(&existing.collection, &existing.name))
         }
         PlanItem::InStep { spec } | PlanItem::Missing { spec } => qualified(spec.collection, spec.name),
+        PlanItem::ShardKey { existing, .. } => qualified(&existing.collection, &existing.name),
     }
 }
 
@@ -83,6 +84,12 @@ impl fmt::Display for IndexPlan {
                 PlanItem::Extra { existing } => {
                     writeln!(f, "  extra      {}.{} {}", existing.collection, existing.name, existing.keys)?;
                 }
+                PlanItem::ShardKey { existing, spec } => {
+                    let (collection, name, keys) = (&existing.collection, &existing.name, &existing.keys);
+                    let declared =
+                        spec.map_or(String::new(), |spec| format!(", in place of the declared {}", spec.name));
+                    writeln!(f, "  shard key  {collection}.{name} {keys}: kept, it supports the shard key{declared}")?;
+                }
             }
         }
         let count = |wanted: fn(&PlanItem) -> bool| self.items.iter().filter(|item| wanted(item)).count();
@@ -106,6 +113,9 @@ impl fmt::Display for ApplyReport {
         }
         for name in &self.dropped {
             writeln!(f, "  dropped   {name}")?;
+        }
+        for name in &self.kept {
+            writeln!(f, "  kept      {name} (it supports the shard key)")?;
         }
         for sentence in &self.left {
             writeln!(f, "  left      {sentence} (apply with --drop-extra to change it)")?;
