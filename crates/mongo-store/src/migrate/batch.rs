@@ -56,6 +56,14 @@ pub(super) struct Committed {
     pub(super) checkpoint: Bson,
 }
 
+/// A batch's writes: each rewrite as (filter, replacement), the audit events, the checkpoint.
+struct Writes {
+    rewrites: Vec<(Document, Document)>,
+    events: Vec<AuditDoc>,
+    checkpoint_filter: Document,
+    checkpoint_update: Document,
+}
+
 /// A migration function refused a document: the transaction is aborted, the run fails.
 #[derive(Debug, Clone)]
 struct Refused {
@@ -168,10 +176,11 @@ impl Batch<'_> {
             ..self.counts_before
         };
         let (checkpoint_filter, checkpoint_update) = Changelog::checkpoint_update(&stored)?;
+        let writes = Writes { rewrites, events, checkpoint_filter, checkpoint_update };
         let matched = if self.client_bulk_write {
-            self.write_bulk(session, rewrites, events, checkpoint_filter, checkpoint_update).await?
+            self.write_bulk(session, writes).await?
         } else {
-            self.write_commands(session, rewrites, events, checkpoint_filter, checkpoint_update).await?
+            self.write_commands(session, writes).await?
         };
         if matched != migrated + 1 {
             return Err(Error::custom(Contended));
@@ -210,14 +219,8 @@ impl Batch<'_> {
     }
 
     /// Every write in one ordered `bulkWrite`; returns how many updates matched.
-    async fn write_bulk(
-        &self,
-        session: &mut ClientSession,
-        rewrites: Vec<(Document, Document)>,
-        events: Vec<AuditDoc>,
-        checkpoint_filter: Document,
-        checkpoint_update: Document,
-    ) -> mongodb::error::Result<u64> {
+    async fn write_bulk(&self, session: &mut ClientSession, writes: Writes) -> mongodb::error::Result<u64> {
+        let Writes { rewrites, events, checkpoint_filter, checkpoint_update } = writes;
         let data = self.data();
         let audit = self.profiles.collection::<AuditDoc>(self.database, names::AUDIT, OperationClass::Critical);
         let runs = self.database.collection::<Document>(super::RUNS).namespace();
@@ -237,14 +240,8 @@ impl Batch<'_> {
 
     /// The same writes as one command per kind: every replacement in one `update`, every event
     /// in one `insert`, then the checkpoint; returns how many updates matched.
-    async fn write_commands(
-        &self,
-        session: &mut ClientSession,
-        rewrites: Vec<(Document, Document)>,
-        events: Vec<AuditDoc>,
-        checkpoint_filter: Document,
-        checkpoint_update: Document,
-    ) -> mongodb::error::Result<u64> {
+    async fn write_commands(&self, session: &mut ClientSession, writes: Writes) -> mongodb::error::Result<u64> {
+        let Writes { rewrites, events, checkpoint_filter, checkpoint_update } = writes;
         let profile = self.bulk();
         let statements: Vec<Document> =
             rewrites.into_iter().map(|(q, u)| doc! { "q": q, "u": u, "multi": false, "upsert": false }).collect();
