@@ -12,6 +12,7 @@
 //! - `wallets`: wallets and their ledgers.
 //! - `transfers`: exactly-once transfers and their refusals; `transfers/concurrency`: the same key
 //!   and hot wallets under parallel and serial load.
+//! - `keyed_creates`: products, wallets and sessions created once per idempotency key.
 //! - `audit`: the append-only audit log.
 //! - `sessions`: sessions by token hash, expired ones invisible.
 //! - `feeds`: per-user feeds, replaced whole.
@@ -20,6 +21,7 @@
 mod audit;
 mod feeds;
 mod fixtures;
+mod keyed_creates;
 mod products;
 mod readiness;
 mod sessions;

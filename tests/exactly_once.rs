@@ -3,6 +3,8 @@
 //! - `faults`: through the fault proxy on MongoDB: write conflicts, lost commit replies, client
 //!   retries after a cut, non-transient errors, duplicate keys, a spent budget.
 //! - `round_trips`: commands per fresh transfer and per replay, on both write paths.
+//! - `keyed_creates`: a keyed product create whose commit reply is lost, answered by the retry
+//!   with the same key; its round trips, fresh and replayed.
 //! - `trial`: the start-up trial runs the transfer's own commands and refuses transfers where the
 //!   server refuses any of them.
 //! - `http`: the same scenarios as the contract suite's concurrency tests, end to end over HTTP:
@@ -10,6 +12,7 @@
 
 mod faults;
 mod http;
+mod keyed_creates;
 mod round_trips;
 mod trial;
 
