@@ -3,6 +3,7 @@
 //! - `products`: create, read, conditional update, delete, listing, statistics, validation.
 //! - `wallets`: opening, reading and ledgers.
 //! - `transfers`: exactly-once transfers, replays and refusals.
+//! - `keyed_creates`: `Idempotency-Key` on the creates: replays, reuse, malformed keys.
 //! - `audit`: the audit trail the API writes, and its listing.
 //! - `sessions`: tokens shown once, lookup and ending.
 //! - `feeds`: replacing and reading feeds.
@@ -10,6 +11,7 @@
 
 mod audit;
 mod feeds;
+mod keyed_creates;
 mod operations;
 mod products;
 mod sessions;
