@@ -18,9 +18,12 @@ fn failing(error: fn() -> Error) -> Mocks {
     mocks
 }
 
+/// A port failure, the status it answers and its problem slug.
+type Case = (fn() -> Error, StatusCode, &'static str);
+
 #[tokio::test]
 async fn keyed_creates_answer_each_idempotency_failure_with_its_own_problem() {
-    let cases: [(fn() -> Error, StatusCode, &str); 4] = [
+    let cases: [Case; 4] = [
         (|| Error::KeyReused, StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused"),
         (|| Error::KeyInFlight, StatusCode::CONFLICT, "idempotency-key-in-flight"),
         (|| Error::OutcomeUnknown("commit reply lost".into()), StatusCode::SERVICE_UNAVAILABLE, "outcome-unknown"),
@@ -39,7 +42,8 @@ async fn keyed_creates_answer_each_idempotency_failure_with_its_own_problem() {
 
 #[tokio::test]
 async fn an_unknown_outcome_tells_the_client_to_retry_with_the_same_key() {
-    let answer = send(failing(|| Error::OutcomeUnknown("wtimeout".into())), post_json("/v1/wallets", &wallet_body())).await;
+    let answer =
+        send(failing(|| Error::OutcomeUnknown("wtimeout".into())), post_json("/v1/wallets", &wallet_body())).await;
 
     answer.assert_problem(StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(answer.json()["detail"], "the write may have been applied; retry with the same Idempotency-Key");
