@@ -70,6 +70,17 @@ impl Proxied {
             >= mongo_store::transfer::CLIENT_BULK_WRITE_WIRE_VERSION
     }
 
+    /// `Some(self)` when the server speaks client-level `bulkWrite`; else prints why `test` is
+    /// skipped, drops the database and returns `None`.
+    pub async fn with_client_bulk_write(self, test: &str) -> Option<Self> {
+        if self.has_client_bulk_write() {
+            return Some(self);
+        }
+        skip(test, "the server predates client-level bulkWrite (wire version below 25)");
+        self.finish().await;
+        None
+    }
+
     /// The command carrying a transfer's first write: the `bulkWrite`, or the claim's `insert`.
     pub fn first_write(&self, path: WritePath) -> &'static str {
         if path == WritePath::Bulk && self.has_client_bulk_write() { "bulkWrite" } else { "insert" }
@@ -82,6 +93,18 @@ impl Proxied {
             eprintln!("could not drop test database: {error}");
         }
     }
+}
+
+/// The commands sent (driver command events) while `first` and then `second` ran, with their
+/// outputs: `((first, commands), (second, commands))`.
+pub async fn commands_of<T>(first: impl Future<Output = T>, second: impl Future<Output = T>) -> ((T, u64), (T, u64)) {
+    use mongo_store::telemetry::commands_started;
+    let before = commands_started();
+    let first = first.await;
+    let between = commands_started();
+    let second = second.await;
+    let after = commands_started();
+    ((first, between - before), (second, after - between))
 }
 
 /// Opens a euro wallet holding `balance_minor`.

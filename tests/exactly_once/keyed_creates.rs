@@ -7,11 +7,9 @@ use std::time::Duration;
 use domain::idempotency::{Claim, product_fingerprint};
 use domain::product::{Category, Product, ProductDraft, ProductName, Sku, parse_tags};
 use domain::{Error, Timestamp};
-use mongo_store::telemetry::commands_started;
 
-use super::{Proxied, WritePath, eur, fresh_key, mongo_test, proxied};
+use super::{Proxied, WritePath, commands_of, eur, fresh_key, mongo_test, proxied};
 use crate::support::proxy::{Fault, Rule};
-use crate::support::skip::skip;
 
 fn draft() -> ProductDraft {
     let unique = uuid::Uuid::new_v4().simple().to_string();
@@ -89,25 +87,18 @@ async fn measure(proxied: &Proxied) -> (u64, u64) {
     let claim = Claim::new(fresh_key(), product_fingerprint(&draft));
 
     proxied.proxy.reset_counts();
-    let before = commands_started();
-    let fresh = create(proxied, &draft, &claim).await;
-    let between = commands_started();
-    let replay = create(proxied, &draft, &claim).await;
-    let after = commands_started();
+    let ((fresh, fresh_commands), (replay, replay_commands)) =
+        commands_of(create(proxied, &draft, &claim), create(proxied, &draft, &claim)).await;
 
     assert!(!fresh.expect("the create applies").replayed);
     assert!(replay.expect("the replay answers").replayed);
-    (between - before, after - between)
+    (fresh_commands, replay_commands)
 }
 
 mongo_test!(a_keyed_product_create_costs_two_round_trips_with_client_bulk_write);
 async fn a_keyed_product_create_costs_two_round_trips_with_client_bulk_write(test: &str) {
     let Some(proxied) = proxied(test, WritePath::Bulk).await else { return };
-    if !proxied.has_client_bulk_write() {
-        skip(test, "the server predates client-level bulkWrite (wire version below 25)");
-        proxied.finish().await;
-        return;
-    }
+    let Some(proxied) = proxied.with_client_bulk_write(test).await else { return };
 
     let (fresh, replay) = measure(&proxied).await;
 

@@ -2,10 +2,7 @@
 //! transfer with client-level `bulkWrite` (read, `bulkWrite`, commit), at most 8 with one command
 //! per write, and at most 2 for a replay (read, abort), on either path.
 
-use mongo_store::telemetry::commands_started;
-
-use super::{Proxied, WritePath, euros, fresh_key, meta, mongo_test, open, proxied};
-use crate::support::skip::skip;
+use super::{Proxied, WritePath, commands_of, euros, fresh_key, meta, mongo_test, open, proxied};
 
 /// Commands one fresh transfer and one replay of it send: `(fresh, replay)`.
 async fn measure(proxied: &Proxied) -> (u64, u64) {
@@ -15,25 +12,21 @@ async fn measure(proxied: &Proxied) -> (u64, u64) {
     proxied.repos.wallets.transfer(euros(from, to, 1), fresh_key(), meta()).await.expect("a first transfer");
 
     proxied.proxy.reset_counts();
-    let before = commands_started();
-    let fresh = proxied.repos.wallets.transfer(euros(from, to, 100), key.clone(), meta()).await;
-    let between = commands_started();
-    let replay = proxied.repos.wallets.transfer(euros(from, to, 100), key, meta()).await;
-    let after = commands_started();
+    let ((fresh, fresh_commands), (replay, replay_commands)) = commands_of(
+        proxied.repos.wallets.transfer(euros(from, to, 100), key.clone(), meta()),
+        proxied.repos.wallets.transfer(euros(from, to, 100), key, meta()),
+    )
+    .await;
 
     assert!(!fresh.expect("the transfer applies").replayed);
     assert!(replay.expect("the replay answers").replayed);
-    (between - before, after - between)
+    (fresh_commands, replay_commands)
 }
 
 mongo_test!(a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write);
 async fn a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write(test: &str) {
     let Some(proxied) = proxied(test, WritePath::Bulk).await else { return };
-    if !proxied.has_client_bulk_write() {
-        skip(test, "the server predates client-level bulkWrite (wire version below 25)");
-        proxied.finish().await;
-        return;
-    }
+    let Some(proxied) = proxied.with_client_bulk_write(test).await else { return };
 
     let (fresh, replay) = measure(&proxied).await;
 
