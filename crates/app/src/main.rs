@@ -19,7 +19,8 @@ async fn main() -> anyhow::Result<()> {
         return Err(error).context("reading .env");
     }
     let cli = Cli::parse();
-    telemetry::init(cli.log_format)?;
+    // Held to the end of `main`: dropping it writes out the log lines still queued.
+    let _log = telemetry::init(cli.log_format)?;
     match cli.command {
         Command::Serve(args) => {
             app::metrics::install();
