@@ -1,6 +1,8 @@
 //! `shop bench`: the benchmarks. `shop bench ingest` lives with the ingest pipeline
-//! (`crate::ingest::bench`); `shop bench transfers` measures exactly-once transfers ([`transfers`]).
+//! (`crate::ingest::bench`); `shop bench transfers` measures exactly-once transfers ([`transfers`]);
+//! `shop bench http` measures the HTTP layer against bare axum ([`http`]).
 
+pub mod http;
 pub mod transfers;
 
 use clap::{Args, Subcommand};
@@ -21,6 +23,9 @@ pub enum BenchCommand {
     /// Transfers from N concurrent clients: throughput, latency percentiles, retries and
     /// database commands per transfer.
     Transfers(transfers::TransfersArgs),
+    /// `GET /v1/products/{id}` on the shop and on a bare axum server, side by side under `wrk`:
+    /// req/s, p50/p99 latency and the ratio.
+    Http(http::HttpArgs),
 }
 
 /// Runs `shop bench`.
@@ -31,5 +36,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.command {
         BenchCommand::Ingest(args) => crate::ingest::bench::run(args).await,
         BenchCommand::Transfers(args) => transfers::run(args).await,
+        BenchCommand::Http(args) => http::run(args).await,
     }
 }

@@ -1,5 +1,7 @@
 //! What every handler shares.
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
 
 use domain::Repositories;
@@ -26,10 +28,18 @@ impl Default for HttpSettings {
     }
 }
 
-/// The state behind the router: the ports (as shared trait objects) and the HTTP settings.
-/// Cheap to clone: every port is an `Arc`.
+/// The state behind the router: the ports (as shared trait objects) and the HTTP settings, read
+/// and set through [`Deref`] and [`DerefMut`] (`state.repos`, `state.settings`).
+///
+/// One `Arc` around both: axum clones the state for every request (the handler's service, then
+/// the `State` extractor), and one reference count shared by every worker thread costs less than
+/// one per port.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds.
+#[derive(Clone)]
+pub struct Shared {
     /// The ports the handlers call.
     pub repos: Repositories,
     /// Limits applied by the router's middleware.
@@ -39,6 +49,21 @@ pub struct AppState {
 impl AppState {
     /// State serving `repos` with `settings`.
     pub fn new(repos: Repositories, settings: HttpSettings) -> Self {
-        Self { repos, settings }
+        Self(Arc::new(Shared { repos, settings }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl DerefMut for AppState {
+    // Copy on write: a router already serving this state keeps what it was given.
+    fn deref_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 }

@@ -1,6 +1,7 @@
 //! `/healthz` (the process answers), `/readyz` (the store answers) and `/openapi.json`.
 
-use axum::Extension;
+use std::sync::OnceLock;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
@@ -44,10 +45,20 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
 /// This API's OpenAPI 3.1 document, generated from the handlers.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI document", body = Object)))]
-pub async fn openapi(Extension(document): Extension<OpenApiJson>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], document.0)
+pub async fn openapi() -> impl IntoResponse {
+    let document = DOCUMENT.get_or_init(|| serialize(&crate::http::openapi::document())).clone();
+    ([(header::CONTENT_TYPE, "application/json")], document)
 }
 
-/// The OpenAPI document, serialized once when the router is built.
-#[derive(Debug, Clone)]
-pub struct OpenApiJson(pub Bytes);
+/// The OpenAPI document, serialized once per process: it follows from the code alone. Kept here
+/// rather than in a request extension, which every request would have paid for.
+static DOCUMENT: OnceLock<Bytes> = OnceLock::new();
+
+fn serialize(document: &utoipa::openapi::OpenApi) -> Bytes {
+    serde_json::to_vec(document).unwrap_or_default().into()
+}
+
+/// Keeps `document` (the router's, built anyway) for `/openapi.json`, unless one is kept already.
+pub fn keep_document(document: &utoipa::openapi::OpenApi) {
+    DOCUMENT.get_or_init(|| serialize(document));
+}

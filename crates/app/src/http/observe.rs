@@ -1,34 +1,135 @@
-//! Middleware that measures and bounds every request: its latency by route template and status,
-//! failures by class, and the time budget that caps each database call inside it.
+//! The middleware every request passes through, as one service: its request id, its tracing
+//! span, its time budget, its access log line and its latency, and the failure counts by class.
+//!
+//! In order, for each request:
+//! 1. the request id: the client's `x-request-id` when usable, else a new UUID ([`request_id`]);
+//!    echoed in the response;
+//! 2. a span named `request` with the method, the route template (never the raw path, which may
+//!    hold a session token or a user id) and the request id; everything logged for the request is
+//!    inside it;
+//! 3. the time budget: a request still running after it is answered 503 (`timeout` problem), and
+//!    every database call inside it gets at most what is left (`mongo_store::deadline`), so the
+//!    server stops its own work when the request is answered;
+//! 4. the access log line (`finished processing request`, with `latency` and `status`, target
+//!    [`ACCESS_LOG`]) and the latency histogram by method, route template and final status,
+//!    time-outs included ([`latency`]).
+//!
+//! One service with one boxed future per request, where the layers it replaces (tower-http's
+//! request id, trace and propagation layers, a timeout with its error handler, and two axum
+//! `from_fn` middlewares) cost a box, a clone of the rest of the stack and dynamic dispatch each.
 
+pub mod latency;
+pub mod request_id;
+
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::Response;
-use metrics::{counter, histogram};
+use axum::response::{IntoResponse as _, Response};
+use futures::future::BoxFuture;
+use metrics::counter;
 use tokio::time::Instant;
+use tower::{Layer, Service};
+use tracing::Instrument as _;
 
-use crate::metrics::{HTTP_DURATION, HTTP_ERRORS};
+use self::latency::Latencies;
+use crate::http::error::ApiError;
+use crate::http::headers::REQUEST_ID;
+use crate::metrics::HTTP_ERRORS;
 
-/// Records the request's duration under its route template (`/v1/products/{id}`, never the raw
-/// path, which may hold a session token or a user id) and its final status, time-outs included.
-pub async fn record_latency(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
-    let method = request.method().as_str().to_owned();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    histogram!(HTTP_DURATION, "method" => method, "route" => route, "status" => response.status().as_str().to_owned())
-        .record(started.elapsed().as_secs_f64());
-    response
+/// Target of the access log line: `RUST_LOG=info,access=warn` turns it off and keeps the rest.
+pub const ACCESS_LOG: &str = "access";
+
+/// Route label of requests no route matched.
+pub const UNMATCHED: &str = "unmatched";
+
+/// Applies [`Observe`] with a request time budget.
+#[derive(Debug, Clone, Copy)]
+pub struct ObserveLayer {
+    budget: Duration,
 }
 
-/// Runs the request under a deadline of `budget` from now: every database call inside it gets at
-/// most the time that is left (see `mongo_store::deadline`), so the server stops its own work
-/// when the request is answered 503.
-pub async fn time_budget(State(budget): State<Duration>, request: Request, next: Next) -> Response {
-    mongo_store::deadline::scope(Instant::now() + budget, next.run(request)).await
+impl ObserveLayer {
+    /// Requests still running after `budget` are answered 503.
+    pub fn new(budget: Duration) -> Self {
+        Self { budget }
+    }
+}
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    // The router applies its layers to each endpoint, so each endpoint keeps its own series.
+    fn layer(&self, inner: S) -> Self::Service {
+        Observe { inner, budget: self.budget, latencies: Arc::default() }
+    }
+}
+
+/// See the module documentation.
+#[derive(Clone)]
+pub struct Observe<S> {
+    inner: S,
+    budget: Duration,
+    latencies: Arc<Latencies>,
+}
+
+/// A latency as the access log shows it.
+struct Millis(Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ms", self.0.as_millis())
+    }
+}
+
+impl<S> Service<Request> for Observe<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let started = Instant::now();
+        let request_id = request_id::ensure(request.headers_mut());
+        let method = request.method().clone();
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let span = tracing::info_span!("request", method = %method,
+            route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
+            request_id = request_id.to_str().unwrap_or("-"));
+        let work = span.in_scope(|| self.inner.call(request));
+        let deadline = started + self.budget;
+        let latencies = Arc::clone(&self.latencies);
+        Box::pin(
+            async move {
+                let answered = tokio::time::timeout_at(deadline, mongo_store::deadline::scope(deadline, work)).await;
+                let mut response = match answered {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(never)) => match never {},
+                    Err(_elapsed) => ApiError::Timeout.into_response(),
+                };
+                let (status, latency) = (response.status(), started.elapsed());
+                tracing::info!(target: ACCESS_LOG, latency = %Millis(latency), status = status.as_u16(),
+                    "finished processing request");
+                latencies.record(&method, route.as_ref().map_or(UNMATCHED, MatchedPath::as_str), status, latency);
+                if !response.headers().contains_key(REQUEST_ID) {
+                    response.headers_mut().insert(REQUEST_ID, request_id);
+                }
+                Ok(response)
+            }
+            .instrument(span),
+        )
+    }
 }
 
 /// Counts one failed request by its class.

@@ -1,0 +1,161 @@
+//! The two servers of `shop bench http`, each its own process on a loopback port: the shop
+//! (`shop serve` on the memory store, logging as configured) and the bare axum baseline.
+//!
+//! The shop's standard output is read through a pipe, as a log collector would, and its lines
+//! counted, so the benchmark shows that the access log was written in full, up to the last line
+//! after the stop signal.
+
+use std::io::{BufRead as _, BufReader, Read};
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+/// The message of the shop's access log line, one per request.
+pub const ACCESS_LOG_MESSAGE: &str = "finished processing request";
+
+/// What a server process wrote, counted by the threads that drain its pipes.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Output {
+    /// Lines on standard output.
+    pub lines: u64,
+    /// Of those, access log lines.
+    pub access_lines: u64,
+}
+
+/// A running server, stopped when dropped.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub address: SocketAddr,
+    stdout: Option<JoinHandle<Output>>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+/// A free loopback port, as the system picks it.
+fn free_address() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free loopback port")?;
+    listener.local_addr().context("reading the port")
+}
+
+fn count(pipe: impl Read) -> Output {
+    let mut output = Output::default();
+    let mut reader = BufReader::with_capacity(1 << 16, pipe);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line).is_ok_and(|read| read > 0) {
+        output.lines += 1;
+        // The reader shares the machine with the servers: a substring search that is fast on
+        // long inputs, on the line as it is (lossy only where it is not UTF-8).
+        if String::from_utf8_lossy(&line).contains(ACCESS_LOG_MESSAGE) {
+            output.access_lines += 1;
+        }
+        line.clear();
+    }
+    output
+}
+
+impl Server {
+    /// Starts `shop serve` (the binary at `shop`) on the memory store on a free loopback port, and
+    /// waits until it accepts connections.
+    ///
+    /// # Errors
+    /// It cannot be started or does not listen within 10 s.
+    pub fn shop(shop: &Path) -> anyhow::Result<Self> {
+        let address = free_address()?;
+        let mut command = Command::new(shop);
+        command
+            .args(["serve", "--bind", &address.to_string(), "--shutdown-drain-ms", "2000"])
+            // The memory store, whatever the environment says; a `.env` file would be read again
+            // from the working directory, so the server runs from one that has none.
+            .env_remove("MONGODB_URI")
+            .current_dir(std::env::temp_dir());
+        Self::start(command, address, "shop")
+    }
+
+    /// Starts the bare axum baseline (the binary at `bare`) answering with `body` and `etag`.
+    ///
+    /// # Errors
+    /// It cannot be started or does not listen within 10 s.
+    pub fn bare(bare: &Path, body: &str, etag: &str) -> anyhow::Result<Self> {
+        let address = free_address()?;
+        let mut command = Command::new(bare);
+        command.args(["--bind", &address.to_string(), "--body", body, "--etag", etag]);
+        Self::start(command, address, "bare-axum")
+    }
+
+    fn start(mut command: Command, address: SocketAddr, name: &str) -> anyhow::Result<Self> {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {name} ({})", command.get_program().to_string_lossy()))?;
+        let stdout = child.stdout.take().map(|pipe| std::thread::spawn(move || count(pipe)));
+        let stderr = child.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        });
+        let mut server = Self { child, address, stdout, stderr };
+        // Polling, bounded: the server is ready once it accepts connections.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(address).is_err() {
+            if let Some(status) = server.child.try_wait()? {
+                bail!("{name} exited ({status}): {}", server.stop_output().1);
+            }
+            if Instant::now() > deadline {
+                bail!("{name} did not listen on {address} within 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(server)
+    }
+
+    /// The base URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Asks the server to stop (SIGTERM, as a container runtime would), waits up to 10 s for it to
+    /// exit (killing it after that), and returns what it wrote.
+    ///
+    /// # Errors
+    /// The server had to be killed.
+    pub fn stop(mut self) -> anyhow::Result<Output> {
+        let asked = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let exited = asked.is_ok_and(|status| status.success())
+            && loop {
+                match self.child.try_wait() {
+                    Ok(Some(_)) => break true,
+                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                    _ => break false,
+                }
+            };
+        let (output, stderr) = self.stop_output();
+        if !exited {
+            bail!("the server did not stop within 10 s of SIGTERM: killed. {stderr}");
+        }
+        Ok(output)
+    }
+
+    /// Kills the process if it still runs and collects its pipes.
+    fn stop_output(&mut self) -> (Output, String) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let output = self.stdout.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
+        let stderr = self.stderr.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
+        (output, stderr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.stop_output();
+    }
+}
