@@ -1,10 +1,12 @@
 //! `shop ingest` end to end through the pipeline: outcomes per line, rejects, reruns, racing
-//! batches, dry runs and database commands, against memory-store and MongoDB (both write paths).
+//! batches, dry runs, database commands, and a generated file with the default settings, against
+//! memory-store and MongoDB (both write paths).
 //!
 //! [`ingest_test!`] runs a body against the in-memory store (`name::memory`), MongoDB on the best
 //! path the server has (`name::mongo`) and MongoDB forced onto `update` commands
 //! (`name::update_commands::mongo`).
 
+mod defaults;
 mod fixtures;
 mod outcomes;
 mod races;

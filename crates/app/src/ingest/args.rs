@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::cli::MongoArgs;
 
@@ -81,18 +81,40 @@ pub struct RunArgs {
     pub progress_interval_secs: u64,
 }
 
+impl RunArgs {
+    /// The settings of a command line that sets none (environment variables still apply), as a
+    /// run with the defaults sees them.
+    pub fn defaults() -> Self {
+        /// A command line holding only the run settings.
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            run: RunArgs,
+        }
+        Defaults::parse_from(["shop"]).run
+    }
+}
+
 /// Options of `shop bench ingest`.
 #[derive(Debug, Args)]
 pub struct BenchIngestArgs {
     /// The generated input.
     #[command(flatten)]
     pub generate: GenerateArgs,
-    /// Write one document per call (the naive loop) instead of batches. MongoDB only.
-    #[arg(long)]
+    /// Only the naive loop (one update per line, one at a time) instead of batches. MongoDB only.
+    #[arg(long, conflicts_with = "no_compare")]
     pub naive: bool,
-    /// Ingest the same file a second time and report that run too.
+    /// Ingest the same file a second time and report that run too (always done when comparing).
     #[arg(long)]
     pub rerun: bool,
+    /// With MongoDB, skip the comparison with the naive loop and ingest batched only, into the
+    /// configured database.
+    #[arg(long)]
+    pub no_compare: bool,
+    /// Lines the naive loop of the comparison ingests: the first N of the same input [default:
+    /// all of them].
+    #[arg(long)]
+    pub naive_lines: Option<u64>,
     /// How to ingest.
     #[command(flatten)]
     pub run: RunArgs,

@@ -1,15 +1,22 @@
 //! `shop bench ingest`: generates an input, ingests it, and prints lines/s, peak memory and
-//! database commands per 1,000 lines; `--naive` writes one document per call through the same
-//! driver instead, for comparison.
+//! database commands per 1,000 lines.
+//!
+//! With MongoDB it measures the pipeline against the naive loop on the same server in one run
+//! (`compare`): first run and re-run of each, side by side with their ratios. `--no-compare`
+//! ingests batched only, into the configured database; `--naive` runs only the loop there.
+
+mod compare;
+
+use std::path::Path;
 
 use anyhow::Context as _;
 use mongo_store::ingest::WritePath;
 use tokio::io::BufReader;
 
-use super::args::BenchIngestArgs;
+use super::args::{BenchIngestArgs, RunArgs};
 use super::rejects::RejectSink;
 use super::report::Report;
-use super::{generate, ingest, write_path};
+use super::{Target, generate, ingest, write_path};
 
 /// Runs `shop bench ingest`.
 ///
@@ -19,46 +26,72 @@ pub async fn run(args: BenchIngestArgs) -> anyhow::Result<()> {
     if args.naive && args.mongo.uri.is_none() {
         anyhow::bail!("--naive compares driver round trips and needs MONGODB_URI");
     }
-    let file = tempfile_path(args.generate.lines);
+    let file = tempfile_path("all", args.generate.lines);
     let generated = std::fs::File::create(&file).with_context(|| format!("creating {}", file.display()))?;
     generate::write(&args.generate, generated).context("generating the input")?;
+    let outcome = if args.mongo.uri.is_some() && !args.naive && !args.no_compare {
+        compare::run(&args, &file).await
+    } else {
+        single(&args, &file).await
+    };
+    let _ = std::fs::remove_file(&file);
+    outcome
+}
+
+/// One way of ingesting, into the configured store: batched, or the naive loop.
+async fn single(args: &BenchIngestArgs, file: &Path) -> anyhow::Result<()> {
     let path = if args.naive { Some(WritePath::OneByOne) } else { write_path(&args.run) };
     let target = crate::store::connect_ingest(&args.mongo, path).await?;
+    let run_args = if args.naive { naive_run(&args.run) } else { args.run.clone() };
     let runs = if args.rerun { 2 } else { 1 };
     let mut failed = 0;
     for run in 1..=runs {
-        let input = tokio::fs::File::open(&file).await.context("opening the generated input")?;
-        let size = input.metadata().await.ok().map(|m| m.len());
-        let reader = BufReader::with_capacity(256 * 1024, input);
-        let report = ingest(reader, size, &target, &args.run, &RejectSink::discard(), false).await?;
-        println!("run {run} of {runs}: {}", figures(&report, args.run.batch_size));
+        let report = ingest_file(file, &target, &run_args).await?;
+        println!("run {run} of {runs}: {}", figures(&report));
         println!("{report}");
         failed += report.failed;
     }
-    let _ = std::fs::remove_file(&file);
     if failed > 0 {
         anyhow::bail!("{failed} lines failed");
     }
     Ok(())
 }
 
-fn tempfile_path(lines: u64) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("shop-bench-{}-{lines}.ndjson", std::process::id()))
+/// The naive loop's settings: one line per call and one call at a time, what a plain loop over
+/// the file does.
+fn naive_run(run: &RunArgs) -> RunArgs {
+    RunArgs { concurrency: 1, ..run.clone() }
+}
+
+/// Ingests the file at `file` into `target`, without progress or rejects.
+async fn ingest_file(file: &Path, target: &Target, run: &RunArgs) -> anyhow::Result<Report> {
+    let input = tokio::fs::File::open(file).await.context("opening the generated input")?;
+    let size = input.metadata().await.ok().map(|m| m.len());
+    let reader = BufReader::with_capacity(256 * 1024, input);
+    ingest(reader, size, target, run, &RejectSink::discard(), false).await
+}
+
+fn tempfile_path(name: &str, lines: u64) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("shop-bench-{}-{name}-{lines}.ndjson", std::process::id()))
+}
+
+/// Database commands per 1,000 lines of `report`, where the store counts them.
+fn per_thousand_lines(report: &Report) -> Option<f64> {
+    report.commands.map(|c| c as f64 * 1000.0 / report.lines.max(1) as f64)
 }
 
 /// The benchmark's headline figures.
-fn figures(report: &Report, batch_size: u32) -> String {
-    let per_thousand = |n: u64| n as f64 * 1000.0 / report.lines.max(1) as f64;
-    let commands = report.commands.map_or_else(
-        || "no database commands (in memory)".to_owned(),
-        |c| {
-            format!(
-                "{:.2} commands per 1,000 lines, {:.3} commands per batch call (batch size {batch_size})",
-                per_thousand(c),
-                c as f64 / report.batch_calls.max(1) as f64
-            )
-        },
-    );
+fn figures(report: &Report) -> String {
+    let commands = match (report.commands, per_thousand_lines(report)) {
+        (Some(c), Some(per_thousand)) => format!(
+            "{per_thousand:.2} commands per 1,000 lines, {:.3} commands per batch call (batch size {} at the end, \
+             smallest {})",
+            c as f64 / report.batch_calls.max(1) as f64,
+            report.batch_size,
+            report.smallest_batch_size,
+        ),
+        _ => "no database commands (in memory)".to_owned(),
+    };
     let memory = peak_memory().map_or_else(|| "unknown".to_owned(), |m| format!("{:.1} MiB", mib(m)));
     format!(
         "{} lines in {:.2} s: {:.0} lines/s, peak memory {memory}, {commands}",
@@ -104,11 +137,14 @@ mod tests {
             batch_calls: 20,
             commands: Some(21),
             elapsed: Duration::from_secs(2),
+            batch_size: 1000,
+            smallest_batch_size: 125,
             ..Report::from_tally(&super::super::report::Tally::default())
         };
-        let text = figures(&report, 1000);
+        let text = figures(&report);
         assert!(text.contains("1.05 commands per 1,000 lines"), "{text}");
         assert!(text.contains("1.050 commands per batch call"), "{text}");
         assert!(text.contains("10000 lines/s"), "{text}");
+        assert!(text.contains("batch size 1000 at the end, smallest 125"), "{text}");
     }
 }

@@ -2,6 +2,14 @@
 //! through the ingest port, retry only the transiently failed lines of a batch, and record an
 //! outcome for every line.
 //!
+//! Batch size and calls in flight follow the store's latency (see `pace`): `batch_size` and
+//! `concurrency` are the most a run uses. A batch read while the pace was larger is sent in
+//! pieces of the current size. A call with an unknown outcome (a timeout, a broken connection) is
+//! settled by sending its lines again: the port's upserts are idempotent, so a line the lost call
+//! had written comes back unchanged, in the one round trip a retry costs anyway. Reading the skus
+//! back instead would cost that round trip too, would still need the writes sent for every line
+//! not found, and could race with the lost call, which the server may still be running.
+//!
 //! Memory is bounded by the settings, not by the input: one line being read, `concurrency`
 //! batches waiting in the channel and `concurrency` in flight (each with its retry copy).
 
@@ -17,17 +25,20 @@ use rand::Rng as _;
 use tokio::io::AsyncBufRead;
 use tokio::sync::mpsc;
 
+use self::pace::{Pace, Signal};
 use super::reader::{Line, LineReader};
 use super::rejects::{Outcome, RejectSink};
 use super::report::Tally;
 use crate::http::dto::products::ProductInput;
 
+pub mod pace;
+
 /// How a run behaves.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Lines per batch.
+    /// Lines per batch, at most.
     pub batch_size: usize,
-    /// Batches in flight.
+    /// Batches in flight, at most.
     pub concurrency: usize,
     /// Attempts per line on transient failures, the first included.
     pub max_attempts: u32,
@@ -73,12 +84,13 @@ pub async fn run<R: AsyncBufRead + Unpin>(
     tally: Arc<Tally>,
     rejects: &RejectSink,
 ) -> anyhow::Result<Measures> {
+    let pace = Pace::new(settings.batch_size, settings.concurrency, port.batch_time_limit(), Arc::clone(&tally));
     let (batches, receiver) = mpsc::channel::<Vec<Numbered>>(settings.concurrency);
     let incoming = futures::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|batch| (batch, receiver))
     });
     let workers = incoming
-        .map(|batch| apply(Arc::clone(&port), batch, settings, &tally, rejects))
+        .map(|batch| apply(Arc::clone(&port), batch, settings, &pace, &tally, rejects))
         .buffer_unordered(settings.concurrency)
         .fold(Ok(Measures { batch_calls: 0, latency: new_histogram() }), |measures, done| async move {
             let (mut measures, done) = (measures?, done?);
@@ -88,7 +100,7 @@ pub async fn run<R: AsyncBufRead + Unpin>(
             }
             Ok::<_, anyhow::Error>(measures)
         });
-    let read = read(input, batches, settings, &tally, rejects);
+    let read = read(input, batches, settings, &pace, &tally, rejects);
     let (read, measures) = tokio::join!(read, workers);
     read?;
     measures
@@ -105,11 +117,12 @@ async fn read<R: AsyncBufRead + Unpin>(
     input: R,
     batches: mpsc::Sender<Vec<Numbered>>,
     settings: &Settings,
+    pace: &Pace,
     tally: &Tally,
     rejects: &RejectSink,
 ) -> anyhow::Result<()> {
     let mut reader = LineReader::new(input, settings.max_line_bytes);
-    let mut batch = Vec::with_capacity(settings.batch_size);
+    let mut batch = Vec::with_capacity(pace.batch_size());
     while let Some((number, line)) = reader.next_line().await? {
         let checked = match line {
             Line::Text(bytes) => validate(bytes),
@@ -127,8 +140,8 @@ async fn read<R: AsyncBufRead + Unpin>(
             Ok(draft) => batch.push((number, draft)),
         }
         tally.bytes.store(reader.consumed(), Ordering::Relaxed);
-        if batch.len() >= settings.batch_size {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(settings.batch_size));
+        if batch.len() >= pace.batch_size() {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(pace.batch_size()));
             if batches.send(full).await.is_err() {
                 anyhow::bail!("the ingest workers stopped early");
             }
@@ -140,12 +153,13 @@ async fn read<R: AsyncBufRead + Unpin>(
     Ok(())
 }
 
-/// Sends one batch, then again only its transiently failed lines, until none is left or the
-/// attempts run out. Returns the latency of each call.
+/// Sends one batch in pieces of the current batch size, then again only its transiently failed
+/// lines, until none is left or the attempts run out. Returns the latency of each call.
 async fn apply(
     port: Arc<dyn ProductIngest>,
     batch: Vec<Numbered>,
     settings: &Settings,
+    pace: &Pace,
     tally: &Tally,
     rejects: &RejectSink,
 ) -> anyhow::Result<Vec<Duration>> {
@@ -153,26 +167,36 @@ async fn apply(
     let mut pending = batch;
     for attempt in 1..=settings.max_attempts {
         let last = attempt == settings.max_attempts;
-        let (numbers, drafts): (Vec<u64>, Vec<ProductDraft>) = pending.into_iter().unzip();
-        // Only a call that may be followed by a retry needs its drafts afterwards.
-        let kept = if last { Vec::new() } else { drafts.clone() };
-        let started = Instant::now();
-        let results = results(port.upsert_batch(drafts).await, numbers.len());
-        latencies.push(started.elapsed());
-        let mut kept = kept.into_iter();
         let mut retry = Vec::new();
-        for (number, result) in numbers.into_iter().zip(results) {
-            let draft = kept.next();
-            match result {
-                Ok(outcome) => tally.applied(outcome),
-                Err(failure) if failure.is_transient() && !last => {
-                    if let Some(draft) = draft {
-                        retry.push((number, draft));
+        while !pending.is_empty() {
+            let permit = pace.acquire().await;
+            let rest = pending.split_off(permit.ticket.batch_size.min(pending.len()));
+            let (numbers, drafts): (Vec<u64>, Vec<ProductDraft>) =
+                std::mem::replace(&mut pending, rest).into_iter().unzip();
+            // Only a call that may be followed by a retry needs its drafts afterwards.
+            let kept = if last { Vec::new() } else { drafts.clone() };
+            let started = Instant::now();
+            let results = results(port.upsert_batch(drafts).await, numbers.len());
+            let latency = started.elapsed();
+            permit.finish(numbers.len(), latency, signal(&results));
+            latencies.push(latency);
+            let mut kept = kept.into_iter();
+            for (number, result) in numbers.into_iter().zip(results) {
+                let draft = kept.next();
+                match result {
+                    Ok(outcome) => tally.applied(outcome),
+                    Err(failure) => {
+                        if failure.is_unknown() {
+                            tally.unknown.fetch_add(1, Ordering::Relaxed);
+                        }
+                        match draft {
+                            Some(draft) if failure.is_transient() => retry.push((number, draft)),
+                            _ => {
+                                tally.failed.fetch_add(1, Ordering::Relaxed);
+                                rejects.record(number, Outcome::Failed, &failure.to_string()).await?;
+                            }
+                        }
                     }
-                }
-                Err(failure) => {
-                    tally.failed.fetch_add(1, Ordering::Relaxed);
-                    rejects.record(number, Outcome::Failed, &failure.to_string()).await?;
                 }
             }
         }
@@ -184,6 +208,19 @@ async fn apply(
         pending = retry;
     }
     Ok(latencies)
+}
+
+/// What a call's results say about the store's load: any unknown outcome means it could not keep
+/// up; every item failing transiently means no store was reachable.
+fn signal(results: &[ItemResult]) -> Signal {
+    if results.iter().any(|result| result.as_ref().is_err_and(ItemFailure::is_unknown)) {
+        Signal::Unknown
+    } else if !results.is_empty() && results.iter().all(|result| result.as_ref().is_err_and(ItemFailure::is_transient))
+    {
+        Signal::Unavailable
+    } else {
+        Signal::Answered
+    }
 }
 
 /// One result per item from the port's answer: a whole-batch failure is every item's failure.

@@ -28,6 +28,14 @@ pub struct Tally {
     pub failed: AtomicU64,
     /// Lines sent again after a transient failure (counted per attempt).
     pub retried: AtomicU64,
+    /// Line attempts whose outcome was unknown (a timeout, a broken connection).
+    pub unknown: AtomicU64,
+    /// Lines per call now (see the pipeline's pace).
+    pub batch_size: AtomicU64,
+    /// The smallest batch size of the run so far.
+    pub smallest_batch_size: AtomicU64,
+    /// Calls allowed in flight now.
+    pub concurrency: AtomicU64,
 }
 
 impl Tally {
@@ -53,13 +61,15 @@ impl Tally {
     pub fn summary(&self) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "{} lines done: {} inserted, {} updated, {} unchanged, {} rejected, {} failed",
+            "{} lines done: {} inserted, {} updated, {} unchanged, {} rejected, {} failed; batch size {}, {} in flight",
             self.done(),
             get(&self.inserted),
             get(&self.updated),
             get(&self.unchanged),
             get(&self.rejected),
             get(&self.failed),
+            get(&self.batch_size),
+            get(&self.concurrency),
         )
     }
 }
@@ -83,6 +93,14 @@ pub struct Report {
     pub failed: u64,
     /// Retry attempts of single lines.
     pub retried: u64,
+    /// Line attempts with an unknown outcome (sent again).
+    pub unknown: u64,
+    /// The batch size at the end of the run.
+    pub batch_size: u64,
+    /// The smallest batch size of the run.
+    pub smallest_batch_size: u64,
+    /// Calls allowed in flight at the end of the run.
+    pub concurrency: u64,
     /// Calls of the ingest port (batches and their retries).
     pub batch_calls: u64,
     /// Wall time of the run.
@@ -108,6 +126,10 @@ impl Report {
             rejected: get(&tally.rejected),
             failed: get(&tally.failed),
             retried: get(&tally.retried),
+            unknown: get(&tally.unknown),
+            batch_size: get(&tally.batch_size),
+            smallest_batch_size: get(&tally.smallest_batch_size),
+            concurrency: get(&tally.concurrency),
             batch_calls: 0,
             elapsed: Duration::ZERO,
             p95_batch_latency: Duration::ZERO,
@@ -148,6 +170,21 @@ impl fmt::Display for Report {
             self.retried,
             self.p95_batch_latency.as_secs_f64() * 1000.0,
         )?;
+        if self.batch_calls > 0 {
+            writeln!(
+                f,
+                "  pace at the end: batch size {}, {} in flight (smallest batch size {})",
+                self.batch_size, self.concurrency, self.smallest_batch_size
+            )?;
+        }
+        if self.unknown > 0 {
+            writeln!(
+                f,
+                "  {} line attempts had an unknown outcome (a timeout or a broken connection): sent again while \
+                 attempts remained, and counted unchanged where the lost attempt had written them",
+                self.unknown
+            )?;
+        }
         match self.commands {
             Some(commands) => write!(f, "  database commands sent: {commands}"),
             None => write!(f, "  database commands sent: none (in-memory store)"),

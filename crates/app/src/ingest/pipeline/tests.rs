@@ -1,5 +1,6 @@
 //! The pipeline against a mocked port: retries of only the transiently failed lines, the retry
-//! limit, and outcomes that add up.
+//! limit, timeouts that shrink the batches and never fail a line while attempts remain, and
+//! outcomes that add up.
 
 use std::sync::Mutex;
 
@@ -23,6 +24,13 @@ fn settings(max_attempts: u32) -> Settings {
     }
 }
 
+/// A port mock for a store with an 8 s time limit per call.
+fn port() -> MockProductIngest {
+    let mut port = MockProductIngest::new();
+    port.expect_batch_time_limit().return_const(Some(Duration::from_secs(8)));
+    port
+}
+
 async fn run_lines(lines: &[String], port: MockProductIngest, settings: &Settings) -> (Report, u64) {
     let input = lines.join("\n").into_bytes();
     let tally = Arc::new(Tally::default());
@@ -37,7 +45,7 @@ async fn only_the_transiently_failed_lines_are_sent_again() {
     // Arrange: the first call fails item "b" transiently; every later call succeeds.
     let calls: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
     let seen = Arc::clone(&calls);
-    let mut port = MockProductIngest::new();
+    let mut port = port();
     port.expect_upsert_batch().returning(move |drafts| {
         let skus: Vec<String> = drafts.iter().map(|d| d.sku.to_string()).collect();
         let first = { seen.lock().expect("lock").is_empty() };
@@ -65,7 +73,7 @@ async fn only_the_transiently_failed_lines_are_sent_again() {
 
 #[tokio::test]
 async fn lines_still_failing_at_the_retry_limit_are_failed_and_counted() {
-    let mut port = MockProductIngest::new();
+    let mut port = port();
     port.expect_upsert_batch()
         .times(2)
         .returning(|drafts| Ok(drafts.iter().map(|_| Err(ItemFailure::Transient("timeout".into()))).collect()));
@@ -78,7 +86,7 @@ async fn lines_still_failing_at_the_retry_limit_are_failed_and_counted() {
 
 #[tokio::test]
 async fn permanent_failures_are_never_retried() {
-    let mut port = MockProductIngest::new();
+    let mut port = port();
     port.expect_upsert_batch()
         .times(1)
         .returning(|drafts| Ok(drafts.iter().map(|_| Err(ItemFailure::Permanent("validator".into()))).collect()));
@@ -92,7 +100,7 @@ async fn permanent_failures_are_never_retried() {
 async fn a_whole_batch_outage_is_retried_as_transient() {
     let calls = Arc::new(Mutex::new(0_u32));
     let counted = Arc::clone(&calls);
-    let mut port = MockProductIngest::new();
+    let mut port = port();
     port.expect_upsert_batch().returning(move |drafts| {
         let mut calls = counted.lock().expect("lock");
         *calls += 1;
@@ -110,7 +118,7 @@ async fn a_whole_batch_outage_is_retried_as_transient() {
 
 #[tokio::test]
 async fn invalid_lines_are_rejected_and_never_reach_the_port() {
-    let mut port = MockProductIngest::new();
+    let mut port = port();
     port.expect_upsert_batch().times(1).returning(|drafts| {
         assert_eq!(drafts.len(), 1, "only the valid line is sent");
         Ok(vec![Ok(UpsertOutcome::Inserted)])
@@ -125,12 +133,56 @@ async fn invalid_lines_are_rejected_and_never_reach_the_port() {
 
 #[tokio::test]
 async fn a_dry_run_validates_without_calling_the_port() {
-    let port = MockProductIngest::new();
+    let port = port();
     let dry = Settings { dry_run: true, ..settings(3) };
 
     let (report, batch_calls) = run_lines(&[line("a"), "{".to_owned()], port, &dry).await;
 
     assert_eq!((report.validated, report.rejected, batch_calls), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_timed_out_call_is_sent_again_in_smaller_pieces_and_no_line_fails() {
+    // Arrange: the first call times out (its outcome unknown); every later call succeeds.
+    let calls: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let seen = Arc::clone(&calls);
+    let mut port = port();
+    port.expect_upsert_batch().returning(move |drafts| {
+        let first = { seen.lock().expect("lock").is_empty() };
+        seen.lock().expect("lock").push(drafts.len());
+        Ok(drafts
+            .iter()
+            .map(|_| if first { Err(ItemFailure::Unknown("timed out".into())) } else { Ok(UpsertOutcome::Inserted) })
+            .collect())
+    });
+    let lines: Vec<String> = (0..40).map(|i| line(&format!("T-{i}"))).collect();
+
+    // Act
+    let (report, _) = run_lines(&lines, port, &Settings { batch_size: 40, ..settings(3) }).await;
+
+    // Assert
+    assert_eq!(*calls.lock().expect("lock"), [40, 20, 20]);
+    assert_eq!((report.inserted, report.failed, report.unknown, report.retried), (40, 0, 40, 40));
+    assert_eq!((report.smallest_batch_size, report.concurrency), (20, 1));
+    assert!(report.batch_size > 20, "fast calls after the timeout grow the batch back");
+}
+
+#[tokio::test]
+async fn a_store_without_a_time_limit_runs_at_the_configured_sizes() {
+    let calls: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let seen = Arc::clone(&calls);
+    let mut port = MockProductIngest::new();
+    port.expect_batch_time_limit().return_const(None);
+    port.expect_upsert_batch().returning(move |drafts| {
+        seen.lock().expect("lock").push(drafts.len());
+        Ok(drafts.iter().map(|_| Ok(UpsertOutcome::Inserted)).collect())
+    });
+    let lines: Vec<String> = (0..250).map(|i| line(&format!("M-{i}"))).collect();
+
+    let (report, _) = run_lines(&lines, port, &Settings { batch_size: 100, ..settings(3) }).await;
+
+    assert_eq!(*calls.lock().expect("lock"), [100, 100, 50]);
+    assert_eq!((report.inserted, report.batch_size, report.concurrency), (250, 100, 2));
 }
 
 #[test]
