@@ -236,15 +236,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The answer to a request that ran out of time (or failed in middleware).
-pub async fn middleware_failure(error: tower::BoxError) -> ApiError {
-    if error.is::<tower::timeout::error::Elapsed>() {
-        ApiError::Timeout
-    } else {
-        ApiError::Domain(Error::Internal(anyhow::anyhow!("middleware failed: {error}")))
-    }
-}
-
 /// The answer for paths no route serves.
 pub async fn no_route() -> ApiError {
     ApiError::NoSuchResource
