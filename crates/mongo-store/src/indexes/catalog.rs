@@ -72,7 +72,6 @@ pub const SHAPES: &[QueryShape] = &[
     by_id(&PRODUCTS_ID, "products.by_id", "products get, update (filters version), delete", &["version"]),
     QueryShape {
         equality: &["sku"],
-        filtered: &["$nor"],
         representative: sku,
         ..base("products.by_sku", "ingest upserts by sku", &SKU_UNIQUE)
     },

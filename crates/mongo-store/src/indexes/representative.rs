@@ -25,9 +25,8 @@ pub(super) fn by_sample_id(sample: &Document) -> Option<Probe> {
 }
 
 pub(super) fn sku(sample: &Document) -> Option<Probe> {
-    // Ingest's upsert filter: the sku, and "not already equal" on the fields it would write.
-    let same = doc! { "name": value(sample, "name")?, "price_minor": value(sample, "price_minor")? };
-    find(doc! { "sku": value(sample, "sku")?, "$nor": [same] }, None, Some(1))
+    // Ingest's upsert filter: the sku alone (its update pipeline decides whether anything changes).
+    find(doc! { "sku": value(sample, "sku")? }, None, Some(1))
 }
 
 fn ascending_by_price() -> Option<Document> {
