@@ -13,7 +13,7 @@ use mongodb::bson::{Document, doc};
 
 use super::mongo_test;
 use super::plan::misreported_keys;
-use crate::support::mongo::{database_name, server_uri};
+use crate::support::mongo::{database_name, uri_or_skip};
 use crate::support::skip::skip;
 
 fn declared(collection: &str, name: &str) -> &'static IndexSpec {
@@ -23,13 +23,7 @@ fn declared(collection: &str, name: &str) -> &'static IndexSpec {
 /// A store started on a fresh database where `index` was created on `collection` first, or
 /// `None` after a named skip.
 async fn started_over(test: &str, collection: &str, index: Document) -> Option<MongoStore> {
-    let uri = match server_uri().await {
-        Ok(uri) => uri,
-        Err(reason) => {
-            skip(test, &reason);
-            return None;
-        }
-    };
+    let uri = uri_or_skip(test).await?;
     let name = database_name();
     let client = mongodb::Client::with_uri_str(&uri).await.expect("a client for the team's own index");
     let own = doc! { "createIndexes": collection, "indexes": [index] };

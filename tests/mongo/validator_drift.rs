@@ -9,7 +9,7 @@ use mongo_store::MongoStore;
 use mongo_store::schema::validator;
 use mongodb::bson::{Document, doc};
 
-use crate::support::mongo::{database_name, server_uri};
+use crate::support::mongo::{database_name, uri_or_skip};
 use crate::support::proxied;
 use crate::support::proxy::{Fault, Rule};
 use crate::support::skip::skip;
@@ -35,13 +35,7 @@ async fn listed_options(database: &mongodb::Database, collection: &str) -> Docum
 /// A fresh database whose wallets carry the stale validator, or `None` after a named skip (no
 /// server, or one that does not list validators).
 async fn with_stale_wallets(test: &str) -> Option<String> {
-    let uri = match server_uri().await {
-        Ok(uri) => uri,
-        Err(reason) => {
-            skip(test, &reason);
-            return None;
-        }
-    };
+    let uri = uri_or_skip(test).await?;
     let name = database_name();
     let client = mongodb::Client::with_uri_str(&uri).await.expect("a client");
     let database = client.database(&name);

@@ -58,13 +58,7 @@ pub async fn connect(test: &str) -> Option<MongoStore> {
 
 /// Like [`connect`], for tests of start-up and schema that need no lookups by id: any server.
 pub async fn connect_any(test: &str) -> Option<MongoStore> {
-    let uri = match server_uri().await {
-        Ok(uri) => uri,
-        Err(reason) => {
-            skip(test, &reason);
-            return None;
-        }
-    };
+    let uri = uri_or_skip(test).await?;
     let config = MongoConfig::new(uri).with_database(database_name());
     Some(MongoStore::connect(config).await.expect("connect to the test MongoDB"))
 }
@@ -73,6 +67,18 @@ pub async fn connect_any(test: &str) -> Option<MongoStore> {
 /// as subtype 0 and matches no binary value in a filter, so no document is found by its id.
 pub const UUID_LOOKUPS_MISSING: &str =
     "the server does not keep BSON binary subtype 4 (UUID) ids as written or find documents by them";
+
+/// The test server's URI (through the rules check), or `None` after printing why `test` is
+/// skipped.
+pub async fn uri_or_skip(test: &str) -> Option<String> {
+    match server_uri().await {
+        Ok(uri) => Some(uri),
+        Err(reason) => {
+            skip(test, &reason);
+            None
+        }
+    }
+}
 
 /// The test server's URI (through the rules check), or why there is none.
 pub async fn server_uri() -> Server {

@@ -3,7 +3,7 @@
 
 use mongo_store::{MongoConfig, MongoStore};
 
-use super::mongo::{database_name, server_uri};
+use super::mongo::{database_name, uri_or_skip};
 use super::proxy::{self, FaultProxy, Rule};
 use super::skip::skip;
 
@@ -14,13 +14,7 @@ pub async fn connect(
     rules: Vec<Rule>,
     configure: impl FnOnce(&mut MongoConfig),
 ) -> Option<(MongoStore, FaultProxy)> {
-    let uri = match server_uri().await {
-        Ok(uri) => uri,
-        Err(reason) => {
-            skip(test, &reason);
-            return None;
-        }
-    };
+    let uri = uri_or_skip(test).await?;
     let Some(upstream) = proxy::upstream(&uri) else {
         skip(test, "the MongoDB URI names several hosts or an SRV record; the fault proxy stands in for one host");
         return None;
