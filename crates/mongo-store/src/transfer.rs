@@ -149,6 +149,11 @@ pub(crate) async fn run(
         // Every other insert of the body carries a fresh id, so a duplicate key is the claim,
         // taken by a request that committed after this transaction's snapshot.
         if !is_duplicate_key(&error) {
+            // The budget ran out inside a body (nothing applied): answered as a spent budget, so
+            // conflicts that outlast it still mean "in flight", whichever command timed out.
+            if !attempts.committing() && attempts.budget_spent() {
+                return Err(attempts.give_up());
+            }
             // Only the commit's failure may leave the transfer applied; a failure in the body
             // aborted the transaction.
             let classified = if attempts.committing() { classify_write(error) } else { classify(error) };

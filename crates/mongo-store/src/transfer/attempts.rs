@@ -103,8 +103,17 @@ impl Attempts {
         self.committing
     }
 
-    /// Notes the failure of an attempt's body.
+    /// Whether the caller's time budget is spent.
+    pub(crate) fn budget_spent(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Notes the failure of an attempt's body. A failure only because the budget ran out (a
+    /// time-out) says nothing new about the cause: the earlier conflict, if any, stands.
     pub(crate) fn observe(&mut self, error: &Error) {
+        if self.budget_spent() && !is_write_conflict(error) {
+            return;
+        }
         self.last_was_conflict = is_write_conflict(error);
         if self.last_was_conflict {
             count_conflict();
