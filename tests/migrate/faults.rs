@@ -4,7 +4,7 @@
 
 use mongo_store::MongoStore;
 use mongo_store::documents::stored_uuid;
-use mongo_store::migrate::{Lease, LeaseOptions, RunError, RunState, Runner};
+use mongo_store::migrate::{Lease, LeaseOptions, RunError, RunState};
 use mongodb::bson::doc;
 
 use super::fixtures::{all_products, at_version, ids, migration_events, options, products, raw, registry, seed};
@@ -21,14 +21,17 @@ async fn killed_run_resumes(store: &MongoStore) {
     seed(store, &legacy, &current).await;
     seed(&reference, &legacy, &current).await;
     let registry = registry();
-    Runner::new(&reference, &registry, options("reference", 3)).up().await.expect("uninterrupted run");
+    mongo_store::migrations::runner(&reference, &registry, options("reference", 3))
+        .up()
+        .await
+        .expect("uninterrupted run");
     let mut crashing = options("crashing", 3);
     crashing.halt_after_batches = Some(2);
 
     // Act: the first runner dies after two batches, holding its lease; the next one waits for
     // the lease to expire and resumes.
-    let halted = Runner::new(store, &registry, crashing).up().await.expect("run until the crash");
-    let resumed = Runner::new(store, &registry, options("resuming", 3)).up().await.expect("resume");
+    let halted = mongo_store::migrations::runner(store, &registry, crashing).up().await.expect("run until the crash");
+    let resumed = mongo_store::migrations::runner(store, &registry, options("resuming", 3)).up().await.expect("resume");
 
     // Assert
     assert!(halted.halted);
@@ -54,9 +57,12 @@ async fn refused_document_fails_the_run(store: &MongoStore) {
     let registry = registry();
 
     // Act
-    let failed = Runner::new(store, &registry, options("first", 2)).up().await;
+    let failed = mongo_store::migrations::runner(store, &registry, options("first", 2)).up().await;
     products(store).update_one(fourth, doc! { "$set": { "price": 4.99 } }).await.expect("fix the price");
-    let fixed = Runner::new(store, &registry, options("second", 2)).up().await.expect("resume after the fix");
+    let fixed = mongo_store::migrations::runner(store, &registry, options("second", 2))
+        .up()
+        .await
+        .expect("resume after the fix");
 
     // Assert
     match failed {
@@ -81,7 +87,7 @@ async fn second_runner_exits(store: &MongoStore) {
     impatient.lease.wait = std::time::Duration::ZERO;
 
     // Act
-    let refused = Runner::new(store, &registry(), impatient).up().await;
+    let refused = mongo_store::migrations::runner(store, &registry(), impatient).up().await;
 
     // Assert
     match refused {
@@ -104,7 +110,7 @@ async fn concurrent_runners(store: &MongoStore) {
     // Act
     let start = |options| {
         let store = store.clone();
-        tokio::spawn(async move { Runner::new(&store, &registry(), options).up().await })
+        tokio::spawn(async move { mongo_store::migrations::runner(&store, &registry(), options).up().await })
     };
     let (a, b) = (start(first), start(second));
     let (a, b) = (a.await.expect("the first runner finished"), b.await.expect("the second runner finished"));

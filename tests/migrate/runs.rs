@@ -3,7 +3,7 @@
 
 use domain::ProductId;
 use mongo_store::MongoStore;
-use mongo_store::migrate::{RunState, Runner, status};
+use mongo_store::migrate::{RunState, status};
 use mongodb::bson::doc;
 
 use super::fixtures::{
@@ -20,7 +20,7 @@ async fn mixed_versions_migrate_fully(store: &MongoStore) {
     let registry = registry();
 
     // Act
-    let report = Runner::new(store, &registry, options("mixed", 3)).up().await.expect("migrate");
+    let report = mongo_store::migrations::runner(store, &registry, options("mixed", 3)).up().await.expect("migrate");
 
     // Assert: nothing left at version 1, every price converted, one audit event per change.
     assert_eq!(at_version(store, 1).await, 0);
@@ -83,7 +83,7 @@ async fn dry_run_writes_nothing(store: &MongoStore) {
     dry.dry_run = true;
 
     // Act
-    let report = Runner::new(store, &registry(), dry).up().await.expect("dry run");
+    let report = mongo_store::migrations::runner(store, &registry(), dry).up().await.expect("dry run");
 
     // Assert: the counts, and not one write anywhere.
     let counted = &report.migrations[0];

@@ -4,7 +4,7 @@
 //! commit where the server has client-level `bulkWrite`.
 
 use mongo_store::MongoStore;
-use mongo_store::migrate::{RunError, RunState, Runner};
+use mongo_store::migrate::{RunError, RunState};
 use mongo_store::telemetry::commands_started;
 
 use super::fixtures::{at_version, ids, migration_events, options, registry, seed};
@@ -46,7 +46,8 @@ async fn lost_reply(store: &MongoStore, proxy: &FaultProxy) {
     proxy.add(Rule::nth("bulkWrite", 2, Fault::CutAfterForward));
 
     // Act
-    let report = Runner::new(store, &registry(), options("cut", 3)).up().await.expect("the run completes");
+    let report =
+        mongo_store::migrations::runner(store, &registry(), options("cut", 3)).up().await.expect("the run completes");
 
     // Assert
     let run = report.migrations[0].run.as_ref().expect("the run is recorded");
@@ -62,14 +63,15 @@ async fn persistent_fault(store: &MongoStore, proxy: &FaultProxy) {
     // is lost, until the run gives up.
     seed(store, &ids(10), &[]).await;
     let registry = registry();
-    let faulty = Runner::new(store, &registry, options("faulty", 4))
+    let faulty = mongo_store::migrations::runner(store, &registry, options("faulty", 4))
         .on_progress(|_| proxy.add(Rule::every("bulkWrite", Fault::CutAfterForward)));
 
     // Act
     let stopped = faulty.up().await;
     proxy.clear();
     let events_after_stop = migration_events(store).await.len();
-    let resumed = Runner::new(store, &registry, options("resuming", 4)).up().await.expect("the run resumes");
+    let resumed =
+        mongo_store::migrations::runner(store, &registry, options("resuming", 4)).up().await.expect("the run resumes");
 
     // Assert
     assert!(matches!(stopped, Err(RunError::Driver(_))), "the faulty run stopped: {stopped:?}");
@@ -89,7 +91,10 @@ async fn round_trips(store: &MongoStore, proxy: &FaultProxy) {
     let before = commands_started();
 
     // Act
-    let report = Runner::new(store, &registry(), options("counted", 20)).up().await.expect("the run completes");
+    let report = mongo_store::migrations::runner(store, &registry(), options("counted", 20))
+        .up()
+        .await
+        .expect("the run completes");
 
     // Assert: three batches and the empty read that ends the run.
     let (commands, elapsed) = (commands_started() - before, started.elapsed());

@@ -23,11 +23,13 @@ async fn a_database_name_is_required() {
 
 #[test]
 fn profiles_render_every_class_and_the_critical_class_refuses_w1() {
-    let table = Profiles::default().render_table();
+    let table = Profiles::default().render_table(&mongo_store::collections::uses());
     for class in OperationClass::ALL {
         assert!(table.contains(class.name()), "{class} missing from\n{table}");
     }
     assert!(table.contains("majority, journaled"), "{table}");
+    let bulk = table.lines().find(|line| line.starts_with("bulk")).expect("a bulk row");
+    assert!(bulk.contains("ProductIngest (products)") && bulk.contains("shop migrate up (products)"), "{table}");
     let refused = Profiles::with_overrides(&["critical.w=1"]).expect_err("critical.w=1 is refused");
     assert!(refused.to_string().contains("weaker than majority"), "{refused}");
     let relaxed = Profiles::with_overrides(&["feed.w=1", "critical.time_limit_ms=3000"]).expect("valid overrides");

@@ -114,7 +114,7 @@ fn profiles(args: &MongoArgs) -> anyhow::Result<Profiles> {
 /// # Errors
 /// Fails when a profile override is malformed or breaks a guardrail.
 pub fn print_profiles(config: &MongoArgs) -> anyhow::Result<()> {
-    print!("{}", profiles(config)?.render_table());
+    print!("{}", profiles(config)?.render_table(&mongo_store::collections::uses()));
     Ok(())
 }
 

@@ -2,10 +2,10 @@
 //! profile of the class that uses it.
 
 use bson::Document;
-use mongodb::{Collection, Database};
+use mongodb::Database;
 
 use crate::documents::{AuditDoc, FeedDoc, IdempotencyDoc, LedgerDoc, ProductDoc, SessionDoc, TransferDoc, WalletDoc};
-use crate::profiles::{OperationClass, Profiles};
+use crate::profiles::{Classed, OperationClass, Profiles, Use};
 
 /// The shop's collection names.
 pub mod names {
@@ -33,51 +33,80 @@ pub mod names {
         [PRODUCTS, WALLETS, LEDGER, TRANSFERS, IDEMPOTENCY_KEYS, AUDIT, SESSIONS, FEEDS, STARTUP_PROBE];
 }
 
-impl Profiles {
-    /// A handle on `name` in `database` whose operations inherit `class`'s write concern, read
-    /// concern and read preference: the way every collection handle of this crate is made.
-    pub fn collection<T: Send + Sync>(&self, database: &Database, name: &str, class: OperationClass) -> Collection<T> {
-        database.collection_with_options(name, self.get(class).collection_options())
-    }
-}
-
-/// The handles of the shop's repositories.
-#[derive(Debug, Clone)]
-pub struct Collections {
-    /// Products, standard class.
-    pub products: Collection<ProductDoc>,
-    /// Products for statistics, analytics class.
-    pub product_stats: Collection<Document>,
-    /// Wallets, critical class.
-    pub wallets: Collection<WalletDoc>,
-    /// Ledger entries, critical class.
-    pub ledger: Collection<LedgerDoc>,
-    /// Transfers, critical class.
-    pub transfers: Collection<TransferDoc>,
-    /// Idempotency records, critical class.
-    pub idempotency: Collection<IdempotencyDoc>,
-    /// Audit events, critical class.
-    pub audit: Collection<AuditDoc>,
-    /// Sessions, standard class.
-    pub sessions: Collection<SessionDoc>,
-    /// Feeds, feed class.
-    pub feeds: Collection<FeedDoc>,
-}
-
-impl Collections {
-    /// Every handle, with its class's profile.
-    pub fn new(database: &Database, profiles: &Profiles) -> Self {
-        use OperationClass::{Analytics, Critical, Feed, Standard};
-        Self {
-            products: profiles.collection(database, names::PRODUCTS, Standard),
-            product_stats: profiles.collection(database, names::PRODUCTS, Analytics),
-            wallets: profiles.collection(database, names::WALLETS, Critical),
-            ledger: profiles.collection(database, names::LEDGER, Critical),
-            transfers: profiles.collection(database, names::TRANSFERS, Critical),
-            idempotency: profiles.collection(database, names::IDEMPOTENCY_KEYS, Critical),
-            audit: profiles.collection(database, names::AUDIT, Critical),
-            sessions: profiles.collection(database, names::SESSIONS, Standard),
-            feeds: profiles.collection(database, names::FEEDS, Feed),
+/// Declares the shop's handles once: each field's collection, class and users give the
+/// [`Collections`] struct, its constructor, and [`Collections::USES`], the declarations the
+/// profile table's "used by" column is derived from.
+macro_rules! handles {
+    ($($(#[$doc:meta])* $field:ident: $doc_type:ty = ($collection:expr, $class:ident, $by:literal)),* $(,)?) => {
+        /// The handles of the shop's repositories, each with its class's profile.
+        #[derive(Debug, Clone)]
+        pub struct Collections {
+            $($(#[$doc])* pub $field: Classed<$doc_type>,)*
         }
-    }
+
+        impl Collections {
+            /// Every declared handle of the repositories.
+            pub const USES: &[Use] = &[$(Use { collection: $collection, class: OperationClass::$class, by: $by }),*];
+
+            /// Every handle, with its class's profile.
+            pub fn new(database: &Database, profiles: &Profiles) -> Self {
+                Self {
+                    $($field: Classed::open(
+                        database,
+                        profiles,
+                        Use { collection: $collection, class: OperationClass::$class, by: $by },
+                    ),)*
+                }
+            }
+        }
+    };
+}
+
+handles! {
+    /// Products, standard class.
+    products: ProductDoc = (names::PRODUCTS, Standard, "ProductRepository"),
+    /// Products for statistics, analytics class.
+    product_stats: Document = (names::PRODUCTS, Analytics, "ProductRepository::category_stats"),
+    /// Wallets, critical class.
+    wallets: WalletDoc = (names::WALLETS, Critical, "WalletRepository"),
+    /// Ledger entries, critical class.
+    ledger: LedgerDoc = (names::LEDGER, Critical, "WalletRepository::transfer, ledger"),
+    /// Transfers, critical class.
+    transfers: TransferDoc = (names::TRANSFERS, Critical, "WalletRepository::transfer, get_transfer"),
+    /// Idempotency records, critical class.
+    idempotency: IdempotencyDoc = (names::IDEMPOTENCY_KEYS, Critical, "keyed operations"),
+    /// Audit events, critical class.
+    audit: AuditDoc = (names::AUDIT, Critical, "AuditLog"),
+    /// Sessions, standard class.
+    sessions: SessionDoc = (names::SESSIONS, Standard, "SessionRepository"),
+    /// Feeds, feed class.
+    feeds: FeedDoc = (names::FEEDS, Feed, "FeedRepository"),
+}
+
+/// Every handle the shop opens, with its class and users: the repositories' handles, ingestion,
+/// the ledger check, the migration runner's own collections and the shop's migrations (their
+/// collections on the bulk class, their events in the audit log). The profile table's "used by"
+/// column is rendered from this list.
+pub fn uses() -> Vec<Use> {
+    let migrated = crate::migrations::shop()
+        .map(|registry| {
+            registry
+                .migrations()
+                .iter()
+                .map(|migration| Use {
+                    collection: migration.collection,
+                    class: OperationClass::Bulk,
+                    by: "shop migrate up",
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let audit = Use { collection: names::AUDIT, class: OperationClass::Critical, by: "shop migrate up (events)" };
+    let mut uses = Collections::USES.to_vec();
+    uses.push(crate::ingest::INGEST);
+    uses.extend(crate::ledger_check::USES);
+    uses.extend(crate::migrate::USES);
+    uses.extend(migrated);
+    uses.push(audit);
+    uses
 }

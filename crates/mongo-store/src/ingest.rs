@@ -43,8 +43,11 @@ use mongodb::error::ErrorKind;
 
 use crate::classify::{ErrorClass, classify, error_class, is_duplicate_key, is_transient};
 use crate::collections::names;
-use crate::profiles::OperationClass;
+use crate::profiles::{Classed, OperationClass, Use};
 use crate::store::MongoStore;
+
+/// The handle ingestion writes with: products, bulk class.
+pub const INGEST: Use = Use { collection: names::PRODUCTS, class: OperationClass::Bulk, by: "ProductIngest" };
 
 /// The first wire version with the client-level `bulkWrite` command (MongoDB 8.0).
 pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
@@ -135,7 +138,7 @@ impl MongoIngest {
 
     /// Upserts through `store` on `path`, whatever the server supports (for tests and benchmarks).
     pub fn with_path(store: MongoStore, path: WritePath) -> Self {
-        let products = store.profiles().collection(store.database(), names::PRODUCTS, OperationClass::Bulk);
+        let products = Classed::open(store.database(), store.profiles(), INGEST).collection().clone();
         Self { store, path, products }
     }
 

@@ -32,8 +32,22 @@ use mongodb::Database;
 
 use crate::collections::names;
 use crate::documents::{WalletDoc, read_uuid};
-use crate::profiles::{OperationClass, Profiles};
+use crate::profiles::{Classed, OperationClass, Profiles, Use};
 use crate::time_limit::{TimeLimited as _, within};
+
+/// The check's scan of every wallet: analytics class.
+pub const SCAN: Use = Use { collection: names::WALLETS, class: OperationClass::Analytics, by: "ledger check" };
+/// The check's ledger sums: analytics class.
+pub const SUMS: Use = Use { collection: names::LEDGER, class: OperationClass::Analytics, by: "ledger check" };
+/// A drift confirmed on the primary before it is reported or repaired: critical class.
+pub const CONFIRM: Use = Use { collection: names::WALLETS, class: OperationClass::Critical, by: "ledger check/repair" };
+/// The ledger sums of a confirmation: critical class.
+pub const CONFIRM_SUMS: Use =
+    Use { collection: names::LEDGER, class: OperationClass::Critical, by: "ledger check/repair" };
+/// The audit event of a repair: critical class.
+pub const REPAIR_AUDIT: Use = Use { collection: names::AUDIT, class: OperationClass::Critical, by: "ledger repair" };
+/// Every handle the check opens.
+pub const USES: [Use; 5] = [SCAN, SUMS, CONFIRM, CONFIRM_SUMS, REPAIR_AUDIT];
 
 /// Where a wallet's opening balance came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +159,7 @@ pub async fn check(
     options: &CheckOptions,
 ) -> mongodb::error::Result<LedgerReport> {
     let profile = profiles.get(OperationClass::Analytics);
-    let wallets = profiles.collection::<WalletDoc>(database, names::WALLETS, OperationClass::Analytics);
+    let wallets = Classed::<WalletDoc>::open(database, profiles, SCAN);
     let run_id = uuid::Uuid::now_v7().to_string();
     let mut report = LedgerReport::default();
     let mut after = None;

@@ -40,35 +40,32 @@
 //! - `ledger_check`: wallet balances recomputed from the ledger; drift reports and repairs.
 //! - `ingest`: bulk upserts of products by sku ([`ingest::MongoIngest`]), one round trip per batch.
 
-pub mod causal;
 pub mod classify;
 pub mod collections;
 mod config;
-pub mod deadline;
 pub mod documents;
-mod error;
 pub mod index_audit;
 pub mod index_plan;
 pub mod indexes;
 pub mod ingest;
 mod keyed;
 pub mod ledger_check;
-pub mod migrate;
 pub mod migrations;
 pub mod probe;
-pub mod profiles;
 mod repos;
 pub mod schema;
 mod store;
-pub mod telemetry;
-pub mod time_limit;
 pub mod transfer;
+
+use mongo_kit::error;
+/// The kit modules this crate is built on, under the paths the shop has always used.
+pub use mongo_kit::{causal, deadline, migrate, profiles, telemetry, time_limit};
 
 /// The BSON crate this store is built on, so embedding code can write documents and filters
 /// (for migrations, its own collections) without pinning a second copy.
 pub use bson;
 pub use config::{MongoConfig, redact_uri};
-pub use error::{Error, Result};
+pub use mongo_kit::{Error, Result};
 /// The driver this store is built on, for embedding code that needs its types directly.
 pub use mongodb;
 pub use probe::{Topology, TransactionSupport};

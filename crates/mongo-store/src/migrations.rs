@@ -1,12 +1,54 @@
 //! The shop's own migrations, in order. Each is an ordinary function from one stored layout to
-//! the next; [`shop`] lists them for the runner (`shop migrate up`).
+//! the next; [`shop`] lists them for the runner (`shop migrate up`), and [`runner`] runs a
+//! registry on the store with the shop's audit trail as the runner's audit sink.
 
-use bson::{Bson, Document};
-use domain::Currency;
+use bson::{Bson, Document, doc};
+use domain::audit::{AuditAction, AuditEvent, AuditSubject};
 use domain::money::minor_from_major;
+use domain::{AuditEventId, Currency, Timestamp};
 
 use crate::collections::names;
-use crate::migrate::{Migration, MigrationError, Registry, RunError};
+use crate::documents::AuditDoc;
+use crate::migrate::{
+    AUDIT_ACTION, AuditSink, Migrated, Migration, MigrationError, Registry, RunError, RunOptions, Runner,
+};
+use crate::store::MongoStore;
+
+/// A runner of `registry` on `store`'s database and profiles, writing one `migration.applied`
+/// event per migrated document into the shop's audit log, and sending each batch as one client
+/// `bulkWrite` where the store does so for transfers.
+pub fn runner<'a>(store: &'a MongoStore, registry: &'a Registry, options: RunOptions) -> Runner<'a> {
+    Runner::on(store.database(), store.profiles(), registry, options, &ShopAudit)
+        .client_bulk_write(store.transfer_settings().client_bulk_write)
+}
+
+/// The shop's audit log as the migration runner's audit sink.
+#[derive(Debug, Clone, Copy)]
+pub struct ShopAudit;
+
+impl AuditSink for ShopAudit {
+    fn collection(&self) -> &str {
+        names::AUDIT
+    }
+
+    fn event(&self, migrated: &Migrated<'_>) -> Document {
+        let kind = migrated.migration.subject_kind;
+        // An id that makes no valid subject (too long, odd characters) is named by its digest.
+        let subject = AuditSubject::parse(&migrated.subject()).unwrap_or_else(|_| {
+            AuditSubject::of(kind, &crate::migrate::fingerprint(&doc! { "_id": migrated.id.clone() })[..32])
+        });
+        let event = AuditEvent {
+            id: AuditEventId::new(),
+            at: Timestamp::now(),
+            actor: format!("migrate:{}", migrated.owner),
+            action: AuditAction::parse(AUDIT_ACTION).expect("migration.applied is a valid audit action"),
+            subject,
+            request_id: migrated.run_id.to_owned(),
+            details: migrated.details().into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        };
+        bson::serialize_to_document(&AuditDoc::from(&event)).expect("an audit document serializes")
+    }
+}
 
 /// Products: a floating-point `price` in major units (version 1) becomes Int64 `price_minor` in
 /// the currency's minor units (version 2).

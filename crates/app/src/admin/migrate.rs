@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use mongo_store::migrate::{BatchProgress, LeaseOptions, RunOptions, Runner, status};
+use mongo_store::migrate::{BatchProgress, LeaseOptions, RunOptions, status};
 use mongo_store::migrations;
 
 use super::args::{MigrateArgs, MigrateCommand, UpArgs};
@@ -37,7 +37,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
         MigrateCommand::Up(up) => {
             let options = options(&up);
             let display = Display::new(up.dry_run);
-            let runner = Runner::new(&store, &registry, options).on_progress(|p| display.show(p));
+            let runner = mongo_store::migrations::runner(&store, &registry, options).on_progress(|p| display.show(p));
             let outcome = runner.up().await;
             display.finish();
             let report = outcome?;

@@ -7,9 +7,8 @@ use domain::{AuditEventId, Timestamp};
 use mongodb::Database;
 
 use super::Drift;
-use crate::collections::names;
 use crate::documents::{AuditDoc, WalletDoc, stored_uuid};
-use crate::profiles::{OperationClass, Profiles};
+use crate::profiles::{Classed, OperationClass, Profiles};
 use crate::time_limit::{TimeLimited as _, within};
 
 /// The audit action of a correction.
@@ -29,7 +28,7 @@ pub(super) async fn correct(
         return Ok(Err(format!("its ledger gives a negative balance ({expected}); not repaired, look at it")));
     }
     let profile = profiles.get(OperationClass::Critical);
-    let wallets = profiles.collection::<WalletDoc>(database, names::WALLETS, OperationClass::Critical);
+    let wallets = Classed::<WalletDoc>::open(database, profiles, super::CONFIRM);
     let filter = doc! {
         "_id": stored_uuid(drift.wallet_id.as_uuid()),
         "balance_minor": drift.stored_balance_minor,
@@ -40,7 +39,7 @@ pub(super) async fn correct(
     if updated.is_none() {
         return Ok(Err("it changed during the repair (a transfer?); run again".to_owned()));
     }
-    let audit = profiles.collection::<AuditDoc>(database, names::AUDIT, OperationClass::Critical);
+    let audit = Classed::<AuditDoc>::open(database, profiles, super::REPAIR_AUDIT);
     within(profile, audit.insert_one(AuditDoc::from(&event(drift, actor, run_id)))).await?;
     Ok(Ok(()))
 }

@@ -9,9 +9,8 @@ use futures::TryStreamExt as _;
 use mongodb::Database;
 
 use super::{Drift, OpeningSource};
-use crate::collections::names;
 use crate::documents::{WalletDoc, read_uuid, stored_uuid};
-use crate::profiles::{OperationClass, Profiles};
+use crate::profiles::{Classed, OperationClass, Profiles};
 use crate::time_limit::{TimeLimited as _, within};
 
 /// How often a confirmation re-reads a wallet that keeps changing before giving up on it for
@@ -54,7 +53,8 @@ pub(super) async fn ledger_sums(
     wallets: &[WalletDoc],
 ) -> mongodb::error::Result<HashMap<uuid::Uuid, Sum>> {
     let profile = profiles.get(class);
-    let ledger = profiles.collection::<Document>(database, names::LEDGER, class);
+    let used = if class == OperationClass::Analytics { super::SUMS } else { super::CONFIRM_SUMS };
+    let ledger = Classed::<Document>::open(database, profiles, used);
     let ids: Vec<Bson> = wallets.iter().map(|w| Bson::from(w.id)).collect();
     let aggregate = ledger.aggregate(pipeline(ids)).time_limited(profile);
     let groups: Vec<Document> = within(profile, async { aggregate.await?.try_collect().await }).await?;
@@ -98,7 +98,7 @@ pub(super) async fn confirm(
     wallet_id: WalletId,
 ) -> mongodb::error::Result<Option<Drift>> {
     let profile = profiles.get(OperationClass::Critical);
-    let wallets = profiles.collection::<WalletDoc>(database, names::WALLETS, OperationClass::Critical);
+    let wallets = Classed::<WalletDoc>::open(database, profiles, super::CONFIRM);
     let read = || async {
         let find = wallets.find_one(doc! { "_id": stored_uuid(wallet_id.as_uuid()) }).time_limited(profile);
         within(profile, find).await

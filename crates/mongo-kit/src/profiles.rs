@@ -7,8 +7,11 @@
 //! the design table; [`Profiles::with_overrides`] changes them from configuration, and the
 //! critical class refuses anything weaker than majority writes on the primary.
 
+mod handles;
 mod overrides;
 mod render;
+
+pub use handles::{Classed, Use};
 
 use std::fmt;
 use std::time::Duration;
@@ -51,36 +54,6 @@ impl OperationClass {
     /// The class with this name.
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|class| class.name() == raw)
-    }
-
-    /// The repository methods served with this class (kept beside the table so that
-    /// `shop profiles` shows who depends on each row).
-    pub fn methods(self) -> &'static [&'static str] {
-        match self {
-            Self::Critical => &[
-                "WalletRepository::create",
-                "WalletRepository::get",
-                "WalletRepository::ledger",
-                "WalletRepository::transfer",
-                "WalletRepository::get_transfer",
-                "AuditLog::append",
-                "AuditLog::list",
-            ],
-            Self::Standard => &[
-                "ProductRepository::create",
-                "ProductRepository::get",
-                "ProductRepository::update",
-                "ProductRepository::delete",
-                "ProductRepository::list",
-                "SessionRepository::create",
-                "SessionRepository::find",
-                "SessionRepository::delete",
-                "Readiness::check",
-            ],
-            Self::Feed => &["FeedRepository::put", "FeedRepository::get"],
-            Self::Bulk => &[],
-            Self::Analytics => &["ProductRepository::category_stats"],
-        }
     }
 }
 

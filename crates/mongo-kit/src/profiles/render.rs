@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{OperationClass, Profile, Profiles, ReadLevel, ReadMode, WriteAck};
+use super::{OperationClass, Profile, Profiles, ReadLevel, ReadMode, Use, WriteAck};
 
 const HEADERS: [&str; 6] = ["class", "write concern", "read concern", "read preference", "time limit", "used by"];
 
@@ -71,20 +71,25 @@ fn duration_text(duration: Duration) -> String {
 
 impl Profiles {
     /// The effective table, one row per class: write concern, read concern, read preference,
-    /// time limit, and the repository methods served with it.
-    pub fn render_table(&self) -> String {
+    /// time limit, and who uses it: every declared [`Use`] of that class, as
+    /// `user (collection)`, so the column is derived from the handles, never written by hand.
+    pub fn render_table(&self, uses: &[Use]) -> String {
         let rows: Vec<[String; 6]> = OperationClass::ALL
             .into_iter()
             .map(|class| {
                 let profile = self.get(class);
-                let methods = class.methods();
+                let users: Vec<String> = uses
+                    .iter()
+                    .filter(|used| used.class == class)
+                    .map(|used| format!("{} ({})", used.by, used.collection))
+                    .collect();
                 [
                     class.name().to_owned(),
                     profile.describe_write(),
                     profile.describe_read_concern(),
                     profile.describe_read_preference(),
                     profile.describe_time_limit(),
-                    if methods.is_empty() { "-".to_owned() } else { methods.join(", ") },
+                    if users.is_empty() { "-".to_owned() } else { users.join(", ") },
                 ]
             })
             .collect();
@@ -113,12 +118,19 @@ mod tests {
 
     #[test]
     fn default_table_matches_the_design() {
-        let table = Profiles::default().render_table();
+        const USES: [Use; 2] = [
+            Use { collection: "orders", class: OperationClass::Critical, by: "OrderBook::place" },
+            Use { collection: "orders", class: OperationClass::Analytics, by: "OrderBook::totals" },
+        ];
+        let table = Profiles::default().render_table(&USES);
         assert!(table.contains("majority, journaled"), "{table}");
         assert!(table.contains("snapshot in transactions, else majority"), "{table}");
         assert!(table.contains("secondaryPreferred, maxStaleness 90 s"), "{table}");
         assert!(table.contains("300 ms"), "{table}");
-        assert!(table.contains("WalletRepository::transfer"), "{table}");
+        let critical = table.lines().find(|line| line.starts_with("critical")).expect("a critical row");
+        assert!(critical.ends_with("OrderBook::place (orders)"), "{table}");
+        let bulk = table.lines().find(|line| line.starts_with("bulk")).expect("a bulk row");
+        assert!(bulk.ends_with(" -"), "a class nobody uses shows a dash: {table}");
         assert_eq!(table.lines().count(), 6);
     }
 }

@@ -9,9 +9,10 @@
 //! document still being at version N, so re-applying a batch changes nothing twice.
 //!
 //! ```no_run
-//! # async fn demo(store: mongo_store::MongoStore) -> Result<(), mongo_store::migrate::RunError> {
-//! use bson::Document;
-//! use mongo_store::migrate::{Migration, MigrationError, Registry, RunOptions, Runner};
+//! # async fn demo(database: mongodb::Database) -> Result<(), mongo_kit::migrate::RunError> {
+//! use bson::{Document, doc};
+//! use mongo_kit::Profiles;
+//! use mongo_kit::migrate::{AuditSink, Migrated, Migration, MigrationError, Registry, RunOptions, Runner};
 //!
 //! fn rename_title(mut document: Document) -> Result<Document, MigrationError> {
 //!     let title = document.remove("title").ok_or_else(|| MigrationError::new("no title"))?;
@@ -19,8 +20,20 @@
 //!     Ok(document)
 //! }
 //!
+//! /// The service's own audit trail: one event per rewritten document.
+//! struct Trail;
+//! impl AuditSink for Trail {
+//!     fn collection(&self) -> &str {
+//!         "audit_trail"
+//!     }
+//!     fn event(&self, migrated: &Migrated<'_>) -> Document {
+//!         doc! { "what": migrated.migration.name, "id": migrated.id.clone(), "by": migrated.owner }
+//!     }
+//! }
+//!
 //! let registry = Registry::new(vec![Migration::new("books_title_to_name", "books", 1, rename_title)])?;
-//! let report = Runner::new(&store, &registry, RunOptions::new("deploy-42")).up().await?;
+//! let profiles = Profiles::default();
+//! let report = Runner::on(&database, &profiles, &registry, RunOptions::new("deploy-42"), &Trail).up().await?;
 //! println!("{report}");
 //! # Ok(())
 //! # }
@@ -49,7 +62,7 @@ use sha2::{Digest as _, Sha256};
 pub use changelog::{RunCounts, RunRecord, RunState};
 pub use lease::{Lease, LeaseOptions};
 pub use registry::{MigrateFn, Migration, Registry};
-pub use runner::{BatchProgress, RunOptions, RunReport, Runner};
+pub use runner::{AuditSink, BatchProgress, Migrated, RunOptions, RunReport, Runner};
 pub use status::{MigrationStatus, status};
 
 /// The collection of migration leases, one document per migrated collection.
@@ -58,8 +71,24 @@ pub const LEASES: &str = "migration_leases";
 /// The changelog: one document per run, with its checkpoint.
 pub const RUNS: &str = "migration_runs";
 
-/// The audit action of a migrated document.
+/// The audit action a migrated document's event is expected to carry (an [`AuditSink`] decides).
 pub const AUDIT_ACTION: &str = "migration.applied";
+
+/// The handles the runner opens besides the migrated collections (bulk class) and the audit
+/// sink's collection (critical class): leases and the changelog, on the critical class; status
+/// counts on the analytics class.
+pub const USES: [crate::profiles::Use; 2] = [
+    crate::profiles::Use {
+        collection: LEASES,
+        class: crate::OperationClass::Critical,
+        by: "migration runner (leases)",
+    },
+    crate::profiles::Use {
+        collection: RUNS,
+        class: crate::OperationClass::Critical,
+        by: "migration runner (changelog)",
+    },
+];
 
 /// Why a migration function refused a document; the run stops there, and the document stays at
 /// its old version for someone to look at.
@@ -160,7 +189,7 @@ mod tests {
     #[test]
     fn uuid_ids_print_in_their_usual_form() {
         let uuid = uuid::Uuid::new_v4();
-        let id = Bson::from(crate::documents::stored_uuid(uuid));
+        let id = Bson::from(bson::Binary::from_uuid(bson::Uuid::from(uuid)));
         assert_eq!(id_text(&id), uuid.to_string());
     }
 }

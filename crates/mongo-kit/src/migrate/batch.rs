@@ -22,8 +22,6 @@ use mongodb::options::{UpdateOneModel, WriteModel};
 
 use super::changelog::Changelog;
 use super::{Migration, MigrationError, RunCounts, RunError, RunRecord, fingerprint, id_text};
-use crate::collections::names;
-use crate::documents::AuditDoc;
 use crate::profiles::{OperationClass, Profile, Profiles};
 use crate::time_limit::{TimeLimited as _, within};
 
@@ -37,8 +35,8 @@ pub(super) struct Batch<'a> {
     pub(super) database: &'a mongodb::Database,
     pub(super) profiles: &'a Profiles,
     pub(super) migration: &'a Migration,
-    /// The audit action of a migrated document.
-    pub(super) action: &'a domain::audit::AuditAction,
+    /// Where each migrated document's audit event goes.
+    pub(super) sink: &'a dyn super::AuditSink,
     pub(super) run: &'a RunRecord,
     /// The run's counts before this batch (stored with the checkpoint, this batch added).
     pub(super) counts_before: RunCounts,
@@ -59,7 +57,7 @@ pub(super) struct Committed {
 /// A batch's writes: each rewrite as (filter, replacement), the audit events, the checkpoint.
 struct Writes {
     rewrites: Vec<(Document, Document)>,
-    events: Vec<AuditDoc>,
+    events: Vec<Document>,
     checkpoint_filter: Document,
     checkpoint_update: Document,
 }
@@ -155,15 +153,15 @@ impl Batch<'_> {
             let after = super::runner::migrate_one(self.migration, before)
                 .map_err(|error| Error::custom(Refused { id: id_text(&id), error }))?;
             let after_fingerprint = fingerprint(&after);
-            let event = super::runner::audit_event(
-                self.migration,
-                self.run,
-                self.action,
-                &id,
-                before_fingerprint,
-                after_fingerprint,
-            );
-            events.push(AuditDoc::from(&event));
+            let migrated = super::Migrated {
+                migration: self.migration,
+                run_id: &self.run.run_id,
+                owner: &self.run.owner,
+                id: &id,
+                fingerprint_before: &before_fingerprint,
+                fingerprint_after: &after_fingerprint,
+            };
+            events.push(self.sink.event(&migrated));
             rewrites.push((filter, after));
         }
         let migrated = u64::try_from(rewrites.len()).unwrap_or(u64::MAX);
@@ -222,7 +220,8 @@ impl Batch<'_> {
     async fn write_bulk(&self, session: &mut ClientSession, writes: Writes) -> mongodb::error::Result<u64> {
         let Writes { rewrites, events, checkpoint_filter, checkpoint_update } = writes;
         let data = self.data();
-        let audit = self.profiles.collection::<AuditDoc>(self.database, names::AUDIT, OperationClass::Critical);
+        let audit =
+            self.profiles.collection::<Document>(self.database, self.sink.collection(), OperationClass::Critical);
         let runs = self.database.collection::<Document>(super::RUNS).namespace();
         let mut models = Vec::with_capacity(rewrites.len() * 2 + 1);
         for (filter, replacement) in rewrites {
@@ -253,7 +252,8 @@ impl Batch<'_> {
             return Err(Error::custom(format!("rewriting the batch failed: {errors:?}")));
         }
         let replaced = reply.get_i32("n").map(i64::from).or_else(|_| reply.get_i64("n")).unwrap_or(0);
-        let audit = self.profiles.collection::<AuditDoc>(self.database, names::AUDIT, OperationClass::Critical);
+        let audit =
+            self.profiles.collection::<Document>(self.database, self.sink.collection(), OperationClass::Critical);
         within(profile, audit.insert_many(events).session(&mut *session)).await?;
         let runs = self.database.collection::<Document>(super::RUNS);
         let checkpoint = within(profile, runs.update_one(checkpoint_filter, checkpoint_update).session(&mut *session));

@@ -3,19 +3,13 @@
 //! and its checkpoint (`batch`). Dry runs read on the bulk profile and write nothing.
 
 use bson::{Bson, Document, doc};
-use domain::audit::{AuditAction, AuditEvent, AuditSubject};
-use domain::{AuditEventId, Timestamp};
 use futures::TryStreamExt as _;
 use mongodb::{Collection, Database};
 
 use super::changelog::Changelog;
 pub use super::report::{BatchProgress, MigrationReport, RunReport};
-use super::{
-    AUDIT_ACTION, LeaseOptions, Migration, MigrationError, Registry, RunCounts, RunError, RunRecord, RunState,
-    fingerprint, id_text,
-};
+use super::{LeaseOptions, Migration, MigrationError, Registry, RunCounts, RunError, RunRecord, RunState, id_text};
 use crate::profiles::{OperationClass, Profiles};
-use crate::store::MongoStore;
 use crate::time_limit::{TimeLimited as _, within};
 
 /// How a run behaves.
@@ -56,22 +50,22 @@ pub struct Runner<'a> {
     profiles: &'a Profiles,
     registry: &'a Registry,
     options: RunOptions,
-    action: AuditAction,
+    sink: &'a dyn AuditSink,
     progress: Option<ProgressFn<'a>>,
     client_bulk_write: bool,
 }
 
 impl<'a> Runner<'a> {
-    /// A runner on `store`'s database.
-    pub fn new(store: &'a MongoStore, registry: &'a Registry, options: RunOptions) -> Self {
-        Self::on(store.database(), store.profiles(), registry, options)
-            .client_bulk_write(store.transfer_settings().client_bulk_write)
-    }
-
-    /// A runner on any database, with these profiles.
-    pub fn on(database: &'a Database, profiles: &'a Profiles, registry: &'a Registry, options: RunOptions) -> Self {
-        let action = AuditAction::parse(AUDIT_ACTION).expect("migration.applied is a valid audit action");
-        Self { database, profiles, registry, options, action, progress: None, client_bulk_write: false }
+    /// A runner on `database`, with these profiles, writing each migrated document's audit
+    /// event through `sink` (inside the batch's transaction).
+    pub fn on(
+        database: &'a Database,
+        profiles: &'a Profiles,
+        registry: &'a Registry,
+        options: RunOptions,
+        sink: &'a dyn AuditSink,
+    ) -> Self {
+        Self { database, profiles, registry, options, sink, progress: None, client_bulk_write: false }
     }
 
     /// Whether a batch's writes go as one client-level `bulkWrite` (servers with wire version
@@ -219,7 +213,7 @@ impl<'a> Runner<'a> {
                 database: self.database,
                 profiles: self.profiles,
                 migration,
-                action: &self.action,
+                sink: self.sink,
                 run: &run,
                 counts_before: add(run.counts, counts),
                 batch_size: self.options.batch_size,
@@ -267,34 +261,51 @@ pub(super) fn migrate_one(migration: &Migration, before: Document) -> Result<Doc
     Ok(after)
 }
 
-pub(super) fn audit_event(
-    migration: &Migration,
-    run: &RunRecord,
-    action: &AuditAction,
-    id: &Bson,
-    before: String,
-    after: String,
-) -> AuditEvent {
-    let subject_text = format!("{}:{}", migration.subject_kind, id_text(id));
-    let subject = AuditSubject::parse(&subject_text)
-        .unwrap_or_else(|_| AuditSubject::of(migration.subject_kind, &fingerprint(&doc! { "_id": id.clone() })[..32]));
-    let details = [
-        ("migration", migration.name.to_owned()),
-        ("run_id", run.run_id.clone()),
-        ("from_version", migration.from_version.to_string()),
-        ("to_version", migration.to_version().to_string()),
-        ("fingerprint_before", before),
-        ("fingerprint_after", after),
-    ];
-    AuditEvent {
-        id: AuditEventId::new(),
-        at: Timestamp::now(),
-        actor: format!("migrate:{}", run.owner),
-        action: action.clone(),
-        subject,
-        request_id: run.run_id.clone(),
-        details: details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+/// One migrated document, as an [`AuditSink`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Migrated<'a> {
+    /// The migration that rewrote it.
+    pub migration: &'a Migration,
+    /// The run (its id is also the run's changelog `_id`).
+    pub run_id: &'a str,
+    /// Who runs the migration ([`RunOptions::owner`]).
+    pub owner: &'a str,
+    /// The document's `_id`.
+    pub id: &'a Bson,
+    /// [`fingerprint`](super::fingerprint) of the document before the rewrite.
+    pub fingerprint_before: &'a str,
+    /// [`fingerprint`](super::fingerprint) of the document after the rewrite.
+    pub fingerprint_after: &'a str,
+}
+
+impl Migrated<'_> {
+    /// The audit subject `kind:<id>` ([`Migration::subject_kind`] and the id as text).
+    pub fn subject(&self) -> String {
+        format!("{}:{}", self.migration.subject_kind, id_text(self.id))
     }
+
+    /// What the event records, as text: migration, run, versions and both fingerprints.
+    pub fn details(&self) -> [(&'static str, String); 6] {
+        [
+            ("migration", self.migration.name.to_owned()),
+            ("run_id", self.run_id.to_owned()),
+            ("from_version", self.migration.from_version.to_string()),
+            ("to_version", self.migration.to_version().to_string()),
+            ("fingerprint_before", self.fingerprint_before.to_owned()),
+            ("fingerprint_after", self.fingerprint_after.to_owned()),
+        ]
+    }
+}
+
+/// Where the runner records one audit event per migrated document. The event is inserted into
+/// [`AuditSink::collection`] (critical class) in the same transaction as the rewrite and the
+/// checkpoint, so a document and its event commit together.
+pub trait AuditSink: Send + Sync {
+    /// The collection the events go to.
+    fn collection(&self) -> &str;
+
+    /// The event document of one migrated document.
+    fn event(&self, migrated: &Migrated<'_>) -> Document;
 }
 
 fn add(a: RunCounts, b: RunCounts) -> RunCounts {

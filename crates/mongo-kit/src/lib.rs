@@ -1,0 +1,26 @@
+//! Generic MongoDB machinery for Rust services, on the official driver. It knows no entity of any
+//! service: a team declares its own collections, query shapes, operation classes and migrations
+//! as values and hands them to the building blocks here.
+//!
+//! # Layout
+//! - `profiles`: operation classes and their concerns and time limits; overrides; the table.
+//! - `time_limit`: the one helper applying a class's time limit (`maxTimeMS` and a deadline).
+//! - `deadline`: the caller's time budget (a task-local deadline) that caps every time limit.
+//! - `classify`: what a driver error means ([`classify::Failure`]); every server code is named there.
+//! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
+//! - `causal`: read-your-writes for classes that read from secondaries ([`causal::CausalClock`]).
+//! - `error`: the kit's [`Error`] (configuration, connection, schema).
+
+pub mod causal;
+pub mod classify;
+pub mod deadline;
+pub mod error;
+pub mod migrate;
+pub mod profiles;
+pub mod telemetry;
+pub mod time_limit;
+
+pub use bson;
+pub use error::{Error, Result};
+pub use mongodb;
+pub use profiles::{OperationClass, Profile, Profiles};
