@@ -192,7 +192,7 @@ pub fn error_class(error: &DriverError) -> ErrorClass {
 }
 
 /// What a failed operation means for its caller: the outcome of [`classify`]. A store maps it
-/// onto its own error type in one place (the shop's maps it onto `domain::Error`).
+/// onto its own error type in one place.
 #[derive(Debug)]
 pub enum Failure {
     /// A unique key already holds the value.

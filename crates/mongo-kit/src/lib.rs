@@ -9,14 +9,25 @@
 //! - `classify`: what a driver error means ([`classify::Failure`]); every server code is named there.
 //! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
 //! - `causal`: read-your-writes for classes that read from secondaries ([`causal::CausalClock`]).
+//! - `indexes`: the query-shape [`indexes::Registry`]; indexes are derived from it.
+//! - `index_plan`: a registry's indexes against the server's (`plan`), and `apply`.
+//! - `index_audit`: every shape explained and judged; the scoreboard of saved audits.
+//! - `schema`: idempotent creation of collections, `$jsonSchema` validators and indexes.
+//! - `migrate`: the migration runner (lease, batches, checkpoint, audit sink, changelog, status).
+//! - `probe`: topology, server version, whether UUID ids are kept and matched.
 //! - `error`: the kit's [`Error`] (configuration, connection, schema).
 
 pub mod causal;
 pub mod classify;
 pub mod deadline;
 pub mod error;
+pub mod index_audit;
+pub mod index_plan;
+pub mod indexes;
 pub mod migrate;
+pub mod probe;
 pub mod profiles;
+pub mod schema;
 pub mod telemetry;
 pub mod time_limit;
 

@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn the_collection_comes_from_the_command_or_from_get_more() {
-        assert_eq!(collection(&doc! { "find": "products", "filter": {} }, "find"), "products");
+        assert_eq!(collection(&doc! { "find": "orders", "filter": {} }, "find"), "orders");
         assert_eq!(collection(&doc! { "getMore": 42_i64, "collection": "audit" }, "getMore"), "audit");
         assert_eq!(collection(&doc! { "commitTransaction": 1 }, "commitTransaction"), "-");
     }

@@ -51,7 +51,6 @@ pub mod ingest;
 mod keyed;
 pub mod ledger_check;
 pub mod migrations;
-pub mod probe;
 mod repos;
 pub mod schema;
 mod store;
@@ -59,7 +58,7 @@ pub mod transfer;
 
 use mongo_kit::error;
 /// The kit modules this crate is built on, under the paths the shop has always used.
-pub use mongo_kit::{causal, deadline, migrate, profiles, telemetry, time_limit};
+pub use mongo_kit::{causal, deadline, migrate, probe, profiles, telemetry, time_limit};
 
 /// The BSON crate this store is built on, so embedding code can write documents and filters
 /// (for migrations, its own collections) without pinning a second copy.

@@ -10,6 +10,7 @@ use domain::ports::Readiness;
 use mongodb::{Client, Database};
 
 use crate::collections::Collections;
+use crate::collections::names;
 use crate::config::{MongoConfig, redact_uri};
 use crate::error::{Error, Result};
 use crate::probe::{self, Topology, TransactionSupport};
@@ -106,7 +107,7 @@ impl MongoStore {
         let collections = Collections::new(&database, &config.profiles);
         let transfers = crate::transfer::Settings::new(&config, server.max_wire_version);
         let transactions = crate::transfer::trial(&client, &collections, &config.profiles, &transfers).await;
-        let uuid_lookups = probe::uuid_lookups(&database).await;
+        let uuid_lookups = probe::uuid_lookups(&database, names::STARTUP_PROBE).await;
         let report = StartupReport {
             uri,
             database: database_name,

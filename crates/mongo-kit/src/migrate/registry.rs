@@ -13,7 +13,7 @@ pub type MigrateFn = fn(Document) -> Result<Document, MigrationError>;
 /// One named migration of one collection from `from_version` to `from_version + 1`.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
-    /// A stable name, recorded in the changelog and the audit trail (`products_price_minor_units`).
+    /// A stable name, recorded in the changelog and the audit trail (`orders_amount_minor_units`).
     pub name: &'static str,
     /// The collection it migrates.
     pub collection: &'static str,
@@ -21,7 +21,7 @@ pub struct Migration {
     pub from_version: i32,
     /// The function.
     pub apply: MigrateFn,
-    /// The audit subject kind of its documents (`product` gives `product:<id>`).
+    /// The audit subject kind of its documents (`order` gives `order:<id>`).
     pub subject_kind: &'static str,
     /// A field the application bumps on every write (optimistic concurrency), if any: the write
     /// is then conditional on it too, so a document changed between read and write is left for

@@ -1,4 +1,4 @@
-//! The effective profile table as text, for `shop profiles` and start-up logs.
+//! The effective profile table as text, for an operator command and start-up logs.
 
 use std::fmt::Write as _;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! A shape keeps what an operator needs to find the index a query lacks (field names, operators,
 //! sort keys, pipeline stages) and nothing a log must not hold: no values (owners, user ids, token
 //! hashes, prices), no inserted documents (only their count), and no keys of free-form maps
-//! (product attributes, audit details), whose names are the client's input.
+//! (free-form attributes, audit details), whose names are the client's input.
 
 use std::fmt::Write as _;
 
@@ -142,12 +142,12 @@ mod tests {
     #[test]
     fn a_find_keeps_fields_and_operators_and_hides_values() {
         let command = doc! {
-            "find": "products",
+            "find": "orders",
             "filter": { "category": "books", "price_minor": { "$gte": 100_i64, "$lt": 900_i64 } },
             "sort": { "created_at": -1 },
             "limit": 20,
             "lsid": { "id": 1 },
-            "$db": "shop",
+            "$db": "orders_service",
         };
 
         let shape = command_shape(&command);
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn inserted_documents_are_counted_never_shown() {
-        let command = doc! { "insert": "wallets", "documents": [{ "owner": "Ada Lovelace" }, { "owner": "Grace" }] };
+        let command = doc! { "insert": "payments", "documents": [{ "owner": "Ada Lovelace" }, { "owner": "Grace" }] };
 
         let shape = command_shape(&command);
 
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn free_form_keys_and_values_are_hidden() {
         let command = doc! {
-            "update": "products",
+            "update": "orders",
             "updates": [{
                 "q": { "attributes.secret-key": { "$exists": true }, "_id": "x" },
                 "u": { "$set": { "attributes": { "colour": "red" }, "name": "Lamp" } },
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn arrays_show_their_first_element_and_their_length() {
         let command = doc! {
-            "aggregate": "products",
+            "aggregate": "orders",
             "pipeline": [{ "$match": { "tags": { "$in": ["a", "b"] } } }, { "$group": { "_id": "$category" } }],
         };
 
@@ -212,7 +212,7 @@ mod tests {
             filter.insert(format!("field_{index}"), index);
         }
 
-        let shape = command_shape(&doc! { "find": "products", "filter": filter });
+        let shape = command_shape(&doc! { "find": "orders", "filter": filter });
 
         assert!(shape.chars().count() <= MAX_LEN + 1 && shape.ends_with('…'), "{shape}");
     }

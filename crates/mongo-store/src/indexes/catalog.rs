@@ -183,17 +183,7 @@ const fn spec(
     keys: &'static [(&'static str, i32)],
     serves: &'static str,
 ) -> IndexSpec {
-    IndexSpec { collection, name, keys, unique: false, expire_after: None, partial_filter: None, serves }
-}
-
-impl IndexSpec {
-    const fn unique(self) -> Self {
-        Self { unique: true, ..self }
-    }
-
-    const fn ttl(self, after: Duration) -> Self {
-        Self { expire_after: Some(after), ..self }
-    }
+    IndexSpec::new(collection, name, keys, serves)
 }
 
 const fn base(name: &'static str, used_by: &'static str, index: &'static IndexSpec) -> QueryShape {

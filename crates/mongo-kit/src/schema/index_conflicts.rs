@@ -5,7 +5,7 @@
 //! uniqueness: IndexKeySpecsConflict). Then the indexes are created one at a time, so every other
 //! one still is, and each refused one is reported with what differs on the server and the
 //! commands that would reconcile it. Those commands are never run here: the deployment's index
-//! stays as it is until an operator runs them or `shop indexes apply --drop-extra`.
+//! stays as it is until an operator runs them or the index plan is applied with its extra indexes dropped.
 
 use bson::Document;
 use mongodb::Database;
@@ -14,7 +14,7 @@ use super::{SchemaReport, schema_error, short};
 use crate::classify::is_index_conflict;
 use crate::error::Result;
 use crate::index_plan::{self, PlanItem, diff};
-use crate::indexes::{self, IndexSpec};
+use crate::indexes::{IndexSpec, Registry};
 use crate::profiles::{OperationClass, Profiles};
 
 /// A declared index the server refused because of an index the deployment already has.
@@ -44,7 +44,7 @@ impl IndexConflict {
         let commands = if self.reconcile.is_empty() { "none".to_owned() } else { self.reconcile.join(" then ") };
         format!(
             "the server refused index {}.{} ({}), so the deployment's own index stays: {differs}; \
-             to reconcile run {commands}, or `shop indexes apply --drop-extra`",
+             to reconcile run {commands}, or apply the index plan with its extra indexes dropped",
             self.collection, self.index, self.refusal
         )
     }
@@ -55,10 +55,15 @@ impl IndexConflict {
 /// # Errors
 /// [`crate::Error::Schema`] when an index cannot be created for another reason;
 /// [`crate::Error::Driver`] when the indexes of a collection with a conflict cannot be listed.
-pub(super) async fn ensure(database: &Database, profiles: &Profiles, report: &mut SchemaReport) -> Result<()> {
+pub(super) async fn ensure(
+    database: &Database,
+    profiles: &Profiles,
+    registry: &Registry,
+    report: &mut SchemaReport,
+) -> Result<()> {
     // Derived from the query-shape registry, which also covers collections that other building
     // blocks create on first use (the migration changelog and leases).
-    for (name, specs) in indexes::declared() {
+    for (name, specs) in registry.declared() {
         report.indexes += specs.len();
         let collection = profiles.collection::<Document>(database, name, OperationClass::Standard);
         match collection.create_indexes(specs.iter().map(IndexSpec::model)).await {
@@ -108,18 +113,18 @@ fn describe(spec: &IndexSpec, refusal: String, listed: &[index_plan::ExistingInd
 mod tests {
     use super::*;
     use crate::index_plan::ExistingIndex;
-    use crate::indexes::INDEXES;
+    use crate::indexes::example;
 
-    fn sku_unique() -> IndexSpec {
-        *INDEXES.iter().find(|spec| spec.name == "sku_unique").expect("declared")
+    fn reference_unique() -> IndexSpec {
+        example::REFERENCE_UNIQUE
     }
 
     #[test]
     fn a_refused_index_is_described_by_what_the_server_lists_and_how_to_reconcile_it() {
-        let spec = sku_unique();
+        let spec = reference_unique();
         let listed = [ExistingIndex {
-            collection: "products".to_owned(),
-            name: "sku_unique".to_owned(),
+            collection: "orders".to_owned(),
+            name: "reference_unique".to_owned(),
             keys: spec.key_document(),
             unique: false,
             expire_after_secs: None,
@@ -131,15 +136,18 @@ mod tests {
 
         assert_eq!(conflict.differences, ["declared unique, not unique on the server"]);
         assert_eq!(conflict.reconcile.len(), 2, "{conflict:?}");
-        assert!(conflict.reconcile[0].contains(r#""dropIndexes": "products""#), "{conflict:?}");
+        assert!(conflict.reconcile[0].contains(r#""dropIndexes": "orders""#), "{conflict:?}");
         assert!(conflict.reconcile[1].contains(r#""unique": true"#), "{conflict:?}");
         let sentence = conflict.sentence();
-        assert!(sentence.contains("products.sku_unique") && sentence.contains("IndexKeySpecsConflict"), "{sentence}");
+        assert!(
+            sentence.contains("orders.reference_unique") && sentence.contains("IndexKeySpecsConflict"),
+            "{sentence}"
+        );
     }
 
     #[test]
     fn a_refusal_for_an_index_the_server_does_not_list_asks_for_its_creation() {
-        let conflict = describe(&sku_unique(), "IndexOptionsConflict: injected".to_owned(), &[]);
+        let conflict = describe(&reference_unique(), "IndexOptionsConflict: injected".to_owned(), &[]);
 
         assert_eq!(conflict.differences, ["the server lists no such index"]);
         assert!(matches!(&conflict.reconcile[..], [create] if create.contains("createIndexes")), "{conflict:?}");

@@ -174,7 +174,7 @@ mod tests {
     use bson::doc;
 
     use super::*;
-    use crate::indexes::{INDEXES, for_collection};
+    use crate::indexes::example;
 
     fn as_listed(spec: &IndexSpec, name: &str) -> ExistingIndex {
         ExistingIndex {
@@ -187,27 +187,31 @@ mod tests {
         }
     }
 
-    fn products() -> Vec<IndexSpec> {
-        for_collection("products").copied().collect()
+    fn orders() -> Vec<IndexSpec> {
+        example::registry().for_collection("orders").copied().collect()
+    }
+
+    fn every() -> Vec<IndexSpec> {
+        example::registry().indexes().to_vec()
     }
 
     #[test]
     fn indexes_listed_as_declared_are_in_step() {
-        let listed: Vec<_> = INDEXES.iter().map(|spec| as_listed(spec, spec.name)).collect();
+        let listed: Vec<_> = every().iter().map(|spec| as_listed(spec, spec.name)).collect();
 
-        let plan = diff(&INDEXES, &listed);
+        let plan = diff(&every(), &listed);
 
         assert!(plan.iter().all(|item| matches!(item, PlanItem::InStep { .. })), "{plan:?}");
     }
 
     #[test]
     fn the_same_keys_under_another_name_are_found_and_the_name_is_a_difference() {
-        let listed: Vec<_> = INDEXES.iter().map(|spec| as_listed(spec, &format!("idx_{}", spec.name))).collect();
+        let listed: Vec<_> = every().iter().map(|spec| as_listed(spec, &format!("idx_{}", spec.name))).collect();
 
-        let plan = diff(&INDEXES, &listed);
+        let plan = diff(&every(), &listed);
 
-        assert_eq!(plan.len(), INDEXES.len(), "no extra index: {plan:?}");
-        for (item, spec) in plan.iter().zip(INDEXES.iter()) {
+        assert_eq!(plan.len(), every().len(), "no extra index: {plan:?}");
+        for (item, spec) in plan.iter().zip(every().iter()) {
             let expected = [Difference::Name { server: format!("idx_{}", spec.name) }];
             assert!(matches!(item, PlanItem::Different { differences, .. } if differences[..] == expected), "{item:?}");
         }
@@ -215,7 +219,7 @@ mod tests {
 
     #[test]
     fn a_declared_index_the_server_lacks_is_missing() {
-        let declared = products();
+        let declared = orders();
         let listed: Vec<_> = declared.iter().skip(1).map(|spec| as_listed(spec, spec.name)).collect();
 
         let plan = diff(&declared, &listed);
@@ -225,7 +229,7 @@ mod tests {
 
     #[test]
     fn an_undeclared_index_is_extra_and_the_id_index_never_is() {
-        let declared = products();
+        let declared = orders();
         let mut listed: Vec<_> = declared.iter().map(|spec| as_listed(spec, spec.name)).collect();
         let id = ExistingIndex { name: "_id_".to_owned(), keys: doc! { "_id": 1 }, ..listed[0].clone() };
         let extra = ExistingIndex { name: "name_1".to_owned(), keys: doc! { "name": 1 }, ..listed[0].clone() };
@@ -239,10 +243,10 @@ mod tests {
 
     #[test]
     fn same_name_with_keys_in_another_order_is_a_difference() {
-        let spec = *for_collection("products").find(|s| s.name == "category_price_id").expect("declared");
+        let spec = example::CUSTOMER_PLACED_ID;
         let swapped = ExistingIndex {
-            keys: doc! { "price_minor": 1, "category": 1, "_id": 1 },
-            ..as_listed(&spec, "category_price_id")
+            keys: doc! { "placed_at": -1, "customer": 1, "_id": -1 },
+            ..as_listed(&spec, "customer_placed_id")
         };
 
         let plan = diff(&[spec], &[swapped]);
@@ -255,8 +259,7 @@ mod tests {
 
     #[test]
     fn another_ttl_or_uniqueness_is_a_difference() {
-        let ttl = *INDEXES.iter().find(|s| s.expire_after.is_some()).expect("a TTL index is declared");
-        let unique = *INDEXES.iter().find(|s| s.unique).expect("a unique index is declared");
+        let (ttl, unique) = (example::EXPIRES_TTL, example::REFERENCE_UNIQUE);
         let listed = [
             ExistingIndex { expire_after_secs: Some(3600), ..as_listed(&ttl, ttl.name) },
             ExistingIndex { unique: false, ..as_listed(&unique, unique.name) },

@@ -1,13 +1,12 @@
 //! Start-up probes: what the server is (from `hello` and `buildInfo`), and whether it keeps and
-//! matches UUID ids. Whether it runs the transfer's transaction is found by trying that very
-//! transaction (`transfer::trial`), rather than guessed from the topology.
+//! matches UUID ids. Whether it runs a service's transactions is best found by trying that very
+//! transaction and aborting it, rather than guessed from the topology; [`TransactionSupport`]
+//! carries the verdict.
 
 use std::fmt;
 
 use bson::{Document, doc};
 use mongodb::Database;
-
-use crate::collections::names;
 
 /// How the deployment is organised, as `hello` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,10 +88,10 @@ impl TransactionSupport {
 }
 
 /// Whether the server keeps a UUID (BSON binary subtype 4) as written and finds a document by it,
-/// tried on a scratch document. Every id of this store is such a UUID; MongoDB does this, a
-/// server that does not can serve none of the ports.
-pub async fn uuid_lookups(database: &Database) -> bool {
-    let scratch = database.collection::<Document>(names::STARTUP_PROBE);
+/// tried on a scratch document in `scratch_collection` (removed again). MongoDB does this; a
+/// service whose ids are UUIDs cannot work on a server that does not.
+pub async fn uuid_lookups(database: &Database, scratch_collection: &str) -> bool {
+    let scratch = database.collection::<Document>(scratch_collection);
     let id = bson::Uuid::new();
     if scratch.insert_one(doc! { "_id": id, "probe": "uuid" }).await.is_err() {
         return false;

@@ -1,10 +1,12 @@
-//! The parser on recorded explain replies: classic plans here, slot-based and sharded ones in
-//! `tests/engines`.
+//! The kit's explain parser and verdict on explain replies recorded for the shop's shapes:
+//! classic plans here, slot-based and sharded ones in `engines`.
 
 mod engines;
+mod recorded;
 
-use super::recorded;
-use super::*;
+use bson::Document;
+use mongo_kit::index_audit::explain::{Explained, NoPlan, parse};
+use mongo_kit::index_audit::verdict::{Finding, judge};
 
 fn parsed(reply: Document) -> Explained {
     parse(&reply).expect("a plan with stages")
@@ -62,4 +64,15 @@ fn a_reply_without_plan_stages_is_no_plan() {
     let outcome = parse(&recorded::without_stages());
 
     assert!(matches!(outcome, Err(NoPlan(_))), "{outcome:?}");
+}
+
+#[test]
+fn a_recorded_collection_scan_fails_every_check() {
+    let explained = parsed(recorded::collection_scan_and_sort());
+    let shape = crate::indexes::registry().shape("products.list_by_category").expect("a declared shape");
+
+    let findings = judge(shape, &explained);
+
+    assert_eq!(findings[..2], [Finding::CollectionScan, Finding::InMemorySort], "{findings:?}");
+    assert_eq!(findings.len(), 3);
 }

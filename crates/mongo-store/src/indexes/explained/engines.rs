@@ -4,17 +4,17 @@
 
 use bson::Document;
 
-use super::super::recorded::{sbe, sharded};
-use super::super::{Explained, NoPlan, parse};
-use crate::index_audit::verdict::{Finding, judge};
-use crate::indexes::shape;
+use mongo_kit::index_audit::explain::{Explained, NoPlan, parse};
+use mongo_kit::index_audit::verdict::{Finding, judge};
+
+use super::recorded::{sbe, sharded};
 
 fn parsed(reply: Document) -> Explained {
     parse(&reply).expect("a plan with stages")
 }
 
 fn findings(shape_name: &str, explained: &Explained) -> Vec<Finding> {
-    judge(shape(shape_name).expect("a declared shape"), explained)
+    judge(crate::indexes::registry().shape(shape_name).expect("a declared shape"), explained)
 }
 
 #[test]

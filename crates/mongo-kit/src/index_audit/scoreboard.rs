@@ -1,5 +1,5 @@
-//! The scoreboard: an audit kept as a file (`shop indexes audit --save FILE`) and two of them
-//! compared (`shop indexes compare A B`), to show what a rollout did to each query.
+//! The scoreboard: an audit kept as a file and two of them compared, to show what a rollout did
+//! to each query.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -141,10 +141,10 @@ mod tests {
     fn board(outcome: Outcome, index_used: &str, ratio: f64) -> Scoreboard {
         Scoreboard {
             taken_at: "2025-01-01T00:00:00.000Z".to_owned(),
-            database: "shop".to_owned(),
+            database: "orders_service".to_owned(),
             index_count: 12,
             shapes: vec![Score {
-                shape: "products.list_by_category".to_owned(),
+                shape: "orders.by_customer".to_owned(),
                 outcome,
                 index_used: index_used.to_owned(),
                 scan_ratio: Some(ratio),
@@ -160,7 +160,7 @@ mod tests {
 
         let comparison = Comparison { before: &before, after: &after };
 
-        assert_eq!(comparison.regressions(), ["products.list_by_category"]);
+        assert_eq!(comparison.regressions(), ["orders.by_customer"]);
         let text = comparison.to_string();
         assert!(text.contains("category_price_id -> COLLSCAN") && text.contains("1.0 -> 238.1"), "{text}");
     }

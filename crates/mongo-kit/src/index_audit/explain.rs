@@ -196,8 +196,3 @@ fn count(stats: &Document, key: &str) -> u64 {
         _ => 0,
     }
 }
-
-#[cfg(test)]
-pub(crate) mod recorded;
-#[cfg(test)]
-mod tests;

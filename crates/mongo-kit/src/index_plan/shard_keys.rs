@@ -82,7 +82,7 @@ pub fn keep(items: Vec<PlanItem>, shard_keys: &ShardKeys) -> Vec<PlanItem> {
 mod tests {
     use super::*;
     use crate::index_plan::diff::diff;
-    use crate::indexes::{INDEXES, for_collection};
+    use crate::indexes::example;
 
     fn index(collection: &str, name: &str, keys: Document) -> ExistingIndex {
         ExistingIndex {
@@ -104,9 +104,9 @@ mod tests {
         let hashed = doc! { "_id": "hashed" };
         assert!(supports(&doc! { "_id": "hashed" }, &hashed));
         assert!(!supports(&doc! { "_id": 1 }, &hashed));
-        let compound = doc! { "wallet_id": "hashed", "_id": 1 };
-        assert!(supports(&doc! { "wallet_id": "hashed", "_id": 1, "at": 1 }, &compound));
-        assert!(!supports(&doc! { "wallet_id": 1, "_id": -1 }, &compound));
+        let compound = doc! { "customer_id": "hashed", "_id": 1 };
+        assert!(supports(&doc! { "customer_id": "hashed", "_id": 1, "at": 1 }, &compound));
+        assert!(!supports(&doc! { "customer_id": 1, "_id": -1 }, &compound));
         assert!(supports(&doc! { "sku": 1 }, &doc! { "sku": 1 }));
         assert!(!supports(&doc! { "category": 1, "sku": 1 }, &doc! { "sku": 1 }));
         assert!(!supports(&doc! { "sku": 1 }, &doc! { "sku": 1, "_id": 1 }));
@@ -114,13 +114,14 @@ mod tests {
 
     #[test]
     fn an_undeclared_index_that_supports_the_shard_key_is_kept_and_runs_nothing() {
-        let declared: Vec<_> = for_collection("wallets").copied().collect();
+        let registry = example::registry();
+        let declared: Vec<_> = registry.for_collection("payments").copied().collect();
         let listed = [
-            index("wallets", "_id_hashed", doc! { "_id": "hashed" }),
-            index("wallets", "owner_1", doc! { "owner": 1 }),
+            index("payments", "_id_hashed", doc! { "_id": "hashed" }),
+            index("payments", "owner_1", doc! { "owner": 1 }),
         ];
 
-        let plan = keep(diff(&declared, &listed), &keys(&[("wallets", doc! { "_id": "hashed" })]));
+        let plan = keep(diff(&declared, &listed), &keys(&[("payments", doc! { "_id": "hashed" })]));
 
         let kept: Vec<_> = plan.iter().filter(|item| matches!(item, PlanItem::ShardKey { .. })).collect();
         assert!(
@@ -134,13 +135,13 @@ mod tests {
 
     #[test]
     fn a_declared_index_that_differs_but_supports_the_shard_key_is_not_rebuilt() {
-        let sku = *INDEXES.iter().find(|spec| spec.name == "sku_unique").expect("declared");
-        let listed = [index("products", "sku_1", doc! { "sku": 1 })];
+        let reference = example::REFERENCE_UNIQUE;
+        let listed = [index("orders", "reference_1", doc! { "reference": 1 })];
 
-        let plan = keep(diff(&[sku], &listed), &keys(&[("products", doc! { "sku": 1 })]));
+        let plan = keep(diff(&[reference], &listed), &keys(&[("orders", doc! { "reference": 1 })]));
 
         assert!(
-            matches!(&plan[..], [PlanItem::ShardKey { spec: Some(spec), .. }] if spec.name == "sku_unique"),
+            matches!(&plan[..], [PlanItem::ShardKey { spec: Some(spec), .. }] if spec.name == "reference_unique"),
             "{plan:?}"
         );
         assert!(plan[0].commands().is_empty(), "no drop, no create: {plan:?}");
@@ -150,7 +151,7 @@ mod tests {
     fn without_shard_keys_or_in_another_collection_nothing_is_kept() {
         let listed = [index("feeds", "_id_hashed", doc! { "_id": "hashed" })];
         let unsharded = keep(diff(&[], &listed), &ShardKeys::new());
-        let elsewhere = keep(diff(&[], &listed), &keys(&[("wallets", doc! { "_id": "hashed" })]));
+        let elsewhere = keep(diff(&[], &listed), &keys(&[("payments", doc! { "_id": "hashed" })]));
 
         assert!(matches!(&unsharded[..], [PlanItem::Extra { .. }]), "{unsharded:?}");
         assert!(matches!(&elsewhere[..], [PlanItem::Extra { .. }]), "{elsewhere:?}");

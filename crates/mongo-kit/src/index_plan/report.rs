@@ -135,13 +135,13 @@ impl fmt::Display for ApplyReport {
 mod tests {
     use super::*;
     use crate::index_plan::ExistingIndex;
-    use crate::indexes::INDEXES;
+    use crate::indexes::example;
 
     #[test]
     fn a_different_ttl_is_shown_with_the_coll_mod_that_changes_it() {
-        let spec = *INDEXES.iter().find(|s| s.collection == "sessions").expect("the sessions TTL index");
+        let spec = example::EXPIRES_TTL;
         let existing = ExistingIndex {
-            collection: "sessions".to_owned(),
+            collection: "holds".to_owned(),
             name: spec.name.to_owned(),
             keys: spec.key_document(),
             unique: false,
@@ -153,11 +153,13 @@ mod tests {
 
         let shown = plan.to_string();
 
+        assert!(shown.contains("different  holds.expires_ttl: TTL 0 s declared, 3600 s on the server"), "{shown}");
         assert!(
-            shown.contains("different  sessions.expires_at_ttl: TTL 0 s declared, 3600 s on the server"),
+            shown.contains(
+                r#"db.runCommand({ "collMod": "holds", "index": { "name": "expires_ttl", "expireAfterSeconds": 0 } })"#
+            ),
             "{shown}"
         );
-        assert!(shown.contains(r#"db.runCommand({ "collMod": "sessions", "index": { "name": "expires_at_ttl", "expireAfterSeconds": 0 } })"#), "{shown}");
         assert!(shown.ends_with("0 missing, 1 different, 0 extra"), "{shown}");
     }
 }

@@ -74,10 +74,11 @@ pub fn shell(command: &Document) -> String {
 mod tests {
     use super::*;
     use crate::index_plan::diff::diff;
-    use crate::indexes::INDEXES;
+    use crate::indexes::example;
 
     fn declared(collection: &str, name: &str) -> IndexSpec {
-        *INDEXES.iter().find(|s| s.collection == collection && s.name == name).expect("a declared index")
+        let registry = example::registry();
+        *registry.for_collection(collection).find(|s| s.name == name).expect("a declared index")
     }
 
     fn listed(spec: &IndexSpec) -> ExistingIndex {
@@ -99,47 +100,47 @@ mod tests {
 
     #[test]
     fn another_ttl_is_changed_in_place_with_coll_mod() {
-        let ttl = declared("sessions", "expires_at_ttl");
+        let ttl = declared("holds", "expires_ttl");
         let existing = ExistingIndex { expire_after_secs: Some(3600), ..listed(&ttl) };
 
-        let expected = doc! { "collMod": "sessions", "index": { "name": "expires_at_ttl", "expireAfterSeconds": 0 } };
+        let expected = doc! { "collMod": "holds", "index": { "name": "expires_ttl", "expireAfterSeconds": 0 } };
         assert_eq!(commands(ttl, existing), [expected]);
     }
 
     #[test]
     fn a_missing_uniqueness_is_a_drop_and_a_create_with_the_declared_options() {
-        let unique = declared("products", "sku_unique");
+        let unique = declared("orders", "reference_unique");
         let existing = ExistingIndex { unique: false, ..listed(&unique) };
 
         let expected = [
-            doc! { "dropIndexes": "products", "index": "sku_unique" },
-            doc! { "createIndexes": "products", "indexes": [{ "key": { "sku": 1 }, "name": "sku_unique", "unique": true }] },
+            doc! { "dropIndexes": "orders", "index": "reference_unique" },
+            doc! { "createIndexes": "orders", "indexes": [{ "key": { "reference": 1 }, "name": "reference_unique", "unique": true }] },
         ];
         assert_eq!(commands(unique, existing), expected);
     }
 
     #[test]
     fn another_name_is_dropped_and_created_under_the_declared_one_even_with_another_ttl() {
-        let ttl = declared("idempotency_keys", "expires_at_ttl");
+        let ttl = declared("holds", "expires_ttl");
         let existing = ExistingIndex { name: "expires_at_1".to_owned(), expire_after_secs: Some(60), ..listed(&ttl) };
 
         let found = commands(ttl, existing);
 
-        assert_eq!(found[0], doc! { "dropIndexes": "idempotency_keys", "index": "expires_at_1" });
+        assert_eq!(found[0], doc! { "dropIndexes": "holds", "index": "expires_at_1" });
         assert_eq!(found[1], create_command(&ttl));
         assert_eq!(found.len(), 2);
     }
 
     #[test]
     fn a_missing_index_is_created_and_an_extra_one_dropped_but_never_the_id_index() {
-        let spec = declared("products", "category_price_id");
+        let spec = declared("orders", "customer_placed_id");
         let extra = ExistingIndex { name: "name_1".to_owned(), keys: doc! { "name": 1 }, ..listed(&spec) };
         let id = ExistingIndex { name: "_id_".to_owned(), keys: doc! { "_id": 1 }, ..listed(&spec) };
 
         assert_eq!(PlanItem::Missing { spec }.commands(), [create_command(&spec)]);
         assert_eq!(
             PlanItem::Extra { existing: extra }.commands(),
-            [doc! { "dropIndexes": "products", "index": "name_1" }]
+            [doc! { "dropIndexes": "orders", "index": "name_1" }]
         );
         assert!(PlanItem::Extra { existing: id }.commands().is_empty());
     }
