@@ -15,10 +15,12 @@
 //! - `schema`: idempotent creation of collections, `$jsonSchema` validators and indexes.
 //! - `migrate`: the migration runner (lease, batches, checkpoint, audit sink, changelog, status).
 //! - `probe`: topology, server version, whether UUID ids are kept and matched.
+//! - `config`: [`config::ClientConfig`] (URI, database, pool, timeouts, profiles) and URI redaction.
 //! - `error`: the kit's [`Error`] (configuration, connection, schema).
 
 pub mod causal;
 pub mod classify;
+pub mod config;
 pub mod deadline;
 pub mod error;
 pub mod index_audit;

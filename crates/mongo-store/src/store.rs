@@ -119,7 +119,7 @@ impl MongoStore {
             schema,
         };
         log(&report);
-        let inner = Inner { client, database, profiles: config.profiles, collections, report, transfers, clock };
+        let inner = Inner { client, database, profiles: config.client.profiles, collections, report, transfers, clock };
         Ok(Self { inner: Arc::new(inner) })
     }
 
