@@ -9,6 +9,8 @@
 //! - `classify`: what a driver error means ([`classify::Failure`]); every server code is named there.
 //! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
 //! - `causal`: read-your-writes for classes that read from secondaries ([`causal::CausalClock`]).
+//! - `exactly_once`: the idempotency-key runner: a key claimed in the same transaction as the
+//!   operation's writes; replays, reused keys, requests in flight, retries within the budget.
 //! - `indexes`: the query-shape [`indexes::Registry`]; indexes are derived from it.
 //! - `index_plan`: a registry's indexes against the server's (`plan`), and `apply`.
 //! - `index_audit`: every shape explained and judged; the scoreboard of saved audits.
@@ -23,6 +25,7 @@ pub mod classify;
 pub mod config;
 pub mod deadline;
 pub mod error;
+pub mod exactly_once;
 pub mod index_audit;
 pub mod index_plan;
 pub mod indexes;

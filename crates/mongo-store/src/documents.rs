@@ -13,7 +13,7 @@ mod wallet;
 use std::fmt::Display;
 
 pub use audit::AuditDoc;
-pub use idempotency::{IdempotencyDoc, IdempotencyId};
+pub use idempotency::{IdempotencyDoc, IdempotencyId, to_record};
 pub use product::{
     PRODUCT_OLDEST_READABLE_VERSION, PRODUCT_SCHEMA_VERSION, ProductDoc, attributes_to_document,
     document_to_attributes, draft_fields,
@@ -54,7 +54,11 @@ pub fn invalid(entity: &'static str, id: impl Display, reason: impl Display) -> 
 }
 
 /// Reads a stored date back.
-fn read_time(entity: &'static str, id: impl Display, at: bson::DateTime) -> domain::Result<domain::Timestamp> {
+pub(crate) fn read_time(
+    entity: &'static str,
+    id: impl Display,
+    at: bson::DateTime,
+) -> domain::Result<domain::Timestamp> {
     domain::Timestamp::from_millis(at.timestamp_millis()).ok_or_else(|| invalid(entity, id, "date out of range"))
 }
 

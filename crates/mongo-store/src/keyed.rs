@@ -11,6 +11,8 @@
 
 pub(crate) mod create;
 
+use mongo_kit::exactly_once::GaveUp;
+
 use bson::doc;
 use domain::Timestamp;
 use domain::idempotency::{Decision, KeyConflict, decide};
@@ -24,7 +26,43 @@ use crate::time_limit::{TimeLimited as _, within};
 
 /// How many times a keyed operation starts a new transaction after its key was found held by
 /// an expired record (or, for transfers, a wallet changed between the read and the write).
-pub(crate) const ROUNDS: usize = 8;
+pub(crate) use mongo_kit::exactly_once::ROUNDS;
+
+/// The port's error once the budget is spent: after conflicts, concurrent requests on the same
+/// key or data kept the operation from committing, so nothing was applied and the client should
+/// retry with the same key ([`domain::Error::KeyInFlight`]); else the store is unavailable.
+pub(crate) fn gave_up(why: GaveUp) -> domain::Error {
+    match why {
+        GaveUp::Conflicts => domain::Error::KeyInFlight,
+        GaveUp::Transient { attempts } => domain::Error::Unavailable(format!(
+            "the operation failed transiently {attempts} times within its time budget"
+        )),
+    }
+}
+
+/// [`gave_up`] as a transfer's error.
+pub(crate) fn gave_up_transfer(why: GaveUp) -> domain::TransferError {
+    match gave_up(why) {
+        domain::Error::KeyInFlight => domain::TransferError::KeyInFlight,
+        other => domain::TransferError::Store(other),
+    }
+}
+
+/// [`judge`] in the kit runner's shape: the domain's decision table decides for the shop.
+pub(crate) fn kit_judge<R>(
+    record: IdempotencyDoc<R>,
+    fingerprint: &str,
+    now: bson::DateTime,
+) -> domain::Result<mongo_kit::exactly_once::Verdict<R>> {
+    use mongo_kit::exactly_once::{Refusal, Verdict};
+    let now = crate::documents::read_time("clock", "now", now)?;
+    Ok(match judge(record, fingerprint, now)? {
+        Resolution::Replay(response) => Verdict::Replay(response),
+        Resolution::Refused(KeyConflict::Reused) => Verdict::Refused(Refusal::Reused),
+        Resolution::Refused(KeyConflict::InFlight) => Verdict::Refused(Refusal::InFlight),
+        Resolution::Free => Verdict::Free,
+    })
+}
 
 /// What a taken key means for a request.
 #[derive(Debug)]
@@ -39,7 +77,7 @@ pub(crate) enum Resolution<R> {
 
 /// The answer a `record` of the key gives a request with `fingerprint` at `now`.
 pub(crate) fn judge<R>(record: IdempotencyDoc<R>, fingerprint: &str, now: Timestamp) -> domain::Result<Resolution<R>> {
-    Ok(match decide(Some(record.to_record()?), fingerprint, now) {
+    Ok(match decide(Some(crate::documents::to_record(record)?), fingerprint, now) {
         Decision::Replay(response) => Resolution::Replay(response),
         Decision::Refuse(conflict) => Resolution::Refused(conflict),
         Decision::Apply | Decision::ClearThenApply => Resolution::Free,

@@ -18,9 +18,14 @@
 //! swallowed (the server has aborted the transaction already), and the record is read outside it.
 //! Refusals (unknown wallet, currency mismatch, insufficient funds) travel out as a typed
 //! [`Refusal`] payload of `mongodb::error::Error::custom`, which aborts the transaction. Retries
-//! wait a jittered, growing backoff and stop at the caller's time budget (`attempts`).
+//! wait a jittered, growing backoff and stop at the caller's time budget (the kit's
+//! [`mongo_kit::exactly_once::attempts`]).
+//!
+//! Transfers do not go through the kit's exactly-once runner (which claims the key first, then
+//! writes): they read the wallets and the key's record in one round trip before writing, so a
+//! replay costs two round trips and a fresh transfer three, and the refusals (funds, currency)
+//! are decided on that read.
 
-pub(crate) mod attempts;
 mod body;
 mod claim;
 mod plan;
@@ -35,7 +40,7 @@ use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand, TransferOut
 use domain::{Currency, Error, TransferError, WalletId};
 use futures::FutureExt as _;
 
-pub use attempts::{Counters, WRITE_CONFLICTS, counters};
+pub use mongo_kit::exactly_once::attempts::{self, Counters, WRITE_CONFLICTS, counters};
 pub(crate) use plan::Plan;
 pub(crate) use trial::run as trial;
 
@@ -140,7 +145,7 @@ pub(crate) async fn run(
             }
         }
         if error.get_custom::<attempts::OutOfBudget>().is_some() {
-            return Err(attempts.give_up());
+            return Err(crate::keyed::gave_up_transfer(attempts.give_up()));
         }
         if error.get_custom::<body::Contended>().is_some() {
             attempts.contended();
@@ -152,7 +157,7 @@ pub(crate) async fn run(
             // The budget ran out inside a body (nothing applied): answered as a spent budget, so
             // conflicts that outlast it still mean "in flight", whichever command timed out.
             if !attempts.committing() && attempts.budget_spent() {
-                return Err(attempts.give_up());
+                return Err(crate::keyed::gave_up_transfer(attempts.give_up()));
             }
             // Only the commit's failure may leave the transfer applied; a failure in the body
             // aborted the transaction.

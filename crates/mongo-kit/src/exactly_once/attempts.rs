@@ -1,6 +1,6 @@
-//! The attempts of one transfer: a jittered exponential backoff before each retry, bounded by the
-//! caller's time budget (or [`DEFAULT_BUDGET`] outside one), and counters of attempts, retries and
-//! write conflicts, as metrics and as process totals for benchmarks.
+//! The attempts of one exactly-once operation: a jittered exponential backoff before each retry,
+//! bounded by the caller's time budget (or [`DEFAULT_BUDGET`] outside one), and counters of
+//! attempts, retries and write conflicts, as metrics and as process totals for benchmarks.
 //!
 //! Without the backoff, transactions that collided on a hot wallet retry in lockstep and collide
 //! again; the random part spreads them out ("full jitter").
@@ -8,7 +8,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use domain::TransferError;
 use metrics::counter;
 use mongodb::error::{Error, Result};
 use rand::Rng as _;
@@ -16,10 +15,11 @@ use tokio::time::Instant;
 
 use crate::classify::is_write_conflict;
 
-/// Counter of write conflicts met by transfers (each is followed by a retry or a give-up).
-pub const WRITE_CONFLICTS: &str = "mongodb_transfer_write_conflicts_total";
+/// Counter of write conflicts met by exactly-once operations (each is followed by a retry or a
+/// give-up): label `profile`.
+pub const WRITE_CONFLICTS: &str = "mongodb_transaction_write_conflicts_total";
 
-/// How long a transfer outside any caller budget may keep retrying.
+/// How long an operation outside any caller budget may keep retrying.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(5);
 
 /// The first backoff's upper bound; each retry doubles it, up to [`MAX_BACKOFF`].
@@ -32,12 +32,12 @@ static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
 static RETRIES: AtomicU64 = AtomicU64::new(0);
 static CONFLICTS: AtomicU64 = AtomicU64::new(0);
 
-/// Totals of this process's transfers on MongoDB: read before and after a run to measure it.
+/// Totals of this process's exactly-once operations: read before and after a run to measure it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     /// Transaction bodies run, first attempts included.
     pub attempts: u64,
-    /// Bodies run again after a transient failure or a changed wallet.
+    /// Bodies run again after a transient failure or a contended read.
     pub retries: u64,
     /// Write conflicts met.
     pub write_conflicts: u64,
@@ -54,10 +54,24 @@ pub fn counters() -> Counters {
 
 /// The budget allowed no further attempt: the transaction is aborted and the caller answered.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct OutOfBudget;
+pub struct OutOfBudget;
 
-/// The attempts of one transfer so far.
-pub(crate) struct Attempts {
+/// Why an operation stopped retrying within its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaveUp {
+    /// Its last attempts met write conflicts (concurrent requests on the same key or data):
+    /// nothing was applied, and a retry with the same key may succeed.
+    Conflicts,
+    /// Its last attempt failed transiently (network, elections, time limits), this many in all.
+    Transient {
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+/// The attempts of one operation so far.
+#[derive(Debug)]
+pub struct Attempts {
     count: u32,
     deadline: Instant,
     last_was_conflict: bool,
@@ -65,9 +79,15 @@ pub(crate) struct Attempts {
     committing: bool,
 }
 
+impl Default for Attempts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Attempts {
     /// No attempt yet; the budget is the caller's, else [`DEFAULT_BUDGET`].
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         let deadline = crate::deadline::current().unwrap_or_else(|| Instant::now() + DEFAULT_BUDGET);
         Self { count: 0, deadline, last_was_conflict: false, committing: false }
     }
@@ -76,7 +96,7 @@ impl Attempts {
     ///
     /// # Errors
     /// An [`OutOfBudget`] payload when the budget cannot hold the backoff and one more attempt.
-    pub(crate) async fn begin(&mut self) -> Result<u32> {
+    pub async fn begin(&mut self) -> Result<u32> {
         if self.count > 0 {
             let pause = backoff(self.count);
             let left = self.deadline.saturating_duration_since(Instant::now());
@@ -94,23 +114,23 @@ impl Attempts {
 
     /// Notes that an attempt's body finished: what fails from now on is the commit, whose
     /// failure may leave the transaction applied.
-    pub(crate) fn body_done(&mut self) {
+    pub fn body_done(&mut self) {
         self.committing = true;
     }
 
     /// Whether the last attempt failed in its commit rather than in its body.
-    pub(crate) fn committing(&self) -> bool {
+    pub fn committing(&self) -> bool {
         self.committing
     }
 
     /// Whether the caller's time budget is spent.
-    pub(crate) fn budget_spent(&self) -> bool {
+    pub fn budget_spent(&self) -> bool {
         Instant::now() >= self.deadline
     }
 
     /// Notes the failure of an attempt's body. A failure only because the budget ran out (a
     /// time-out) says nothing new about the cause: the earlier conflict, if any, stands.
-    pub(crate) fn observe(&mut self, error: &Error) {
+    pub fn observe(&mut self, error: &Error) {
         if self.budget_spent() && !is_write_conflict(error) {
             return;
         }
@@ -120,33 +140,17 @@ impl Attempts {
         }
     }
 
-    /// Notes a wallet that changed between the read and the write: a conflict too.
-    pub(crate) fn contended(&mut self) {
+    /// Notes data that changed between the read and the write: a conflict too.
+    pub fn contended(&mut self) {
         self.last_was_conflict = true;
         count_conflict();
     }
 
-    /// The answer once the budget is spent: conflicts mean concurrent requests on the same key
-    /// or wallets kept this one from committing, so nothing was applied and the client should
-    /// retry with the same key (409); other transient failures mean the store is unavailable.
-    pub(crate) fn give_up(&self) -> TransferError {
-        match self.give_up_error() {
-            domain::Error::KeyInFlight => TransferError::KeyInFlight,
-            other => TransferError::Store(other),
-        }
-    }
-
-    /// [`Attempts::give_up`] as a port's error: [`domain::Error::KeyInFlight`] after conflicts,
-    /// else [`domain::Error::Unavailable`].
-    pub(crate) fn give_up_error(&self) -> domain::Error {
-        if self.last_was_conflict {
-            domain::Error::KeyInFlight
-        } else {
-            domain::Error::Unavailable(format!(
-                "the operation failed transiently {} times within its time budget",
-                self.count
-            ))
-        }
+    /// Why the operation stops once the budget is spent: after conflicts, concurrent requests on
+    /// the same key or data kept it from committing (nothing was applied; the client should retry
+    /// with the same key); after other transient failures the deployment is unavailable.
+    pub fn give_up(&self) -> GaveUp {
+        if self.last_was_conflict { GaveUp::Conflicts } else { GaveUp::Transient { attempts: self.count } }
     }
 }
 
@@ -157,7 +161,7 @@ fn count_conflict() {
 
 /// The pause before retry number `retry` (from 1): uniformly random up to a bound that doubles
 /// with each retry, from [`FIRST_BACKOFF`] to [`MAX_BACKOFF`].
-pub(crate) fn backoff(retry: u32) -> Duration {
+pub fn backoff(retry: u32) -> Duration {
     let bound = FIRST_BACKOFF.saturating_mul(1 << retry.saturating_sub(1).min(16)).min(MAX_BACKOFF);
     let micros = u64::try_from(bound.as_micros()).unwrap_or(u64::MAX);
     Duration::from_micros(rand::rng().random_range(0..=micros))
