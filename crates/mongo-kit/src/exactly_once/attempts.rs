@@ -2,7 +2,7 @@
 //! bounded by the caller's time budget (or [`DEFAULT_BUDGET`] outside one), and counters of
 //! attempts, retries and write conflicts, as metrics and as process totals for benchmarks.
 //!
-//! Without the backoff, transactions that collided on a hot wallet retry in lockstep and collide
+//! Without the backoff, transactions that collided on a hot document retry in lockstep and collide
 //! again; the random part spreads them out ("full jitter").
 
 use std::sync::atomic::{AtomicU64, Ordering};
