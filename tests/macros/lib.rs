@@ -27,6 +27,37 @@ use syn::{Ident, ItemFn, LitInt, Token, parse_macro_input};
 
 /// Expands an `async fn name(fixture: &Fixture)` into `name::memory`, `name::mongo` and any
 /// further MongoDB set-ups named in the arguments; see the crate's documentation.
+///
+/// ```text
+/// // `every_line_gets_an_outcome::memory`, `..::mongo` and `..::update_commands::mongo`.
+/// #[store_test(memory, mongo, update_commands::mongo)]
+/// async fn every_line_gets_an_outcome(harness: &Harness) {
+///     // ...
+/// }
+///
+/// // MongoDB only, on a multi-threaded runtime: `the_service_survives_an_outage::mongo`.
+/// #[store_test(mongo, worker_threads = 2)]
+/// async fn the_service_survives_an_outage(test: &TestName) {
+///     // ...
+/// }
+/// ```
+///
+/// The first expands to the function as written and, beside it:
+///
+/// ```text
+/// mod every_line_gets_an_outcome {
+///     #[test]
+///     fn memory() {
+///         crate::support::fixture::memory(concat!(module_path!(), "::memory"), 0, super::every_line_gets_an_outcome);
+///     }
+///     #[test]
+///     fn mongo() { /* crate::support::fixture::mongo(..) */ }
+///     mod update_commands {
+///         #[test]
+///         fn mongo() { /* crate::support::fixture::mongo_setup::<setup::UpdateCommands, _>(..) */ }
+///     }
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn store_test(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse_macro_input!(args as Args);
