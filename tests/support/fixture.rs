@@ -12,9 +12,9 @@
 //!     // arrange, act, assert on `store.repos`
 //! }
 //!
-//! /// MongoDB only: `a_fresh_store_plan_shows_nothing_missing::mongo`, a named skip without one.
+//! /// MongoDB only: `a_dry_run_writes_nothing::mongo`, a named skip where no MongoDB is reachable.
 //! #[store_test(mongo)]
-//! async fn a_fresh_store_plan_shows_nothing_missing(store: &mongo_store::MongoStore) {
+//! async fn a_dry_run_writes_nothing(store: &mongo_store::MongoStore) {
 //!     // ...
 //! }
 //! ```
@@ -29,7 +29,9 @@
 //! Fixtures implemented here and beside their types: [`TestStore`](super::TestStore) (the
 //! ports), [`TestApp`](super::app::TestApp) (the service), [`mongo_store::MongoStore`] (MongoDB
 //! only, its own database), [`TestName`] (only the test's name, for tests that arrange their own
-//! server), and a few owned by the tests that need them.
+//! server), and a few owned by the tests that need them. A new kind of fixture is a type
+//! implementing [`Fixture`] (and [`MemoryFixture`] if it runs on memory-store too); the attribute
+//! stays as it is.
 
 use std::fmt;
 use std::ops::Deref;
