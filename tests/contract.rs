@@ -1,5 +1,5 @@
 //! The store contract suite: one test per "MUST" sentence in the `# Errors` sections of the ports
-//! and per invariant they promise, written once and run against every store by `contract_test!`
+//! and per invariant they promise, written once and run against every store by `#[store_test]`
 //! (memory-store always, mongo-store when a MongoDB is reachable).
 //!
 //! Tests are independent of each other: everything they store is unique to them, so they also

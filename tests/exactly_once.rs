@@ -142,20 +142,6 @@ pub async fn balance(repos: &Repositories, wallet: WalletId) -> i64 {
     repos.wallets.get(wallet).await.expect("read a wallet").balance_minor
 }
 
-/// Declares a MongoDB-only test `name::mongo` whose body is `async fn(&str)` (its full name).
-macro_rules! mongo_test {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn mongo() {
-                super::$name(concat!(module_path!(), "::mongo")).await;
-                $crate::support::conformance::assert_clean();
-            }
-        }
-    };
-}
-pub(crate) use mongo_test;
-
 /// How many ledger entries `wallet` has (one page: these tests write a handful).
 pub async fn ledger_len(repos: &Repositories, wallet: WalletId) -> usize {
     let query = domain::wallet::LedgerQuery {

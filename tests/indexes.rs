@@ -15,17 +15,3 @@ mod plan;
 mod refusals;
 mod seed;
 mod shard_keys;
-
-/// A MongoDB test: `mod $name { async fn mongo() }` running `$body(test_name)`.
-macro_rules! mongo_test {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn mongo() {
-                super::$body(concat!(module_path!(), "::mongo")).await;
-                $crate::support::conformance::assert_clean();
-            }
-        }
-    };
-}
-pub(crate) use mongo_test;

@@ -14,23 +14,3 @@ mod fixtures;
 mod ledger;
 mod runs;
 mod transactions;
-
-/// Declares a MongoDB test: `mongo_test!(name, body)` with `body` an
-/// `async fn(&mongo_store::MongoStore)`, expanding to `name::mongo` on a fresh database that is
-/// dropped after the body passed.
-macro_rules! mongo_test {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn mongo() {
-                let Some(store) = $crate::support::mongo::connect(concat!(module_path!(), "::mongo")).await else {
-                    return;
-                };
-                super::$body(&store).await;
-                store.drop_database().await.expect("drop the test database");
-                $crate::support::conformance::assert_clean();
-            }
-        }
-    };
-}
-pub(crate) use mongo_test;

@@ -1,5 +1,7 @@
 //! MongoDB-specific tests: what the MongoDB store writes and how it starts, beyond the port
-//! contracts. Each test prints a named skip when no MongoDB is reachable.
+//! contracts. Each test that needs a server is a `#[store_test(mongo)]` (its name ends in
+//! `::mongo`) and prints a named skip when no MongoDB is reachable; the few that need none are
+//! plain tests.
 //!
 //! - `admin_commands`: every admin command from its command line, through the rules check.
 //! - `causal`: reads from secondaries wait for this store's writes (`afterClusterTime`).

@@ -8,7 +8,7 @@ use domain::{AuditEventId, Timestamp};
 
 use super::fixtures::{assert_conflict, audit_of, limit, unique};
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
 fn subject() -> AuditSubject {
     AuditSubject::of("contract", unique())
@@ -38,7 +38,7 @@ async fn append_all(store: &TestStore, events: Vec<AuditEvent>) -> Vec<AuditEven
     events.into_iter().rev().collect()
 }
 
-contract_test!(appended_events_are_listed_newest_first, super::appended_events_are_listed_newest_first);
+#[store_test]
 async fn appended_events_are_listed_newest_first(store: &TestStore) {
     let (subject, action) = (subject(), action());
     let newest_first = append_all(store, (0..3).map(|_| event(&subject, &action)).collect()).await;
@@ -48,7 +48,7 @@ async fn appended_events_are_listed_newest_first(store: &TestStore) {
     assert_eq!(listed, newest_first);
 }
 
-contract_test!(the_audit_log_filters_by_subject_and_by_action, super::the_audit_log_filters_by_subject_and_by_action);
+#[store_test]
 async fn the_audit_log_filters_by_subject_and_by_action(store: &TestStore) {
     let (first, second) = (subject(), subject());
     let (created, changed) = (action(), action());
@@ -73,10 +73,7 @@ async fn the_audit_log_filters_by_subject_and_by_action(store: &TestStore) {
     assert!(listed(Some(&subject()), None).await.is_empty(), "an unknown subject matched events");
 }
 
-contract_test!(
-    the_audit_log_pages_with_cursors_until_the_last_page,
-    super::the_audit_log_pages_with_cursors_until_the_last_page
-);
+#[store_test]
 async fn the_audit_log_pages_with_cursors_until_the_last_page(store: &TestStore) {
     let (subject, action) = (subject(), action());
     let newest_first = append_all(store, (0..5).map(|_| event(&subject, &action)).collect()).await;
@@ -97,10 +94,7 @@ async fn the_audit_log_pages_with_cursors_until_the_last_page(store: &TestStore)
     assert_eq!(pages.concat(), newest_first);
 }
 
-contract_test!(
-    appending_an_event_with_an_existing_id_is_a_conflict_and_keeps_the_original,
-    super::appending_an_event_with_an_existing_id_is_a_conflict_and_keeps_the_original
-);
+#[store_test]
 async fn appending_an_event_with_an_existing_id_is_a_conflict_and_keeps_the_original(store: &TestStore) {
     let (subject, action) = (subject(), action());
     let original = event(&subject, &action);

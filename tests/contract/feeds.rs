@@ -5,13 +5,13 @@ use domain::{ProductId, Timestamp, UserId};
 
 use super::fixtures::assert_not_found;
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
 fn feed(user_id: UserId, items: usize) -> Feed {
     Feed::new(user_id, (0..items).map(|_| ProductId::new()).collect(), Timestamp::now()).expect("a valid feed")
 }
 
-contract_test!(a_stored_feed_reads_back_as_given, super::a_stored_feed_reads_back_as_given);
+#[store_test]
 async fn a_stored_feed_reads_back_as_given(store: &TestStore) {
     let feed = feed(UserId::new(), 3);
 
@@ -21,10 +21,7 @@ async fn a_stored_feed_reads_back_as_given(store: &TestStore) {
     assert_eq!(store.repos.feeds.get(feed.user_id).await.expect("read the feed"), feed);
 }
 
-contract_test!(
-    putting_a_feed_replaces_the_users_previous_feed_only,
-    super::putting_a_feed_replaces_the_users_previous_feed_only
-);
+#[store_test]
 async fn putting_a_feed_replaces_the_users_previous_feed_only(store: &TestStore) {
     let user = UserId::new();
     let neighbour = feed(UserId::new(), 2);
@@ -38,7 +35,7 @@ async fn putting_a_feed_replaces_the_users_previous_feed_only(store: &TestStore)
     assert_eq!(store.repos.feeds.get(neighbour.user_id).await.expect("read the neighbour's feed"), neighbour);
 }
 
-contract_test!(a_user_without_a_feed_is_not_found, super::a_user_without_a_feed_is_not_found);
+#[store_test]
 async fn a_user_without_a_feed_is_not_found(store: &TestStore) {
     let user = UserId::new();
 

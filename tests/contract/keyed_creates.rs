@@ -12,8 +12,8 @@ use domain::{Error, Money, Timestamp, UserId};
 
 use super::fixtures::{OWNER, assert_conflict, assert_not_found, draft, eur, fresh_category, fresh_key, in_parallel};
 use crate::support::TestStore;
+use crate::support::fixture::store_test;
 use crate::support::skip::skip;
-use crate::support::stores::contract_test;
 
 fn new_wallet(balance_minor: i64) -> NewWallet {
     NewWallet {
@@ -31,7 +31,7 @@ fn wallet_claim(command: &NewWallet) -> Claim {
     Claim::new(fresh_key(), wallet_fingerprint(command))
 }
 
-contract_test!(a_keyed_wallet_create_replays_its_first_wallet, super::a_keyed_wallet_create_replays_its_first_wallet);
+#[store_test]
 async fn a_keyed_wallet_create_replays_its_first_wallet(store: &TestStore) {
     let claim = wallet_claim(&new_wallet(500));
 
@@ -46,10 +46,7 @@ async fn a_keyed_wallet_create_replays_its_first_wallet(store: &TestStore) {
     assert_not_found(store.repos.wallets.get(retry_id).await, "the retry's own wallet");
 }
 
-contract_test!(
-    a_wallet_key_reused_with_another_request_is_refused_and_stores_nothing,
-    super::a_wallet_key_reused_with_another_request_is_refused_and_stores_nothing
-);
+#[store_test]
 async fn a_wallet_key_reused_with_another_request_is_refused_and_stores_nothing(store: &TestStore) {
     let claim = wallet_claim(&new_wallet(500));
     open_keyed(store, new_wallet(500), &claim).await.expect("the first create");
@@ -63,10 +60,7 @@ async fn a_wallet_key_reused_with_another_request_is_refused_and_stores_nothing(
     assert_not_found(store.repos.wallets.get(other_id).await, "the refused wallet");
 }
 
-contract_test!(
-    a_keyed_product_create_replays_its_first_product,
-    super::a_keyed_product_create_replays_its_first_product
-);
+#[store_test]
 async fn a_keyed_product_create_replays_its_first_product(store: &TestStore) {
     let draft = draft(&fresh_category(), 1_200);
     let claim = Claim::new(fresh_key(), product_fingerprint(&draft));
@@ -91,10 +85,7 @@ async fn a_keyed_product_create_replays_its_first_product(store: &TestStore) {
     assert!(matches!(reused.await, Err(Error::KeyReused)), "another body with the key was not refused");
 }
 
-contract_test!(
-    a_keyed_product_create_refused_for_its_sku_leaves_the_key_unused,
-    super::a_keyed_product_create_refused_for_its_sku_leaves_the_key_unused
-);
+#[store_test]
 async fn a_keyed_product_create_refused_for_its_sku_leaves_the_key_unused(store: &TestStore) {
     let products = &store.repos.products;
     let taken = draft(&fresh_category(), 100);
@@ -113,7 +104,7 @@ async fn a_keyed_product_create_refused_for_its_sku_leaves_the_key_unused(store:
     assert!(!created.await.expect("the key is still free").replayed, "the refused create took the key");
 }
 
-contract_test!(a_keyed_session_create_replays_the_same_token, super::a_keyed_session_create_replays_the_same_token);
+#[store_test]
 async fn a_keyed_session_create_replays_the_same_token(store: &TestStore) {
     let (user, ttl) = (UserId::new(), SessionTtl::from_seconds(600).expect("a valid ttl"));
     let claim = Claim::new(fresh_key(), session_fingerprint(user, ttl));
@@ -137,7 +128,7 @@ async fn a_keyed_session_create_replays_the_same_token(store: &TestStore) {
     assert!(matches!(sessions.create_keyed(issue(), other).await, Err(Error::KeyReused)));
 }
 
-contract_test!(one_key_serves_each_scope_once, super::one_key_serves_each_scope_once);
+#[store_test]
 async fn one_key_serves_each_scope_once(store: &TestStore) {
     let key = fresh_key();
     let command = new_wallet(10);
@@ -152,10 +143,7 @@ async fn one_key_serves_each_scope_once(store: &TestStore) {
     assert!(!product.await.expect("a product under the same key").replayed, "scopes share keys");
 }
 
-contract_test!(
-    concurrent_keyed_creates_with_one_key_create_one_wallet,
-    super::concurrent_keyed_creates_with_one_key_create_one_wallet
-);
+#[store_test]
 async fn concurrent_keyed_creates_with_one_key_create_one_wallet(store: &TestStore) {
     if !store.concurrent_transactions {
         let test = format!("{}::concurrent_keyed_creates_with_one_key_create_one_wallet", module_path!());

@@ -8,9 +8,9 @@ use domain::{Error, ProductId, Timestamp};
 
 use super::fixtures::{assert_conflict, assert_not_found, create_product, draft, fresh_category, fresh_sku};
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
-contract_test!(a_created_product_reads_back_as_given, super::a_created_product_reads_back_as_given);
+#[store_test]
 async fn a_created_product_reads_back_as_given(store: &TestStore) {
     let product = draft(&fresh_category(), 1999).into_product(Timestamp::now());
 
@@ -20,10 +20,7 @@ async fn a_created_product_reads_back_as_given(store: &TestStore) {
     assert_eq!(store.repos.products.get(product.id).await.expect("read the product back"), product);
 }
 
-contract_test!(
-    creating_a_product_with_a_taken_sku_is_a_conflict,
-    super::creating_a_product_with_a_taken_sku_is_a_conflict
-);
+#[store_test]
 async fn creating_a_product_with_a_taken_sku_is_a_conflict(store: &TestStore) {
     let category = fresh_category();
     let first = create_product(store, draft(&category, 100)).await;
@@ -37,10 +34,7 @@ async fn creating_a_product_with_a_taken_sku_is_a_conflict(store: &TestStore) {
     assert_not_found(store.repos.products.get(twin.id).await, "the refused product");
 }
 
-contract_test!(
-    updating_a_product_to_another_products_sku_is_a_conflict,
-    super::updating_a_product_to_another_products_sku_is_a_conflict
-);
+#[store_test]
 async fn updating_a_product_to_another_products_sku_is_a_conflict(store: &TestStore) {
     let category = fresh_category();
     let taken = create_product(store, draft(&category, 100)).await;
@@ -54,7 +48,7 @@ async fn updating_a_product_to_another_products_sku_is_a_conflict(store: &TestSt
     assert_eq!(store.repos.products.get(product.id).await.expect("read the product"), product);
 }
 
-contract_test!(a_product_may_keep_its_own_sku_when_updated, super::a_product_may_keep_its_own_sku_when_updated);
+#[store_test]
 async fn a_product_may_keep_its_own_sku_when_updated(store: &TestStore) {
     let product = create_product(store, draft(&fresh_category(), 100)).await;
     let mut change = draft(&product.category, 150);
@@ -65,10 +59,7 @@ async fn a_product_may_keep_its_own_sku_when_updated(store: &TestStore) {
     assert_eq!((updated.sku, updated.price.minor()), (product.sku, 150));
 }
 
-contract_test!(
-    an_sku_given_up_by_update_or_delete_can_be_used_again,
-    super::an_sku_given_up_by_update_or_delete_can_be_used_again
-);
+#[store_test]
 async fn an_sku_given_up_by_update_or_delete_can_be_used_again(store: &TestStore) {
     let category = fresh_category();
     let renamed = create_product(store, draft(&category, 100)).await;
@@ -85,10 +76,7 @@ async fn an_sku_given_up_by_update_or_delete_can_be_used_again(store: &TestStore
     }
 }
 
-contract_test!(
-    unknown_product_ids_are_not_found_by_get_update_and_delete,
-    super::unknown_product_ids_are_not_found_by_get_update_and_delete
-);
+#[store_test]
 async fn unknown_product_ids_are_not_found_by_get_update_and_delete(store: &TestStore) {
     let unknown = ProductId::new();
 
@@ -101,7 +89,7 @@ async fn unknown_product_ids_are_not_found_by_get_update_and_delete(store: &Test
     assert_not_found(deleted, "delete");
 }
 
-contract_test!(a_deleted_product_is_gone, super::a_deleted_product_is_gone);
+#[store_test]
 async fn a_deleted_product_is_gone(store: &TestStore) {
     let product = create_product(store, draft(&fresh_category(), 100)).await;
 
@@ -111,10 +99,7 @@ async fn a_deleted_product_is_gone(store: &TestStore) {
     assert_not_found(store.repos.products.delete(product.id).await, "second delete");
 }
 
-contract_test!(
-    update_with_a_stale_version_is_refused_and_changes_nothing,
-    super::update_with_a_stale_version_is_refused_and_changes_nothing
-);
+#[store_test]
 async fn update_with_a_stale_version_is_refused_and_changes_nothing(store: &TestStore) {
     let product = create_product(store, draft(&fresh_category(), 100)).await;
     let current = store
@@ -135,10 +120,7 @@ async fn update_with_a_stale_version_is_refused_and_changes_nothing(store: &Test
     assert_eq!(store.repos.products.get(product.id).await.expect("read the product"), current);
 }
 
-contract_test!(
-    update_replaces_the_fields_bumps_the_version_and_sets_updated_at,
-    super::update_replaces_the_fields_bumps_the_version_and_sets_updated_at
-);
+#[store_test]
 async fn update_replaces_the_fields_bumps_the_version_and_sets_updated_at(store: &TestStore) {
     let an_hour_ago = Timestamp::now().plus_millis(-3_600_000);
     let product = store

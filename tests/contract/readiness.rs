@@ -1,9 +1,9 @@
 //! `Readiness`: a store the suite can use reports itself ready.
 
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
-contract_test!(a_reachable_store_is_ready, super::a_reachable_store_is_ready);
+#[store_test]
 async fn a_reachable_store_is_ready(store: &TestStore) {
     let result = store.repos.readiness.check().await;
 

@@ -6,7 +6,7 @@ use domain::{Timestamp, UserId};
 
 use super::fixtures::{assert_conflict, assert_not_found};
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
 /// A session issued at `issued_at` that lives for an hour.
 fn session_issued_at(issued_at: Timestamp) -> Session {
@@ -24,7 +24,7 @@ fn expired_session() -> Session {
     session_issued_at(Timestamp::now().plus_millis(-3_660_000))
 }
 
-contract_test!(a_created_session_is_found_by_its_token_hash, super::a_created_session_is_found_by_its_token_hash);
+#[store_test]
 async fn a_created_session_is_found_by_its_token_hash(store: &TestStore) {
     let session = live_session();
 
@@ -33,10 +33,7 @@ async fn a_created_session_is_found_by_its_token_hash(store: &TestStore) {
     assert_eq!(store.repos.sessions.find(&session.token_hash).await.expect("find the session"), session);
 }
 
-contract_test!(
-    creating_a_session_with_an_existing_token_hash_is_a_conflict,
-    super::creating_a_session_with_an_existing_token_hash_is_a_conflict
-);
+#[store_test]
 async fn creating_a_session_with_an_existing_token_hash_is_a_conflict(store: &TestStore) {
     let first = live_session();
     store.repos.sessions.create(first.clone()).await.expect("create a session");
@@ -48,10 +45,7 @@ async fn creating_a_session_with_an_existing_token_hash_is_a_conflict(store: &Te
     assert_eq!(store.repos.sessions.find(&first.token_hash).await.expect("find the first session"), first);
 }
 
-contract_test!(
-    an_unknown_token_hash_is_not_found_by_find_and_delete,
-    super::an_unknown_token_hash_is_not_found_by_find_and_delete
-);
+#[store_test]
 async fn an_unknown_token_hash_is_not_found_by_find_and_delete(store: &TestStore) {
     let unknown = SessionToken::generate().hash();
 
@@ -62,10 +56,7 @@ async fn an_unknown_token_hash_is_not_found_by_find_and_delete(store: &TestStore
     assert_not_found(deleted, "delete");
 }
 
-contract_test!(
-    an_expired_session_is_not_found_even_though_it_is_stored,
-    super::an_expired_session_is_not_found_even_though_it_is_stored
-);
+#[store_test]
 async fn an_expired_session_is_not_found_even_though_it_is_stored(store: &TestStore) {
     let session = expired_session();
     store.repos.sessions.create(session.clone()).await.expect("store an expired session");
@@ -75,7 +66,7 @@ async fn an_expired_session_is_not_found_even_though_it_is_stored(store: &TestSt
     assert_not_found(result, "find of an expired session");
 }
 
-contract_test!(deleting_an_expired_session_is_not_found, super::deleting_an_expired_session_is_not_found);
+#[store_test]
 async fn deleting_an_expired_session_is_not_found(store: &TestStore) {
     let session = expired_session();
     store.repos.sessions.create(session.clone()).await.expect("store an expired session");
@@ -85,7 +76,7 @@ async fn deleting_an_expired_session_is_not_found(store: &TestStore) {
     assert_not_found(result, "delete of an expired session");
 }
 
-contract_test!(a_deleted_session_is_not_found_any_more, super::a_deleted_session_is_not_found_any_more);
+#[store_test]
 async fn a_deleted_session_is_not_found_any_more(store: &TestStore) {
     let session = live_session();
     let other = live_session();

@@ -12,7 +12,7 @@ use super::fixtures::{
     OWNER, assert_not_found, audit_of, balance, eur, euros, fresh_key, meta, open_wallet, usd, whole_ledger,
 };
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
 async fn pair(store: &TestStore, source_balance: i64) -> (Wallet, Wallet) {
     (open_wallet(store, source_balance, eur()).await, open_wallet(store, 0, eur()).await)
@@ -52,7 +52,7 @@ async fn assert_untouched(store: &TestStore, wallets: &[&Wallet]) {
     }
 }
 
-contract_test!(a_transfer_moves_the_amount_and_is_stored, super::a_transfer_moves_the_amount_and_is_stored);
+#[store_test]
 async fn a_transfer_moves_the_amount_and_is_stored(store: &TestStore) {
     let (source, sink) = pair(store, 1_000).await;
 
@@ -68,10 +68,7 @@ async fn a_transfer_moves_the_amount_and_is_stored(store: &TestStore) {
     assert_eq!(&store.repos.wallets.get_transfer(transfer.id).await.expect("read the transfer"), transfer);
 }
 
-contract_test!(
-    a_transfer_writes_one_ledger_entry_per_side_that_sum_to_zero,
-    super::a_transfer_writes_one_ledger_entry_per_side_that_sum_to_zero
-);
+#[store_test]
 async fn a_transfer_writes_one_ledger_entry_per_side_that_sum_to_zero(store: &TestStore) {
     let (source, sink) = (open_wallet(store, 1_000, eur()).await, open_wallet(store, 50, eur()).await);
 
@@ -87,10 +84,7 @@ async fn a_transfer_writes_one_ledger_entry_per_side_that_sum_to_zero(store: &Te
     assert_eq!((debit.transfer_id, credit.transfer_id), (outcome.transfer.id, outcome.transfer.id));
 }
 
-contract_test!(
-    a_transfer_writes_one_completed_audit_event_without_personal_data,
-    super::a_transfer_writes_one_completed_audit_event_without_personal_data
-);
+#[store_test]
 async fn a_transfer_writes_one_completed_audit_event_without_personal_data(store: &TestStore) {
     let (source, sink) = pair(store, 1_000).await;
     let request = meta();
@@ -114,10 +108,7 @@ async fn a_transfer_writes_one_completed_audit_event_without_personal_data(store
     assert!(!event.details.values().any(|value| value.contains(OWNER)), "the owner reached the audit log");
 }
 
-contract_test!(
-    replaying_a_key_with_the_same_request_returns_the_stored_transfer_and_changes_nothing,
-    super::replaying_a_key_with_the_same_request_returns_the_stored_transfer_and_changes_nothing
-);
+#[store_test]
 async fn replaying_a_key_with_the_same_request_returns_the_stored_transfer_and_changes_nothing(store: &TestStore) {
     let (source, sink) = pair(store, 1_000).await;
     let key = fresh_key();
@@ -132,10 +123,7 @@ async fn replaying_a_key_with_the_same_request_returns_the_stored_transfer_and_c
     assert_eq!(audit_of(store, AuditSubject::of("transfer", first.transfer.id)).await.len(), 1);
 }
 
-contract_test!(
-    reusing_a_key_with_another_request_is_refused_and_changes_nothing,
-    super::reusing_a_key_with_another_request_is_refused_and_changes_nothing
-);
+#[store_test]
 async fn reusing_a_key_with_another_request_is_refused_and_changes_nothing(store: &TestStore) {
     let (source, sink) = pair(store, 1_000).await;
     let key = fresh_key();
@@ -152,10 +140,7 @@ async fn reusing_a_key_with_another_request_is_refused_and_changes_nothing(store
     );
 }
 
-contract_test!(
-    a_transfer_from_an_unknown_wallet_is_refused_and_leaves_the_key_unused,
-    super::a_transfer_from_an_unknown_wallet_is_refused_and_leaves_the_key_unused
-);
+#[store_test]
 async fn a_transfer_from_an_unknown_wallet_is_refused_and_leaves_the_key_unused(store: &TestStore) {
     let (unknown, sink) = (WalletId::new(), open_wallet(store, 0, eur()).await);
 
@@ -166,10 +151,7 @@ async fn a_transfer_from_an_unknown_wallet_is_refused_and_leaves_the_key_unused(
     assert_key_unused(store, &key).await;
 }
 
-contract_test!(
-    a_transfer_to_an_unknown_wallet_is_refused_and_leaves_the_key_unused,
-    super::a_transfer_to_an_unknown_wallet_is_refused_and_leaves_the_key_unused
-);
+#[store_test]
 async fn a_transfer_to_an_unknown_wallet_is_refused_and_leaves_the_key_unused(store: &TestStore) {
     let (source, unknown) = (open_wallet(store, 1_000, eur()).await, WalletId::new());
 
@@ -180,10 +162,7 @@ async fn a_transfer_to_an_unknown_wallet_is_refused_and_leaves_the_key_unused(st
     assert_key_unused(store, &key).await;
 }
 
-contract_test!(
-    a_transfer_in_another_currency_than_a_wallet_is_refused_for_either_side,
-    super::a_transfer_in_another_currency_than_a_wallet_is_refused_for_either_side
-);
+#[store_test]
 async fn a_transfer_in_another_currency_than_a_wallet_is_refused_for_either_side(store: &TestStore) {
     let (dollars, euros_wallet) = (open_wallet(store, 1_000, usd()).await, open_wallet(store, 1_000, eur()).await);
 
@@ -198,10 +177,7 @@ async fn a_transfer_in_another_currency_than_a_wallet_is_refused_for_either_side
     }
 }
 
-contract_test!(
-    insufficient_funds_leave_balances_unchanged_and_the_key_unused,
-    super::insufficient_funds_leave_balances_unchanged_and_the_key_unused
-);
+#[store_test]
 async fn insufficient_funds_leave_balances_unchanged_and_the_key_unused(store: &TestStore) {
     let (source, sink) = pair(store, 299).await;
 
@@ -212,10 +188,7 @@ async fn insufficient_funds_leave_balances_unchanged_and_the_key_unused(store: &
     assert_key_unused(store, &key).await;
 }
 
-contract_test!(
-    a_transfer_may_empty_the_source_wallet_but_never_overdraw_it,
-    super::a_transfer_may_empty_the_source_wallet_but_never_overdraw_it
-);
+#[store_test]
 async fn a_transfer_may_empty_the_source_wallet_but_never_overdraw_it(store: &TestStore) {
     let (source, sink) = pair(store, 300).await;
 
@@ -226,7 +199,7 @@ async fn a_transfer_may_empty_the_source_wallet_but_never_overdraw_it(store: &Te
     assert_eq!((balance(store, source.id).await, balance(store, sink.id).await), (0, 300));
 }
 
-contract_test!(an_unknown_transfer_is_not_found, super::an_unknown_transfer_is_not_found);
+#[store_test]
 async fn an_unknown_transfer_is_not_found(store: &TestStore) {
     let unknown = TransferId::new();
 

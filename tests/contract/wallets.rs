@@ -8,9 +8,9 @@ use super::fixtures::{
     OWNER, assert_conflict, assert_not_found, eur, euros, fresh_key, limit, meta, open_wallet, whole_ledger,
 };
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
-contract_test!(a_created_wallet_reads_back_as_given, super::a_created_wallet_reads_back_as_given);
+#[store_test]
 async fn a_created_wallet_reads_back_as_given(store: &TestStore) {
     let wallet = NewWallet {
         owner: Owner::parse(OWNER).expect("a valid owner"),
@@ -24,10 +24,7 @@ async fn a_created_wallet_reads_back_as_given(store: &TestStore) {
     assert_eq!(store.repos.wallets.get(wallet.id).await.expect("read the wallet"), wallet);
 }
 
-contract_test!(
-    creating_a_wallet_with_an_existing_id_is_a_conflict,
-    super::creating_a_wallet_with_an_existing_id_is_a_conflict
-);
+#[store_test]
 async fn creating_a_wallet_with_an_existing_id_is_a_conflict(store: &TestStore) {
     let wallet = open_wallet(store, 500, eur()).await;
     let twin = domain::wallet::Wallet { balance_minor: 1_000_000, ..wallet.clone() };
@@ -38,7 +35,7 @@ async fn creating_a_wallet_with_an_existing_id_is_a_conflict(store: &TestStore) 
     assert_eq!(store.repos.wallets.get(wallet.id).await.expect("read the wallet"), wallet);
 }
 
-contract_test!(an_unknown_wallet_is_not_found, super::an_unknown_wallet_is_not_found);
+#[store_test]
 async fn an_unknown_wallet_is_not_found(store: &TestStore) {
     let unknown = WalletId::new();
 
@@ -47,7 +44,7 @@ async fn an_unknown_wallet_is_not_found(store: &TestStore) {
     assert_not_found(result, "get of an unknown wallet");
 }
 
-contract_test!(the_ledger_of_an_unknown_wallet_is_not_found, super::the_ledger_of_an_unknown_wallet_is_not_found);
+#[store_test]
 async fn the_ledger_of_an_unknown_wallet_is_not_found(store: &TestStore) {
     let query = LedgerQuery { wallet_id: WalletId::new(), limit: limit(10), after: None };
 
@@ -56,7 +53,7 @@ async fn the_ledger_of_an_unknown_wallet_is_not_found(store: &TestStore) {
     assert_not_found(result, "ledger of an unknown wallet");
 }
 
-contract_test!(a_new_wallet_has_an_empty_ledger, super::a_new_wallet_has_an_empty_ledger);
+#[store_test]
 async fn a_new_wallet_has_an_empty_ledger(store: &TestStore) {
     let wallet = open_wallet(store, 500, eur()).await;
     let query = LedgerQuery { wallet_id: wallet.id, limit: limit(10), after: None };
@@ -67,7 +64,7 @@ async fn a_new_wallet_has_an_empty_ledger(store: &TestStore) {
     assert_eq!(page.next_cursor, None);
 }
 
-contract_test!(the_ledger_lists_newest_first_in_pages, super::the_ledger_lists_newest_first_in_pages);
+#[store_test]
 async fn the_ledger_lists_newest_first_in_pages(store: &TestStore) {
     let (source, sink) = (open_wallet(store, 1_000, eur()).await, open_wallet(store, 0, eur()).await);
     let mut transfers: Vec<TransferId> = Vec::new();

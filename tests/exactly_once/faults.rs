@@ -6,7 +6,8 @@ use std::time::Duration;
 use domain::TransferError;
 use mongo_store::transfer::counters;
 
-use super::{Proxied, WritePath, audit_events, balance, euros, fresh_key, ledger_len, meta, mongo_test, open, proxied};
+use super::{Proxied, WritePath, audit_events, balance, euros, fresh_key, ledger_len, meta, open, proxied};
+use crate::support::fixture::{TestName, store_test};
 use crate::support::proxy::{Fault, Rule};
 
 /// A store behind the proxy with two wallets (1,000 and 0 cents), or `None` after a skip.
@@ -26,8 +27,8 @@ async fn assert_moved_once(proxied: &Proxied, from: domain::WalletId, to: domain
     assert_eq!(audit_events(&proxied.repos, id).await, 1, "audit events of the transfer");
 }
 
-mongo_test!(a_write_conflict_inside_the_transaction_reruns_it_whole_and_applies_once);
-async fn a_write_conflict_inside_the_transaction_reruns_it_whole_and_applies_once(test: &str) {
+#[store_test(mongo)]
+async fn a_write_conflict_inside_the_transaction_reruns_it_whole_and_applies_once(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
     let write = proxied.first_write(WritePath::Bulk);
     proxied.proxy.add(Rule::nth(write, 1, Fault::write_conflict()));
@@ -45,8 +46,8 @@ async fn a_write_conflict_inside_the_transaction_reruns_it_whole_and_applies_onc
     proxied.finish().await;
 }
 
-mongo_test!(a_lost_commit_reply_is_retried_and_applies_once);
-async fn a_lost_commit_reply_is_retried_and_applies_once(test: &str) {
+#[store_test(mongo)]
+async fn a_lost_commit_reply_is_retried_and_applies_once(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
     proxied.proxy.add(Rule::nth("commitTransaction", 1, Fault::CutAfterForward));
     let key = fresh_key();
@@ -62,8 +63,8 @@ async fn a_lost_commit_reply_is_retried_and_applies_once(test: &str) {
     proxied.finish().await;
 }
 
-mongo_test!(a_client_retry_with_the_same_key_after_a_cut_is_a_replay_never_a_second_debit);
-async fn a_client_retry_with_the_same_key_after_a_cut_is_a_replay_never_a_second_debit(test: &str) {
+#[store_test(mongo)]
+async fn a_client_retry_with_the_same_key_after_a_cut_is_a_replay_never_a_second_debit(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
     // Every commit reply is lost: the transfer commits, but the caller's budget runs out first.
     proxied.proxy.add(Rule::every("commitTransaction", Fault::CutAfterForward));
@@ -83,8 +84,8 @@ async fn a_client_retry_with_the_same_key_after_a_cut_is_a_replay_never_a_second
     proxied.finish().await;
 }
 
-mongo_test!(a_non_transient_error_is_reported_and_not_retried);
-async fn a_non_transient_error_is_reported_and_not_retried(test: &str) {
+#[store_test(mongo)]
+async fn a_non_transient_error_is_reported_and_not_retried(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
     let write = proxied.first_write(WritePath::Bulk);
     proxied.proxy.add(Rule::nth(write, 1, Fault::error(2, "BadValue", &[])));
@@ -102,8 +103,8 @@ async fn a_non_transient_error_is_reported_and_not_retried(test: &str) {
     proxied.finish().await;
 }
 
-mongo_test!(a_duplicate_key_inside_the_transaction_ends_it_without_a_loop);
-async fn a_duplicate_key_inside_the_transaction_ends_it_without_a_loop(test: &str) {
+#[store_test(mongo)]
+async fn a_duplicate_key_inside_the_transaction_ends_it_without_a_loop(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
     // What MongoDB answers when a request with the same key committed after this snapshot.
     let write = proxied.first_write(WritePath::Bulk);
@@ -119,8 +120,8 @@ async fn a_duplicate_key_inside_the_transaction_ends_it_without_a_loop(test: &st
     proxied.finish().await;
 }
 
-mongo_test!(conflicts_that_outlast_the_budget_end_in_key_in_flight_never_an_error_of_the_store);
-async fn conflicts_that_outlast_the_budget_end_in_key_in_flight_never_an_error_of_the_store(test: &str) {
+#[store_test(mongo)]
+async fn conflicts_that_outlast_the_budget_end_in_key_in_flight_never_an_error_of_the_store(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
     let write = proxied.first_write(WritePath::Bulk);
     proxied.proxy.add(Rule::every(write, Fault::write_conflict()));
@@ -136,8 +137,8 @@ async fn conflicts_that_outlast_the_budget_end_in_key_in_flight_never_an_error_o
     proxied.finish().await;
 }
 
-mongo_test!(a_read_slower_than_the_budget_fails_the_call_and_leaves_the_key_free);
-async fn a_read_slower_than_the_budget_fails_the_call_and_leaves_the_key_free(test: &str) {
+#[store_test(mongo)]
+async fn a_read_slower_than_the_budget_fails_the_call_and_leaves_the_key_free(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
     proxied.proxy.add(Rule::nth("aggregate", 1, Fault::Delay(Duration::from_millis(1_500))));
     let key = fresh_key();

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::support::TestStore;
 use crate::support::app::{TestApp, spawn_app};
+use crate::support::fixture::{Fixture, MemoryFixture, store_test};
 use crate::support::skip::skip;
 
 const SENDERS: usize = 12;
@@ -149,46 +150,65 @@ async fn burst_then_serial(app: Arc<TestApp>, _parallel: bool) {
     assert_eq!((app.balance(&from).await, app.balance(&to).await), (OPENING - moved, moved), "money moved wrongly");
 }
 
-/// Runs `scenario` on `store`'s app, in parallel only where the store can.
-async fn run<F: Future<Output = ()>>(
+/// The service on a fresh store, for many clients at once.
+struct Clients {
+    app: Arc<TestApp>,
     store: TestStore,
-    test: &str,
-    parallel: bool,
-    scenario: fn(Arc<TestApp>, bool) -> F,
-) {
-    if parallel && !store.concurrent_transactions {
-        skip(test, "the server cannot run concurrent transactions (capability probe)");
-    } else {
-        scenario(Arc::new(spawn_app(store.repos.clone()).await), parallel).await;
+    test: &'static str,
+}
+
+impl Clients {
+    async fn serving(store: TestStore, test: &'static str) -> Self {
+        Self { app: Arc::new(spawn_app(store.repos.clone()).await), store, test }
     }
-    store.finish().await;
-}
 
-macro_rules! on_every_store {
-    ($name:ident, $scenario:ident, $parallel:expr) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn memory() {
-                let test = concat!(module_path!(), "::memory");
-                super::run($crate::support::stores::memory(), test, $parallel, super::$scenario).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn mongo() {
-                let test = concat!(module_path!(), "::mongo");
-                let Some(store) = $crate::support::stores::mongo(test).await else { return };
-                super::run(store, test, $parallel, super::$scenario).await;
-            }
+    /// Runs `scenario`, in parallel only where the store can (a named skip elsewhere).
+    async fn run<F: Future<Output = ()>>(&self, parallel: bool, scenario: fn(Arc<TestApp>, bool) -> F) {
+        if parallel && !self.store.concurrent_transactions {
+            skip(self.test, "the server cannot run concurrent transactions (capability probe)");
+        } else {
+            scenario(Arc::clone(&self.app), parallel).await;
         }
-    };
+    }
 }
 
-on_every_store!(the_same_transfer_posted_in_parallel_with_one_key_answers_201_or_409_never_5xx, same_key, true);
-on_every_store!(the_same_transfer_posted_serially_with_one_key_answers_201_and_debits_once, same_key, false);
-on_every_store!(random_transfers_posted_in_parallel_among_hot_wallets_never_answer_5xx, hot_wallets, true);
-on_every_store!(random_transfers_posted_serially_among_hot_wallets_keep_the_books_balanced, hot_wallets, false);
-on_every_store!(
-    a_burst_of_parallel_transfers_leaves_the_next_fifty_serial_ones_answering_201,
-    burst_then_serial,
-    false
-);
+impl Fixture for Clients {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        Some(Self::serving(TestStore::mongo(test).await?, test).await)
+    }
+
+    async fn finish(self) {
+        self.store.finish().await;
+    }
+}
+
+impl MemoryFixture for Clients {
+    async fn memory(test: &'static str) -> Self {
+        Self::serving(TestStore::memory(test).await, test).await
+    }
+}
+
+#[store_test(worker_threads = 4)]
+async fn the_same_transfer_posted_in_parallel_with_one_key_answers_201_or_409_never_5xx(clients: &Clients) {
+    clients.run(true, same_key).await;
+}
+
+#[store_test(worker_threads = 4)]
+async fn the_same_transfer_posted_serially_with_one_key_answers_201_and_debits_once(clients: &Clients) {
+    clients.run(false, same_key).await;
+}
+
+#[store_test(worker_threads = 4)]
+async fn random_transfers_posted_in_parallel_among_hot_wallets_never_answer_5xx(clients: &Clients) {
+    clients.run(true, hot_wallets).await;
+}
+
+#[store_test(worker_threads = 4)]
+async fn random_transfers_posted_serially_among_hot_wallets_keep_the_books_balanced(clients: &Clients) {
+    clients.run(false, hot_wallets).await;
+}
+
+#[store_test(worker_threads = 4)]
+async fn a_burst_of_parallel_transfers_leaves_the_next_fifty_serial_ones_answering_201(clients: &Clients) {
+    clients.run(false, burst_then_serial).await;
+}

@@ -8,7 +8,8 @@ use domain::idempotency::{Claim, product_fingerprint};
 use domain::product::{Category, Product, ProductDraft, ProductName, Sku, parse_tags};
 use domain::{Error, Timestamp};
 
-use super::{Proxied, WritePath, commands_of, eur, fresh_key, mongo_test, proxied};
+use super::{Proxied, WritePath, commands_of, eur, fresh_key, proxied};
+use crate::support::fixture::{TestName, store_test};
 use crate::support::proxy::{Fault, Rule};
 
 fn draft() -> ProductDraft {
@@ -37,8 +38,8 @@ async fn stored_with_sku(proxied: &Proxied, draft: &ProductDraft) -> u64 {
     products.count_documents(mongodb::bson::doc! { "sku": draft.sku.as_str() }).await.expect("count products")
 }
 
-mongo_test!(a_lost_commit_reply_of_a_keyed_create_is_answered_by_the_retry_with_the_same_key);
-async fn a_lost_commit_reply_of_a_keyed_create_is_answered_by_the_retry_with_the_same_key(test: &str) {
+#[store_test(mongo)]
+async fn a_lost_commit_reply_of_a_keyed_create_is_answered_by_the_retry_with_the_same_key(test: &TestName) {
     let Some(proxied) = proxied(test, WritePath::Bulk).await else { return };
     // Every commit reply is lost: the create commits, but the caller's budget runs out first.
     proxied.proxy.add(Rule::every("commitTransaction", Fault::CutAfterForward));
@@ -61,8 +62,8 @@ async fn a_lost_commit_reply_of_a_keyed_create_is_answered_by_the_retry_with_the
     proxied.finish().await;
 }
 
-mongo_test!(a_commit_reply_lost_once_is_retried_by_the_driver_and_creates_once);
-async fn a_commit_reply_lost_once_is_retried_by_the_driver_and_creates_once(test: &str) {
+#[store_test(mongo)]
+async fn a_commit_reply_lost_once_is_retried_by_the_driver_and_creates_once(test: &TestName) {
     let Some(proxied) = proxied(test, WritePath::Commands).await else { return };
     proxied.proxy.add(Rule::nth("commitTransaction", 1, Fault::CutAfterForward));
     let draft = draft();
@@ -95,8 +96,8 @@ async fn measure(proxied: &Proxied) -> (u64, u64) {
     (fresh_commands, replay_commands)
 }
 
-mongo_test!(a_keyed_product_create_costs_two_round_trips_with_client_bulk_write);
-async fn a_keyed_product_create_costs_two_round_trips_with_client_bulk_write(test: &str) {
+#[store_test(mongo)]
+async fn a_keyed_product_create_costs_two_round_trips_with_client_bulk_write(test: &TestName) {
     let Some(proxied) = proxied(test, WritePath::Bulk).await else { return };
     let Some(proxied) = proxied.with_client_bulk_write(test).await else { return };
 
@@ -108,8 +109,8 @@ async fn a_keyed_product_create_costs_two_round_trips_with_client_bulk_write(tes
     proxied.finish().await;
 }
 
-mongo_test!(a_keyed_product_create_costs_three_round_trips_with_one_command_per_write);
-async fn a_keyed_product_create_costs_three_round_trips_with_one_command_per_write(test: &str) {
+#[store_test(mongo)]
+async fn a_keyed_product_create_costs_three_round_trips_with_one_command_per_write(test: &TestName) {
     let Some(proxied) = proxied(test, WritePath::Commands).await else { return };
 
     let (fresh, replay) = measure(&proxied).await;

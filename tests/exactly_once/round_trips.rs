@@ -2,7 +2,8 @@
 //! transfer with client-level `bulkWrite` (read, `bulkWrite`, commit), at most 8 with one command
 //! per write, and at most 2 for a replay (read, abort), on either path.
 
-use super::{Proxied, WritePath, commands_of, euros, fresh_key, meta, mongo_test, open, proxied};
+use super::{Proxied, WritePath, commands_of, euros, fresh_key, meta, open, proxied};
+use crate::support::fixture::{TestName, store_test};
 
 /// Commands one fresh transfer and one replay of it send: `(fresh, replay)`.
 async fn measure(proxied: &Proxied) -> (u64, u64) {
@@ -23,8 +24,8 @@ async fn measure(proxied: &Proxied) -> (u64, u64) {
     (fresh_commands, replay_commands)
 }
 
-mongo_test!(a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write);
-async fn a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write(test: &str) {
+#[store_test(mongo)]
+async fn a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write(test: &TestName) {
     let Some(proxied) = proxied(test, WritePath::Bulk).await else { return };
     let Some(proxied) = proxied.with_client_bulk_write(test).await else { return };
 
@@ -37,8 +38,8 @@ async fn a_fresh_transfer_costs_at_most_three_round_trips_with_client_bulk_write
     proxied.finish().await;
 }
 
-mongo_test!(a_fresh_transfer_costs_at_most_eight_round_trips_with_one_command_per_write);
-async fn a_fresh_transfer_costs_at_most_eight_round_trips_with_one_command_per_write(test: &str) {
+#[store_test(mongo)]
+async fn a_fresh_transfer_costs_at_most_eight_round_trips_with_one_command_per_write(test: &TestName) {
     let Some(proxied) = proxied(test, WritePath::Commands).await else { return };
 
     let (fresh, replay) = measure(&proxied).await;

@@ -6,7 +6,8 @@ use domain::{Error, TransferError};
 use mongo_store::bson::{Document, doc};
 use mongo_store::{MongoStore, TransactionSupport};
 
-use super::{euros, fresh_key, meta, mongo_test};
+use super::{euros, fresh_key, meta};
+use crate::support::fixture::{TestName, store_test};
 use crate::support::proxy::{Fault, FaultProxy, Rule};
 use crate::support::skip::skip;
 
@@ -23,8 +24,8 @@ fn refusal(code: i32, name: &str) -> Fault {
     Fault::error(code, name, &[])
 }
 
-mongo_test!(the_trial_sends_the_transfers_own_commands_and_leaves_nothing_behind);
-async fn the_trial_sends_the_transfers_own_commands_and_leaves_nothing_behind(test: &str) {
+#[store_test(mongo)]
+async fn the_trial_sends_the_transfers_own_commands_and_leaves_nothing_behind(test: &TestName) {
     let Some((store, proxy)) = connect_with(test, Vec::new()).await else { return };
     if let TransactionSupport::Unsupported { reason } = &store.startup_report().transactions {
         skip(test, &format!("the server runs no transfer transaction: {reason}"));
@@ -53,8 +54,8 @@ async fn the_trial_sends_the_transfers_own_commands_and_leaves_nothing_behind(te
     store.drop_database().await.expect("drop the test database");
 }
 
-mongo_test!(a_server_refusing_the_transfers_read_makes_transfers_refused_naming_the_step);
-async fn a_server_refusing_the_transfers_read_makes_transfers_refused_naming_the_step(test: &str) {
+#[store_test(mongo)]
+async fn a_server_refusing_the_transfers_read_makes_transfers_refused_naming_the_step(test: &TestName) {
     let refused = Rule::nth("aggregate", 1, refusal(263, "OperationNotSupportedInTransaction"));
     let Some((store, _proxy)) = connect_with(test, vec![refused]).await else { return };
     let (from, to) = (domain::WalletId::new(), domain::WalletId::new());
@@ -75,8 +76,8 @@ async fn a_server_refusing_the_transfers_read_makes_transfers_refused_naming_the
     store.drop_database().await.expect("drop the test database");
 }
 
-mongo_test!(a_server_refusing_the_transfers_writes_makes_transfers_refused_naming_the_step);
-async fn a_server_refusing_the_transfers_writes_makes_transfers_refused_naming_the_step(test: &str) {
+#[store_test(mongo)]
+async fn a_server_refusing_the_transfers_writes_makes_transfers_refused_naming_the_step(test: &TestName) {
     let refused = Rule::nth("bulkWrite", 1, refusal(263, "OperationNotSupportedInTransaction"));
     let Some((store, _proxy)) = connect_with(test, vec![refused]).await else { return };
     if !has_client_bulk_write(&store) {

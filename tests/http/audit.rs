@@ -3,13 +3,15 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
 async fn events(app: &TestApp, query: &str) -> Vec<Value> {
     let page = expect_json(app.get(&format!("/v1/audit?{query}")).await, StatusCode::OK).await;
     page["items"].as_array().expect("items").clone()
 }
 
+#[store_test]
 async fn product_changes_are_audited_with_actor_and_request_id(app: &TestApp) {
     let body = json!({"sku": "AUD-1", "name": "Secret name", "category": "audit", "price_minor": 5, "currency": "EUR"});
     let response = app
@@ -40,8 +42,8 @@ async fn product_changes_are_audited_with_actor_and_request_id(app: &TestApp) {
     assert_eq!(trail[0]["actor"], "anonymous");
     assert!(!trail.iter().any(|e| e.to_string().contains("Secret name")), "free text reached the audit log");
 }
-http_test!(product_changes_are_audited_with_actor_and_request_id);
 
+#[store_test]
 async fn wallet_and_transfer_events_hold_no_owner_and_page_newest_first(app: &TestApp) {
     let from = app.create_wallet("EUR", 500).await;
     let to = app.create_wallet("EUR", 0).await;
@@ -64,8 +66,8 @@ async fn wallet_and_transfer_events_hold_no_owner_and_page_newest_first(app: &Te
     let all = events(app, "limit=200").await;
     assert!(!all.iter().any(|e| e.to_string().contains("Ada Lovelace")), "an owner reached the audit log");
 }
-http_test!(wallet_and_transfer_events_hold_no_owner_and_page_newest_first);
 
+#[store_test]
 async fn invalid_audit_filters_answer_422(app: &TestApp) {
     for (query, field) in
         [("action=a%20b", "action"), ("subject=%24where", "subject"), ("limit=500", "limit"), ("cursor=x", "cursor")]
@@ -75,4 +77,3 @@ async fn invalid_audit_filters_answer_422(app: &TestApp) {
         assert_eq!(problem["field"], field, "{query} gave {problem}");
     }
 }
-http_test!(invalid_audit_filters_answer_422);

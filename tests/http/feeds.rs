@@ -3,8 +3,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
+#[store_test]
 async fn a_stored_feed_reads_back_in_order(app: &TestApp) {
     let user_id = uuid::Uuid::now_v7();
     let ids = [uuid::Uuid::now_v7().to_string(), uuid::Uuid::now_v7().to_string()];
@@ -19,15 +21,15 @@ async fn a_stored_feed_reads_back_in_order(app: &TestApp) {
     let replaced = expect_json(app.put(&path, &json!({"product_ids": []}), None).await, StatusCode::OK).await;
     assert_eq!(replaced["product_ids"], json!([]));
 }
-http_test!(a_stored_feed_reads_back_in_order);
 
+#[store_test]
 async fn a_user_without_a_feed_answers_404(app: &TestApp) {
     expect_problem(app.get(&format!("/v1/feeds/{}", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND).await;
     expect_problem(app.get("/v1/feeds/bob").await, StatusCode::NOT_FOUND).await;
     expect_problem(app.put("/v1/feeds/bob", &json!({"product_ids": []}), None).await, StatusCode::NOT_FOUND).await;
 }
-http_test!(a_user_without_a_feed_answers_404);
 
+#[store_test]
 async fn invalid_feeds_answer_422(app: &TestApp) {
     let path = format!("/v1/feeds/{}", uuid::Uuid::now_v7());
     let id = uuid::Uuid::now_v7().to_string();
@@ -41,4 +43,3 @@ async fn invalid_feeds_answer_422(app: &TestApp) {
     }
     expect_problem(app.get(&path).await, StatusCode::NOT_FOUND).await;
 }
-http_test!(invalid_feeds_answer_422);

@@ -6,7 +6,8 @@
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
 async fn post_keyed(app: &TestApp, path: &str, body: &Value, key: &str) -> Response {
     let request = reqwest::Client::new().post(app.url(path)).json(body).header("idempotency-key", key);
@@ -38,6 +39,7 @@ fn bodies() -> [(&'static str, Value, Value); 3] {
     ]
 }
 
+#[store_test]
 async fn a_retried_create_with_its_key_answers_the_first_response_and_creates_nothing(app: &TestApp) {
     for (path, body, _) in bodies() {
         let key = fresh_key();
@@ -63,8 +65,8 @@ async fn a_retried_create_with_its_key_answers_the_first_response_and_creates_no
     let token = token.as_str().expect("a token");
     expect_json(app.get(&format!("/v1/sessions/{token}")).await, StatusCode::OK).await;
 }
-http_test!(a_retried_create_with_its_key_answers_the_first_response_and_creates_nothing);
 
+#[store_test]
 async fn a_key_reused_with_another_body_answers_422(app: &TestApp) {
     for (path, body, other) in bodies() {
         let key = fresh_key();
@@ -75,8 +77,8 @@ async fn a_key_reused_with_another_body_answers_422(app: &TestApp) {
         assert_eq!(problem["type"], "https://shop.example/problems/idempotency-key-reused", "{path}");
     }
 }
-http_test!(a_key_reused_with_another_body_answers_422);
 
+#[store_test]
 async fn a_malformed_key_answers_400_and_creates_nothing(app: &TestApp) {
     for (path, body, _) in bodies() {
         let problem = expect_problem(post_keyed(app, path, &body, "has space").await, StatusCode::BAD_REQUEST).await;
@@ -87,8 +89,8 @@ async fn a_malformed_key_answers_400_and_creates_nothing(app: &TestApp) {
     // Nothing was created: the same product without a key is the first with its sku.
     expect_json(app.post("/v1/products", &product).await, StatusCode::CREATED).await;
 }
-http_test!(a_malformed_key_answers_400_and_creates_nothing);
 
+#[store_test]
 async fn without_a_key_each_create_creates_anew(app: &TestApp) {
     let [(path, wallet, _), ..] = bodies();
 
@@ -98,8 +100,8 @@ async fn without_a_key_each_create_creates_anew(app: &TestApp) {
     assert!(!replayed(&second));
     assert_ne!(expect_json(second, StatusCode::CREATED).await["id"], first["id"], "an unkeyed retry was replayed");
 }
-http_test!(without_a_key_each_create_creates_anew);
 
+#[store_test]
 async fn the_openapi_document_names_the_key_and_the_unknown_outcome_on_every_create(app: &TestApp) {
     let document = expect_json(app.get("/openapi.json").await, StatusCode::OK).await;
     for path in ["/v1/wallets", "/v1/products", "/v1/sessions"] {
@@ -112,4 +114,3 @@ async fn the_openapi_document_names_the_key_and_the_unknown_outcome_on_every_cre
         assert!(post["responses"]["409"].is_object() && post["responses"]["422"].is_object(), "{path}");
     }
 }
-http_test!(the_openapi_document_names_the_key_and_the_unknown_outcome_on_every_create);

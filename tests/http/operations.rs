@@ -4,14 +4,16 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
+#[store_test]
 async fn health_and_readiness_answer_200(app: &TestApp) {
     assert_eq!(expect_json(app.get("/healthz").await, StatusCode::OK).await, json!({"status": "ok"}));
     assert_eq!(expect_json(app.get("/readyz").await, StatusCode::OK).await, json!({"status": "ready"}));
 }
-http_test!(health_and_readiness_answer_200);
 
+#[store_test]
 async fn the_openapi_document_lists_every_route(app: &TestApp) {
     let routes = [
         ("/v1/products", &["post", "get"][..]),
@@ -41,8 +43,8 @@ async fn the_openapi_document_lists_every_route(app: &TestApp) {
     }
     assert!(document["components"]["schemas"]["Problem"].is_object());
 }
-http_test!(the_openapi_document_lists_every_route);
 
+#[store_test]
 async fn every_response_carries_a_request_id(app: &TestApp) {
     let response = app.get("/healthz").await;
     let generated = response.headers().get("x-request-id").expect("a request id").to_str().expect("ASCII");
@@ -51,8 +53,8 @@ async fn every_response_carries_a_request_id(app: &TestApp) {
     let response = app.client.get(app.url("/healthz")).header("x-request-id", "trace-42").send().await.expect("sent");
     assert_eq!(response.headers().get("x-request-id").expect("a request id"), "trace-42");
 }
-http_test!(every_response_carries_a_request_id);
 
+#[store_test]
 async fn an_invalid_actor_answers_400(app: &TestApp) {
     let body = json!({"owner": "Ada", "currency": "EUR", "opening_balance_minor": 0});
     let response =
@@ -62,11 +64,10 @@ async fn an_invalid_actor_answers_400(app: &TestApp) {
 
     assert_eq!(problem["field"], "x-actor");
 }
-http_test!(an_invalid_actor_answers_400);
 
+#[store_test]
 async fn unknown_routes_and_methods_answer_problems(app: &TestApp) {
     expect_problem(app.get("/v1/nothing").await, StatusCode::NOT_FOUND).await;
     let response = app.client.patch(app.url("/v1/products")).send().await.expect("sent");
     expect_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
 }
-http_test!(unknown_routes_and_methods_answer_problems);

@@ -3,7 +3,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
 fn product(sku: &str) -> Value {
     json!({"sku": sku, "name": "Lamp", "category": "lighting", "price_minor": 1999, "currency": "EUR"})
@@ -14,6 +15,7 @@ fn with(mut body: Value, field: &str, value: Value) -> Value {
     body
 }
 
+#[store_test]
 async fn creating_a_product_answers_201_with_location_etag_and_body(app: &TestApp) {
     let body = with(product("LAMP-1"), "attributes", json!({"watts": 40, "ratio": 0.5, "dims": {"h": [1, 2]}}));
 
@@ -29,8 +31,8 @@ async fn creating_a_product_answers_201_with_location_etag_and_body(app: &TestAp
     let fetched = expect_json(app.get(&location).await, StatusCode::OK).await;
     assert_eq!(fetched, created);
 }
-http_test!(creating_a_product_answers_201_with_location_etag_and_body);
 
+#[store_test]
 async fn a_taken_sku_answers_409(app: &TestApp) {
     app.create_product("DUP-1", "lighting", 100).await;
 
@@ -38,8 +40,8 @@ async fn a_taken_sku_answers_409(app: &TestApp) {
 
     expect_problem(response, StatusCode::CONFLICT).await;
 }
-http_test!(a_taken_sku_answers_409);
 
+#[store_test]
 async fn invalid_product_input_answers_422_naming_the_field(app: &TestApp) {
     let cases = [
         (with(product("A"), "sku", json!("has space")), "sku"),
@@ -65,8 +67,8 @@ async fn invalid_product_input_answers_422_naming_the_field(app: &TestApp) {
     let stored = app.repos.products.list(&domain::product::ProductQuery::default()).await.expect("listing works");
     assert!(stored.items.is_empty(), "an invalid product was stored");
 }
-http_test!(invalid_product_input_answers_422_naming_the_field);
 
+#[store_test]
 async fn malformed_and_oversized_bodies_answer_400_and_413(app: &TestApp) {
     let malformed = app.post_raw("/v1/products", "application/json", "{\"sku\": ").await;
     expect_problem(malformed, StatusCode::BAD_REQUEST).await;
@@ -78,8 +80,8 @@ async fn malformed_and_oversized_bodies_answer_400_and_413(app: &TestApp) {
     let not_json = app.post_raw("/v1/products", "text/plain", product("TXT-1").to_string()).await;
     expect_problem(not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
 }
-http_test!(malformed_and_oversized_bodies_answer_400_and_413);
 
+#[store_test]
 async fn updates_need_if_match_naming_the_current_version(app: &TestApp) {
     let created = app.create_product("UPD-1", "lighting", 100).await;
     let path = format!("/v1/products/{}", created["id"].as_str().expect("an id"));
@@ -97,8 +99,8 @@ async fn updates_need_if_match_naming_the_current_version(app: &TestApp) {
     let current = app.get(&path).await;
     assert_eq!(current.headers().get("etag").expect("an ETag"), "\"2\"");
 }
-http_test!(updates_need_if_match_naming_the_current_version);
 
+#[store_test]
 async fn deleting_a_product_answers_204_then_404(app: &TestApp) {
     let created = app.create_product("DEL-1", "lighting", 100).await;
     let path = format!("/v1/products/{}", created["id"].as_str().expect("an id"));
@@ -108,8 +110,8 @@ async fn deleting_a_product_answers_204_then_404(app: &TestApp) {
     expect_problem(app.get(&path).await, StatusCode::NOT_FOUND).await;
     expect_problem(app.delete(&path).await, StatusCode::NOT_FOUND).await;
 }
-http_test!(deleting_a_product_answers_204_then_404);
 
+#[store_test]
 async fn unknown_and_malformed_product_ids_answer_404(app: &TestApp) {
     let unknown = format!("/v1/products/{}", uuid::Uuid::now_v7());
     expect_problem(app.get(&unknown).await, StatusCode::NOT_FOUND).await;
@@ -121,7 +123,6 @@ async fn unknown_and_malformed_product_ids_answer_404(app: &TestApp) {
         expect_problem(app.delete(&path).await, StatusCode::NOT_FOUND).await;
     }
 }
-http_test!(unknown_and_malformed_product_ids_answer_404);
 
 async fn pages(app: &TestApp, query: &str) -> Vec<i64> {
     let mut prices = Vec::new();
@@ -140,6 +141,7 @@ async fn pages(app: &TestApp, query: &str) -> Vec<i64> {
     panic!("pagination did not end");
 }
 
+#[store_test]
 async fn listing_pages_through_every_product_in_price_order(app: &TestApp) {
     for (i, price) in [500, 100, 300, 100, 200].into_iter().enumerate() {
         app.create_product(&format!("PAGE-{i}"), "pager", price).await;
@@ -154,8 +156,8 @@ async fn listing_pages_through_every_product_in_price_order(app: &TestApp) {
     assert_eq!(descending, vec![500, 300, 200, 100, 100]);
     assert_eq!(ranged, vec![200, 300]);
 }
-http_test!(listing_pages_through_every_product_in_price_order);
 
+#[store_test]
 async fn invalid_listing_parameters_answer_422(app: &TestApp) {
     for (query, field) in [
         ("limit=201", "limit"),
@@ -173,8 +175,8 @@ async fn invalid_listing_parameters_answer_422(app: &TestApp) {
     }
     expect_json(app.get("/v1/products?limit=200").await, StatusCode::OK).await;
 }
-http_test!(invalid_listing_parameters_answer_422);
 
+#[store_test]
 async fn category_stats_summarise_prices_and_are_null_when_empty(app: &TestApp) {
     for (i, price) in [100, 200, 600].into_iter().enumerate() {
         app.create_product(&format!("STAT-{i}"), "stats", price).await;
@@ -187,4 +189,3 @@ async fn category_stats_summarise_prices_and_are_null_when_empty(app: &TestApp) 
     assert_eq!(empty, json!({"count": 0, "min_price": null, "max_price": null, "avg_price": null}));
     expect_problem(app.get("/v1/categories/NOT%20A%20CATEGORY/stats").await, StatusCode::NOT_FOUND).await;
 }
-http_test!(category_stats_summarise_prices_and_are_null_when_empty);

@@ -4,8 +4,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
+#[store_test]
 async fn a_new_session_shows_its_token_once_and_the_token_finds_it(app: &TestApp) {
     let user_id = uuid::Uuid::now_v7().to_string();
 
@@ -22,8 +24,8 @@ async fn a_new_session_shows_its_token_once_and_the_token_finds_it(app: &TestApp
     assert!(session["created_at"].is_string());
     assert!(!session.to_string().contains(token), "the token was shown again");
 }
-http_test!(a_new_session_shows_its_token_once_and_the_token_finds_it);
 
+#[store_test]
 async fn an_ended_session_is_gone(app: &TestApp) {
     let user_id = uuid::Uuid::now_v7().to_string();
     let created = expect_json(
@@ -38,8 +40,8 @@ async fn an_ended_session_is_gone(app: &TestApp) {
     expect_problem(app.get(&path).await, StatusCode::NOT_FOUND).await;
     expect_problem(app.delete(&path).await, StatusCode::NOT_FOUND).await;
 }
-http_test!(an_ended_session_is_gone);
 
+#[store_test]
 async fn unknown_and_malformed_tokens_answer_404_without_echoing_them(app: &TestApp) {
     let unknown = "U".repeat(43);
     for token in [unknown.as_str(), "short-secret-token"] {
@@ -48,8 +50,8 @@ async fn unknown_and_malformed_tokens_answer_404_without_echoing_them(app: &Test
         expect_problem(app.delete(&format!("/v1/sessions/{token}")).await, StatusCode::NOT_FOUND).await;
     }
 }
-http_test!(unknown_and_malformed_tokens_answer_404_without_echoing_them);
 
+#[store_test]
 async fn invalid_session_input_answers_422(app: &TestApp) {
     let user_id = uuid::Uuid::now_v7().to_string();
     for (body, field) in [
@@ -63,4 +65,3 @@ async fn invalid_session_input_answers_422(app: &TestApp) {
         assert_eq!(problem["field"], field, "{body} gave {problem}");
     }
 }
-http_test!(invalid_session_input_answers_422);

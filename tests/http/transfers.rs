@@ -3,7 +3,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
 async fn two_wallets(app: &TestApp, balance: i64) -> (String, String) {
     (app.create_wallet("EUR", balance).await, app.create_wallet("EUR", 0).await)
@@ -17,6 +18,7 @@ fn key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+#[store_test]
 async fn a_transfer_moves_money_and_answers_201_with_the_transfer(app: &TestApp) {
     let (from, to) = two_wallets(app, 1000).await;
 
@@ -30,8 +32,8 @@ async fn a_transfer_moves_money_and_answers_201_with_the_transfer(app: &TestApp)
     assert_eq!((app.balance(&from).await, app.balance(&to).await), (750, 250));
     assert_eq!(expect_json(app.get(&location).await, StatusCode::OK).await, created);
 }
-http_test!(a_transfer_moves_money_and_answers_201_with_the_transfer);
 
+#[store_test]
 async fn a_retried_transfer_replays_the_first_response_and_moves_money_once(app: &TestApp) {
     let (from, to) = two_wallets(app, 1000).await;
     let (body, key) = (transfer(&from, &to, 300), key());
@@ -46,8 +48,8 @@ async fn a_retried_transfer_replays_the_first_response_and_moves_money_once(app:
     assert_eq!(retry.text().await.expect("a body"), first_body);
     assert_eq!((app.balance(&from).await, app.balance(&to).await), (700, 300));
 }
-http_test!(a_retried_transfer_replays_the_first_response_and_moves_money_once);
 
+#[store_test]
 async fn a_transfer_without_a_usable_idempotency_key_answers_400(app: &TestApp) {
     let (from, to) = two_wallets(app, 1000).await;
     let body = transfer(&from, &to, 100);
@@ -61,8 +63,8 @@ async fn a_transfer_without_a_usable_idempotency_key_answers_400(app: &TestApp) 
     }
     assert_eq!(app.balance(&from).await, 1000);
 }
-http_test!(a_transfer_without_a_usable_idempotency_key_answers_400);
 
+#[store_test]
 async fn a_key_reused_with_another_body_answers_422_and_moves_nothing(app: &TestApp) {
     let (from, to) = two_wallets(app, 1000).await;
     let key = key();
@@ -74,8 +76,8 @@ async fn a_key_reused_with_another_body_answers_422_and_moves_nothing(app: &Test
     assert!(problem["type"].as_str().expect("a type").ends_with("/idempotency-key-reused"));
     assert_eq!(app.balance(&from).await, 900);
 }
-http_test!(a_key_reused_with_another_body_answers_422_and_moves_nothing);
 
+#[store_test]
 async fn refused_transfers_answer_their_status_and_move_nothing(app: &TestApp) {
     let (from, to) = two_wallets(app, 100).await;
     let dollars = app.create_wallet("USD", 100).await;
@@ -99,10 +101,9 @@ async fn refused_transfers_answer_their_status_and_move_nothing(app: &TestApp) {
     }
     assert_eq!((app.balance(&from).await, app.balance(&to).await, app.balance(&dollars).await), (100, 0, 100));
 }
-http_test!(refused_transfers_answer_their_status_and_move_nothing);
 
+#[store_test]
 async fn unknown_transfers_answer_404(app: &TestApp) {
     expect_problem(app.get(&format!("/v1/transfers/{}", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND).await;
     expect_problem(app.get("/v1/transfers/nope").await, StatusCode::NOT_FOUND).await;
 }
-http_test!(unknown_transfers_answer_404);

@@ -3,8 +3,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::app::{TestApp, expect_json, expect_problem, http_test};
+use crate::support::app::{TestApp, expect_json, expect_problem};
+use crate::support::fixture::store_test;
 
+#[store_test]
 async fn opening_a_wallet_answers_201_with_location_and_body(app: &TestApp) {
     let body = json!({"owner": "Grace Hopper", "currency": "EUR", "opening_balance_minor": 1000});
 
@@ -18,8 +20,8 @@ async fn opening_a_wallet_answers_201_with_location_and_body(app: &TestApp) {
     assert_eq!(wallet["balance_minor"], 1000);
     assert_eq!(expect_json(app.get(&location).await, StatusCode::OK).await, wallet);
 }
-http_test!(opening_a_wallet_answers_201_with_location_and_body);
 
+#[store_test]
 async fn invalid_wallet_input_answers_422_naming_the_field(app: &TestApp) {
     let valid = json!({"owner": "Ada", "currency": "EUR", "opening_balance_minor": 0});
     let cases = [
@@ -36,8 +38,8 @@ async fn invalid_wallet_input_answers_422_naming_the_field(app: &TestApp) {
         assert_eq!(problem["field"], field, "{body} gave {problem}");
     }
 }
-http_test!(invalid_wallet_input_answers_422_naming_the_field);
 
+#[store_test]
 async fn unknown_wallets_answer_404(app: &TestApp) {
     let unknown = uuid::Uuid::now_v7();
 
@@ -46,8 +48,8 @@ async fn unknown_wallets_answer_404(app: &TestApp) {
     expect_problem(app.get("/v1/wallets/not-a-uuid").await, StatusCode::NOT_FOUND).await;
     expect_problem(app.get("/v1/wallets/not-a-uuid/ledger").await, StatusCode::NOT_FOUND).await;
 }
-http_test!(unknown_wallets_answer_404);
 
+#[store_test]
 async fn a_ledger_pages_newest_first_with_balances_after_each_entry(app: &TestApp) {
     let from = app.create_wallet("EUR", 1000).await;
     let to = app.create_wallet("EUR", 0).await;
@@ -70,4 +72,3 @@ async fn a_ledger_pages_newest_first_with_balances_after_each_entry(app: &TestAp
     assert!(second["next_cursor"].is_null());
     assert!(entries.iter().all(|e| e["wallet_id"] == from.as_str()));
 }
-http_test!(a_ledger_pages_newest_first_with_balances_after_each_entry);

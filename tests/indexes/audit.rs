@@ -5,9 +5,9 @@ use mongo_store::MongoStore;
 use mongo_store::index_audit::{AuditOptions, AuditReport, Outcome, audit, audit_shape};
 use mongo_store::indexes::{INDEXES, shape};
 
-use super::mongo_test;
 use super::plan::drop_declared;
 use super::seed;
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 use crate::support::skip::skip;
 
@@ -36,8 +36,8 @@ async fn seeded(test: &str) -> Option<(MongoStore, AuditReport)> {
     Some((store, report))
 }
 
-mongo_test!(every_shape_passes_the_audit_on_a_seeded_data_set, every_shape_passes);
-async fn every_shape_passes(test: &str) {
+#[store_test(mongo)]
+async fn every_shape_passes_the_audit_on_a_seeded_data_set(test: &TestName) {
     let Some((store, report)) = seeded(test).await else { return };
     store.drop_database().await.expect("drop the test database");
 
@@ -49,8 +49,8 @@ async fn every_shape_passes(test: &str) {
     assert!(report.index_count > INDEXES.len(), "every declared index plus the _id indexes: {report}");
 }
 
-mongo_test!(dropping_an_index_makes_the_audit_fail_and_name_the_shape, dropped_index_fails_its_shape);
-async fn dropped_index_fails_its_shape(test: &str) {
+#[store_test(mongo)]
+async fn dropping_an_index_makes_the_audit_fail_and_name_the_shape(test: &TestName) {
     let Some((store, _)) = seeded(test).await else { return };
     let lost = INDEXES.iter().find(|spec| spec.name == "category_price_id").expect("declared index");
     drop_declared(&store, lost).await;

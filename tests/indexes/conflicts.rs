@@ -11,8 +11,8 @@ use mongo_store::schema::IndexConflict;
 use mongo_store::{MongoConfig, MongoStore};
 use mongodb::bson::{Document, doc};
 
-use super::mongo_test;
 use super::plan::misreported_keys;
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo::{database_name, uri_or_skip};
 use crate::support::skip::skip;
 
@@ -88,8 +88,8 @@ fn assert_left_alone(done: &Reconciled, expected: &[Document]) {
     assert_eq!(the_difference(&done.untouched), item, "{}", done.untouched);
 }
 
-mongo_test!(the_same_keys_under_another_name_leave_start_up_running_and_plan_a_rename, renamed);
-async fn renamed(test: &str) {
+#[store_test(mongo)]
+async fn the_same_keys_under_another_name_leave_start_up_running_and_plan_a_rename(test: &TestName) {
     let own = doc! { "key": { "category": 1, "price_minor": 1, "_id": 1 }, "name": "category_1_price_minor_1__id_1" };
     let Some(store) = started_over(test, "products", own).await else { return };
     let conflict = the_conflict(&store);
@@ -110,8 +110,8 @@ async fn renamed(test: &str) {
     assert!(done.after.is_in_step(), "{}", done.after);
 }
 
-mongo_test!(a_ttl_index_with_another_expiry_leaves_start_up_running_and_plans_a_coll_mod, other_ttl);
-async fn other_ttl(test: &str) {
+#[store_test(mongo)]
+async fn a_ttl_index_with_another_expiry_leaves_start_up_running_and_plans_a_coll_mod(test: &TestName) {
     let own = doc! { "key": { "expires_at": 1 }, "name": "expires_at_ttl", "expireAfterSeconds": 3600 };
     let Some(store) = started_over(test, "sessions", own).await else { return };
     let conflict = the_conflict(&store);
@@ -135,8 +135,8 @@ async fn other_ttl(test: &str) {
     assert!(done.after.is_in_step(), "{}", done.after);
 }
 
-mongo_test!(a_sku_index_without_uniqueness_leaves_start_up_running_and_plans_a_rebuild, not_unique);
-async fn not_unique(test: &str) {
+#[store_test(mongo)]
+async fn a_sku_index_without_uniqueness_leaves_start_up_running_and_plans_a_rebuild(test: &TestName) {
     let own = doc! { "key": { "sku": 1 }, "name": "sku_unique" };
     let Some(store) = started_over(test, "products", own).await else { return };
     let conflict = the_conflict(&store);

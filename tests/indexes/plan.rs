@@ -6,7 +6,7 @@ use mongo_store::index_plan::{PlanItem, apply, existing, plan, same_keys};
 use mongo_store::indexes::{INDEXES, IndexSpec};
 use mongodb::bson::{Document, doc};
 
-use super::mongo_test;
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 use crate::support::skip::skip;
 
@@ -59,8 +59,8 @@ pub async fn misreported_keys(store: &MongoStore) -> Option<String> {
         .then(|| format!("the server lists a compound index created on {{probe: 1, _id: 1}} as {listed:?}"))
 }
 
-mongo_test!(a_fresh_store_plan_shows_nothing_missing, fresh_store_is_in_step);
-async fn fresh_store_is_in_step(test: &str) {
+#[store_test(mongo)]
+async fn a_fresh_store_plan_shows_nothing_missing(test: &TestName) {
     let Some(store) = listing_store(test).await else { return };
 
     let plan = plan(&store).await.expect("plan");
@@ -70,8 +70,8 @@ async fn fresh_store_is_in_step(test: &str) {
     assert_eq!(plan.items.len(), INDEXES.len());
 }
 
-mongo_test!(every_index_on_the_server_after_start_up_is_one_the_registry_declares, only_declared_indexes);
-async fn only_declared_indexes(test: &str) {
+#[store_test(mongo)]
+async fn every_index_on_the_server_after_start_up_is_one_the_registry_declares(test: &TestName) {
     let Some(store) = listing_store(test).await else { return };
 
     let listed = existing(store.database()).await.expect("list indexes");
@@ -86,8 +86,8 @@ async fn only_declared_indexes(test: &str) {
     assert_eq!(listed.iter().filter(|index| !index.is_builtin()).count(), INDEXES.len());
 }
 
-mongo_test!(a_dropped_index_is_reported_missing_and_apply_restores_it, dropped_then_restored);
-async fn dropped_then_restored(test: &str) {
+#[store_test(mongo)]
+async fn a_dropped_index_is_reported_missing_and_apply_restores_it(test: &TestName) {
     let Some(store) = listing_store(test).await else { return };
     let spec = declared(DROPPED);
     drop_declared(&store, spec).await;
@@ -102,8 +102,8 @@ async fn dropped_then_restored(test: &str) {
     assert!(after.is_in_step(), "{after}");
 }
 
-mongo_test!(an_extra_index_is_reported_and_dropped_only_with_drop_extra, extra_dropped_on_request);
-async fn extra_dropped_on_request(test: &str) {
+#[store_test(mongo)]
+async fn an_extra_index_is_reported_and_dropped_only_with_drop_extra(test: &TestName) {
     let Some(store) = listing_store(test).await else { return };
     let products = store.database().collection::<Document>("products");
     let extra = mongodb::IndexModel::builder().keys(doc! { "name": 1 }).build();

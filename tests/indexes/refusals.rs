@@ -6,12 +6,12 @@
 use mongo_store::index_plan::{apply, plan};
 use mongo_store::indexes::{INDEXES, declared};
 
-use super::mongo_test;
+use crate::support::fixture::{TestName, store_test};
 use crate::support::proxied;
 use crate::support::proxy::{Fault, Rule};
 
-mongo_test!(a_refused_batch_of_indexes_is_created_one_at_a_time, batch_refused_once);
-async fn batch_refused_once(test: &str) {
+#[store_test(mongo)]
+async fn a_refused_batch_of_indexes_is_created_one_at_a_time(test: &TestName) {
     let refusal = Rule::nth("createIndexes", 1, Fault::error(85, "IndexOptionsConflict", &[]));
     let Some((store, proxy)) = proxied::connect(test, vec![refusal], |_| {}).await else { return };
     let sent = proxy.seen("createIndexes");
@@ -28,8 +28,8 @@ async fn batch_refused_once(test: &str) {
     assert_eq!(plan.missing().count(), 0, "{plan}");
 }
 
-mongo_test!(indexes_the_server_refuses_are_reported_and_start_up_goes_on, every_index_refused);
-async fn every_index_refused(test: &str) {
+#[store_test(mongo)]
+async fn indexes_the_server_refuses_are_reported_and_start_up_goes_on(test: &TestName) {
     let refusal = Rule::every("createIndexes", Fault::error(86, "IndexKeySpecsConflict", &[]));
     let Some((store, proxy)) = proxied::connect(test, vec![refusal], |_| {}).await else { return };
     let report = store.startup_report().schema.clone();

@@ -7,12 +7,12 @@ use mongo_store::Topology;
 use mongo_store::index_plan::{apply, plan, shard_keys};
 use mongodb::bson::{Document, doc};
 
-use super::mongo_test;
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 use crate::support::skip::skip;
 
-mongo_test!(an_index_supporting_the_shard_key_survives_drop_extra, shard_key_kept);
-async fn shard_key_kept(test: &str) {
+#[store_test(mongo)]
+async fn an_index_supporting_the_shard_key_survives_drop_extra(test: &TestName) {
     let Some(store) = mongo::connect_any(test).await else { return };
     if store.startup_report().topology != Topology::Sharded {
         let keys = shard_keys::read(store.database(), &["feeds"]).await;

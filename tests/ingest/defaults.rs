@@ -12,7 +12,7 @@ use app::ingest::rejects::RejectSink;
 use domain::product::Category;
 
 use super::fixtures::{Harness, ingest_lines};
-use super::ingest_test;
+use crate::support::fixture::store_test;
 
 /// 5,000 generated lines, 1% of them invalid, and how many valid lines each category has.
 fn input() -> (Vec<String>, BTreeMap<String, u64>) {
@@ -30,6 +30,7 @@ fn input() -> (Vec<String>, BTreeMap<String, u64>) {
     (lines, per_category)
 }
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn five_thousand_lines_with_the_defaults_store_every_valid_line_and_fail_none(harness: &Harness) {
     // Arrange
     let (lines, per_category) = input();
@@ -54,4 +55,3 @@ async fn five_thousand_lines_with_the_defaults_store_every_valid_line_and_fail_n
         assert!(commands <= rerun.batch_calls, "a re-run costs one command per call at most: {rerun:?}");
     }
 }
-ingest_test!(five_thousand_lines_with_the_defaults_store_every_valid_line_and_fail_none);

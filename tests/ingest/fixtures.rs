@@ -13,6 +13,9 @@ use domain::product::{Product, ProductQuery};
 use mongo_store::MongoStore;
 use mongo_store::ingest::{MongoIngest, WritePath};
 
+use crate::support::fixture::setup::UpdateCommands;
+use crate::support::fixture::{Fixture, MemoryFixture, MongoSetup};
+
 /// A store seen through the ingest port and the product repository.
 pub struct Harness {
     /// Where the pipeline writes.
@@ -23,9 +26,15 @@ pub struct Harness {
     mongo: Option<MongoStore>,
 }
 
-impl Harness {
+/// The fixture of the ingest tests: memory-store, MongoDB on the best write path the server has,
+/// and MongoDB forced onto `update` commands (`#[store_test(memory, mongo, update_commands::mongo)]`).
+impl Fixture for Harness {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        mongo(test, false).await
+    }
+
     /// Drops the test database, if any.
-    pub async fn finish(self) {
+    async fn finish(self) {
         if let Some(store) = self.mongo
             && let Err(error) = store.drop_database().await
         {
@@ -34,8 +43,20 @@ impl Harness {
     }
 }
 
+impl MemoryFixture for Harness {
+    async fn memory(_test: &'static str) -> Self {
+        memory()
+    }
+}
+
+impl MongoSetup<UpdateCommands> for Harness {
+    async fn mongo_setup(test: &'static str) -> Option<Self> {
+        mongo(test, true).await
+    }
+}
+
 /// A fresh in-memory store.
-pub fn memory() -> Harness {
+fn memory() -> Harness {
     let store = memory_store::MemoryStore::new();
     Harness {
         target: Target { port: Arc::new(store.clone()), description: "memory".into(), counts_commands: false },
@@ -46,7 +67,7 @@ pub fn memory() -> Harness {
 
 /// A fresh MongoDB store on its own database, on the best write path or forced onto `update`
 /// commands; `None` after a printed skip.
-pub async fn mongo(test: &str, force_update_commands: bool) -> Option<Harness> {
+async fn mongo(test: &str, force_update_commands: bool) -> Option<Harness> {
     let store = crate::support::mongo::connect(test).await?;
     let ingest = if force_update_commands {
         MongoIngest::with_path(store.clone(), WritePath::UpdateCommands)

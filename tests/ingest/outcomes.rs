@@ -4,8 +4,9 @@
 use app::ingest::rejects::RejectSink;
 
 use super::fixtures::{Harness, ingest_lines, line, rejects_path, run_args, stored};
-use super::ingest_test;
+use crate::support::fixture::store_test;
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn every_line_gets_an_outcome_and_rejects_name_their_lines(harness: &Harness) {
     // Arrange
     let lines = vec![line("A-1", 100), "{\"sku\": ".to_owned(), line("A-2", 200), line("bad sku", 1), line("A-3", 300)];
@@ -29,8 +30,8 @@ async fn every_line_gets_an_outcome_and_rejects_name_their_lines(harness: &Harne
     assert_eq!(products.len(), 3);
     assert!(products.iter().all(|p| p.version == 1 && p.created_at == p.updated_at));
 }
-ingest_test!(every_line_gets_an_outcome_and_rejects_name_their_lines);
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn rerunning_the_same_file_reports_every_line_unchanged_and_writes_nothing(harness: &Harness) {
     let lines: Vec<String> = (0..25).map(|i| line(&format!("R-{i}"), 100 + i)).collect();
     ingest_lines(harness, &lines, &run_args(10), &RejectSink::discard()).await;
@@ -46,8 +47,8 @@ async fn rerunning_the_same_file_reports_every_line_unchanged_and_writes_nothing
         None => assert!(!harness.target.counts_commands),
     }
 }
-ingest_test!(rerunning_the_same_file_reports_every_line_unchanged_and_writes_nothing);
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn a_changed_line_updates_its_product_and_bumps_the_version(harness: &Harness) {
     ingest_lines(harness, &[line("U-1", 100), line("U-2", 100)], &run_args(10), &RejectSink::discard()).await;
     let before = stored(harness).await;
@@ -62,8 +63,8 @@ async fn a_changed_line_updates_its_product_and_bumps_the_version(harness: &Harn
     assert_eq!(after[0].created_at, before[0].created_at);
     assert_eq!(after[1], before[1]);
 }
-ingest_test!(a_changed_line_updates_its_product_and_bumps_the_version);
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn a_dry_run_validates_every_line_and_writes_nothing(harness: &Harness) {
     let args = app::ingest::args::RunArgs { dry_run: true, ..run_args(10) };
 
@@ -72,8 +73,8 @@ async fn a_dry_run_validates_every_line_and_writes_nothing(harness: &Harness) {
     assert_eq!((report.validated, report.rejected, report.batch_calls), (1, 1, 0));
     assert!(stored(harness).await.is_empty());
 }
-ingest_test!(a_dry_run_validates_every_line_and_writes_nothing);
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn a_first_run_costs_one_database_command_per_batch(harness: &Harness) {
     let lines: Vec<String> = (0..25).map(|i| line(&format!("C-{i}"), 100 + i)).collect();
 
@@ -85,4 +86,3 @@ async fn a_first_run_costs_one_database_command_per_batch(harness: &Harness) {
         None => assert!(!harness.target.counts_commands),
     }
 }
-ingest_test!(a_first_run_costs_one_database_command_per_batch);

@@ -5,7 +5,7 @@ use domain::money::{Currency, Money};
 use domain::product::{Attributes, Category, ProductDraft, ProductName, Sku};
 
 use super::fixtures::{Harness, stored};
-use super::ingest_test;
+use crate::support::fixture::store_test;
 
 fn draft(sku: &str, price: i64) -> ProductDraft {
     ProductDraft {
@@ -22,6 +22,7 @@ fn outcomes(results: Vec<ItemResult>) -> Vec<UpsertOutcome> {
     results.into_iter().map(|r| r.expect("no item fails")).collect()
 }
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn two_batches_racing_on_one_sku_end_as_insert_and_update(harness: &Harness) {
     // Arrange: many fresh skus, each in both batches with different prices.
     let skus: Vec<String> = (0..20).map(|i| format!("RACE-{i}")).collect();
@@ -43,8 +44,8 @@ async fn two_batches_racing_on_one_sku_end_as_insert_and_update(harness: &Harnes
     assert_eq!(products.len(), 20);
     assert!(products.iter().all(|p| p.version == 2));
 }
-ingest_test!(two_batches_racing_on_one_sku_end_as_insert_and_update);
 
+#[store_test(memory, mongo, update_commands::mongo)]
 async fn drafts_sharing_a_sku_in_one_batch_apply_one_after_the_other(harness: &Harness) {
     let batch = vec![draft("SAME-1", 100), draft("SAME-1", 200), draft("SAME-1", 200)];
 
@@ -56,4 +57,3 @@ async fn drafts_sharing_a_sku_in_one_batch_apply_one_after_the_other(harness: &H
     let products = stored(harness).await;
     assert_eq!((products.len(), products[0].version), (1, 2));
 }
-ingest_test!(drafts_sharing_a_sku_in_one_batch_apply_one_after_the_other);

@@ -8,12 +8,15 @@ use mongo_store::migrate::{Lease, LeaseOptions, RunError, RunState};
 use mongodb::bson::doc;
 
 use super::fixtures::{all_products, at_version, ids, migration_events, options, products, raw, registry, seed};
-use super::mongo_test;
+use crate::support::fixture::store_test;
 
-mongo_test!(a_run_killed_part_way_resumes_and_ends_as_an_uninterrupted_run, killed_run_resumes);
-async fn killed_run_resumes(store: &MongoStore) {
+#[store_test(mongo)]
+async fn a_run_killed_part_way_resumes_and_ends_as_an_uninterrupted_run(store: &MongoStore) {
     // Arrange: the same ten legacy products in this database and in a second one.
-    let Some(reference) = crate::support::mongo::connect("migrate::faults::killed_run_resumes (reference)").await
+    let Some(reference) = crate::support::mongo::connect(
+        "migrate::faults::a_run_killed_part_way_resumes_and_ends_as_an_uninterrupted_run::mongo (reference)",
+    )
+    .await
     else {
         return;
     };
@@ -47,8 +50,8 @@ async fn killed_run_resumes(store: &MongoStore) {
     reference.drop_database().await.expect("drop the reference database");
 }
 
-mongo_test!(a_refused_document_fails_the_run_which_resumes_once_it_is_fixed, refused_document_fails_the_run);
-async fn refused_document_fails_the_run(store: &MongoStore) {
+#[store_test(mongo)]
+async fn a_refused_document_fails_the_run_which_resumes_once_it_is_fixed(store: &MongoStore) {
     // Arrange: five legacy products; the fourth has a price no euro amount can hold.
     let legacy = ids(5);
     seed(store, &legacy, &[]).await;
@@ -75,8 +78,8 @@ async fn refused_document_fails_the_run(store: &MongoStore) {
     assert_eq!(migration_events(store).await.len(), 5);
 }
 
-mongo_test!(a_second_runner_exits_while_the_lease_is_held, second_runner_exits);
-async fn second_runner_exits(store: &MongoStore) {
+#[store_test(mongo)]
+async fn a_second_runner_exits_while_the_lease_is_held(store: &MongoStore) {
     // Arrange: another runner holds the lease on products.
     seed(store, &ids(3), &[]).await;
     let options_held = LeaseOptions::default();
@@ -98,8 +101,8 @@ async fn second_runner_exits(store: &MongoStore) {
     held.release().await.expect("release the lease");
 }
 
-mongo_test!(two_concurrent_runners_never_both_migrate_a_document, concurrent_runners);
-async fn concurrent_runners(store: &MongoStore) {
+#[store_test(mongo)]
+async fn two_concurrent_runners_never_both_migrate_a_document(store: &MongoStore) {
     // Arrange
     seed(store, &ids(20), &[]).await;
     let mut first = options("first", 4);

@@ -10,7 +10,7 @@ use mongo_store::ledger_check::{CheckOptions, LedgerReport, OpeningSource, check
 use mongodb::bson::{Document, doc};
 
 use super::fixtures::raw;
-use super::mongo_test;
+use crate::support::fixture::store_test;
 use crate::support::skip::skip;
 
 fn eur() -> Currency {
@@ -57,8 +57,8 @@ async fn inject(store: &MongoStore, wallet: &Wallet, change: Document) {
     wallets.update_one(doc! { "_id": stored_uuid(wallet.id.as_uuid()) }, change).await.expect("inject a change");
 }
 
-mongo_test!(verify_finds_an_injected_drift_and_repair_fixes_it_exactly_once, drift_is_found_and_repaired_once);
-async fn drift_is_found_and_repaired_once(store: &MongoStore) {
+#[store_test(mongo)]
+async fn verify_finds_an_injected_drift_and_repair_fixes_it_exactly_once(store: &MongoStore) {
     // Arrange: wallet b's balance moves by 7 without a ledger entry.
     let test = "migrate::ledger::verify_finds_an_injected_drift_and_repair_fixes_it_exactly_once::mongo";
     let Some([a, b, c]) = wallets_with_history(store, test).await else { return };
@@ -90,8 +90,8 @@ async fn drift_is_found_and_repaired_once(store: &MongoStore) {
     assert_eq!(details.get_str("corrected_balance_minor").ok(), Some("350"));
 }
 
-mongo_test!(a_wallet_without_a_recorded_opening_is_checked_against_its_first_entry, legacy_opening);
-async fn legacy_opening(store: &MongoStore) {
+#[store_test(mongo)]
+async fn a_wallet_without_a_recorded_opening_is_checked_against_its_first_entry(store: &MongoStore) {
     // Arrange: wallet a predates recorded openings, and lost 20 outside its ledger.
     let test = "migrate::ledger::a_wallet_without_a_recorded_opening_is_checked_against_its_first_entry::mongo";
     let Some([a, _, _]) = wallets_with_history(store, test).await else { return };

@@ -10,10 +10,10 @@ use super::fixtures::{
     all_products, at_version, ids, integer, legacy_price, migration_events, options, products, raw, registry, seed,
     subject,
 };
-use super::mongo_test;
+use crate::support::fixture::store_test;
 
-mongo_test!(a_collection_of_mixed_versions_migrates_fully, mixed_versions_migrate_fully);
-async fn mixed_versions_migrate_fully(store: &MongoStore) {
+#[store_test(mongo)]
+async fn a_collection_of_mixed_versions_migrates_fully(store: &MongoStore) {
     // Arrange: seven legacy products and three current ones, in batches of three.
     let (legacy, current) = (ids(7), ids(3));
     seed(store, &legacy, &current).await;
@@ -51,8 +51,8 @@ async fn mixed_versions_migrate_fully(store: &MongoStore) {
     assert_eq!(statuses[0].runs.first().map(|r| (r.state, r.counts.migrated)), Some((RunState::Completed, 7)));
 }
 
-mongo_test!(readers_accept_both_versions_while_a_migration_is_pending, readers_accept_both_versions);
-async fn readers_accept_both_versions(store: &MongoStore) {
+#[store_test(mongo)]
+async fn readers_accept_both_versions_while_a_migration_is_pending(store: &MongoStore) {
     // Arrange: one product per layout.
     let (legacy, current) = (ids(1), ids(1));
     seed(store, &legacy, &current).await;
@@ -70,8 +70,8 @@ async fn readers_accept_both_versions(store: &MongoStore) {
     assert!(statuses[0].runs.is_empty());
 }
 
-mongo_test!(a_dry_run_counts_what_would_change_and_writes_nothing, dry_run_writes_nothing);
-async fn dry_run_writes_nothing(store: &MongoStore) {
+#[store_test(mongo)]
+async fn a_dry_run_counts_what_would_change_and_writes_nothing(store: &MongoStore) {
     // Arrange: four convertible legacy products, one whose price needs rounding, one current.
     let (legacy, current) = (ids(4), ids(1));
     seed(store, &legacy, &current).await;

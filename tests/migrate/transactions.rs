@@ -8,39 +8,43 @@ use mongo_store::migrate::{RunError, RunState};
 use mongo_store::telemetry::commands_started;
 
 use super::fixtures::{at_version, ids, migration_events, options, registry, seed};
+use crate::support::fixture::{Fixture, store_test};
 use crate::support::proxy::{Fault, FaultProxy, Rule};
+use crate::support::skip::skip;
 
-/// Declares a MongoDB test `name::mongo` on a store behind a fault proxy; `body` is
-/// `async fn(&MongoStore, &FaultProxy)`. Skips where the server has no client-level `bulkWrite`,
-/// the write these faults aim at.
-macro_rules! proxied_test {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn mongo() {
-                let test = concat!(module_path!(), "::mongo");
-                let Some((store, proxy)) = $crate::support::proxied::connect(test, Vec::new(), |_| {}).await else {
-                    return;
-                };
-                if super::has_client_bulk_write(&store) {
-                    super::$body(&store, &proxy).await;
-                } else {
-                    $crate::support::skip::skip(test, "the server predates client-level bulkWrite (wire version 25)");
-                }
-                proxy.clear();
-                store.drop_database().await.expect("drop the test database");
-                $crate::support::conformance::assert_clean();
-            }
+/// A store behind a fault proxy on a server with client-level `bulkWrite`, the write these faults
+/// aim at (a named skip elsewhere).
+struct BulkWriteProxy {
+    store: MongoStore,
+    proxy: FaultProxy,
+}
+
+impl Fixture for BulkWriteProxy {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        let (store, proxy) = crate::support::proxied::connect(test, Vec::new(), |_| {}).await?;
+        let fixture = Self { store, proxy };
+        if has_client_bulk_write(&fixture.store) {
+            return Some(fixture);
         }
-    };
+        skip(test, "the server predates client-level bulkWrite (wire version 25)");
+        fixture.finish().await;
+        None
+    }
+
+    async fn finish(self) {
+        self.proxy.clear();
+        self.store.drop_database().await.expect("drop the test database");
+    }
 }
 
 fn has_client_bulk_write(store: &MongoStore) -> bool {
     store.startup_report().max_wire_version.unwrap_or(0) >= mongo_store::transfer::CLIENT_BULK_WRITE_WIRE_VERSION
 }
 
-proxied_test!(a_lost_write_reply_is_retried_in_the_batch_and_audits_each_document_once, lost_reply);
-async fn lost_reply(store: &MongoStore, proxy: &FaultProxy) {
+#[store_test(mongo)]
+async fn a_lost_write_reply_is_retried_in_the_batch_and_audits_each_document_once(
+    BulkWriteProxy { store, proxy }: &BulkWriteProxy,
+) {
     // Arrange: nine legacy products, batches of three; the second batch's write reply is lost.
     seed(store, &ids(9), &[]).await;
     proxy.add(Rule::nth("bulkWrite", 2, Fault::CutAfterForward));
@@ -57,8 +61,10 @@ async fn lost_reply(store: &MongoStore, proxy: &FaultProxy) {
     assert_eq!(migration_events(store).await.len(), 9, "one audit event per product, none twice");
 }
 
-proxied_test!(a_run_stopped_by_a_persistent_fault_resumes_with_one_audit_event_per_document, persistent_fault);
-async fn persistent_fault(store: &MongoStore, proxy: &FaultProxy) {
+#[store_test(mongo)]
+async fn a_run_stopped_by_a_persistent_fault_resumes_with_one_audit_event_per_document(
+    BulkWriteProxy { store, proxy }: &BulkWriteProxy,
+) {
     // Arrange: ten legacy products, batches of four; from the second batch on, every write reply
     // is lost, until the run gives up.
     seed(store, &ids(10), &[]).await;
@@ -82,8 +88,8 @@ async fn persistent_fault(store: &MongoStore, proxy: &FaultProxy) {
     assert_eq!(migration_events(store).await.len(), 10, "one audit event per product, none twice");
 }
 
-proxied_test!(a_batch_costs_one_read_one_bulk_write_and_the_commit, round_trips);
-async fn round_trips(store: &MongoStore, proxy: &FaultProxy) {
+#[store_test(mongo)]
+async fn a_batch_costs_one_read_one_bulk_write_and_the_commit(BulkWriteProxy { store, proxy }: &BulkWriteProxy) {
     // Arrange: 60 legacy products in batches of 20.
     seed(store, &ids(60), &[]).await;
     proxy.reset_counts();

@@ -5,6 +5,7 @@
 use app::cli::{Cli, Command};
 use clap::Parser as _;
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo::{database_name, server_uri};
 use crate::support::skip::skip;
 
@@ -31,9 +32,8 @@ fn product(n: usize) -> String {
     )
 }
 
-#[tokio::test]
-async fn every_admin_command_runs_against_mongodb_sending_only_commands_it_accepts() {
-    let test = "mongo::admin_commands::every_admin_command_runs_against_mongodb_sending_only_commands_it_accepts";
+#[store_test(mongo)]
+async fn every_admin_command_runs_against_mongodb_sending_only_commands_it_accepts(test: &TestName) {
     let uri = match server_uri().await {
         Ok(uri) => uri,
         Err(reason) => return skip(test, &reason),
@@ -68,5 +68,4 @@ async fn every_admin_command_runs_against_mongodb_sending_only_commands_it_accep
     let failed: Vec<_> =
         outcomes.iter().filter(|(command, outcome)| outcome.is_err() && command != "indexes audit").collect();
     assert!(failed.is_empty(), "admin commands failed: {failed:#?}");
-    crate::support::conformance::assert_clean();
 }

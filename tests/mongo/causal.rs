@@ -9,6 +9,7 @@ use domain::product::Category;
 use domain::{Timestamp, UserId};
 use mongodb::bson::{self, doc};
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::proxied;
 use crate::support::proxy::{Fault, Rule};
 
@@ -23,9 +24,8 @@ fn after_cluster_time(command: &bson::Document) -> Option<bson::Timestamp> {
     command.get_document("readConcern").ok()?.get_timestamp("afterClusterTime").ok()
 }
 
-#[tokio::test]
-async fn a_feed_read_after_a_feed_write_waits_for_that_write() {
-    let test = "mongo::causal::a_feed_read_after_a_feed_write_waits_for_that_write";
+#[store_test(mongo)]
+async fn a_feed_read_after_a_feed_write_waits_for_that_write(test: &TestName) {
     let Some((store, proxy)) = proxied::connect(test, Vec::new(), |_| {}).await else { return };
     proxy.add(Rule::nth("update", 1, acknowledged_at(STAMP)));
     proxy.watch("find");
@@ -43,12 +43,10 @@ async fn a_feed_read_after_a_feed_write_waits_for_that_write() {
     assert_eq!(store.causal_clock().latest(), Some(STAMP));
     proxy.clear();
     store.drop_database().await.expect("drop the test database");
-    crate::support::conformance::assert_clean();
 }
 
-#[tokio::test]
-async fn category_statistics_after_a_write_wait_for_that_write_and_primary_reads_do_not() {
-    let test = "mongo::causal::category_statistics_after_a_write_wait_for_that_write_and_primary_reads_do_not";
+#[store_test(mongo)]
+async fn category_statistics_after_a_write_wait_for_that_write_and_primary_reads_do_not(test: &TestName) {
     let Some((store, proxy)) = proxied::connect(test, Vec::new(), |_| {}).await else { return };
     proxy.add(Rule::nth("update", 1, acknowledged_at(STAMP)));
     proxy.watch("aggregate");
@@ -69,5 +67,4 @@ async fn category_statistics_after_a_write_wait_for_that_write_and_primary_reads
     assert_eq!(after_cluster_time(primary_read), None, "a primary read needs no wait: {primary_read}");
     proxy.clear();
     store.drop_database().await.expect("drop the test database");
-    crate::support::conformance::assert_clean();
 }

@@ -7,6 +7,7 @@ use domain::{Currency, Money, Timestamp, UserId};
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{Bson, Document, doc};
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 
 fn eur() -> Currency {
@@ -47,18 +48,13 @@ async fn server_keeps_int64(store: &mongo_store::MongoStore) -> bool {
     matches!(read.as_ref().and_then(|d| d.get("n")), Some(Bson::Int64(_)))
 }
 
-#[tokio::test]
-async fn stored_documents_use_binary_uuids_int64_money_dates_and_a_schema_version() {
-    let Some(store) =
-        mongo::connect("mongo::documents::stored_documents_use_binary_uuids_int64_money_dates_and_a_schema_version")
-            .await
-    else {
-        return;
-    };
+#[store_test(mongo)]
+async fn stored_documents_use_binary_uuids_int64_money_dates_and_a_schema_version(test: &TestName) {
+    let Some(store) = mongo::connect(test).await else { return };
     let keeps_int64 = server_keeps_int64(&store).await;
     if !keeps_int64 {
         crate::support::skip::skip(
-            "mongo::documents::stored_documents_use_binary_uuids_int64_money_dates_and_a_schema_version (Int64 width)",
+            &format!("{test} (Int64 width)"),
             "the server returns small Int64 values as Int32 (capability probe); integer type still checked",
         );
     }

@@ -10,10 +10,9 @@ use domain::product::{Attributes, Category, ProductDraft, ProductName, Sku};
 use domain::wallet::{NewWallet, Owner};
 use domain::{Currency, Money, Timestamp};
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 use crate::support::skip::skip;
-
-const TEST: &str = "mongo::interop::pymongo_reads_uuid_ids_integer_money_and_datetimes";
 
 /// Reads one product and one wallet with PyMongo (standard UUID representation, as a Python
 /// service would configure it) and checks the Python types of their fields.
@@ -37,13 +36,13 @@ print("ids", product["_id"], wallet["_id"])
 sys.exit(0 if all(checks.values()) else 1)
 "#;
 
-#[tokio::test]
-async fn pymongo_reads_uuid_ids_integer_money_and_datetimes() {
+#[store_test(mongo)]
+async fn pymongo_reads_uuid_ids_integer_money_and_datetimes(test: &TestName) {
     let Ok(python) = std::env::var("SHOP_TEST_PYTHON") else {
-        skip(TEST, "SHOP_TEST_PYTHON is not set (a Python with PyMongo; CI sets it)");
+        skip(test, "SHOP_TEST_PYTHON is not set (a Python with PyMongo; CI sets it)");
         return;
     };
-    let Some(store) = mongo::connect(TEST).await else { return };
+    let Some(store) = mongo::connect(test).await else { return };
     let eur = Currency::parse("EUR").expect("a valid currency");
     let now = Timestamp::now();
     let draft = ProductDraft {

@@ -6,14 +6,13 @@ use mongo_store::documents::SessionDoc;
 use mongo_store::indexes::{INDEXES, for_collection};
 use mongodb::bson::{Document, doc};
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 use crate::support::skip::skip;
 
-#[tokio::test]
-async fn ensuring_the_schema_twice_changes_nothing() {
-    let Some(store) = mongo::connect_any("mongo::schema::ensuring_the_schema_twice_changes_nothing").await else {
-        return;
-    };
+#[store_test(mongo)]
+async fn ensuring_the_schema_twice_changes_nothing(test: &TestName) {
+    let Some(store) = mongo::connect_any(test).await else { return };
     let index_names = |collection: &'static str| {
         let store = store.clone();
         async move { store.database().collection::<Document>(collection).list_index_names().await }
@@ -30,9 +29,8 @@ async fn ensuring_the_schema_twice_changes_nothing() {
     assert_eq!(after.len(), for_collection("products").count() + 1, "{after:?}");
 }
 
-#[tokio::test]
-async fn an_expired_session_still_stored_is_not_returned() {
-    let test = "mongo::schema::an_expired_session_still_stored_is_not_returned";
+#[store_test(mongo)]
+async fn an_expired_session_still_stored_is_not_returned(test: &TestName) {
     let Some(store) = mongo::connect_any(test).await else { return };
     // Written raw, already expired: the TTL monitor (about once a minute) has not removed it yet.
     let past = domain::Timestamp::now().plus_millis(-60_000);
@@ -56,9 +54,8 @@ async fn an_expired_session_still_stored_is_not_returned() {
     assert!(matches!(deleted, Err(domain::Error::NotFound { .. })), "{deleted:?}");
 }
 
-#[tokio::test]
-async fn the_server_refuses_documents_that_break_the_validator() {
-    let test = "mongo::schema::the_server_refuses_documents_that_break_the_validator";
+#[store_test(mongo)]
+async fn the_server_refuses_documents_that_break_the_validator(test: &TestName) {
     let Some(store) = mongo::connect_any(test).await else { return };
     let wallets = store.database().collection::<Document>("wallets");
     // A negative balance held as a string: both break the wallets' $jsonSchema.

@@ -3,15 +3,15 @@
 //! one-command-per-write fallbacks, so wherever a MongoDB is reached this smoke test fails on an
 //! older one; only the CI stand-in (named by `SHOP_TEST_NX_BIN`) may skip, by name.
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 use crate::support::skip::skip;
 
 /// MongoDB 8.0's wire version.
 const MONGODB_8_WIRE_VERSION: i32 = 25;
 
-#[tokio::test]
-async fn the_server_speaks_mongodb_8_wire_version() {
-    let test = "mongo::server_version::the_server_speaks_mongodb_8_wire_version";
+#[store_test(mongo)]
+async fn the_server_speaks_mongodb_8_wire_version(test: &TestName) {
     let Some(store) = mongo::connect_any(test).await else { return };
     let report = store.startup_report().clone();
     store.drop_database().await.expect("drop the test database");

@@ -2,6 +2,7 @@
 
 use mongo_store::{MongoConfig, MongoStore, OperationClass, Profiles, redact_uri};
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
 
 #[test]
@@ -36,12 +37,9 @@ fn profiles_render_every_class_and_the_critical_class_refuses_w1() {
     assert_eq!(relaxed.get(OperationClass::Critical).time_limit().as_millis(), 3000);
 }
 
-#[tokio::test]
-async fn startup_reports_the_server_and_probes_transactions() {
-    let Some(store) = mongo::connect_any("mongo::startup::startup_reports_the_server_and_probes_transactions").await
-    else {
-        return;
-    };
+#[store_test(mongo)]
+async fn startup_reports_the_server_and_probes_transactions(test: &TestName) {
+    let Some(store) = mongo::connect_any(test).await else { return };
     let report = store.startup_report().clone();
     eprintln!("{report}");
     store.drop_database().await.expect("drop the test database");

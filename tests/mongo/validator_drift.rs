@@ -9,6 +9,7 @@ use mongo_store::MongoStore;
 use mongo_store::schema::validator;
 use mongodb::bson::{Document, doc};
 
+use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo::{database_name, uri_or_skip};
 use crate::support::proxied;
 use crate::support::proxy::{Fault, Rule};
@@ -59,9 +60,8 @@ async fn wallets_validator(store: &MongoStore) -> Option<Document> {
     listed_options(store.database(), "wallets").await.get_document("validator").ok().cloned()
 }
 
-#[tokio::test]
-async fn a_stale_validator_that_cannot_be_updated_is_named_in_the_startup_report() {
-    let test = "mongo::validator_drift::a_stale_validator_that_cannot_be_updated_is_named_in_the_startup_report";
+#[store_test(mongo)]
+async fn a_stale_validator_that_cannot_be_updated_is_named_in_the_startup_report(test: &TestName) {
     let Some(name) = with_stale_wallets(test).await else { return };
     let refusal = Rule::every("collMod", Fault::error(13, "Unauthorized", &[]));
     let Some((store, _proxy)) = proxied::connect(test, vec![refusal], |config| config.database = Some(name)).await
@@ -79,9 +79,8 @@ async fn a_stale_validator_that_cannot_be_updated_is_named_in_the_startup_report
     assert_eq!(still, Some(stale()), "the server kept the old validator");
 }
 
-#[tokio::test]
-async fn a_stale_validator_is_replaced_and_one_in_step_is_left_alone() {
-    let test = "mongo::validator_drift::a_stale_validator_is_replaced_and_one_in_step_is_left_alone";
+#[store_test(mongo)]
+async fn a_stale_validator_is_replaced_and_one_in_step_is_left_alone(test: &TestName) {
     let Some(name) = with_stale_wallets(test).await else { return };
     let Some((store, proxy)) = proxied::connect(test, Vec::new(), |config| config.database = Some(name)).await else {
         return;

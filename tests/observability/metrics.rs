@@ -3,7 +3,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::app::{TestApp, expect_json, spawn_app};
+use crate::support::app::{TestApp, expect_json};
+use crate::support::fixture::{Fixture, store_test};
 
 /// Products, wallets, a transfer and reads: HTTP routes and every critical and standard path.
 async fn short_load(app: &TestApp) {
@@ -20,62 +21,59 @@ async fn short_load(app: &TestApp) {
     assert_eq!(app.get("/v1/products/not-a-uuid").await.status(), StatusCode::NOT_FOUND);
 }
 
-mod metrics_show_every_series_after_a_short_load {
-    use super::*;
+/// The service on MongoDB with the metrics recorder installed before the store's client exists,
+/// so that its pool's creation is recorded too.
+struct Metered(TestApp);
 
-    #[tokio::test]
-    async fn mongo() {
-        // Before the client exists, so that its pool's creation is recorded too.
+impl Fixture for Metered {
+    async fn mongo(test: &'static str) -> Option<Self> {
         app::metrics::install();
-        let Some(store) = crate::support::stores::mongo(concat!(module_path!(), "::mongo")).await else { return };
-        let app = spawn_app(store.repos.clone()).await;
+        Some(Self(TestApp::mongo(test).await?))
+    }
 
-        short_load(&app).await;
-        let response = app.get("/metrics").await;
-
-        assert_eq!(response.status(), StatusCode::OK);
-        let text = response.text().await.expect("the metrics are readable");
-        let expected = [
-            r#"http_request_duration_seconds_bucket{method="POST",route="/v1/products",status="201""#,
-            r#"http_request_duration_seconds_bucket{method="GET",route="/v1/products/{id}",status="404""#,
-            r#"mongodb_command_duration_seconds_bucket{command="insert",collection="products",profile="standard""#,
-            r#"mongodb_command_duration_seconds_bucket{command="find",collection="wallets",profile="critical""#,
-            r#"mongodb_command_duration_seconds_bucket{command="commitTransaction",collection="-",profile="critical""#,
-            "mongodb_pool_checkout_wait_seconds_bucket{",
-            "mongodb_pool_connections{",
-            "mongodb_pool_connections_in_use{",
-            r#"mongodb_errors_total{class="transient",profile="critical"}"#,
-            r#"mongodb_errors_total{class="conflict",profile="standard"}"#,
-            r#"mongodb_errors_total{class="timeout",profile="feed"}"#,
-            r#"mongodb_errors_total{class="validation",profile="critical"}"#,
-            r#"mongodb_transaction_attempts_total{profile="critical"}"#,
-            r#"mongodb_transaction_retries_total{profile="critical"}"#,
-            r#"http_errors_total{class="not_found"} 1"#,
-        ];
-        for series in expected {
-            assert!(text.contains(series), "{series} is missing from /metrics:\n{text}");
-        }
-        assert!(text.contains(r#"le="0.005""#), "latencies are histograms with buckets");
-        store.finish().await;
+    async fn finish(self) {
+        self.0.finish().await;
     }
 }
 
-mod long_jobs_end_with_a_latency_summary {
-    use super::*;
+#[store_test(mongo)]
+async fn metrics_show_every_series_after_a_short_load(Metered(app): &Metered) {
+    short_load(app).await;
+    let response = app.get("/metrics").await;
 
-    #[tokio::test]
-    async fn mongo() {
-        app::metrics::install();
-        let Some(store) = crate::support::stores::mongo(concat!(module_path!(), "::mongo")).await else { return };
-        let app = spawn_app(store.repos.clone()).await;
-        let before = mongo_store::telemetry::commands_started();
-
-        app.create_product("SUMMARY-1", "books", 100).await;
-        let summary = app::metrics::latency_summary();
-
-        assert!(mongo_store::telemetry::commands_started() > before, "commands are counted");
-        let line = summary.lines().find(|line| line.starts_with("insert products standard"));
-        assert!(line.is_some(), "no line for the product insert:\n{summary}");
-        store.finish().await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.expect("the metrics are readable");
+    let expected = [
+        r#"http_request_duration_seconds_bucket{method="POST",route="/v1/products",status="201""#,
+        r#"http_request_duration_seconds_bucket{method="GET",route="/v1/products/{id}",status="404""#,
+        r#"mongodb_command_duration_seconds_bucket{command="insert",collection="products",profile="standard""#,
+        r#"mongodb_command_duration_seconds_bucket{command="find",collection="wallets",profile="critical""#,
+        r#"mongodb_command_duration_seconds_bucket{command="commitTransaction",collection="-",profile="critical""#,
+        "mongodb_pool_checkout_wait_seconds_bucket{",
+        "mongodb_pool_connections{",
+        "mongodb_pool_connections_in_use{",
+        r#"mongodb_errors_total{class="transient",profile="critical"}"#,
+        r#"mongodb_errors_total{class="conflict",profile="standard"}"#,
+        r#"mongodb_errors_total{class="timeout",profile="feed"}"#,
+        r#"mongodb_errors_total{class="validation",profile="critical"}"#,
+        r#"mongodb_transaction_attempts_total{profile="critical"}"#,
+        r#"mongodb_transaction_retries_total{profile="critical"}"#,
+        r#"http_errors_total{class="not_found"} 1"#,
+    ];
+    for series in expected {
+        assert!(text.contains(series), "{series} is missing from /metrics:\n{text}");
     }
+    assert!(text.contains(r#"le="0.005""#), "latencies are histograms with buckets");
+}
+
+#[store_test(mongo)]
+async fn long_jobs_end_with_a_latency_summary(Metered(app): &Metered) {
+    let before = mongo_store::telemetry::commands_started();
+
+    app.create_product("SUMMARY-1", "books", 100).await;
+    let summary = app::metrics::latency_summary();
+
+    assert!(mongo_store::telemetry::commands_started() > before, "commands are counted");
+    let line = summary.lines().find(|line| line.starts_with("insert products standard"));
+    assert!(line.is_some(), "no line for the product insert:\n{summary}");
 }

@@ -13,6 +13,7 @@ use mongo_store::{MongoConfig, MongoStore};
 use reqwest::StatusCode;
 
 use crate::support::app::{expect_json, expect_problem, spawn_app_with};
+use crate::support::fixture::{TestName, store_test};
 use crate::support::skip::skip;
 
 /// A private server on `port` keeping its data in `dir`; killed when dropped.
@@ -60,64 +61,60 @@ fn free_port() -> u16 {
     listener.local_addr().expect("an address").port()
 }
 
-mod requests_fail_fast_while_the_database_is_down_and_resume_after {
-    use super::*;
+/// A private server of its own: the test arranges it, and skips by name without its binary.
+#[store_test(mongo, worker_threads = 2)]
+async fn requests_fail_fast_while_the_database_is_down_and_resume_after(test: &TestName) {
+    let Ok(binary) = std::env::var("SHOP_TEST_NX_BIN") else {
+        skip(test, "SHOP_TEST_NX_BIN names no MongoDB-compatible server binary");
+        return;
+    };
+    let port = free_port();
+    let dir: PathBuf = std::env::temp_dir().join(format!("shop-outage-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("create the data directory");
+    let server = Server::start(&binary, port, &dir);
+    // The private server's traffic goes through the rules check too.
+    let uri = crate::support::conformance::front(&format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
+    let mut config = MongoConfig::new(uri).with_database("outage");
+    config.server_selection_timeout = Duration::from_secs(2);
+    config.connect_timeout = Duration::from_secs(1);
+    let store = MongoStore::connect(config).await.expect("connect to the private server");
+    let settings = HttpSettings { request_timeout: Duration::from_secs(3), ..HttpSettings::default() };
+    let app = spawn_app_with(store.repositories(), settings).await;
+    let product = app.create_product("OUT-1", "books", 100).await;
+    let path = format!("/v1/products/{}", product["id"].as_str().expect("an id"));
+    expect_json(app.get("/readyz").await, StatusCode::OK).await;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn mongo() {
-        let Ok(binary) = std::env::var("SHOP_TEST_NX_BIN") else {
-            skip(concat!(module_path!(), "::mongo"), "SHOP_TEST_NX_BIN names no MongoDB-compatible server binary");
-            return;
-        };
-        let port = free_port();
-        let dir: PathBuf = std::env::temp_dir().join(format!("shop-outage-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("create the data directory");
-        let server = Server::start(&binary, port, &dir);
-        // The private server's traffic goes through the rules check too.
-        let uri = crate::support::conformance::front(&format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
-        let mut config = MongoConfig::new(uri).with_database("outage");
-        config.server_selection_timeout = Duration::from_secs(2);
-        config.connect_timeout = Duration::from_secs(1);
-        let store = MongoStore::connect(config).await.expect("connect to the private server");
-        let settings = HttpSettings { request_timeout: Duration::from_secs(3), ..HttpSettings::default() };
-        let app = spawn_app_with(store.repositories(), settings).await;
-        let product = app.create_product("OUT-1", "books", 100).await;
-        let path = format!("/v1/products/{}", product["id"].as_str().expect("an id"));
-        expect_json(app.get("/readyz").await, StatusCode::OK).await;
-
-        // Requests in flight while the server goes away: each answers 200 or 503, never 500.
-        let client = app.client.clone();
-        let url = app.url(&path);
-        let during = tokio::spawn(async move {
-            let mut statuses = Vec::new();
-            for _ in 0..8 {
-                statuses.push(client.get(&url).send().await.expect("the service answers").status());
-            }
-            statuses
-        });
-        server.stop();
-        let statuses = during.await.expect("the requests ran");
-        assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE), "{statuses:?}");
-
-        expect_problem(app.get(&path).await, StatusCode::SERVICE_UNAVAILABLE).await;
-        expect_problem(app.get("/readyz").await, StatusCode::SERVICE_UNAVAILABLE).await;
-
-        let server = Server::start(&binary, port, &dir);
-        let mut ready = false;
-        for _ in 0..60 {
-            if app.get("/readyz").await.status() == StatusCode::OK {
-                ready = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+    // Requests in flight while the server goes away: each answers 200 or 503, never 500.
+    let client = app.client.clone();
+    let url = app.url(&path);
+    let during = tokio::spawn(async move {
+        let mut statuses = Vec::new();
+        for _ in 0..8 {
+            statuses.push(client.get(&url).send().await.expect("the service answers").status());
         }
-        assert!(ready, "/readyz did not turn ready again within 15 s of the server's return");
-        let again = expect_json(app.get(&path).await, StatusCode::OK).await;
-        assert_eq!(again["sku"], "OUT-1");
-        app.create_product("OUT-2", "books", 200).await;
+        statuses
+    });
+    server.stop();
+    let statuses = during.await.expect("the requests ran");
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE), "{statuses:?}");
 
-        server.stop();
-        let _ = std::fs::remove_dir_all(&dir);
-        crate::support::conformance::assert_clean();
+    expect_problem(app.get(&path).await, StatusCode::SERVICE_UNAVAILABLE).await;
+    expect_problem(app.get("/readyz").await, StatusCode::SERVICE_UNAVAILABLE).await;
+
+    let server = Server::start(&binary, port, &dir);
+    let mut ready = false;
+    for _ in 0..60 {
+        if app.get("/readyz").await.status() == StatusCode::OK {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    assert!(ready, "/readyz did not turn ready again within 15 s of the server's return");
+    let again = expect_json(app.get(&path).await, StatusCode::OK).await;
+    assert_eq!(again["sku"], "OUT-1");
+    app.create_product("OUT-2", "books", 200).await;
+
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,13 +7,13 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use domain::Repositories;
 use mongo_store::{MongoConfig, MongoStore};
 use reqwest::StatusCode;
 use serde_json::json;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::support::app::{TestApp, expect_json, spawn_app};
+use crate::support::fixture::{Fixture, MemoryFixture, store_test};
 
 const PASSWORD: &str = "Pa55-Hunter-Secret";
 const OWNER: &str = "Zelda Quixote";
@@ -93,53 +93,58 @@ fn assert_clean(logs: &str, secrets: &[String]) {
     }
 }
 
-async fn run(repos: Repositories) -> (String, Vec<String>) {
-    let capture = Capture::default();
-    let _guard = capture.install();
-    let app = spawn_app(repos).await;
-    let secrets = scenario(&app).await;
-    (capture.text(), secrets)
+/// The service with every log line captured from before it starts: on memory-store, or on MongoDB
+/// with every command in the slow-operation log, so every query shape is checked too.
+struct Logged {
+    capture: Capture,
+    app: TestApp,
+    /// The MongoDB store, to drop its database afterwards.
+    mongo: Option<MongoStore>,
+    _guard: tracing::subscriber::DefaultGuard,
 }
 
-mod logs_of_a_full_scenario_hold_no_personal_value {
-    use super::*;
-
-    #[tokio::test]
-    async fn memory() {
-        let store = crate::support::stores::memory();
-
-        let (logs, secrets) = run(store.repos.clone()).await;
-
-        assert_clean(&logs, &secrets);
-    }
-
-    #[tokio::test]
-    async fn mongo() {
-        let test = concat!(module_path!(), "::mongo");
-        let Ok(uri) = crate::support::mongo::server_uri().await else {
-            crate::support::skip::skip(test, "no MongoDB server");
-            return;
-        };
+impl Fixture for Logged {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        let uri = crate::support::mongo::uri_or_skip(test).await?;
         let capture = Capture::default();
         let guard = capture.install();
         let mut config = MongoConfig::new(uri).with_database(crate::support::mongo::database_name());
-        // Every command goes to the slow-operation log, so every query shape is checked.
         config.slow_operation_threshold = Some(Duration::ZERO);
         let store = MongoStore::connect(config).await.expect("connect to the test MongoDB");
         if !store.startup_report().uuid_lookups {
+            let _ = store.drop_database().await;
             crate::support::skip::skip(test, crate::support::mongo::UUID_LOOKUPS_MISSING);
-            return;
+            return None;
         }
         let app = spawn_app(store.repositories()).await;
-
-        let secrets = scenario(&app).await;
-
-        let logs = capture.text();
-        drop(guard);
-        assert!(logs.contains("slow MongoDB operation"), "the slow-operation log is on:\n{logs}");
-        assert_clean(&logs, &secrets);
-        store.drop_database().await.expect("drop the test database");
+        Some(Self { capture, app, mongo: Some(store), _guard: guard })
     }
+
+    async fn finish(self) {
+        if let Some(store) = self.mongo {
+            store.drop_database().await.expect("drop the test database");
+        }
+    }
+}
+
+impl MemoryFixture for Logged {
+    async fn memory(_test: &'static str) -> Self {
+        let capture = Capture::default();
+        let guard = capture.install();
+        let app = spawn_app(crate::support::stores::memory().repos).await;
+        Self { capture, app, mongo: None, _guard: guard }
+    }
+}
+
+#[store_test]
+async fn logs_of_a_full_scenario_hold_no_personal_value(logged: &Logged) {
+    let secrets = scenario(&logged.app).await;
+
+    let logs = logged.capture.text();
+    if logged.mongo.is_some() {
+        assert!(logs.contains("slow MongoDB operation"), "the slow-operation log is on:\n{logs}");
+    }
+    assert_clean(&logs, &secrets);
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The running service: [`spawn_app`] serves `app::router` on a free port and returns a
-//! [`TestApp`] with request helpers; [`http_test!`] runs one test against every store.
+//! [`TestApp`] with request helpers; as a fixture (`#[store_test] async fn name(app: &TestApp)`)
+//! it serves a fresh store of each kind.
 
 use std::net::SocketAddr;
 
@@ -7,6 +8,9 @@ use app::{AppState, HttpSettings};
 use domain::Repositories;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
+
+use super::TestStore;
+use super::fixture::{Fixture, MemoryFixture};
 
 /// A running service and a client for it.
 pub struct TestApp {
@@ -16,6 +20,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The ports it serves, for arranging state or checking effects behind the API.
     pub repos: Repositories,
+    /// The store it serves, when the app is a test's fixture (torn down with it).
+    store: Option<TestStore>,
 }
 
 /// Serves `repos` with the default settings on 127.0.0.1, on a port the system picks.
@@ -35,10 +41,16 @@ pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> Test
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
     });
-    TestApp { address, client: reqwest::Client::new(), repos }
+    TestApp { address, client: reqwest::Client::new(), repos, store: None }
 }
 
 impl TestApp {
+    /// Serves `store` with the default settings, keeping it for the teardown.
+    async fn serving(store: TestStore) -> Self {
+        let app = spawn_app(store.repos.clone()).await;
+        Self { store: Some(store), ..app }
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
@@ -125,30 +137,21 @@ pub async fn expect_problem(response: Response, status: StatusCode) -> Value {
     problem
 }
 
-/// Declares an HTTP test that runs against every store: `http_test!(name)` after
-/// `async fn name(app: &TestApp)`. It expands to `name::memory` and `name::mongo` (a module and a
-/// function may share a name).
-macro_rules! http_test {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn memory() {
-                let store = $crate::support::stores::memory();
-                let app = $crate::support::app::spawn_app(store.repos.clone()).await;
-                super::$name(&app).await;
-                store.finish().await;
-            }
+/// The service on a fresh store: `#[store_test] async fn name(app: &TestApp)`.
+impl Fixture for TestApp {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        Some(Self::serving(TestStore::mongo(test).await?).await)
+    }
 
-            #[tokio::test]
-            async fn mongo() {
-                let Some(store) = $crate::support::stores::mongo(concat!(module_path!(), "::mongo")).await else {
-                    return;
-                };
-                let app = $crate::support::app::spawn_app(store.repos.clone()).await;
-                super::$name(&app).await;
-                store.finish().await;
-            }
+    async fn finish(self) {
+        if let Some(store) = self.store {
+            store.finish().await;
         }
-    };
+    }
 }
-pub(crate) use http_test;
+
+impl MemoryFixture for TestApp {
+    async fn memory(test: &'static str) -> Self {
+        Self::serving(TestStore::memory(test).await).await
+    }
+}

@@ -76,7 +76,8 @@ mod tests {
 
     use super::violation::Violation;
     use super::*;
-    use crate::support::mongo::server_uri;
+    use crate::support::fixture::{TestName, store_test};
+    use crate::support::mongo::uri_or_skip;
 
     static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
@@ -84,58 +85,39 @@ mod tests {
         SEEN.lock().unwrap_or_else(PoisonError::into_inner).push(violation.message());
     }
 
-    /// The server the tests use, or `None` after a printed skip.
-    async fn server(test: &str) -> Option<String> {
-        match server_uri().await {
-            Ok(uri) => Some(uri),
-            Err(reason) => {
-                skip(test, &reason);
-                None
-            }
-        }
-    }
+    #[store_test(mongo)]
+    async fn every_mongodb_uri_handed_out_points_at_the_rules_check(test: &TestName) {
+        let Some(uri) = uri_or_skip(test).await else { return };
+        let Some(upstream) = proxy::upstream(&uri) else { return };
 
-    mod every_mongodb_uri_handed_out_points_at_the_rules_check {
-        use super::*;
+        let gates = GATES.lock().unwrap_or_else(PoisonError::into_inner).clone().unwrap_or_default();
 
-        #[tokio::test]
-        async fn mongo() {
-            let Some(uri) = server(concat!(module_path!(), "::mongo")).await else { return };
-            let Some(upstream) = proxy::upstream(&uri) else { return };
-
-            let gates = GATES.lock().unwrap_or_else(PoisonError::into_inner).clone().unwrap_or_default();
-
-            assert!(gates.values().any(|gate| gate.to_string() == upstream), "{uri} is no gate's address: {gates:?}");
-        }
+        assert!(gates.values().any(|gate| gate.to_string() == upstream), "{uri} is no gate's address: {gates:?}");
     }
 
     /// A gate of the test's own (its recorder keeps the violation out of the process-wide list
     /// and the log) in front of the real server: the refused command never reaches the server.
-    mod a_refused_command_is_answered_by_the_check_and_never_reaches_the_server {
-        use super::*;
+    #[store_test(mongo)]
+    async fn a_refused_command_is_answered_by_the_check_and_never_reaches_the_server(test: &TestName) {
+        let Some(uri) = uri_or_skip(test).await else { return };
+        let Some(upstream) = proxy::upstream(&uri) else { return };
+        let gate = gate::start(&upstream, &uri, remember).expect("a gate starts");
+        let through = proxy::through(&uri, gate).expect("a single host");
+        let client = mongodb::Client::with_uri_str(through).await.expect("a client of the gate");
+        let database = client.database(&crate::support::mongo::database_name());
+        let wallets = database.collection::<Document>("w");
+        wallets.insert_one(doc! { "_id": 1 }).await.expect("an insert outside a transaction");
+        let mut session = client.start_session().await.expect("a session");
+        session.start_transaction().await.expect("a transaction");
 
-        #[tokio::test]
-        async fn mongo() {
-            let Some(uri) = server(concat!(module_path!(), "::mongo")).await else { return };
-            let Some(upstream) = proxy::upstream(&uri) else { return };
-            let gate = gate::start(&upstream, &uri, remember).expect("a gate starts");
-            let through = proxy::through(&uri, gate).expect("a single host");
-            let client = mongodb::Client::with_uri_str(through).await.expect("a client of the gate");
-            let database = client.database(&crate::support::mongo::database_name());
-            let wallets = database.collection::<Document>("w");
-            wallets.insert_one(doc! { "_id": 1 }).await.expect("an insert outside a transaction");
-            let mut session = client.start_session().await.expect("a session");
-            session.start_transaction().await.expect("a transaction");
+        wallets.insert_one(doc! { "_id": 2 }).session(&mut session).await.expect("an insert in it");
+        let count = database.run_command(doc! { "count": "w" }).session(&mut session).await;
+        let _ = session.abort_transaction().await;
 
-            wallets.insert_one(doc! { "_id": 2 }).session(&mut session).await.expect("an insert in it");
-            let count = database.run_command(doc! { "count": "w" }).session(&mut session).await;
-            let _ = session.abort_transaction().await;
-
-            let error = count.expect_err("count is refused in a transaction").to_string();
-            assert!(error.contains("MongoDB rules check:") && error.contains("`count`"), "{error}");
-            let seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner).clone();
-            assert_eq!(seen.len(), 1, "{seen:?}");
-            let _ = database.drop().await;
-        }
+        let error = count.expect_err("count is refused in a transaction").to_string();
+        assert!(error.contains("MongoDB rules check:") && error.contains("`count`"), "{error}");
+        let seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        let _ = database.drop().await;
     }
 }

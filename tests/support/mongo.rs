@@ -15,6 +15,7 @@ use tokio::sync::OnceCell;
 
 use super::TestStore;
 use super::conformance;
+use super::fixture::Fixture;
 use super::skip::skip;
 
 /// Where the test server is: the URI, or why there is none.
@@ -54,6 +55,21 @@ pub async fn connect(test: &str) -> Option<MongoStore> {
         return None;
     }
     Some(store)
+}
+
+/// A MongoDB-only fixture: the store itself, on a fresh database of its own that can serve the
+/// ports ([`connect`]), dropped afterwards.
+impl Fixture for MongoStore {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        connect(test).await
+    }
+
+    async fn finish(self) {
+        // A database left behind only costs space; the test's verdict is already decided.
+        if let Err(error) = self.drop_database().await {
+            eprintln!("could not drop test database: {error}");
+        }
+    }
 }
 
 /// Like [`connect`], for tests of start-up and schema that need no lookups by id: any server.

@@ -6,7 +6,7 @@ use domain::product::{Category, CategoryStats, PriceSort, Product, ProductQuery}
 
 use crate::contract::fixtures::{create_product, draft, fresh_category, limit, product_pages, unique};
 use crate::support::TestStore;
-use crate::support::stores::contract_test;
+use crate::support::fixture::store_test;
 
 /// Prices with ties, so the id has to break them.
 const PRICES: [i64; 11] = [500, 100, 300, 100, 200, 300, 100, 400, 200, 500, 300];
@@ -50,26 +50,17 @@ async fn walks_one_category_in_order(store: &TestStore, sort: PriceSort) {
     assert_eq!(sizes(&pages), vec![4, 4, 3]);
 }
 
-contract_test!(
-    ascending_pages_walk_every_product_of_a_category_once_in_order,
-    super::ascending_pages_walk_every_product_of_a_category_once_in_order
-);
+#[store_test]
 async fn ascending_pages_walk_every_product_of_a_category_once_in_order(store: &TestStore) {
     walks_one_category_in_order(store, PriceSort::Ascending).await;
 }
 
-contract_test!(
-    descending_pages_walk_every_product_of_a_category_once_in_order,
-    super::descending_pages_walk_every_product_of_a_category_once_in_order
-);
+#[store_test]
 async fn descending_pages_walk_every_product_of_a_category_once_in_order(store: &TestStore) {
     walks_one_category_in_order(store, PriceSort::Descending).await;
 }
 
-contract_test!(
-    a_price_range_keeps_exactly_the_prices_within_its_inclusive_bounds,
-    super::a_price_range_keeps_exactly_the_prices_within_its_inclusive_bounds
-);
+#[store_test]
 async fn a_price_range_keeps_exactly_the_prices_within_its_inclusive_bounds(store: &TestStore) {
     let category = fresh_category();
     let products = seed(store, &category, &PRICES).await;
@@ -93,10 +84,7 @@ async fn a_price_range_keeps_exactly_the_prices_within_its_inclusive_bounds(stor
     }
 }
 
-contract_test!(
-    a_listing_without_a_category_walks_every_category_in_the_price_range,
-    super::a_listing_without_a_category_walks_every_category_in_the_price_range
-);
+#[store_test]
 async fn a_listing_without_a_category_walks_every_category_in_the_price_range(store: &TestStore) {
     // A price band of its own keeps products of other tests on the same server out of the range.
     let band = 10_000_000 + i64::from(u16::from_str_radix(&unique()[..4], 16).expect("hex digits")) * 1000;
@@ -120,10 +108,7 @@ async fn a_listing_without_a_category_walks_every_category_in_the_price_range(st
     }
 }
 
-contract_test!(
-    an_empty_category_lists_one_empty_page_without_a_cursor,
-    super::an_empty_category_lists_one_empty_page_without_a_cursor
-);
+#[store_test]
 async fn an_empty_category_lists_one_empty_page_without_a_cursor(store: &TestStore) {
     let query = ProductQuery { category: Some(fresh_category()), ..ProductQuery::default() };
 
@@ -133,10 +118,7 @@ async fn an_empty_category_lists_one_empty_page_without_a_cursor(store: &TestSto
     assert_eq!(page.next_cursor, None);
 }
 
-contract_test!(
-    category_stats_give_count_min_max_and_mean_of_that_category_only,
-    super::category_stats_give_count_min_max_and_mean_of_that_category_only
-);
+#[store_test]
 async fn category_stats_give_count_min_max_and_mean_of_that_category_only(store: &TestStore) {
     let category = fresh_category();
     seed(store, &category, &[100, 200, 600]).await;
@@ -153,7 +135,7 @@ async fn category_stats_give_count_min_max_and_mean_of_that_category_only(store:
     assert_eq!(stats, expected);
 }
 
-contract_test!(category_stats_follow_updates_and_deletes, super::category_stats_follow_updates_and_deletes);
+#[store_test]
 async fn category_stats_follow_updates_and_deletes(store: &TestStore) {
     let category = fresh_category();
     let products = seed(store, &category, &[100, 200, 600]).await;
@@ -174,10 +156,7 @@ async fn category_stats_follow_updates_and_deletes(store: &TestStore) {
     assert_eq!(stats, expected);
 }
 
-contract_test!(
-    an_unknown_category_has_a_count_of_zero_and_no_prices,
-    super::an_unknown_category_has_a_count_of_zero_and_no_prices
-);
+#[store_test]
 async fn an_unknown_category_has_a_count_of_zero_and_no_prices(store: &TestStore) {
     let category = fresh_category();
 

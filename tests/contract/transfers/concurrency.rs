@@ -13,8 +13,8 @@ use crate::contract::fixtures::{
     Rng, audit_of, balance, eur, euros, fresh_key, in_parallel, meta, open_wallet, whole_ledger,
 };
 use crate::support::TestStore;
+use crate::support::fixture::store_test;
 use crate::support::skip::skip;
-use crate::support::stores::contract_test;
 
 const NO_CONCURRENT_TRANSACTIONS: &str = "the server cannot run concurrent transactions (capability probe)";
 
@@ -72,10 +72,7 @@ async fn assert_applied_once(
     assert_eq!(audit_of(store, AuditSubject::of("transfer", last.transfer.id)).await.len(), 1);
 }
 
-contract_test!(
-    the_same_transfer_sent_in_parallel_with_one_key_is_applied_once,
-    super::the_same_transfer_sent_in_parallel_with_one_key_is_applied_once
-);
+#[store_test]
 async fn the_same_transfer_sent_in_parallel_with_one_key_is_applied_once(store: &TestStore) {
     if cannot_run_concurrently(store, "the_same_transfer_sent_in_parallel_with_one_key_is_applied_once") {
         return;
@@ -90,10 +87,7 @@ async fn the_same_transfer_sent_in_parallel_with_one_key_is_applied_once(store: 
     assert_applied_once(store, from, to, &key, attempts).await;
 }
 
-contract_test!(
-    the_same_transfer_sent_serially_with_one_key_is_applied_once,
-    super::the_same_transfer_sent_serially_with_one_key_is_applied_once
-);
+#[store_test]
 async fn the_same_transfer_sent_serially_with_one_key_is_applied_once(store: &TestStore) {
     let (from, to) = (open_wallet(store, 1_000, eur()).await.id, open_wallet(store, 0, eur()).await.id);
     let key = fresh_key();
@@ -160,10 +154,7 @@ async fn assert_books_balance(store: &TestStore, wallets: &[WalletId], applied: 
     }
 }
 
-contract_test!(
-    parallel_random_transfers_among_hot_wallets_keep_the_books_balanced,
-    super::parallel_random_transfers_among_hot_wallets_keep_the_books_balanced
-);
+#[store_test]
 async fn parallel_random_transfers_among_hot_wallets_keep_the_books_balanced(store: &TestStore) {
     if cannot_run_concurrently(store, "parallel_random_transfers_among_hot_wallets_keep_the_books_balanced") {
         return;
@@ -179,10 +170,7 @@ async fn parallel_random_transfers_among_hot_wallets_keep_the_books_balanced(sto
     assert_books_balance(store, &wallets, &applied).await;
 }
 
-contract_test!(
-    serial_random_transfers_among_hot_wallets_keep_the_books_balanced,
-    super::serial_random_transfers_among_hot_wallets_keep_the_books_balanced
-);
+#[store_test]
 async fn serial_random_transfers_among_hot_wallets_keep_the_books_balanced(store: &TestStore) {
     let wallets = hot_wallets(store).await;
 
