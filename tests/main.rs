@@ -1,5 +1,6 @@
 //! The workspace's integration suite, built as one binary.
 //!
+//! - `embedding`: services a team builds on the same crates (the orders example), on both stores.
 //! - `contract`: the store contract suite, one test per `# Errors` line and invariant of the ports,
 //!   each run against memory-store and (when a MongoDB is reachable) mongo-store.
 //! - `exactly_once`: transfers under injected faults (a wire-protocol proxy), concurrency and a
@@ -12,6 +13,7 @@
 //! - `observability`: metrics after load, logs without personal values, hostile input, outages.
 
 mod contract;
+mod embedding;
 mod exactly_once;
 mod http;
 mod indexes;

@@ -231,7 +231,7 @@ pub struct MongoBook {
     database: Database,
     profiles: Profiles,
     place: Classed<OrderDoc>,
-    keys: Classed<KeyRecord<Order>>,
+    keys: Classed<KeyRecord<OrderDoc>>,
     events: Classed<Document>,
     read: Classed<OrderDoc>,
     client_bulk_write: bool,
@@ -342,14 +342,16 @@ impl OrderBook for MongoBook {
             "kind": "order.placed",
             "subject": format!("order:{}", order.id),
         };
-        let operation = PlaceOne { book: self, order: OrderDoc::from(&order), event };
+        // The stored response is the stored document: it reads back with the same BSON types.
+        let stored = OrderDoc::from(&order);
+        let operation = PlaceOne { book: self, order: stored.clone(), event };
         let runner = exactly_once::Runner::new(&self.client, self.keys.collection().clone(), &self.profiles)
             .key_lifetime(KEY_LIFETIME)
             .client_bulk_write(self.client_bulk_write);
         let id = KeyId::new(PLACE_SCOPE, key);
-        match runner.run(&id, &fingerprint, order, &operation, standard_judge).await {
-            Ok(Done::Fresh(order)) => Ok(Placed { order, replayed: false }),
-            Ok(Done::Replay(order)) => Ok(Placed { order, replayed: true }),
+        match runner.run(&id, &fingerprint, stored, &operation, standard_judge).await {
+            Ok(Done::Fresh(stored)) => Ok(Placed { order: stored.into(), replayed: false }),
+            Ok(Done::Replay(stored)) => Ok(Placed { order: stored.into(), replayed: true }),
             Err(Stop::Refused(Refusal::Reused)) => Err(OrderError::KeyReused),
             Err(Stop::Refused(Refusal::InFlight) | Stop::Judge(_)) => Err(OrderError::KeyInFlight),
             Err(Stop::Conflict) => Err(OrderError::DuplicateReference(reference)),

@@ -1,0 +1,6 @@
+//! Services built on the same crates as the shop, as a team embedding them would, tested like the
+//! shop: each behaviour on memory and on MongoDB (behind the rules check), plus what only MongoDB has.
+//!
+//! - `orders`: the orders service on `mongo-kit`, and its API mounted beside the shop's.
+
+mod orders;

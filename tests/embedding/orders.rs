@@ -1,0 +1,172 @@
+//! The orders example: placement exactly once per key on both books, its API beside the shop's
+//! in one router, and on MongoDB its registry's indexes and its migration with audit events.
+
+use std::sync::Arc;
+
+use bson::doc;
+use futures::TryStreamExt as _;
+use mongo_kit::config::ClientConfig;
+use mongo_kit::index_plan::PlanItem;
+use mongo_kit::migrate::RunOptions;
+use orders::book::{MemoryBook, OrderBook};
+use orders::model::{OrderError, PlaceOrder};
+use orders::mongo::{MongoBook, ORDER_EVENTS, ORDERS};
+
+use crate::support::fixture::{Fixture, MemoryFixture, store_test};
+
+/// A book to test, and the MongoDB one when it runs there.
+struct Book {
+    book: Arc<dyn OrderBook>,
+    mongo: Option<MongoBook>,
+}
+
+impl Fixture for Book {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        let uri = crate::support::mongo::uri_or_skip(test).await?;
+        let config = ClientConfig::new(uri).with_database(crate::support::mongo::database_name());
+        let book = MongoBook::connect(&config).await.expect("the orders book starts on the test MongoDB");
+        Some(Self { book: Arc::new(book.clone()), mongo: Some(book) })
+    }
+
+    async fn finish(self) {
+        if let Some(mongo) = self.mongo
+            && let Err(error) = mongo.database().drop().await
+        {
+            eprintln!("dropping the test database failed: {error}");
+        }
+    }
+}
+
+impl MemoryFixture for Book {
+    async fn memory(_test: &'static str) -> Self {
+        Self { book: Arc::new(MemoryBook::default()), mongo: None }
+    }
+}
+
+fn request(reference: &str, amount_minor: i64) -> PlaceOrder {
+    PlaceOrder {
+        reference: reference.to_owned(),
+        customer: "c-42".to_owned(),
+        amount_minor,
+        currency: "EUR".to_owned(),
+    }
+}
+
+#[store_test]
+async fn a_placement_is_applied_once_per_key_and_a_reused_key_is_refused(fixture: &Book) {
+    let book = &fixture.book;
+
+    let first = book.place(request("INV-1", 1250), "key-1").await.expect("placed");
+    let again = book.place(request("INV-1", 1250), "key-1").await.expect("replayed");
+    let reused = book.place(request("INV-1", 999), "key-1").await;
+    let same_reference = book.place(request("INV-1", 1250), "key-2").await;
+
+    assert!(!first.replayed);
+    assert!(again.replayed);
+    assert_eq!(again.order, first.order, "a replay answers the order exactly as first stored");
+    assert!(matches!(reused, Err(OrderError::KeyReused)), "{reused:?}");
+    assert!(matches!(same_reference, Err(OrderError::DuplicateReference(ref r)) if r == "INV-1"), "{same_reference:?}");
+    assert_eq!(book.get(first.order.id).await.expect("found"), first.order);
+    assert_eq!(book.for_customer("c-42", 10).await.expect("listed").len(), 1, "one order, whatever the retries");
+}
+
+#[store_test]
+async fn a_customers_orders_come_newest_first_and_unknown_ids_are_not_found(fixture: &Book) {
+    let book = &fixture.book;
+    let older = book.place(request("INV-10", 100), "k-10").await.expect("placed").order;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let newer = book.place(request("INV-11", 200), "k-11").await.expect("placed").order;
+
+    let listed = book.for_customer("c-42", 10).await.expect("listed");
+    let missing = book.get(uuid::Uuid::now_v7()).await;
+
+    assert_eq!(listed, [newer, older]);
+    assert!(matches!(missing, Err(OrderError::NotFound(_))), "{missing:?}");
+}
+
+#[store_test]
+async fn an_invalid_request_is_refused_and_writes_nothing(fixture: &Book) {
+    let refused = fixture.book.place(request("", 1250), "k-bad").await;
+    let negative = fixture.book.place(request("INV-2", -5), "k-neg").await;
+
+    assert!(matches!(refused, Err(OrderError::Invalid(_))), "{refused:?}");
+    assert!(matches!(negative, Err(OrderError::Invalid(_))), "{negative:?}");
+    assert!(fixture.book.for_customer("c-42", 10).await.expect("listed").is_empty());
+}
+
+#[store_test]
+async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
+    let shop = app::router(app::AppState::new(
+        domain::Repositories::from_store(memory_store::MemoryStore::new()),
+        app::HttpSettings::default(),
+    ));
+    let service = shop.merge(orders::http::router(fixture.book.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("an address"));
+    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let client = reqwest::Client::new();
+    let body = serde_json::json!({ "reference": "INV-7", "customer": "c-7", "amount_minor": 700, "currency": "EUR" });
+    let place = || client.post(format!("{base}/orders/v1/orders")).header("Idempotency-Key", "api-7").json(&body);
+
+    let created = place().send().await.expect("placed");
+    let replayed = place().send().await.expect("replayed");
+    let keyless = client.post(format!("{base}/orders/v1/orders")).json(&body).send().await.expect("answered");
+    let products = client.get(format!("{base}/v1/products")).send().await.expect("the shop answers");
+
+    assert_eq!(created.status(), 201);
+    assert_eq!(replayed.status(), 201);
+    assert_eq!(replayed.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    let order: serde_json::Value = created.json().await.expect("an order");
+    let again: serde_json::Value = replayed.json().await.expect("the same order");
+    assert_eq!(order, again);
+    assert_eq!(keyless.status(), 400);
+    assert_eq!(keyless.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    assert_eq!(products.status(), 200);
+    let id = order["id"].as_str().expect("an id");
+    let fetched = client.get(format!("{base}/orders/v1/orders/{id}")).send().await.expect("answered");
+    assert_eq!(fetched.status(), 200);
+    server.abort();
+}
+
+#[store_test(mongo)]
+async fn start_up_creates_the_books_declared_indexes_so_its_plan_is_in_step(fixture: &Book) {
+    let mongo = fixture.mongo.as_ref().expect("a MongoDB book");
+    let registry = orders::mongo::registry();
+
+    let plan = mongo_kit::index_plan::plan(mongo.database(), &registry).await.expect("a plan");
+
+    assert!(!plan.items.is_empty());
+    assert!(plan.items.iter().all(|item| matches!(item, PlanItem::InStep { .. })), "{plan}");
+    assert!(mongo.schema().index_conflicts.is_empty(), "{:?}", mongo.schema());
+}
+
+#[store_test(mongo)]
+async fn the_migration_rewrites_version_1_orders_with_one_event_each_and_a_rerun_changes_nothing(fixture: &Book) {
+    let mongo = fixture.mongo.as_ref().expect("a MongoDB book");
+    let orders = mongo.database().collection::<bson::Document>(ORDERS);
+    // Version 1 documents, as an older release wrote them (the validator asks for version 2, so
+    // they go in without validation, as a pre-validator deployment would have them).
+    let legacy: Vec<bson::Document> = (0..5)
+        .map(|n| {
+            doc! {
+                "_id": bson::Uuid::new(), "schema_version": 1, "reference": format!("OLD-{n}"), "customer": "c-old",
+                "amount": 12.5 + f64::from(n), "currency": "EUR", "placed_at": bson::DateTime::now(),
+            }
+        })
+        .collect();
+    orders.insert_many(legacy).bypass_document_validation(true).await.expect("legacy orders stored");
+    let registry = orders::mongo::migrations().expect("a valid chain");
+
+    let report = mongo.migration_runner(&registry, RunOptions::new("test")).up().await.expect("migrated");
+    let rerun = mongo.migration_runner(&registry, RunOptions::new("test")).up().await.expect("nothing left");
+
+    assert_eq!(report.migrations[0].counts.migrated, 5, "{report}");
+    assert_eq!(rerun.migrations[0].counts.migrated, 0, "{rerun}");
+    let migrated: Vec<bson::Document> =
+        orders.find(doc! { "customer": "c-old" }).await.expect("find").try_collect().await.expect("read");
+    assert!(migrated.iter().all(|d| d.get_i32("schema_version").ok() == Some(2) && d.get_i64("amount_minor").is_ok()));
+    assert!(migrated.iter().any(|d| d.get_i64("amount_minor").ok() == Some(1250)));
+    let events = mongo.database().collection::<bson::Document>(ORDER_EVENTS);
+    let count = events.count_documents(doc! { "kind": "order.migrated" }).await.expect("count");
+    assert_eq!(count, 5, "one event per migrated order");
+}
