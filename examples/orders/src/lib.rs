@@ -36,3 +36,8 @@ pub mod book;
 pub mod http;
 pub mod model;
 pub mod mongo;
+
+// The embedding guide's examples, compiled (and run unless `no_run`) by `cargo test --doc -p orders`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/embedding.md")]
+struct EmbeddingDoctests;
