@@ -208,6 +208,18 @@ pub enum Failure {
     Internal(DriverError),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Conflict => f.write_str("a record with the same unique key exists"),
+            Self::OutcomeUnknown(summary) => write!(f, "the outcome is unknown: {summary}"),
+            Self::Unavailable(summary) => write!(f, "unavailable: {summary}"),
+            Self::Validation => f.write_str("the document failed the collection's validator"),
+            Self::Internal(error) => write!(f, "mongodb operation failed: {error}"),
+        }
+    }
+}
+
 /// Classifies a driver error. For a failed write or commit, use [`classify_write`], which also
 /// knows that a lost reply leaves the outcome unknown.
 pub fn classify(error: DriverError) -> Failure {

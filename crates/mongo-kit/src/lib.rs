@@ -3,6 +3,7 @@
 //! as values and hands them to the building blocks here.
 //!
 //! # Layout
+//! - `bulk`: batches of upserts keyed by a unique field, one round trip each, an answer per item.
 //! - `profiles`: operation classes and their concerns and time limits; overrides; the table.
 //! - `time_limit`: the one helper applying a class's time limit (`maxTimeMS` and a deadline).
 //! - `deadline`: the caller's time budget (a task-local deadline) that caps every time limit.
@@ -20,6 +21,7 @@
 //! - `config`: [`config::ClientConfig`] (URI, database, pool, timeouts, profiles) and URI redaction.
 //! - `error`: the kit's [`Error`] (configuration, connection, schema).
 
+pub mod bulk;
 pub mod causal;
 pub mod classify;
 pub mod config;

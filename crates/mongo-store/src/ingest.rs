@@ -26,23 +26,19 @@
 //! - `update_command`: `update` commands with many statements, split below the size limit.
 //! - `one_by_one`: one `update` call per draft, the naive loop benchmarks compare against.
 
-mod bulk_write;
-mod one_by_one;
 mod statement;
-mod update_command;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bson::Document;
 use domain::ingest::{ItemFailure, ItemResult, ProductIngest, UpsertOutcome};
 use domain::product::ProductDraft;
 use domain::{Result, Timestamp};
-use mongodb::Collection;
-use mongodb::error::ErrorKind;
+pub use mongo_kit::bulk::WritePath;
+use mongo_kit::bulk::{Answer, BulkUpsert, ItemError, Marker, Outcome};
 
-use crate::classify::{ErrorClass, classify, error_class, is_duplicate_key, is_transient};
 use crate::collections::names;
+use crate::documents::stored_time;
 use crate::profiles::{Classed, OperationClass, Use};
 use crate::store::MongoStore;
 
@@ -52,75 +48,12 @@ pub const INGEST: Use = Use { collection: names::PRODUCTS, class: OperationClass
 /// The first wire version with the client-level `bulkWrite` command (MongoDB 8.0).
 pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
 
-/// How a batch travels to the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WritePath {
-    /// One client-level `bulkWrite` per batch (wire version 25 and up).
-    ClientBulkWrite,
-    /// `update` commands carrying many statements (any server).
-    UpdateCommands,
-    /// One `update` command per draft: the naive loop, for comparison only.
-    OneByOne,
-}
-
-impl WritePath {
-    /// The lower-case name shown in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ClientBulkWrite => "bulkWrite",
-            Self::UpdateCommands => "update commands",
-            Self::OneByOne => "one update per document",
-        }
-    }
-}
-
-/// What the server said about one statement.
-#[derive(Debug, Clone, PartialEq)]
-enum Answer {
-    Applied(UpsertOutcome),
-    DuplicateKey,
-    Failed(ItemFailure),
-}
-
-impl Answer {
-    /// The answer for a statement that failed with `error`.
-    fn from_error(error: mongodb::error::Error) -> Self {
-        if is_duplicate_key(&error) { Self::DuplicateKey } else { Self::Failed(failure(error)) }
-    }
-
-    /// The answer for a statement the server counted: an upsert inserted, a modification
-    /// updated, a match without modification left the product as it was.
-    fn from_counts(matched: u64, modified: u64, upserted: bool) -> Self {
-        match (upserted, modified, matched) {
-            (true, _, _) => Self::Applied(UpsertOutcome::Inserted),
-            (false, 1.., _) => Self::Applied(UpsertOutcome::Updated),
-            (false, 0, 1..) => Self::Applied(UpsertOutcome::Unchanged),
-            (false, 0, 0) => {
-                Self::Failed(ItemFailure::Transient("the server neither matched nor inserted the product".to_owned()))
-            }
-        }
-    }
-}
-
-/// The item failure for `error`: unknown when the statement may have been applied (a time limit,
-/// a broken connection), transient when a retry may succeed, else permanent.
-fn failure(error: mongodb::error::Error) -> ItemFailure {
-    let unknown = error_class(&error) == ErrorClass::Timeout || matches!(error.kind.as_ref(), ErrorKind::Io(_));
-    let transient = is_transient(&error);
-    let text = format!("{:#}", classify(error));
-    match (unknown, transient) {
-        (true, _) => ItemFailure::Unknown(text),
-        (false, true) => ItemFailure::Transient(text),
-        (false, false) => ItemFailure::Permanent(text),
-    }
-}
-
 /// Product upserts on MongoDB; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct MongoIngest {
     store: MongoStore,
     path: WritePath,
-    products: Collection<Document>,
+    bulk: BulkUpsert,
 }
 
 impl MongoIngest {
@@ -138,8 +71,9 @@ impl MongoIngest {
 
     /// Upserts through `store` on `path`, whatever the server supports (for tests and benchmarks).
     pub fn with_path(store: MongoStore, path: WritePath) -> Self {
-        let products = Classed::open(store.database(), store.profiles(), INGEST).collection().clone();
-        Self { store, path, products }
+        let products = Classed::open(store.database(), store.profiles(), INGEST);
+        let bulk = BulkUpsert::new(store.client().clone(), store.database().clone(), products, "sku");
+        Self { store, path, bulk }
     }
 
     /// The path batches travel on.
@@ -147,12 +81,27 @@ impl MongoIngest {
         self.path
     }
 
-    async fn send(&self, statements: Vec<statement::Statement>, now: Timestamp) -> Vec<Answer> {
-        match self.path {
-            WritePath::ClientBulkWrite => bulk_write::send(&self.store, &self.products, statements).await,
-            WritePath::UpdateCommands => update_command::send(&self.store, &self.products, statements, now).await,
-            WritePath::OneByOne => one_by_one::send(&self.store, &self.products, statements).await,
-        }
+    async fn send(&self, statements: Vec<mongo_kit::bulk::Upsert>, now: Timestamp) -> Vec<Answer> {
+        // Every product the batch changes carries its `updated_at`: what tells an update from a
+        // no-op where the server reports only totals.
+        let marker = Marker { field: "updated_at", value: bson::Bson::DateTime(stored_time(now)) };
+        self.bulk.send(self.path, statements, &marker).await
+    }
+}
+
+fn outcome(outcome: Outcome) -> UpsertOutcome {
+    match outcome {
+        Outcome::Inserted => UpsertOutcome::Inserted,
+        Outcome::Updated => UpsertOutcome::Updated,
+        Outcome::Unchanged => UpsertOutcome::Unchanged,
+    }
+}
+
+fn item_failure(error: ItemError) -> ItemFailure {
+    match error {
+        ItemError::Unknown(text) => ItemFailure::Unknown(text),
+        ItemError::Transient(text) => ItemFailure::Transient(text),
+        ItemError::Permanent(text) => ItemFailure::Permanent(text),
     }
 }
 
@@ -170,12 +119,18 @@ impl ProductIngest for MongoIngest {
             if pending.is_empty() {
                 break;
             }
-            let statements = pending.iter().map(|&i| statement::upsert(&drafts[i], now)).collect();
+            let statements = pending
+                .iter()
+                .map(|&i| {
+                    let statement = statement::upsert(&drafts[i], now);
+                    mongo_kit::bulk::Upsert { key: statement.sku, filter: statement.filter, update: statement.update }
+                })
+                .collect();
             let answers = self.send(statements, now).await;
             let mut again = Vec::new();
             for (index, answer) in pending.into_iter().zip(answers) {
                 results[index] = Some(match answer {
-                    Answer::Applied(outcome) => Ok(outcome),
+                    Answer::Applied(applied) => Ok(outcome(applied)),
                     Answer::DuplicateKey if attempt < DUPLICATE_KEY_ATTEMPTS => {
                         again.push(index);
                         continue;
@@ -183,7 +138,7 @@ impl ProductIngest for MongoIngest {
                     Answer::DuplicateKey => {
                         Err(ItemFailure::Transient("the sku was inserted and removed while this batch ran".to_owned()))
                     }
-                    Answer::Failed(failure) => Err(failure),
+                    Answer::Failed(failure) => Err(item_failure(failure)),
                 });
             }
             pending = again;

@@ -4,27 +4,20 @@
 //! command size limit.
 //!
 //! The reply lists upserted and failed statements by index, but gives matched and modified only
-//! as totals. When no matched statement modified its product (a re-run) or every one did, the
+//! as totals. When no matched statement modified its document (a re-run) or every one did, the
 //! totals settle each statement in that one round trip. A command mixing both is settled by
-//! reading back which of its skus carry this batch's `updated_at`: an update writes it, a no-op
-//! does not. A sku never appears twice in one command (the command is split there), so that read
+//! reading back which of its keys carry this batch's [`Marker`]: an update writes it, a no-op
+//! does not. A key never appears twice in one command (the command is split there), so that read
 //! is unambiguous.
 
 use std::collections::HashSet;
 
 use bson::{Bson, Document, doc};
-use domain::Timestamp;
-use domain::ingest::{ItemFailure, UpsertOutcome};
 use futures::TryStreamExt as _;
-use mongodb::Collection;
 use mongodb::error::{ErrorKind, WriteError, WriteFailure};
 use mongodb::options::{ReadPreference, SelectionCriteria};
 
-use super::statement::Statement;
-use super::{Answer, failure};
-use crate::documents::stored_time;
-use crate::profiles::OperationClass;
-use crate::store::MongoStore;
+use super::{Answer, BulkUpsert, ItemError, Marker, Outcome as UpsertOutcome, Upsert, item_error};
 use crate::time_limit::{TimeLimited as _, within};
 
 /// Statements per command at most: the server's `maxWriteBatchSize`.
@@ -33,26 +26,21 @@ const MAX_STATEMENTS: usize = 100_000;
 /// command's other fields.
 const MAX_BYTES: usize = 15 * 1024 * 1024;
 
-/// One statement as the command carries it, beside its sku.
+/// One statement as the command carries it, beside its key.
 type Entry = (String, Document);
 
-/// Sends `statements` (written at `now`) in as few `update` commands as the limits allow, one
-/// after the other, and answers for each, in order.
-pub(super) async fn send(
-    store: &MongoStore,
-    products: &Collection<Document>,
-    statements: Vec<Statement>,
-    now: Timestamp,
-) -> Vec<Answer> {
+/// Sends `statements` in as few `update` commands as the limits allow, one after the other, and
+/// answers for each, in order; `marker` tells updated documents from unchanged ones.
+pub(super) async fn send(bulk: &BulkUpsert, statements: Vec<Upsert>, marker: &Marker) -> Vec<Answer> {
     let mut answers = Vec::with_capacity(statements.len());
     for chunk in chunks(statements) {
-        answers.extend(command(store, products, chunk, now).await);
+        answers.extend(command(bulk, chunk, marker).await);
     }
     answers
 }
 
-/// `statements` cut into commands: below the size limits, and never holding a sku twice.
-fn chunks(statements: Vec<Statement>) -> Vec<Vec<Entry>> {
+/// `statements` cut into commands: below the size limits, and never holding a key twice.
+fn chunks(statements: Vec<Upsert>) -> Vec<Vec<Entry>> {
     let mut chunks = Vec::new();
     let mut chunk: Vec<Entry> = Vec::new();
     let mut skus: HashSet<String> = HashSet::new();
@@ -61,14 +49,14 @@ fn chunks(statements: Vec<Statement>) -> Vec<Vec<Entry>> {
         let document = doc! { "q": statement.filter, "u": statement.update, "upsert": true };
         let size = document.to_vec().map_or(MAX_BYTES, |encoded| encoded.len());
         let full = bytes + size > MAX_BYTES || chunk.len() == MAX_STATEMENTS;
-        if !chunk.is_empty() && (full || skus.contains(&statement.sku)) {
+        if !chunk.is_empty() && (full || skus.contains(&statement.key)) {
             chunks.push(std::mem::take(&mut chunk));
             skus.clear();
             bytes = 0;
         }
         bytes += size;
-        skus.insert(statement.sku.clone());
-        chunk.push((statement.sku, document));
+        skus.insert(statement.key.clone());
+        chunk.push((statement.key, document));
     }
     if !chunk.is_empty() {
         chunks.push(chunk);
@@ -76,15 +64,10 @@ fn chunks(statements: Vec<Statement>) -> Vec<Vec<Entry>> {
     chunks
 }
 
-async fn command(
-    store: &MongoStore,
-    products: &Collection<Document>,
-    chunk: Vec<Entry>,
-    now: Timestamp,
-) -> Vec<Answer> {
+async fn command(bulk: &BulkUpsert, chunk: Vec<Entry>, marker: &Marker) -> Vec<Answer> {
     let (skus, updates): (Vec<String>, Vec<Document>) = chunk.into_iter().unzip();
-    let profile = store.profile(OperationClass::Bulk);
-    let mut command = doc! { "update": products.name(), "updates": updates, "ordered": false };
+    let profile = bulk.target.profile();
+    let mut command = doc! { "update": bulk.collection().name(), "updates": updates, "ordered": false };
     if let Some(concern) = profile.write_concern() {
         match bson::serialize_to_document(&concern) {
             Ok(concern) => {
@@ -93,10 +76,10 @@ async fn command(
             Err(error) => tracing::warn!(%error, "bulk write concern not serialisable; using the server default"),
         }
     }
-    let run = store.database().run_command(command).selection_criteria(profile.selection_criteria());
+    let run = bulk.database.run_command(command).selection_criteria(profile.selection_criteria());
     let reply = match within(profile, run).await {
         Ok(reply) => reply,
-        Err(error) => return vec![Answer::Failed(failure(error)); skus.len()],
+        Err(error) => return vec![Answer::Failed(item_error(error)); skus.len()],
     };
     let Counted { mut answers, matched, modified } = read_reply(skus.len(), &reply);
     match settle(modified, matched.len()) {
@@ -107,7 +90,7 @@ async fn command(
         }
         None => {
             let wanted: Vec<&str> = matched.iter().map(|&i| skus[i].as_str()).collect();
-            match written_at(store, products, &wanted, now).await {
+            match written_at(bulk, &wanted, marker).await {
                 Ok(updated) => {
                     for &i in &matched {
                         let outcome =
@@ -119,7 +102,7 @@ async fn command(
                     // Applied, yet which of them changed is unknown: sending them again is
                     // idempotent and answers for each.
                     let failure =
-                        ItemFailure::Unknown(format!("reading back the batch's updates failed: {}", failure(error)));
+                        ItemError::Unknown(format!("reading back the batch's updates failed: {}", item_error(error)));
                     for &i in &matched {
                         answers[i] = Some(Answer::Failed(failure.clone()));
                     }
@@ -131,7 +114,7 @@ async fn command(
         .into_iter()
         .map(|answer| {
             answer.unwrap_or_else(|| {
-                Answer::Failed(ItemFailure::Transient("the server did not answer for this statement".to_owned()))
+                Answer::Failed(ItemError::Transient("the server did not answer for this statement".to_owned()))
             })
         })
         .collect()
@@ -148,22 +131,19 @@ fn settle(modified: usize, matched: usize) -> Option<UpsertOutcome> {
     }
 }
 
-/// Which of `skus` carry `now` as `updated_at`, read from the primary: the ones this command
-/// updated (a concurrent writer would have to pick the same millisecond to be mistaken for it).
-async fn written_at(
-    store: &MongoStore,
-    products: &Collection<Document>,
-    skus: &[&str],
-    now: Timestamp,
-) -> mongodb::error::Result<HashSet<String>> {
-    let profile = store.profile(OperationClass::Bulk);
-    let find = products
-        .find(doc! { "sku": { "$in": skus }, "updated_at": stored_time(now) })
-        .projection(doc! { "_id": 0, "sku": 1 })
+/// Which of `keys` carry the batch's marker, read from the primary: the ones this command
+/// updated (a concurrent writer would have to write the same marker to be mistaken for it).
+async fn written_at(bulk: &BulkUpsert, keys: &[&str], marker: &Marker) -> mongodb::error::Result<HashSet<String>> {
+    let profile = bulk.target.profile();
+    let key = bulk.key_field;
+    let find = bulk
+        .collection()
+        .find(doc! { key: { "$in": keys }, marker.field: marker.value.clone() })
+        .projection(doc! { "_id": 0, key: 1 })
         .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
         .time_limited(profile);
     let found: Vec<Document> = within(profile, async { find.await?.try_collect().await }).await?;
-    Ok(found.into_iter().filter_map(|product| product.get_str("sku").ok().map(str::to_owned)).collect())
+    Ok(found.into_iter().filter_map(|document| document.get_str(key).ok().map(str::to_owned)).collect())
 }
 
 /// What an `update` reply says: answers for upserted and failed statements, the indexes of the
@@ -240,12 +220,16 @@ mod tests {
         assert_eq!(settle(2, 5), None);
     }
 
-    fn statement(sku: &str) -> Statement {
-        Statement { sku: sku.to_owned(), filter: doc! { "sku": sku }, update: vec![doc! { "$replaceWith": "$$ROOT" }] }
+    fn statement(key: &str) -> Upsert {
+        Upsert {
+            key: key.to_owned(),
+            filter: doc! { "reference": key },
+            update: vec![doc! { "$replaceWith": "$$ROOT" }],
+        }
     }
 
     #[test]
-    fn a_command_never_holds_a_sku_twice() {
+    fn a_command_never_holds_a_key_twice() {
         let statements = ["a", "b", "a", "c", "a"].map(statement).to_vec();
 
         let skus: Vec<Vec<String>> =

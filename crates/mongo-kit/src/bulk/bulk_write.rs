@@ -1,31 +1,20 @@
 //! A batch as one client-level `bulkWrite` (wire version 25 and up): unordered, with verbose
-//! results, so every statement has its own counts (matched, modified, upserted) or its own
-//! error.
+//! results, so every upsert has its own counts (matched, modified, upserted) or its own error.
 
 use std::collections::HashMap;
 
-use bson::Document;
-use domain::ingest::ItemFailure;
-use mongodb::Collection;
 use mongodb::error::{BulkWriteError, ErrorKind, PartialBulkWriteResult, WriteFailure};
 use mongodb::options::{UpdateOneModel, WriteModel};
 use mongodb::results::UpdateResult;
 
-use super::statement::Statement;
-use super::{Answer, failure};
-use crate::profiles::OperationClass;
-use crate::store::MongoStore;
+use super::{Answer, BulkUpsert, ItemError, Upsert, item_error};
 use crate::time_limit::within;
 
 /// Sends `statements` as one `bulkWrite` (the driver splits it only past the server's message
 /// size) and answers for each, in order.
-pub(super) async fn send(
-    store: &MongoStore,
-    products: &Collection<Document>,
-    statements: Vec<Statement>,
-) -> Vec<Answer> {
+pub(super) async fn send(bulk: &BulkUpsert, statements: Vec<Upsert>) -> Vec<Answer> {
     let count = statements.len();
-    let namespace = products.namespace();
+    let namespace = bulk.collection().namespace();
     let models = statements.into_iter().map(|statement| {
         WriteModel::UpdateOne(
             UpdateOneModel::builder()
@@ -36,8 +25,8 @@ pub(super) async fn send(
                 .build(),
         )
     });
-    let profile = store.profile(OperationClass::Bulk);
-    let mut action = store.client().bulk_write(models).ordered(false);
+    let profile = bulk.target.profile();
+    let mut action = bulk.client.bulk_write(models).ordered(false);
     if let Some(concern) = profile.write_concern() {
         action = action.write_concern(concern);
     }
@@ -45,7 +34,7 @@ pub(super) async fn send(
         Ok(result) => answers(count, &result.update_results, &HashMap::new(), None),
         Err(error) => match error.kind.as_ref() {
             ErrorKind::BulkWrite(bulk) => partial(count, bulk, &error),
-            _ => vec![Answer::Failed(failure(error)); count],
+            _ => vec![Answer::Failed(item_error(error)); count],
         },
     }
 }
@@ -67,8 +56,8 @@ fn partial(count: usize, bulk: &BulkWriteError, error: &mongodb::error::Error) -
     // The command's own failure, if any, is the error's source.
     let stopped = std::error::Error::source(error)
         .and_then(|source| source.downcast_ref::<mongodb::error::Error>())
-        .map(|source| failure(source.clone()))
-        .unwrap_or_else(|| ItemFailure::Transient("the server did not answer for this statement".to_owned()));
+        .map(|source| item_error(source.clone()))
+        .unwrap_or_else(|| ItemError::Transient("the server did not answer for this statement".to_owned()));
     answers(count, results, &bulk.write_errors, Some(stopped))
 }
 
@@ -76,7 +65,7 @@ fn answers(
     count: usize,
     results: &HashMap<usize, UpdateResult>,
     errors: &HashMap<usize, mongodb::error::WriteError>,
-    stopped: Option<ItemFailure>,
+    stopped: Option<ItemError>,
 ) -> Vec<Answer> {
     (0..count)
         .map(|index| {
@@ -88,7 +77,7 @@ fn answers(
                     Answer::from_counts(result.matched_count, result.modified_count, result.upserted_id.is_some())
                 }
                 None => Answer::Failed(stopped.clone().unwrap_or_else(|| {
-                    ItemFailure::Transient("the server did not answer for this statement".to_owned())
+                    ItemError::Transient("the server did not answer for this statement".to_owned())
                 })),
             }
         })
