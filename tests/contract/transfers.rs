@@ -5,14 +5,22 @@ mod concurrency;
 
 use domain::audit::AuditSubject;
 use domain::transfer::{IdempotencyKey, TransferOutcome};
-use domain::wallet::Wallet;
-use domain::{Currency, TransferError, TransferId, WalletId};
+use domain::wallet::{NewWallet, Owner, Wallet};
+use domain::{Currency, Error, Money, Timestamp, TransferError, TransferId, WalletId};
 
 use super::fixtures::{
     OWNER, assert_not_found, audit_of, balance, eur, euros, fresh_key, meta, open_wallet, usd, whole_ledger,
 };
 use crate::support::TestStore;
 use crate::support::stores::contract_test;
+
+/// The command opening a euro wallet with `balance_minor`.
+fn open_wallet_command(balance_minor: i64) -> NewWallet {
+    NewWallet {
+        owner: Owner::parse(OWNER).expect("a valid owner"),
+        opening_balance: Money::new("opening_balance", balance_minor, eur()).expect("a valid balance"),
+    }
+}
 
 async fn pair(store: &TestStore, source_balance: i64) -> (Wallet, Wallet) {
     (open_wallet(store, source_balance, eur()).await, open_wallet(store, 0, eur()).await)
@@ -224,6 +232,46 @@ async fn a_transfer_may_empty_the_source_wallet_but_never_overdraw_it(store: &Te
 
     assert!(matches!(error, TransferError::InsufficientFunds { .. }), "got {error:?}");
     assert_eq!((balance(store, source.id).await, balance(store, sink.id).await), (0, 300));
+}
+
+contract_test!(
+    a_refusal_is_decided_by_the_first_failing_check_in_the_documented_order,
+    super::a_refusal_is_decided_by_the_first_failing_check_in_the_documented_order
+);
+async fn a_refusal_is_decided_by_the_first_failing_check_in_the_documented_order(store: &TestStore) {
+    // Both wallets are looked up before any currency, and currencies before funds.
+    let (dollars, euros_wallet) = (open_wallet(store, 0, usd()).await, open_wallet(store, 0, eur()).await);
+    let unknown = WalletId::new();
+
+    let (to_unknown, _) = refused(store, dollars.id, unknown, 100, eur()).await;
+    let (poor_and_odd, _) = refused(store, dollars.id, euros_wallet.id, 100, eur()).await;
+    let (poor_to_odd, _) = refused(store, euros_wallet.id, dollars.id, 100, eur()).await;
+
+    assert!(matches!(to_unknown, TransferError::UnknownWallet(id) if id == unknown), "got {to_unknown:?}");
+    for (error, odd) in [(poor_and_odd, &dollars), (poor_to_odd, &dollars)] {
+        let mismatch = matches!(error, TransferError::CurrencyMismatch { wallet, .. } if wallet == odd.id);
+        assert!(mismatch, "expected a mismatch on the dollar wallet before its funds, got {error:?}");
+    }
+    assert_untouched(store, &[&dollars, &euros_wallet]).await;
+}
+
+contract_test!(
+    a_credit_past_the_largest_balance_is_refused_as_an_invalid_amount,
+    super::a_credit_past_the_largest_balance_is_refused_as_an_invalid_amount
+);
+async fn a_credit_past_the_largest_balance_is_refused_as_an_invalid_amount(store: &TestStore) {
+    let source = open_wallet(store, 1_000, eur()).await;
+    let nearly_full = Wallet { balance_minor: i64::MAX - 50, ..open_wallet_command(0).into_wallet(Timestamp::now()) };
+    let sink = store.repos.wallets.create(nearly_full).await.expect("open a nearly full wallet");
+
+    let (error, key) = refused(store, source.id, sink.id, 100, eur()).await;
+
+    let invalid = matches!(&error, TransferError::Store(Error::Validation(v)) if v.field == "amount_minor");
+    assert!(invalid, "expected a validation error on amount_minor, got {error:?}");
+    assert_untouched(store, &[&source, &sink]).await;
+    assert_key_unused(store, &key).await;
+    send(store, source.id, sink.id, 50, &fresh_key()).await;
+    assert_eq!(balance(store, sink.id).await, i64::MAX, "a credit up to the largest balance is applied");
 }
 
 contract_test!(an_unknown_transfer_is_not_found, super::an_unknown_transfer_is_not_found);

@@ -16,8 +16,10 @@
 //! Older servers get the same writes as one command each (at most eight round trips). A claim that
 //! meets a record the read did not see fails with a duplicate key; the error is returned, never
 //! swallowed (the server has aborted the transaction already), and the record is read outside it.
-//! Refusals (unknown wallet, currency mismatch, insufficient funds) travel out as a typed
-//! [`Refusal`] payload of `mongodb::error::Error::custom`, which aborts the transaction. Retries
+//! The decision on the wallets read is the domain's (`TransferCommand::decide`, the same order of
+//! checks as every store); its refusals (unknown wallet, currency mismatch, insufficient funds,
+//! an overflowing credit) travel out as the domain's [`Refusal`], the payload of
+//! `mongodb::error::Error::custom`, which aborts the transaction. Retries
 //! wait a jittered, growing backoff and stop at the caller's time budget (`attempts`).
 
 pub(crate) mod attempts;
@@ -31,8 +33,8 @@ mod write_commands;
 
 use std::time::Duration;
 
-use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand, TransferOutcome};
-use domain::{Currency, Error, TransferError, WalletId};
+use domain::transfer::{IdempotencyKey, Refusal, RequestMeta, TransferCommand, TransferOutcome};
+use domain::{Error, TransferError};
 use futures::FutureExt as _;
 
 pub use attempts::{Counters, WRITE_CONFLICTS, counters};
@@ -78,35 +80,6 @@ impl Settings {
     }
 }
 
-/// A decision the body reached from the data: the transaction is aborted and the caller gets
-/// the matching [`TransferError`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// A wallet does not exist.
-    UnknownWallet(WalletId),
-    /// A wallet holds another currency.
-    CurrencyMismatch {
-        /// The wallet.
-        wallet: WalletId,
-        /// Its currency.
-        wallet_currency: Currency,
-    },
-    /// The source balance is below the amount.
-    InsufficientFunds(WalletId),
-}
-
-impl Refusal {
-    fn into_error(self, transfer_currency: Currency) -> TransferError {
-        match self {
-            Self::UnknownWallet(wallet) => TransferError::UnknownWallet(wallet),
-            Self::CurrencyMismatch { wallet, wallet_currency } => {
-                TransferError::CurrencyMismatch { wallet, wallet_currency, transfer_currency }
-            }
-            Self::InsufficientFunds(wallet) => TransferError::InsufficientFunds { wallet },
-        }
-    }
-}
-
 use crate::keyed::ROUNDS;
 
 /// Applies `command` once per `key`; see `WalletRepository::transfer`.
@@ -120,7 +93,6 @@ pub(crate) async fn run(
         let message = format!("{TRANSACTIONS_UNSUPPORTED} (start-up trial: {reason})");
         return Err(TransferError::Store(Error::Unsupported(message)));
     }
-    let currency = command.amount().currency();
     let record_id = IdempotencyId::new(SCOPE, key.as_str());
     let fingerprint = command.fingerprint();
     let mut attempts = attempts::Attempts::new();
@@ -131,7 +103,7 @@ pub(crate) async fn run(
             Err(error) => error,
         };
         if let Some(refusal) = error.get_custom::<Refusal>() {
-            return Err(refusal.clone().into_error(currency));
+            return Err((*refusal).into());
         }
         if let Some(body::Taken(record)) = error.get_custom::<body::Taken>() {
             match claim::judge(record.clone(), &fingerprint)? {

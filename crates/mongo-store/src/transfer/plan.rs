@@ -2,9 +2,9 @@
 //! the body writes the same transfer, and so that the stored response can travel with the claim.
 
 use domain::audit::{AuditAction, AuditEvent, AuditSubject};
-use domain::transfer::{RequestMeta, Transfer, TransferCommand};
+use domain::transfer::{Balances, RequestMeta, Transfer, TransferCommand};
 use domain::wallet::LedgerEntry;
-use domain::{AuditEventId, LedgerEntryId, Timestamp, TransferError, WalletId};
+use domain::{AuditEventId, LedgerEntryId, Timestamp, TransferError};
 use mongodb::Client;
 
 use crate::collections::Collections;
@@ -32,20 +32,8 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// The debit and credit entries, with the balances after the transfer.
-    pub(super) fn ledger_entries(&self, from_after: i64, to_after: i64) -> [LedgerEntry; 2] {
-        let amount = self.command.amount().minor();
-        [self.entry(0, self.command.from(), -amount, from_after), self.entry(1, self.command.to(), amount, to_after)]
-    }
-
-    fn entry(&self, side: usize, wallet_id: WalletId, delta_minor: i64, balance_after_minor: i64) -> LedgerEntry {
-        LedgerEntry {
-            id: self.ledger_ids[side],
-            wallet_id,
-            transfer_id: self.transfer.id,
-            delta_minor,
-            balance_after_minor,
-            created_at: self.transfer.created_at,
-        }
+    pub(super) fn ledger_entries(&self, balances: Balances) -> [LedgerEntry; 2] {
+        self.transfer.ledger_entries(balances, self.ledger_ids)
     }
 }
 
