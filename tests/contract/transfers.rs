@@ -4,7 +4,7 @@
 mod concurrency;
 
 use domain::audit::AuditSubject;
-use domain::transfer::{IdempotencyKey, TransferOutcome};
+use domain::transfer::{ANONYMOUS, IdempotencyKey, RequestMeta, TransferOutcome};
 use domain::wallet::{NewWallet, Owner, Wallet};
 use domain::{Currency, Error, Money, Timestamp, TransferError, TransferId, WalletId};
 
@@ -110,16 +110,41 @@ async fn a_transfer_writes_one_completed_audit_event_without_personal_data(store
         .await
         .expect("transfer");
 
-    let id = outcome.transfer.id;
-    let events = audit_of(store, AuditSubject::of("transfer", id)).await;
+    let transfer = &outcome.transfer;
+    let events = audit_of(store, AuditSubject::of("transfer", transfer.id)).await;
     let [event] = events.as_slice() else { panic!("expected one audit event, got {events:?}") };
     assert_eq!(event.action.as_str(), "transfer.completed");
-    assert_eq!((&event.actor, &event.request_id), (&request.actor, &request.request_id));
-    let detail = |name: &str| event.details.get(name).map(String::as_str);
-    let (from, to) = (source.id.to_string(), sink.id.to_string());
-    assert_eq!((detail("from"), detail("to")), (Some(from.as_str()), Some(to.as_str())));
-    assert_eq!((detail("amount_minor"), detail("currency")), (Some("300"), Some("EUR")));
+    assert_eq!((&event.actor, &event.request_id, event.at), (&request.actor, &request.request_id, transfer.created_at));
+    let details: Vec<(&str, &str)> = event.details.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (id, from, to) = (transfer.id.to_string(), source.id.to_string(), sink.id.to_string());
+    assert_eq!(
+        details,
+        [
+            ("amount_minor", "300"),
+            ("currency", "EUR"),
+            ("from", from.as_str()),
+            ("to", to.as_str()),
+            ("transfer_id", id.as_str()),
+        ],
+        "the audit details are not exactly the documented ones"
+    );
     assert!(!event.details.values().any(|value| value.contains(OWNER)), "the owner reached the audit log");
+}
+
+contract_test!(
+    a_transfer_that_names_no_actor_is_audited_as_anonymous,
+    super::a_transfer_that_names_no_actor_is_audited_as_anonymous
+);
+async fn a_transfer_that_names_no_actor_is_audited_as_anonymous(store: &TestStore) {
+    let (source, sink) = pair(store, 1_000).await;
+    let nobody = RequestMeta { actor: String::new(), ..meta() };
+
+    let outcome =
+        store.repos.wallets.transfer(euros(source.id, sink.id, 1), fresh_key(), nobody).await.expect("transfer");
+
+    let events = audit_of(store, AuditSubject::of("transfer", outcome.transfer.id)).await;
+    let actors: Vec<&str> = events.iter().map(|event| event.actor.as_str()).collect();
+    assert_eq!(actors, [ANONYMOUS]);
 }
 
 contract_test!(

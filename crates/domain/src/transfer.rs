@@ -4,8 +4,9 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::audit::{AuditAction, AuditEvent, AuditSubject};
 use crate::error::{Error, TransferError, ValidationError};
-use crate::ids::{LedgerEntryId, TransferId, WalletId};
+use crate::ids::{AuditEventId, LedgerEntryId, TransferId, WalletId};
 use crate::money::{Currency, Money};
 use crate::time::Timestamp;
 use crate::wallet::{LedgerEntry, Wallet};
@@ -261,6 +262,29 @@ pub struct Transfer {
 }
 
 impl Transfer {
+    /// The one audit event an applied transfer writes, in the same atomic step: action
+    /// `transfer.completed`, subject `transfer:<id>`, the time of the transfer, the caller
+    /// ([`RequestMeta::recorded_actor`]) and request id, and exactly these details (ids and amounts,
+    /// never owners): `transfer_id`, `from`, `to`, `amount_minor`, `currency`.
+    pub fn completed_event(&self, meta: &RequestMeta) -> AuditEvent {
+        let details = [
+            ("transfer_id", self.id.to_string()),
+            ("from", self.from.to_string()),
+            ("to", self.to.to_string()),
+            ("amount_minor", self.amount_minor.to_string()),
+            ("currency", self.currency.to_string()),
+        ];
+        AuditEvent {
+            id: AuditEventId::new(),
+            at: self.created_at,
+            actor: meta.recorded_actor().to_owned(),
+            action: AuditAction::transfer_completed(),
+            subject: AuditSubject::of("transfer", self.id),
+            request_id: meta.request_id.clone(),
+            details: details.into_iter().map(|(name, value)| (name.to_owned(), value)).collect(),
+        }
+    }
+
     /// The two ledger entries of this transfer, debit then credit, under `ids` (in that order),
     /// with the balances `balances` leaves behind and the transfer's time.
     pub fn ledger_entries(&self, balances: Balances, ids: [LedgerEntryId; 2]) -> [LedgerEntry; 2] {
@@ -293,10 +317,20 @@ pub struct TransferOutcome {
 /// Who asked for a transfer, recorded in its audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RequestMeta {
-    /// The caller (a service or user name), `anonymous` if unknown.
+    /// The caller (a service or user name); empty when unknown, recorded as [`ANONYMOUS`].
     pub actor: String,
     /// The request id, for correlating logs and audit events.
     pub request_id: String,
+}
+
+/// The actor recorded for a request that names no caller.
+pub const ANONYMOUS: &str = "anonymous";
+
+impl RequestMeta {
+    /// The actor an audit event records: the caller, or [`ANONYMOUS`] when it named none.
+    pub fn recorded_actor(&self) -> &str {
+        if self.actor.is_empty() { ANONYMOUS } else { &self.actor }
+    }
 }
 
 #[cfg(test)]
@@ -350,6 +384,35 @@ mod tests {
         let error = TransferError::from(Refusal::BalanceOverflow { wallet: WalletId::new() });
 
         assert!(matches!(&error, TransferError::Store(Error::Validation(v)) if v.field == "amount_minor"), "{error:?}");
+    }
+
+    #[test]
+    fn the_completed_event_names_the_transfer_and_records_anonymous_for_no_actor() {
+        let (a, b) = (WalletId::new(), WalletId::new());
+        let transfer = TransferCommand::new(a, b, 250, eur()).expect("valid").into_transfer(Timestamp::now());
+        let meta = RequestMeta { actor: String::new(), request_id: "req-1".to_owned() };
+
+        let event = transfer.completed_event(&meta);
+
+        assert_eq!(
+            (event.action.as_str(), event.actor.as_str(), event.at),
+            ("transfer.completed", ANONYMOUS, transfer.created_at)
+        );
+        assert_eq!(event.subject, AuditSubject::of("transfer", transfer.id));
+        let details: Vec<(&str, &str)> = event.details.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (id, from, to) = (transfer.id.to_string(), a.to_string(), b.to_string());
+        assert_eq!(
+            details,
+            [
+                ("amount_minor", "250"),
+                ("currency", "EUR"),
+                ("from", from.as_str()),
+                ("to", to.as_str()),
+                ("transfer_id", id.as_str())
+            ]
+        );
+        let named = RequestMeta { actor: "billing".to_owned(), ..meta };
+        assert_eq!(transfer.completed_event(&named).actor, "billing");
     }
 
     #[test]

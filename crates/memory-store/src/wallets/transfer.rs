@@ -1,19 +1,13 @@
 //! Exactly-once transfers. Every check runs before the first write, so a refused transfer leaves
 //! the bank untouched and its idempotency key unused.
 
-use std::collections::BTreeMap;
-
-use domain::audit::{AuditAction, AuditEvent, AuditSubject};
 use domain::error::TransferError;
 use domain::transfer::{Balances, Holding, IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
-use domain::{AuditEventId, Error, LedgerEntryId, Timestamp, WalletId};
+use domain::{LedgerEntryId, Timestamp, WalletId};
 
 use domain::idempotency::{Claim, Scope};
 
 use super::bank::Bank;
-
-/// The audit action of an applied transfer.
-const COMPLETED: &str = "transfer.completed";
 
 impl Bank {
     /// Applies `command` once per `key`, or replays the stored outcome of an earlier call.
@@ -29,10 +23,9 @@ impl Bank {
             return Ok(TransferOutcome { transfer, replayed: true });
         }
         let balances = command.decide(self.holding(command.from()), self.holding(command.to()))?;
-        let action = AuditAction::parse(COMPLETED).map_err(|e| TransferError::Store(Error::Internal(e.into())))?;
         let transfer = command.into_transfer(now);
         self.debit_and_credit(&transfer, balances);
-        self.audit.append(completed_event(&transfer, action, meta, now));
+        self.audit.append(transfer.completed_event(meta));
         self.transfers.insert(transfer.id, transfer.clone());
         self.transfer_keys.claim(Scope::Transfer, claim, transfer.clone(), now);
         Ok(TransferOutcome { transfer, replayed: false })
@@ -52,24 +45,5 @@ impl Bank {
             }
             self.record_entry(entry);
         }
-    }
-}
-
-/// The audit event of an applied transfer: ids and amounts only, never owners.
-fn completed_event(transfer: &Transfer, action: AuditAction, meta: &RequestMeta, now: Timestamp) -> AuditEvent {
-    let details = BTreeMap::from([
-        ("from".to_owned(), transfer.from.to_string()),
-        ("to".to_owned(), transfer.to.to_string()),
-        ("amount_minor".to_owned(), transfer.amount_minor.to_string()),
-        ("currency".to_owned(), transfer.currency.to_string()),
-    ]);
-    AuditEvent {
-        id: AuditEventId::new(),
-        at: now,
-        actor: meta.actor.clone(),
-        action,
-        subject: AuditSubject::of("transfer", transfer.id),
-        request_id: meta.request_id.clone(),
-        details,
     }
 }

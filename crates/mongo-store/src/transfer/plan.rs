@@ -1,10 +1,10 @@
 //! Everything a transfer writes, decided before its transaction starts, so that every attempt of
 //! the body writes the same transfer, and so that the stored response can travel with the claim.
 
-use domain::audit::{AuditAction, AuditEvent, AuditSubject};
+use domain::audit::AuditEvent;
 use domain::transfer::{Balances, RequestMeta, Transfer, TransferCommand};
 use domain::wallet::LedgerEntry;
-use domain::{AuditEventId, LedgerEntryId, Timestamp, TransferError};
+use domain::{LedgerEntryId, Timestamp, TransferError};
 use mongodb::Client;
 
 use crate::collections::Collections;
@@ -88,7 +88,7 @@ pub(super) fn build(
         created_at: stored_time(now),
         expires_at: stored_time(now.plus_millis(lifetime)),
     };
-    let audit = audit_event(&transfer, meta, now)?;
+    let audit = transfer.completed_event(meta);
     Ok(Plan {
         client: context.client.clone(),
         collections: context.collections.clone(),
@@ -100,26 +100,5 @@ pub(super) fn build(
         audit,
         ledger_ids: [LedgerEntryId::new(), LedgerEntryId::new()],
         now: stored_time(now),
-    })
-}
-
-/// The `transfer.completed` event: ids and amounts only, no owners.
-fn audit_event(transfer: &Transfer, meta: &RequestMeta, now: Timestamp) -> Result<AuditEvent, TransferError> {
-    let action = AuditAction::parse("transfer.completed").map_err(|e| TransferError::Store(e.into()))?;
-    let details = [
-        ("transfer_id", transfer.id.to_string()),
-        ("from", transfer.from.to_string()),
-        ("to", transfer.to.to_string()),
-        ("amount_minor", transfer.amount_minor.to_string()),
-        ("currency", transfer.currency.to_string()),
-    ];
-    Ok(AuditEvent {
-        id: AuditEventId::new(),
-        at: now,
-        actor: if meta.actor.is_empty() { "anonymous".to_owned() } else { meta.actor.clone() },
-        action,
-        subject: AuditSubject::of("transfer", transfer.id),
-        request_id: meta.request_id.clone(),
-        details: details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
     })
 }
