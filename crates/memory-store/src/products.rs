@@ -45,7 +45,7 @@ impl ProductRepository for MemoryStore {
             return Ok(Created::replay(stored));
         }
         let product = insert_new(&mut table, product)?;
-        table.keys.claim(Scope::ProductCreate, claim, product.clone(), now);
+        table.keys.claim(Scope::ProductCreate, claim, product.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(product))
     }
 

@@ -77,7 +77,7 @@ impl SessionRepository for MemoryStore {
             return Ok(Created::replay(stored));
         }
         table.insert_new(issued.session.clone(), now)?;
-        table.keys.claim(Scope::SessionCreate, claim, issued.clone(), now);
+        table.keys.claim(Scope::SessionCreate, claim, issued.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(issued))
     }
 

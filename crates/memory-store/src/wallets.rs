@@ -42,7 +42,7 @@ impl WalletRepository for MemoryStore {
             return Ok(Created::replay(stored));
         }
         let wallet = open(&mut bank, wallet)?;
-        bank.wallet_keys.claim(Scope::WalletCreate, claim, wallet.clone(), now);
+        bank.wallet_keys.claim(Scope::WalletCreate, claim, wallet.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(wallet))
     }
 
@@ -65,7 +65,7 @@ impl WalletRepository for MemoryStore {
         // The whole transfer, idempotency check included, runs under this one write lock: a
         // concurrent call with the same key waits and then finds the completed record.
         let mut bank = write(&self.inner.bank, TABLE)?;
-        bank.transfer(&command, key, &meta, Timestamp::now())
+        bank.transfer(&command, key, &meta, Timestamp::now(), self.inner.key_lifetime)
     }
 
     async fn get_transfer(&self, id: TransferId) -> Result<Transfer> {

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use domain::idempotency::KeyLifetime;
 use mongodb::options::ClientOptions;
 
 use crate::error::{Error, Result};
@@ -30,8 +31,9 @@ pub struct MongoConfig {
     /// turns the slow-operation log off.
     pub slow_operation_threshold: Option<Duration>,
     /// How long an idempotency record (and so a client's right to replay) is kept; the TTL index
-    /// removes it after that. A request sent again later is applied as new.
-    pub idempotency_ttl: Duration,
+    /// removes it after that. A request sent again later is applied as new. The same value
+    /// configures the in-memory store (`memory_store::MemoryStore::with_key_lifetime`).
+    pub key_lifetime: KeyLifetime,
     /// Whether transfers send their writes as one client-level `bulkWrite` where the server has
     /// it (wire version 25 and up); `false` sends one command per write, as on older servers.
     pub client_bulk_write: bool,
@@ -41,7 +43,7 @@ impl MongoConfig {
     /// A configuration for `uri` with defaults sized for one service instance: at most 50
     /// connections and at least 5 per server, 5 s to connect, 5 s to find a server (the driver's
     /// 30 s would outlast every request's time budget), the default profiles, and commands slower
-    /// than 100 ms in the slow-operation log.
+    /// than 100 ms in the slow-operation log, and idempotency keys kept for a day.
     pub fn new(uri: impl Into<String>) -> Self {
         Self {
             uri: uri.into(),
@@ -52,7 +54,7 @@ impl MongoConfig {
             server_selection_timeout: Duration::from_secs(5),
             profiles: Profiles::default(),
             slow_operation_threshold: Some(Duration::from_millis(100)),
-            idempotency_ttl: crate::transfer::DEFAULT_KEY_LIFETIME,
+            key_lifetime: KeyLifetime::DEFAULT,
             client_bulk_write: true,
         }
     }
@@ -110,7 +112,7 @@ impl fmt::Debug for MongoConfig {
             .field("server_selection_timeout", &self.server_selection_timeout)
             .field("profiles", &self.profiles)
             .field("slow_operation_threshold", &self.slow_operation_threshold)
-            .field("idempotency_ttl", &self.idempotency_ttl)
+            .field("key_lifetime", &self.key_lifetime)
             .field("client_bulk_write", &self.client_bulk_write)
             .finish()
     }

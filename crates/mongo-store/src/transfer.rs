@@ -31,8 +31,7 @@ mod trial;
 mod write_bulk;
 mod write_commands;
 
-use std::time::Duration;
-
+use domain::idempotency::KeyLifetime;
 use domain::transfer::{IdempotencyKey, Refusal, RequestMeta, TransferCommand, TransferOutcome};
 use domain::{Error, TransferError};
 use futures::FutureExt as _;
@@ -50,12 +49,6 @@ use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
 /// The idempotency scope of transfers.
 pub const SCOPE: &str = "transfer";
 
-/// How long a transfer's idempotency record is kept by default: a client may retry for a day.
-pub const DEFAULT_KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// [`DEFAULT_KEY_LIFETIME`] in milliseconds.
-pub const KEY_LIFETIME_MILLIS: i64 = 24 * 60 * 60 * 1000;
-
 /// The first wire version with client-level `bulkWrite` (MongoDB 8.0).
 pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
 
@@ -63,7 +56,7 @@ pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// How long idempotency records live.
-    pub key_lifetime: Duration,
+    pub key_lifetime: KeyLifetime,
     /// Whether the writes go as one client-level `bulkWrite` (else one command each).
     pub client_bulk_write: bool,
 }
@@ -74,7 +67,7 @@ impl Settings {
     pub fn new(config: &MongoConfig, max_wire_version: Option<i32>) -> Self {
         let wire = max_wire_version.unwrap_or(0);
         Self {
-            key_lifetime: config.idempotency_ttl,
+            key_lifetime: config.key_lifetime,
             client_bulk_write: config.client_bulk_write && wire >= CLIENT_BULK_WRITE_WIRE_VERSION,
         }
     }

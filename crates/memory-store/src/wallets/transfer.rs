@@ -5,7 +5,7 @@ use domain::error::TransferError;
 use domain::transfer::{Balances, Holding, IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
 use domain::{LedgerEntryId, Timestamp, WalletId};
 
-use domain::idempotency::{Claim, Scope};
+use domain::idempotency::{Claim, KeyLifetime, Scope};
 
 use super::bank::Bank;
 
@@ -17,6 +17,7 @@ impl Bank {
         key: IdempotencyKey,
         meta: &RequestMeta,
         now: Timestamp,
+        lifetime: KeyLifetime,
     ) -> Result<TransferOutcome, TransferError> {
         let claim = Claim::new(key, command.fingerprint());
         if let Some(transfer) = self.transfer_keys.check(Scope::Transfer, &claim, now)? {
@@ -27,7 +28,7 @@ impl Bank {
         self.debit_and_credit(&transfer, balances);
         self.audit.append(transfer.completed_event(meta));
         self.transfers.insert(transfer.id, transfer.clone());
-        self.transfer_keys.claim(Scope::Transfer, claim, transfer.clone(), now);
+        self.transfer_keys.claim(Scope::Transfer, claim, transfer.clone(), now, lifetime);
         Ok(TransferOutcome { transfer, replayed: false })
     }
 

@@ -54,6 +54,18 @@ fn no_response<R>() -> Option<R> {
 }
 
 impl<R> IdempotencyDoc<R> {
+    /// The stored form of `record`, the claim of `id` made at `now`.
+    pub fn completed(id: IdempotencyId, record: domain::idempotency::Record<R>, now: domain::Timestamp) -> Self {
+        Self {
+            id,
+            schema_version: super::SCHEMA_VERSION,
+            fingerprint: record.fingerprint,
+            response: record.response,
+            created_at: super::stored_time(now),
+            expires_at: super::stored_time(record.expires_at),
+        }
+    }
+
     /// The filter selecting this record.
     pub fn id_filter(&self) -> bson::Document {
         bson::doc! { "_id": self.id.to_document() }

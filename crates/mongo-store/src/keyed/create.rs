@@ -14,7 +14,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use domain::idempotency::{Claim, Created, Scope};
+use domain::idempotency::{Claim, Created, Record, Scope};
 use domain::{Error, Timestamp};
 use futures::FutureExt as _;
 use mongodb::error::Result as DriverResult;
@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 
 use super::{ROUNDS, Resolution, resolve};
 use crate::classify::{classify, classify_write, failed_write_index, is_duplicate_key};
-use crate::documents::{IdempotencyDoc, IdempotencyId, SCHEMA_VERSION, stored_time};
+use crate::documents::{IdempotencyDoc, IdempotencyId};
 use crate::probe::TransactionSupport;
 use crate::profiles::OperationClass::Critical;
 use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
@@ -68,18 +68,12 @@ where
     }
     let id = IdempotencyId::new(insert.scope.as_str(), insert.claim.key.as_str());
     let records = store.collections().idempotency.clone_with_type::<IdempotencyDoc<R>>();
-    let lifetime = i64::try_from(store.transfer_settings().key_lifetime.as_millis()).unwrap_or(i64::MAX);
+    let lifetime = store.transfer_settings().key_lifetime;
     let mut attempts = Attempts::new();
     for _ in 0..ROUNDS {
         let now = Timestamp::now();
-        let record = IdempotencyDoc {
-            id: id.clone(),
-            schema_version: SCHEMA_VERSION,
-            fingerprint: insert.claim.fingerprint.clone(),
-            response: Some(insert.response.clone()),
-            created_at: stored_time(now),
-            expires_at: stored_time(now.plus_millis(lifetime)),
-        };
+        let claimed = Record::completed(insert.claim.fingerprint.clone(), insert.response.clone(), now, lifetime);
+        let record = IdempotencyDoc::completed(id.clone(), claimed, now);
         let writes = Writes {
             store,
             records: &records,

@@ -2,13 +2,14 @@
 //! the body writes the same transfer, and so that the stored response can travel with the claim.
 
 use domain::audit::AuditEvent;
+use domain::idempotency::Record;
 use domain::transfer::{Balances, RequestMeta, Transfer, TransferCommand};
 use domain::wallet::LedgerEntry;
 use domain::{LedgerEntryId, Timestamp, TransferError};
 use mongodb::Client;
 
 use crate::collections::Collections;
-use crate::documents::{IdempotencyDoc, IdempotencyId, SCHEMA_VERSION, TransferDoc, stored_time};
+use crate::documents::{IdempotencyDoc, IdempotencyId, TransferDoc, stored_time};
 use crate::profiles::{OperationClass, Profile};
 use crate::store::MongoStore;
 
@@ -79,15 +80,11 @@ pub(super) fn build(
     let now = Timestamp::now();
     let settings = context.settings;
     let transfer = command.into_transfer(now);
-    let lifetime = i64::try_from(settings.key_lifetime.as_millis()).unwrap_or(i64::MAX);
-    let record = IdempotencyDoc {
-        id: record_id.clone(),
-        schema_version: SCHEMA_VERSION,
-        fingerprint: fingerprint.to_owned(),
-        response: Some(TransferDoc::from(&transfer)),
-        created_at: stored_time(now),
-        expires_at: stored_time(now.plus_millis(lifetime)),
-    };
+    let record = IdempotencyDoc::completed(
+        record_id.clone(),
+        Record::completed(fingerprint.to_owned(), TransferDoc::from(&transfer), now, settings.key_lifetime),
+        now,
+    );
     let audit = transfer.completed_event(meta);
     Ok(Plan {
         client: context.client.clone(),
