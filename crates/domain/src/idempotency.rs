@@ -234,19 +234,21 @@ pub fn wallet_fingerprint(command: &NewWallet) -> String {
 
 /// The fingerprint of creating a product: every client-set field, attributes in key order.
 pub fn product_fingerprint(draft: &ProductDraft) -> String {
-    let tags: Vec<&str> = draft.tags.iter().map(|t| t.as_str()).collect();
-    let mut attributes = String::new();
-    encode_attributes(&draft.attributes, &mut attributes);
+    // Every field named: a field added to drafts fails to compile here until it is fingerprinted.
+    let ProductDraft { sku, name, category, price, attributes, tags } = draft;
+    let tags: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
+    let mut encoded = String::new();
+    encode_attributes(attributes, &mut encoded);
     digest(
         "product.create/v1",
         &[
-            draft.sku.as_str(),
-            draft.name.as_str(),
-            draft.category.as_str(),
-            draft.price.currency().as_str(),
-            &draft.price.minor().to_string(),
+            sku.as_str(),
+            name.as_str(),
+            category.as_str(),
+            price.currency().as_str(),
+            &price.minor().to_string(),
             &tags.join("\u{0}"),
-            &attributes,
+            &encoded,
         ],
     )
 }
