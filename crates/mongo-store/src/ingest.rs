@@ -162,12 +162,22 @@ impl ProductIngest for MongoIngest {
     async fn upsert_batch(&self, drafts: Vec<ProductDraft>) -> Result<Vec<ItemResult>> {
         let now = Timestamp::now();
         let mut results: Vec<Option<ItemResult>> = vec![None; drafts.len()];
-        let mut pending: Vec<usize> = (0..drafts.len()).collect();
+        let mut statements = Vec::with_capacity(drafts.len());
+        for (index, draft) in drafts.iter().enumerate() {
+            match statement::upsert(draft, now) {
+                Ok(statement) => statements.push(Some(statement)),
+                Err(error) => {
+                    results[index] = Some(Err(ItemFailure::Permanent(format!("{error:#}"))));
+                    statements.push(None);
+                }
+            }
+        }
+        let mut pending: Vec<usize> = (0..drafts.len()).filter(|&i| statements[i].is_some()).collect();
         for attempt in 1..=DUPLICATE_KEY_ATTEMPTS {
             if pending.is_empty() {
                 break;
             }
-            let statements = pending.iter().map(|&i| statement::upsert(&drafts[i], now)).collect();
+            let statements = pending.iter().filter_map(|&i| statements[i].clone()).collect();
             let answers = self.send(statements, now).await;
             let mut again = Vec::new();
             for (index, answer) in pending.into_iter().zip(answers) {

@@ -48,7 +48,7 @@ impl ProductRepository for MongoStore {
         let profile = self.profile(Standard);
         let sku = draft.sku.clone();
         let filter = doc! { "_id": stored_uuid(id.as_uuid()), "version": stored_u64(expected_version) };
-        let change = doc! { "$set": draft_fields(&draft, Timestamp::now()), "$inc": { "version": 1_i64 } };
+        let change = doc! { "$set": draft_fields(&draft, Timestamp::now())?, "$inc": { "version": 1_i64 } };
         let update = self
             .collections()
             .products
