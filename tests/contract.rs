@@ -13,6 +13,7 @@
 //! - `transfers`: exactly-once transfers and their refusals; `transfers/concurrency`: the same key
 //!   and hot wallets under parallel and serial load.
 //! - `keyed_creates`: products, wallets and sessions created once per idempotency key.
+//! - `key_lifetime`: keys free again once the lifetime both stores are configured with passed.
 //! - `audit`: the append-only audit log.
 //! - `sessions`: sessions by token hash, expired ones invisible.
 //! - `feeds`: per-user feeds, replaced whole.
@@ -21,6 +22,7 @@
 mod audit;
 mod feeds;
 mod fixtures;
+mod key_lifetime;
 mod keyed_creates;
 mod products;
 mod readiness;

@@ -6,7 +6,7 @@ use domain::audit::{AuditAction, AuditEvent, AuditQuery, AuditSubject};
 use domain::pagination::IdCursor;
 use domain::{AuditEventId, Timestamp};
 
-use super::fixtures::{assert_conflict, audit_of, limit, unique};
+use super::fixtures::{assert_error, audit_of, limit, unique};
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
 
@@ -103,6 +103,6 @@ async fn appending_an_event_with_an_existing_id_is_a_conflict_and_keeps_the_orig
 
     let result = store.repos.audit.append(twin).await;
 
-    assert_conflict(result, "second event with the same id");
+    assert_error(result, &domain::Error::exists("audit event", original.id), "second event with the same id");
     assert_eq!(audit_of(store, subject).await, vec![original]);
 }

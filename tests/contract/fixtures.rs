@@ -101,9 +101,13 @@ pub fn assert_not_found<T: Debug>(result: Result<T, Error>, what: &str) {
     assert!(matches!(result, Err(Error::NotFound { .. })), "{what}: expected NotFound, got {result:?}");
 }
 
-/// Asserts that `result` is [`Error::Conflict`].
-pub fn assert_conflict<T: Debug>(result: Result<T, Error>, what: &str) {
-    assert!(matches!(result, Err(Error::Conflict(_))), "{what}: expected Conflict, got {result:?}");
+/// Asserts that `result` is exactly `expected`: the same variant with the same text, which is
+/// what every store must answer for the same input (the errors are built by `domain`).
+pub fn assert_error<T: Debug>(result: Result<T, Error>, expected: &Error, what: &str) {
+    match result {
+        Err(error) => assert_eq!(format!("{error:?}"), format!("{expected:?}"), "{what}: not the expected error"),
+        Ok(value) => panic!("{what}: expected {expected:?}, got Ok({value:?})"),
+    }
 }
 
 /// Every page of a product listing from its start; asserts each page respects the limit.

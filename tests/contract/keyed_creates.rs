@@ -10,7 +10,7 @@ use domain::session::{IssuedSession, Session, SessionTtl};
 use domain::wallet::{NewWallet, Owner, Wallet};
 use domain::{Error, Money, Timestamp, UserId};
 
-use super::fixtures::{OWNER, assert_conflict, assert_not_found, draft, eur, fresh_category, fresh_key, in_parallel};
+use super::fixtures::{OWNER, assert_error, assert_not_found, draft, eur, fresh_category, fresh_key, in_parallel};
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
 use crate::support::skip::skip;
@@ -96,7 +96,8 @@ async fn a_keyed_product_create_refused_for_its_sku_leaves_the_key_unused(store:
         taken.clone().into_product(Timestamp::now()),
         Claim::new(key.clone(), product_fingerprint(&taken)),
     );
-    assert_conflict(refused.await.map(|created| created.value), "a keyed create with a taken sku");
+    let refused = refused.await.map(|created| created.value);
+    assert_error(refused, &Error::sku_taken(&taken.sku), "a keyed create with a taken sku");
 
     let fresh = draft(&fresh_category(), 100);
     let created = products

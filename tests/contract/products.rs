@@ -6,7 +6,7 @@ mod listing;
 use domain::product::ProductName;
 use domain::{Error, ProductId, Timestamp};
 
-use super::fixtures::{assert_conflict, assert_not_found, create_product, draft, fresh_category, fresh_sku};
+use super::fixtures::{assert_error, assert_not_found, create_product, draft, fresh_category, fresh_sku};
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
 
@@ -30,7 +30,7 @@ async fn creating_a_product_with_a_taken_sku_is_a_conflict(store: &TestStore) {
 
     let result = store.repos.products.create(twin.clone()).await;
 
-    assert_conflict(result, "create with a taken sku");
+    assert_error(result, &Error::sku_taken(&first.sku), "create with a taken sku");
     assert_not_found(store.repos.products.get(twin.id).await, "the refused product");
 }
 
@@ -44,7 +44,7 @@ async fn updating_a_product_to_another_products_sku_is_a_conflict(store: &TestSt
 
     let result = store.repos.products.update(product.id, product.version, change).await;
 
-    assert_conflict(result, "update to a taken sku");
+    assert_error(result, &Error::sku_taken(&taken.sku), "update to a taken sku");
     assert_eq!(store.repos.products.get(product.id).await.expect("read the product"), product);
 }
 

@@ -2,9 +2,9 @@
 //! record is still stored.
 
 use domain::session::{Session, SessionToken, SessionTtl};
-use domain::{Timestamp, UserId};
+use domain::{Error, Timestamp, UserId};
 
-use super::fixtures::{assert_conflict, assert_not_found};
+use super::fixtures::{assert_error, assert_not_found};
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
 
@@ -41,7 +41,7 @@ async fn creating_a_session_with_an_existing_token_hash_is_a_conflict(store: &Te
 
     let result = store.repos.sessions.create(twin).await;
 
-    assert_conflict(result, "second session with the same hash");
+    assert_error(result, &Error::session_exists(), "second session with the same hash");
     assert_eq!(store.repos.sessions.find(&first.token_hash).await.expect("find the first session"), first);
 }
 
@@ -52,8 +52,8 @@ async fn an_unknown_token_hash_is_not_found_by_find_and_delete(store: &TestStore
     let found = store.repos.sessions.find(&unknown).await;
     let deleted = store.repos.sessions.delete(&unknown).await;
 
-    assert_not_found(found, "find");
-    assert_not_found(deleted, "delete");
+    assert_error(found, &Error::session_not_found(), "find");
+    assert_error(deleted, &Error::session_not_found(), "delete");
 }
 
 #[store_test]
@@ -63,7 +63,7 @@ async fn an_expired_session_is_not_found_even_though_it_is_stored(store: &TestSt
 
     let result = store.repos.sessions.find(&session.token_hash).await;
 
-    assert_not_found(result, "find of an expired session");
+    assert_error(result, &Error::session_not_found(), "find of an expired session");
 }
 
 #[store_test]
@@ -73,7 +73,7 @@ async fn deleting_an_expired_session_is_not_found(store: &TestStore) {
 
     let result = store.repos.sessions.delete(&session.token_hash).await;
 
-    assert_not_found(result, "delete of an expired session");
+    assert_error(result, &Error::session_not_found(), "delete of an expired session");
 }
 
 #[store_test]

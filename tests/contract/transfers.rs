@@ -4,15 +4,23 @@
 mod concurrency;
 
 use domain::audit::AuditSubject;
-use domain::transfer::{IdempotencyKey, TransferOutcome};
-use domain::wallet::Wallet;
-use domain::{Currency, TransferError, TransferId, WalletId};
+use domain::transfer::{ANONYMOUS, IdempotencyKey, RequestMeta, TransferOutcome};
+use domain::wallet::{NewWallet, Owner, Wallet};
+use domain::{Currency, Error, Money, Timestamp, TransferError, TransferId, WalletId};
 
 use super::fixtures::{
     OWNER, assert_not_found, audit_of, balance, eur, euros, fresh_key, meta, open_wallet, usd, whole_ledger,
 };
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
+
+/// The command opening a euro wallet with `balance_minor`.
+fn open_wallet_command(balance_minor: i64) -> NewWallet {
+    NewWallet {
+        owner: Owner::parse(OWNER).expect("a valid owner"),
+        opening_balance: Money::new("opening_balance", balance_minor, eur()).expect("a valid balance"),
+    }
+}
 
 async fn pair(store: &TestStore, source_balance: i64) -> (Wallet, Wallet) {
     (open_wallet(store, source_balance, eur()).await, open_wallet(store, 0, eur()).await)
@@ -96,16 +104,38 @@ async fn a_transfer_writes_one_completed_audit_event_without_personal_data(store
         .await
         .expect("transfer");
 
-    let id = outcome.transfer.id;
-    let events = audit_of(store, AuditSubject::of("transfer", id)).await;
+    let transfer = &outcome.transfer;
+    let events = audit_of(store, AuditSubject::of("transfer", transfer.id)).await;
     let [event] = events.as_slice() else { panic!("expected one audit event, got {events:?}") };
     assert_eq!(event.action.as_str(), "transfer.completed");
-    assert_eq!((&event.actor, &event.request_id), (&request.actor, &request.request_id));
-    let detail = |name: &str| event.details.get(name).map(String::as_str);
-    let (from, to) = (source.id.to_string(), sink.id.to_string());
-    assert_eq!((detail("from"), detail("to")), (Some(from.as_str()), Some(to.as_str())));
-    assert_eq!((detail("amount_minor"), detail("currency")), (Some("300"), Some("EUR")));
+    assert_eq!((&event.actor, &event.request_id, event.at), (&request.actor, &request.request_id, transfer.created_at));
+    let details: Vec<(&str, &str)> = event.details.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (id, from, to) = (transfer.id.to_string(), source.id.to_string(), sink.id.to_string());
+    assert_eq!(
+        details,
+        [
+            ("amount_minor", "300"),
+            ("currency", "EUR"),
+            ("from", from.as_str()),
+            ("to", to.as_str()),
+            ("transfer_id", id.as_str()),
+        ],
+        "the audit details are not exactly the documented ones"
+    );
     assert!(!event.details.values().any(|value| value.contains(OWNER)), "the owner reached the audit log");
+}
+
+#[store_test]
+async fn a_transfer_that_names_no_actor_is_audited_as_anonymous(store: &TestStore) {
+    let (source, sink) = pair(store, 1_000).await;
+    let nobody = RequestMeta { actor: String::new(), ..meta() };
+
+    let outcome =
+        store.repos.wallets.transfer(euros(source.id, sink.id, 1), fresh_key(), nobody).await.expect("transfer");
+
+    let events = audit_of(store, AuditSubject::of("transfer", outcome.transfer.id)).await;
+    let actors: Vec<&str> = events.iter().map(|event| event.actor.as_str()).collect();
+    assert_eq!(actors, [ANONYMOUS]);
 }
 
 #[store_test]
@@ -197,6 +227,40 @@ async fn a_transfer_may_empty_the_source_wallet_but_never_overdraw_it(store: &Te
 
     assert!(matches!(error, TransferError::InsufficientFunds { .. }), "got {error:?}");
     assert_eq!((balance(store, source.id).await, balance(store, sink.id).await), (0, 300));
+}
+
+#[store_test]
+async fn a_refusal_is_decided_by_the_first_failing_check_in_the_documented_order(store: &TestStore) {
+    // Both wallets are looked up before any currency, and currencies before funds.
+    let (dollars, euros_wallet) = (open_wallet(store, 0, usd()).await, open_wallet(store, 0, eur()).await);
+    let unknown = WalletId::new();
+
+    let (to_unknown, _) = refused(store, dollars.id, unknown, 100, eur()).await;
+    let (poor_and_odd, _) = refused(store, dollars.id, euros_wallet.id, 100, eur()).await;
+    let (poor_to_odd, _) = refused(store, euros_wallet.id, dollars.id, 100, eur()).await;
+
+    assert!(matches!(to_unknown, TransferError::UnknownWallet(id) if id == unknown), "got {to_unknown:?}");
+    for (error, odd) in [(poor_and_odd, &dollars), (poor_to_odd, &dollars)] {
+        let mismatch = matches!(error, TransferError::CurrencyMismatch { wallet, .. } if wallet == odd.id);
+        assert!(mismatch, "expected a mismatch on the dollar wallet before its funds, got {error:?}");
+    }
+    assert_untouched(store, &[&dollars, &euros_wallet]).await;
+}
+
+#[store_test]
+async fn a_credit_past_the_largest_balance_is_refused_as_an_invalid_amount(store: &TestStore) {
+    let source = open_wallet(store, 1_000, eur()).await;
+    let nearly_full = Wallet { balance_minor: i64::MAX - 50, ..open_wallet_command(0).into_wallet(Timestamp::now()) };
+    let sink = store.repos.wallets.create(nearly_full).await.expect("open a nearly full wallet");
+
+    let (error, key) = refused(store, source.id, sink.id, 100, eur()).await;
+
+    let invalid = matches!(&error, TransferError::Store(Error::Validation(v)) if v.field == "amount_minor");
+    assert!(invalid, "expected a validation error on amount_minor, got {error:?}");
+    assert_untouched(store, &[&source, &sink]).await;
+    assert_key_unused(store, &key).await;
+    send(store, source.id, sink.id, 50, &fresh_key()).await;
+    assert_eq!(balance(store, sink.id).await, i64::MAX, "a credit up to the largest balance is applied");
 }
 
 #[store_test]

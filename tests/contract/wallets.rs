@@ -1,11 +1,12 @@
 //! `WalletRepository` outside transfers: creating and reading wallets, and ledger listings.
 
+use domain::idempotency::{Claim, wallet_fingerprint};
 use domain::pagination::IdCursor;
 use domain::wallet::{LedgerQuery, NewWallet, Owner};
-use domain::{Money, Timestamp, TransferId, WalletId};
+use domain::{Error, Money, Timestamp, TransferId, ValidationError, WalletId};
 
 use super::fixtures::{
-    OWNER, assert_conflict, assert_not_found, eur, euros, fresh_key, limit, meta, open_wallet, whole_ledger,
+    OWNER, assert_error, assert_not_found, eur, euros, fresh_key, limit, meta, open_wallet, whole_ledger,
 };
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
@@ -31,8 +32,28 @@ async fn creating_a_wallet_with_an_existing_id_is_a_conflict(store: &TestStore) 
 
     let result = store.repos.wallets.create(twin).await;
 
-    assert_conflict(result, "second wallet with the same id");
+    assert_error(result, &Error::exists("wallet", wallet.id), "second wallet with the same id");
     assert_eq!(store.repos.wallets.get(wallet.id).await.expect("read the wallet"), wallet);
+}
+
+#[store_test]
+async fn a_wallet_with_a_negative_balance_is_refused_as_invalid_and_not_stored(store: &TestStore) {
+    let opened = NewWallet {
+        owner: Owner::parse(OWNER).expect("a valid owner"),
+        opening_balance: Money::new("opening_balance", 0, eur()).expect("a valid balance"),
+    };
+    let negative = || domain::wallet::Wallet { balance_minor: -1, ..opened.clone().into_wallet(Timestamp::now()) };
+    let expected = Error::Validation(ValidationError::new("balance_minor", "must not be negative"));
+    let (plain, keyed) = (negative(), negative());
+    let claim = Claim::new(fresh_key(), wallet_fingerprint(&opened));
+
+    let created = store.repos.wallets.create(plain.clone()).await;
+    let created_keyed = store.repos.wallets.create_keyed(keyed.clone(), claim).await;
+
+    assert_error(created, &expected, "create");
+    assert_error(created_keyed, &expected, "keyed create");
+    assert_not_found(store.repos.wallets.get(plain.id).await, "the refused wallet");
+    assert_not_found(store.repos.wallets.get(keyed.id).await, "the refused keyed wallet");
 }
 
 #[store_test]

@@ -121,8 +121,8 @@ pub struct MongoArgs {
     /// values); 0 turns the slow-operation log off [default: 100].
     #[arg(long = "slow-ms", env = "SHOP_SLOW_MS")]
     pub slow_ms: Option<u64>,
-    /// How long a transfer's idempotency key is kept, in seconds; a request sent again later is
-    /// applied as new [default: 86400].
+    /// How long an idempotency key is kept, in seconds, on either store; a request sent again
+    /// later is applied as new [default: 86400, at most 31536000].
     #[arg(long = "idempotency-ttl-seconds", env = "SHOP_IDEMPOTENCY_TTL_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub idempotency_ttl_seconds: Option<u64>,
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use domain::Repositories;
+use domain::idempotency::KeyLifetime;
 use mongo_store::{MongoConfig, MongoStore, Profiles, TransactionSupport};
 
 use crate::cli::MongoArgs;
@@ -22,7 +23,7 @@ pub async fn connect(config: &MongoArgs) -> anyhow::Result<Repositories> {
         tracing::warn!("{MEMORY_BANNER}");
         // Also on stderr, unfiltered: a log level or a JSON collector must not hide this.
         eprintln!("\n*** {MEMORY_BANNER} ***\n");
-        return Ok(Repositories::from_store(memory_store::MemoryStore::new()));
+        return Ok(Repositories::from_store(memory_store::MemoryStore::with_key_lifetime(key_lifetime(config)?)));
     }
     connect_mongo(config).await
 }
@@ -97,10 +98,16 @@ pub fn mongo_config(args: &MongoArgs) -> anyhow::Result<MongoConfig> {
     if let Some(ms) = args.slow_ms {
         config.slow_operation_threshold = (ms > 0).then(|| Duration::from_millis(ms));
     }
-    if let Some(seconds) = args.idempotency_ttl_seconds {
-        config.idempotency_ttl = Duration::from_secs(seconds);
-    }
+    config.key_lifetime = key_lifetime(args)?;
     Ok(config)
+}
+
+/// How long either store keeps idempotency keys: `--idempotency-ttl-seconds`, else a day.
+fn key_lifetime(args: &MongoArgs) -> anyhow::Result<KeyLifetime> {
+    match args.idempotency_ttl_seconds {
+        Some(seconds) => KeyLifetime::from_seconds(seconds).context("--idempotency-ttl-seconds"),
+        None => Ok(KeyLifetime::DEFAULT),
+    }
 }
 
 fn profiles(args: &MongoArgs) -> anyhow::Result<Profiles> {

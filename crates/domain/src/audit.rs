@@ -30,6 +30,14 @@ impl AuditAction {
         token("action", raw, 64).map(Self)
     }
 
+    /// `transfer.completed`: the action of an applied transfer's event.
+    pub fn transfer_completed() -> Self {
+        Self(Self::TRANSFER_COMPLETED.to_owned())
+    }
+
+    /// The text of [`AuditAction::transfer_completed`].
+    pub const TRANSFER_COMPLETED: &'static str = "transfer.completed";
+
     /// The action as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -98,5 +106,22 @@ impl AuditQuery {
     pub fn matches(&self, event: &AuditEvent) -> bool {
         self.subject.as_ref().is_none_or(|s| *s == event.subject)
             && self.action.as_ref().is_none_or(|a| *a == event.action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_actions_stores_write_parse_as_actions() {
+        assert_eq!(AuditAction::parse(AuditAction::TRANSFER_COMPLETED), Ok(AuditAction::transfer_completed()));
+    }
+
+    #[test]
+    fn a_malformed_action_is_a_validation_error_on_action() {
+        let error = AuditAction::parse("a b").expect_err("a space is not allowed");
+
+        assert_eq!(error.field, "action");
     }
 }

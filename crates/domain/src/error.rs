@@ -1,7 +1,10 @@
 //! Errors shared by every port, validation errors, and the transfer error set.
 
+use std::fmt;
+
 use crate::ids::WalletId;
 use crate::money::Currency;
+use crate::product::Sku;
 
 /// Result with the domain [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -81,6 +84,27 @@ impl Error {
     /// A [`Error::NotFound`] for `entity` with `id`.
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
         Self::NotFound { entity, id: id.to_string() }
+    }
+
+    /// The [`Error::Conflict`] of storing a `entity` whose id `id` is taken.
+    pub fn exists(entity: &str, id: impl fmt::Display) -> Self {
+        Self::Conflict(format!("{entity} {id} exists"))
+    }
+
+    /// The [`Error::Conflict`] of a product whose sku belongs to another product.
+    pub fn sku_taken(sku: &Sku) -> Self {
+        Self::Conflict(format!("sku {sku} belongs to another product"))
+    }
+
+    /// The [`Error::Conflict`] of a session whose token hash is taken. The hash is not echoed:
+    /// error texts reach logs, and a hash is a session's lookup key.
+    pub fn session_exists() -> Self {
+        Self::Conflict("a session with this token hash exists".to_owned())
+    }
+
+    /// The [`Error::NotFound`] of a session that does not exist or has expired, without its hash.
+    pub fn session_not_found() -> Self {
+        Self::not_found("session", "with this token hash")
     }
 }
 

@@ -12,9 +12,11 @@
 //! | live, with its response               | replay           | key reused          |
 //! | live, without a response (in flight)  | key in flight    | key reused          |
 
+use std::time::Duration;
+
 use sha2::{Digest, Sha256};
 
-use crate::error::Error;
+use crate::error::{Error, ValidationError};
 use crate::product::{AttributeValue, Attributes, ProductDraft};
 use crate::session::SessionTtl;
 use crate::time::Timestamp;
@@ -56,6 +58,68 @@ pub struct Record<R> {
     pub response: Option<R>,
     /// After this instant the key is free again.
     pub expires_at: Timestamp,
+}
+
+impl<R> Record<R> {
+    /// The record a request with `fingerprint` claims its key with at `now`, holding its
+    /// `response`: free again once `lifetime` has passed.
+    pub fn completed(fingerprint: String, response: R, now: Timestamp, lifetime: KeyLifetime) -> Self {
+        Self { fingerprint, response: Some(response), expires_at: lifetime.expiry(now) }
+    }
+}
+
+/// How long a claimed key (and with it the client's right to a replay) is kept. A request sent
+/// again after that is applied as new. Every store takes its lifetime from one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyLifetime(Duration);
+
+impl KeyLifetime {
+    /// A day: longer than any client's retry window.
+    pub const DEFAULT: Self = Self(Duration::from_secs(24 * 60 * 60));
+
+    /// The shortest lifetime accepted: one second.
+    pub const MIN: Duration = Duration::from_secs(1);
+
+    /// The longest lifetime accepted: 365 days.
+    pub const MAX: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+    /// A lifetime of `duration`.
+    ///
+    /// # Errors
+    /// Returns a [`ValidationError`] on `idempotency_ttl` outside [`KeyLifetime::MIN`] to
+    /// [`KeyLifetime::MAX`].
+    pub fn new(duration: Duration) -> Result<Self, ValidationError> {
+        if (Self::MIN..=Self::MAX).contains(&duration) {
+            Ok(Self(duration))
+        } else {
+            Err(ValidationError::new("idempotency_ttl", "must be 1 second to 365 days"))
+        }
+    }
+
+    /// A lifetime of `seconds`.
+    ///
+    /// # Errors
+    /// As [`KeyLifetime::new`].
+    pub fn from_seconds(seconds: u64) -> Result<Self, ValidationError> {
+        Self::new(Duration::from_secs(seconds))
+    }
+
+    /// The lifetime as a duration.
+    pub fn as_duration(self) -> Duration {
+        self.0
+    }
+
+    /// When a key claimed at `now` is free again.
+    pub fn expiry(self, now: Timestamp) -> Timestamp {
+        // At most 365 days of milliseconds: far inside i64.
+        now.plus_millis(i64::try_from(self.0.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+impl Default for KeyLifetime {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// Why a request with a taken key is not applied.
@@ -170,19 +234,21 @@ pub fn wallet_fingerprint(command: &NewWallet) -> String {
 
 /// The fingerprint of creating a product: every client-set field, attributes in key order.
 pub fn product_fingerprint(draft: &ProductDraft) -> String {
-    let tags: Vec<&str> = draft.tags.iter().map(|t| t.as_str()).collect();
-    let mut attributes = String::new();
-    encode_attributes(&draft.attributes, &mut attributes);
+    // Every field named: a field added to drafts fails to compile here until it is fingerprinted.
+    let ProductDraft { sku, name, category, price, attributes, tags } = draft;
+    let tags: Vec<&str> = tags.iter().map(|t| t.as_str()).collect();
+    let mut encoded = String::new();
+    encode_attributes(attributes, &mut encoded);
     digest(
         "product.create/v1",
         &[
-            draft.sku.as_str(),
-            draft.name.as_str(),
-            draft.category.as_str(),
-            draft.price.currency().as_str(),
-            &draft.price.minor().to_string(),
+            sku.as_str(),
+            name.as_str(),
+            category.as_str(),
+            price.currency().as_str(),
+            &price.minor().to_string(),
             &tags.join("\u{0}"),
-            &attributes,
+            &encoded,
         ],
     )
 }

@@ -3,7 +3,10 @@
 //! Everything here is storage- and transport-agnostic: no BSON, no serde, no HTTP, no runtime. A
 //! value that exists has passed its validation (`Sku::parse`, `Money::new`, …), so adapters and
 //! handlers never see raw input. Operations that must be atomic are one port method each
-//! (`WalletRepository::transfer`), so sessions and transactions stay inside the adapters.
+//! (`WalletRepository::transfer`), so sessions and transactions stay inside the adapters. Every
+//! rule the stores share is here and called by each of them: the transfer's decision, its
+//! ledger entries and audit event, the default actor, the key lifetime, "same content" of a
+//! product draft, and the texts of the errors they answer.
 //!
 //! # Layout
 //! - `error`: the crate error, validation errors and the transfer error set.
@@ -12,8 +15,11 @@
 //! - `money`: ISO-4217 currencies and integer minor-unit amounts.
 //! - `product`: products, their validated fields, queries and category statistics.
 //! - `wallet`: wallets and ledger entries.
-//! - `transfer`: transfer commands, idempotency keys, fingerprints and outcomes.
-//! - `idempotency`: scopes, fingerprints of create commands and the decision table of a key.
+//! - `transfer`: transfer commands, the decision on the wallets (order of checks, overflow), the
+//!   ledger entries and audit event of an applied transfer, idempotency keys, fingerprints and
+//!   outcomes.
+//! - `idempotency`: scopes, fingerprints of create commands, the decision table of a key and
+//!   the key lifetime.
 //! - `audit`: the append-only audit log.
 //! - `session`: session tokens (shown once, stored as SHA-256 hashes).
 //! - `feed`: per-user product feeds.

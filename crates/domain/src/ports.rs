@@ -86,6 +86,7 @@ pub trait WalletRepository: Send + Sync {
     /// Stores a new wallet as given.
     ///
     /// # Errors
+    /// MUST return [`Error::Validation`] on `balance_minor` when the balance is negative;
     /// MUST return [`Error::Conflict`] when a wallet with this id exists.
     async fn create(&self, wallet: Wallet) -> Result<Wallet>;
 
@@ -94,6 +95,7 @@ pub trait WalletRepository: Send + Sync {
     /// one answers the stored wallet with `replayed: true` and changes nothing.
     ///
     /// # Errors
+    /// MUST return [`Error::Validation`] on `balance_minor` when the balance is negative;
     /// MUST return [`Error::KeyReused`] when the key was used with another request;
     /// MUST return [`Error::KeyInFlight`] when another call with the key has not finished.
     /// On any error the key stays unused, except [`Error::OutcomeUnknown`], after which a call
@@ -114,7 +116,7 @@ pub trait WalletRepository: Send + Sync {
 
     /// Applies a transfer exactly once per idempotency key, atomically: the debit (never below
     /// zero), the credit, one ledger entry per side, the transfer, one `transfer.completed` audit
-    /// event, and the stored response for the key. A call with a key already completed with the
+    /// event (`Transfer::completed_event`), and the stored response for the key. A call with a key already completed with the
     /// same request returns the stored transfer with `replayed: true` and changes nothing.
     ///
     /// # Errors
@@ -122,6 +124,10 @@ pub trait WalletRepository: Send + Sync {
     /// MUST return [`TransferError::CurrencyMismatch`] when a wallet's currency differs from the
     /// transfer's;
     /// MUST return [`TransferError::InsufficientFunds`] when the source balance is below the amount;
+    /// MUST return [`Error::Validation`] on `amount_minor` (inside [`TransferError::Store`]) when
+    /// the credit would take the destination's balance above `i64::MAX`;
+    /// MUST answer the first of these that applies, in this order (both wallets are looked up
+    /// before any currency, currencies before funds), as `TransferCommand::decide` does;
     /// MUST return [`TransferError::KeyReused`] when the key was used with another request;
     /// MUST return [`TransferError::KeyInFlight`] when another call with the key has not finished.
     /// On any error nothing is written and the key stays unused.

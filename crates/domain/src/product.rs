@@ -42,6 +42,50 @@ pub struct Product {
     pub updated_at: Timestamp,
 }
 
+impl Product {
+    /// A product of `draft`'s fields with the rest given: what a store builds when it reads one
+    /// back.
+    pub fn from_parts(
+        id: ProductId,
+        draft: ProductDraft,
+        version: u64,
+        created_at: Timestamp,
+        updated_at: Timestamp,
+    ) -> Self {
+        let ProductDraft { sku, name, category, price, attributes, tags } = draft;
+        Self { id, sku, name, category, price, attributes, tags, version, created_at, updated_at }
+    }
+
+    /// The client-set fields of this product, as a draft.
+    pub fn draft(&self) -> ProductDraft {
+        // Every field named, none skipped with `..`: a new field must be placed here.
+        let Self { id: _, sku, name, category, price, attributes, tags, version: _, created_at: _, updated_at: _ } =
+            self;
+        ProductDraft {
+            sku: sku.clone(),
+            name: name.clone(),
+            category: category.clone(),
+            price: *price,
+            attributes: attributes.clone(),
+            tags: tags.clone(),
+        }
+    }
+
+    /// Whether this product holds `draft`'s content already: every client-set field equal. A
+    /// write of such a draft changes nothing (bulk ingestion reports it unchanged and writes
+    /// nothing); the server-set fields (id, version, timestamps) never count.
+    pub fn has_content_of(&self, draft: &ProductDraft) -> bool {
+        // Every field named: a field added to drafts fails to compile here until it is compared.
+        let ProductDraft { sku, name, category, price, attributes, tags } = draft;
+        self.sku == *sku
+            && self.name == *name
+            && self.category == *category
+            && self.price == *price
+            && self.attributes == *attributes
+            && self.tags == *tags
+    }
+}
+
 /// The fields a client sets on a product: the body of a create and of a full update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductDraft {
@@ -62,33 +106,52 @@ pub struct ProductDraft {
 impl ProductDraft {
     /// A new product from this draft: fresh id, version 1, both timestamps `now`.
     pub fn into_product(self, now: Timestamp) -> Product {
-        Product {
-            id: ProductId::new(),
-            sku: self.sku,
-            name: self.name,
-            category: self.category,
-            price: self.price,
-            attributes: self.attributes,
-            tags: self.tags,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        }
+        Product::from_parts(ProductId::new(), self, 1, now, now)
     }
 
     /// `product` with this draft's fields, its version bumped and `updated_at` set to `now`.
     pub fn apply_to(self, product: &Product, now: Timestamp) -> Product {
-        Product {
-            id: product.id,
-            sku: self.sku,
-            name: self.name,
-            category: self.category,
-            price: self.price,
-            attributes: self.attributes,
-            tags: self.tags,
-            version: product.version + 1,
-            created_at: product.created_at,
-            updated_at: now,
+        Product::from_parts(product.id, self, product.version + 1, product.created_at, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    fn draft() -> ProductDraft {
+        ProductDraft {
+            sku: Sku::parse("MUG-1").expect("valid sku"),
+            name: ProductName::parse("Mug").expect("valid name"),
+            category: Category::parse("kitchen").expect("valid category"),
+            price: Money::new("price_minor", 1200, Currency::parse("EUR").expect("valid currency"))
+                .expect("valid price"),
+            attributes: Attributes::default(),
+            tags: parse_tags(["blue"]).expect("valid tags"),
+        }
+    }
+
+    #[test]
+    fn a_product_has_the_content_of_its_own_draft_and_not_of_a_changed_one() {
+        let product = draft().into_product(Timestamp::now());
+        let later = draft().apply_to(&product, Timestamp::now().plus_millis(5));
+
+        assert_eq!(product.draft(), draft());
+        assert!(product.has_content_of(&draft()), "server-set fields do not count");
+        assert!(later.has_content_of(&product.draft()));
+        let changes: [fn(&mut ProductDraft); 6] = [
+            |d| d.sku = Sku::parse("MUG-2").expect("valid sku"),
+            |d| d.name = ProductName::parse("Cup").expect("valid name"),
+            |d| d.category = Category::parse("home").expect("valid category"),
+            |d| d.price = Money::new("price_minor", 1201, d.price.currency()).expect("valid price"),
+            |d| d.attributes = Attributes::parse([("size".to_owned(), AttributeValue::Int(1))].into()).expect("valid"),
+            |d| d.tags = Vec::new(),
+        ];
+        for change in changes {
+            let mut changed = draft();
+            change(&mut changed);
+            assert!(!product.has_content_of(&changed), "{changed:?} was taken for the same content");
         }
     }
 }

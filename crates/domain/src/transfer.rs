@@ -4,10 +4,12 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{TransferError, ValidationError};
-use crate::ids::{TransferId, WalletId};
+use crate::audit::{AuditAction, AuditEvent, AuditSubject};
+use crate::error::{Error, TransferError, ValidationError};
+use crate::ids::{AuditEventId, LedgerEntryId, TransferId, WalletId};
 use crate::money::{Currency, Money};
 use crate::time::Timestamp;
+use crate::wallet::{LedgerEntry, Wallet};
 
 /// A client-chosen key that makes a request safe to retry (the `Idempotency-Key` header): 1–255
 /// visible ASCII characters.
@@ -93,6 +95,40 @@ impl TransferCommand {
         hex::encode(Sha256::digest(canonical.as_bytes()))
     }
 
+    /// Decides whether this transfer may be applied to `from` and `to` as they are now (`None`:
+    /// the wallet does not exist), and if so, the balances it leaves behind. Every store calls
+    /// this, so that the same data gets the same answer everywhere. The checks run in this
+    /// order, and the first that fails is the answer:
+    ///
+    /// 1. the source exists, 2. the destination exists ([`Refusal::UnknownWallet`]);
+    /// 3. the source, 4. the destination holds the transfer's currency
+    ///    ([`Refusal::CurrencyMismatch`]);
+    /// 5. the source holds at least the amount ([`Refusal::InsufficientFunds`]);
+    /// 6. the destination's balance stays representable ([`Refusal::BalanceOverflow`]).
+    ///
+    /// # Errors
+    /// The first [`Refusal`] above.
+    pub fn decide(&self, from: Option<Holding>, to: Option<Holding>) -> Result<Balances, Refusal> {
+        let from = from.ok_or(Refusal::UnknownWallet(self.from))?;
+        let to = to.ok_or(Refusal::UnknownWallet(self.to))?;
+        let transfer_currency = self.amount.currency();
+        for side in [from, to] {
+            if side.currency != transfer_currency {
+                return Err(Refusal::CurrencyMismatch {
+                    wallet: side.id,
+                    wallet_currency: side.currency,
+                    transfer_currency,
+                });
+            }
+        }
+        let amount = self.amount.minor();
+        if from.balance_minor < amount {
+            return Err(Refusal::InsufficientFunds { wallet: from.id });
+        }
+        let to_after = to.balance_minor.checked_add(amount).ok_or(Refusal::BalanceOverflow { wallet: to.id })?;
+        Ok(Balances { from_after: from.balance_minor - amount, to_after })
+    }
+
     /// The transfer this command creates when applied at `now`.
     pub fn into_transfer(&self, now: Timestamp) -> Transfer {
         Transfer {
@@ -103,6 +139,77 @@ impl TransferCommand {
             currency: self.amount.currency(),
             status: TransferStatus::Completed,
             created_at: now,
+        }
+    }
+}
+
+/// What a transfer needs to know of a wallet: its id, currency and balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holding {
+    /// The wallet.
+    pub id: WalletId,
+    /// The only currency it holds.
+    pub currency: Currency,
+    /// Its balance in minor units.
+    pub balance_minor: i64,
+}
+
+impl From<&Wallet> for Holding {
+    fn from(wallet: &Wallet) -> Self {
+        Self { id: wallet.id, currency: wallet.currency, balance_minor: wallet.balance_minor }
+    }
+}
+
+/// The balances a transfer leaves behind, decided before anything is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Balances {
+    /// The source's balance after the debit.
+    pub from_after: i64,
+    /// The destination's balance after the credit.
+    pub to_after: i64,
+}
+
+/// Why the wallets as they are refuse a transfer ([`TransferCommand::decide`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A wallet does not exist.
+    UnknownWallet(WalletId),
+    /// A wallet holds another currency than the transfer's.
+    CurrencyMismatch {
+        /// The wallet.
+        wallet: WalletId,
+        /// Its currency.
+        wallet_currency: Currency,
+        /// The transfer's currency.
+        transfer_currency: Currency,
+    },
+    /// The source's balance is below the amount.
+    InsufficientFunds {
+        /// The source.
+        wallet: WalletId,
+    },
+    /// The credit would take the destination's balance past the largest one a store keeps
+    /// (`i64::MAX` minor units).
+    BalanceOverflow {
+        /// The destination.
+        wallet: WalletId,
+    },
+}
+
+impl From<Refusal> for TransferError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::UnknownWallet(wallet) => Self::UnknownWallet(wallet),
+            Refusal::CurrencyMismatch { wallet, wallet_currency, transfer_currency } => {
+                Self::CurrencyMismatch { wallet, wallet_currency, transfer_currency }
+            }
+            Refusal::InsufficientFunds { wallet } => Self::InsufficientFunds { wallet },
+            // The request cannot be applied as sent, whatever is retried: an invalid amount for
+            // this destination.
+            Refusal::BalanceOverflow { wallet } => Self::Store(Error::Validation(ValidationError::new(
+                "amount_minor",
+                format!("would raise the balance of wallet {wallet} above {} minor units", i64::MAX),
+            ))),
         }
     }
 }
@@ -154,6 +261,49 @@ pub struct Transfer {
     pub created_at: Timestamp,
 }
 
+impl Transfer {
+    /// The one audit event an applied transfer writes, in the same atomic step: action
+    /// `transfer.completed`, subject `transfer:<id>`, the time of the transfer, the caller
+    /// ([`RequestMeta::recorded_actor`]) and request id, and exactly these details (ids and amounts,
+    /// never owners): `transfer_id`, `from`, `to`, `amount_minor`, `currency`.
+    pub fn completed_event(&self, meta: &RequestMeta) -> AuditEvent {
+        let details = [
+            ("transfer_id", self.id.to_string()),
+            ("from", self.from.to_string()),
+            ("to", self.to.to_string()),
+            ("amount_minor", self.amount_minor.to_string()),
+            ("currency", self.currency.to_string()),
+        ];
+        AuditEvent {
+            id: AuditEventId::new(),
+            at: self.created_at,
+            actor: meta.recorded_actor().to_owned(),
+            action: AuditAction::transfer_completed(),
+            subject: AuditSubject::of("transfer", self.id),
+            request_id: meta.request_id.clone(),
+            details: details.into_iter().map(|(name, value)| (name.to_owned(), value)).collect(),
+        }
+    }
+
+    /// The two ledger entries of this transfer, debit then credit, under `ids` (in that order),
+    /// with the balances `balances` leaves behind and the transfer's time.
+    pub fn ledger_entries(&self, balances: Balances, ids: [LedgerEntryId; 2]) -> [LedgerEntry; 2] {
+        let [debit, credit] = ids;
+        let entry = |id, wallet_id, delta_minor, balance_after_minor| LedgerEntry {
+            id,
+            wallet_id,
+            transfer_id: self.id,
+            delta_minor,
+            balance_after_minor,
+            created_at: self.created_at,
+        };
+        [
+            entry(debit, self.from, -self.amount_minor, balances.from_after),
+            entry(credit, self.to, self.amount_minor, balances.to_after),
+        ]
+    }
+}
+
 /// What a transfer call returns: the transfer, and whether it was applied by an earlier call with
 /// the same key (a replay).
 #[derive(Debug, Clone, PartialEq)]
@@ -167,10 +317,20 @@ pub struct TransferOutcome {
 /// Who asked for a transfer, recorded in its audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RequestMeta {
-    /// The caller (a service or user name), `anonymous` if unknown.
+    /// The caller (a service or user name); empty when unknown, recorded as [`ANONYMOUS`].
     pub actor: String,
     /// The request id, for correlating logs and audit events.
     pub request_id: String,
+}
+
+/// The actor recorded for a request that names no caller.
+pub const ANONYMOUS: &str = "anonymous";
+
+impl RequestMeta {
+    /// The actor an audit event records: the caller, or [`ANONYMOUS`] when it named none.
+    pub fn recorded_actor(&self) -> &str {
+        if self.actor.is_empty() { ANONYMOUS } else { &self.actor }
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +346,73 @@ mod tests {
         let a = WalletId::new();
         assert!(matches!(TransferCommand::new(a, a, 1, eur()), Err(TransferError::SameWallet)));
         assert!(matches!(TransferCommand::new(a, WalletId::new(), 0, eur()), Err(TransferError::InvalidAmount)));
+    }
+
+    fn holding(id: WalletId, currency: Currency, balance_minor: i64) -> Option<Holding> {
+        Some(Holding { id, currency, balance_minor })
+    }
+
+    #[test]
+    fn the_decision_checks_existence_then_currencies_then_funds_then_overflow() {
+        let (a, b) = (WalletId::new(), WalletId::new());
+        let usd = Currency::parse("USD").expect("valid currency");
+        let command = TransferCommand::new(a, b, 100, eur()).expect("valid");
+
+        assert_eq!(command.decide(None, None), Err(Refusal::UnknownWallet(a)));
+        // A missing destination is found before the source's currency is looked at.
+        assert_eq!(command.decide(holding(a, usd, 0), None), Err(Refusal::UnknownWallet(b)));
+        let mismatch = |wallet| Refusal::CurrencyMismatch { wallet, wallet_currency: usd, transfer_currency: eur() };
+        assert_eq!(command.decide(holding(a, usd, 0), holding(b, usd, 0)), Err(mismatch(a)));
+        // Currencies come before funds.
+        assert_eq!(command.decide(holding(a, eur(), 0), holding(b, usd, 0)), Err(mismatch(b)));
+        assert_eq!(
+            command.decide(holding(a, eur(), 99), holding(b, eur(), 0)),
+            Err(Refusal::InsufficientFunds { wallet: a })
+        );
+        assert_eq!(
+            command.decide(holding(a, eur(), 100), holding(b, eur(), i64::MAX - 99)),
+            Err(Refusal::BalanceOverflow { wallet: b })
+        );
+        assert_eq!(
+            command.decide(holding(a, eur(), 100), holding(b, eur(), i64::MAX - 100)),
+            Ok(Balances { from_after: 0, to_after: i64::MAX })
+        );
+    }
+
+    #[test]
+    fn an_overflowing_credit_is_a_validation_error_on_the_amount() {
+        let error = TransferError::from(Refusal::BalanceOverflow { wallet: WalletId::new() });
+
+        assert!(matches!(&error, TransferError::Store(Error::Validation(v)) if v.field == "amount_minor"), "{error:?}");
+    }
+
+    #[test]
+    fn the_completed_event_names_the_transfer_and_records_anonymous_for_no_actor() {
+        let (a, b) = (WalletId::new(), WalletId::new());
+        let transfer = TransferCommand::new(a, b, 250, eur()).expect("valid").into_transfer(Timestamp::now());
+        let meta = RequestMeta { actor: String::new(), request_id: "req-1".to_owned() };
+
+        let event = transfer.completed_event(&meta);
+
+        assert_eq!(
+            (event.action.as_str(), event.actor.as_str(), event.at),
+            ("transfer.completed", ANONYMOUS, transfer.created_at)
+        );
+        assert_eq!(event.subject, AuditSubject::of("transfer", transfer.id));
+        let details: Vec<(&str, &str)> = event.details.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (id, from, to) = (transfer.id.to_string(), a.to_string(), b.to_string());
+        assert_eq!(
+            details,
+            [
+                ("amount_minor", "250"),
+                ("currency", "EUR"),
+                ("from", from.as_str()),
+                ("to", to.as_str()),
+                ("transfer_id", id.as_str())
+            ]
+        );
+        let named = RequestMeta { actor: "billing".to_owned(), ..meta };
+        assert_eq!(transfer.completed_event(&named).actor, "billing");
     }
 
     #[test]

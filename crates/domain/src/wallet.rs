@@ -60,6 +60,19 @@ pub struct Wallet {
     pub created_at: Timestamp,
 }
 
+impl Wallet {
+    /// Checks a wallet about to be stored as new: its balance is not negative.
+    ///
+    /// # Errors
+    /// Returns a [`ValidationError`] on `balance_minor` for a negative balance.
+    pub fn check_new(&self) -> Result<(), ValidationError> {
+        if self.balance_minor < 0 {
+            return Err(ValidationError::new("balance_minor", "must not be negative"));
+        }
+        Ok(())
+    }
+}
+
 /// The command that opens a wallet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewWallet {

@@ -60,7 +60,7 @@ impl AuditLog for MemoryStore {
     async fn append(&self, event: AuditEvent) -> Result<()> {
         let mut bank = write(&self.inner.bank, TABLE)?;
         if bank.audit.contains(event.id) {
-            return Err(Error::Conflict(format!("audit event {} exists", event.id)));
+            return Err(Error::exists("audit event", event.id));
         }
         bank.audit.append(event);
         Ok(())

@@ -6,21 +6,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use domain::ingest::{ItemResult, ProductIngest, UpsertOutcome};
-use domain::product::{Product, ProductDraft};
+use domain::product::ProductDraft;
 use domain::{Result, Timestamp};
 
 use crate::MemoryStore;
 use crate::locks::write;
-
-/// Whether `product` already holds every client-set field of `draft`.
-fn holds(product: &Product, draft: &ProductDraft) -> bool {
-    product.sku == draft.sku
-        && product.name == draft.name
-        && product.category == draft.category
-        && product.price == draft.price
-        && product.attributes == draft.attributes
-        && product.tags == draft.tags
-}
 
 #[async_trait]
 impl ProductIngest for MemoryStore {
@@ -34,7 +24,7 @@ impl ProductIngest for MemoryStore {
                     table.insert(draft.into_product(now));
                     return Ok(UpsertOutcome::Inserted);
                 };
-                if holds(current, &draft) {
+                if current.has_content_of(&draft) {
                     return Ok(UpsertOutcome::Unchanged);
                 }
                 let updated = draft.apply_to(current, now);

@@ -6,11 +6,8 @@
 use std::collections::HashMap;
 
 use domain::Timestamp;
-use domain::idempotency::{Claim, Decision, KeyConflict, Record, Scope, decide};
+use domain::idempotency::{Claim, Decision, KeyConflict, KeyLifetime, Record, Scope, decide};
 use domain::transfer::IdempotencyKey;
-
-/// How long a completed key is remembered: a day covers any client's retry window.
-pub(crate) const KEY_TTL_MILLIS: i64 = 24 * 60 * 60 * 1000;
 
 /// The records of one lock's operations, by scope and key.
 #[derive(Debug)]
@@ -41,13 +38,9 @@ impl<R: Clone> Keys<R> {
         }
     }
 
-    /// Claims the key with the response of the request that just applied.
-    pub(crate) fn claim(&mut self, scope: Scope, claim: Claim, response: R, now: Timestamp) {
-        let record = Record {
-            fingerprint: claim.fingerprint,
-            response: Some(response),
-            expires_at: now.plus_millis(KEY_TTL_MILLIS),
-        };
+    /// Claims the key with the response of the request that just applied, for `lifetime`.
+    pub(crate) fn claim(&mut self, scope: Scope, claim: Claim, response: R, now: Timestamp, lifetime: KeyLifetime) {
+        let record = Record::completed(claim.fingerprint, response, now, lifetime);
         self.records.insert((scope, claim.key), record);
     }
 }
@@ -66,12 +59,12 @@ mod tests {
         let mut keys = Keys::default();
         assert_eq!(keys.check(Scope::WalletCreate, &claim("a"), now), Ok(None));
 
-        keys.claim(Scope::WalletCreate, claim("a"), 7_u8, now);
+        keys.claim(Scope::WalletCreate, claim("a"), 7_u8, now, KeyLifetime::DEFAULT);
 
         assert_eq!(keys.check(Scope::WalletCreate, &claim("a"), now), Ok(Some(7)));
         assert_eq!(keys.check(Scope::WalletCreate, &claim("b"), now), Err(KeyConflict::Reused));
         assert_eq!(keys.check(Scope::ProductCreate, &claim("b"), now), Ok(None), "scopes are separate");
-        let later = now.plus_millis(KEY_TTL_MILLIS);
+        let later = KeyLifetime::DEFAULT.expiry(now);
         assert_eq!(keys.check(Scope::WalletCreate, &claim("b"), later), Ok(None));
         assert_eq!(keys.check(Scope::WalletCreate, &claim("a"), now), Ok(None), "the expired record was removed");
     }

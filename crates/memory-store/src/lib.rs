@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use domain::UserId;
 use domain::feed::Feed;
+use domain::idempotency::KeyLifetime;
 
 use crate::products::table::ProductTable;
 use crate::sessions::SessionTable;
@@ -56,12 +57,20 @@ struct Inner {
     bank: RwLock<Bank>,
     sessions: Mutex<SessionTable>,
     feeds: RwLock<HashMap<UserId, Feed>>,
+    /// How long claimed idempotency keys are kept.
+    key_lifetime: KeyLifetime,
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store, keeping idempotency keys for [`KeyLifetime::DEFAULT`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store keeping idempotency keys for `lifetime`: a request sent again later is
+    /// applied as new.
+    pub fn with_key_lifetime(lifetime: KeyLifetime) -> Self {
+        Self { inner: Arc::new(Inner { key_lifetime: lifetime, ..Inner::default() }) }
     }
 }
 

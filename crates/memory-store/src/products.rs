@@ -5,7 +5,7 @@ pub(crate) mod table;
 use async_trait::async_trait;
 use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::Page;
-use domain::product::{Category, CategoryStats, Product, ProductDraft, ProductQuery, Sku};
+use domain::product::{Category, CategoryStats, Product, ProductDraft, ProductQuery};
 use domain::{Error, ProductId, ProductRepository, Result, Timestamp};
 
 use crate::MemoryStore;
@@ -14,17 +14,13 @@ use crate::products::table::ProductTable;
 
 const TABLE: &str = "products";
 
-fn sku_conflict(sku: &Sku) -> Error {
-    Error::Conflict(format!("sku {sku} belongs to another product"))
-}
-
 /// Stores a new product, refusing a taken id or sku.
 fn insert_new(table: &mut ProductTable, product: Product) -> Result<Product> {
     if table.get(product.id).is_some() {
-        return Err(Error::Conflict(format!("product {} exists", product.id)));
+        return Err(Error::exists("product", product.id));
     }
     if table.sku_taken(&product.sku, None) {
-        return Err(sku_conflict(&product.sku));
+        return Err(Error::sku_taken(&product.sku));
     }
     table.insert(product.clone());
     Ok(product)
@@ -45,7 +41,7 @@ impl ProductRepository for MemoryStore {
             return Ok(Created::replay(stored));
         }
         let product = insert_new(&mut table, product)?;
-        table.keys.claim(Scope::ProductCreate, claim, product.clone(), now);
+        table.keys.claim(Scope::ProductCreate, claim, product.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(product))
     }
 
@@ -66,7 +62,7 @@ impl ProductRepository for MemoryStore {
             });
         }
         if table.sku_taken(&draft.sku, Some(id)) {
-            return Err(sku_conflict(&draft.sku));
+            return Err(Error::sku_taken(&draft.sku));
         }
         let updated = draft.apply_to(current, Timestamp::now());
         // Re-inserting moves the row in every index: its sku, price or category may have changed.

@@ -42,7 +42,7 @@ impl SessionTable {
     fn insert_new(&mut self, session: Session, now: Timestamp) -> Result<()> {
         self.purge_if_due(now);
         if self.sessions.contains_key(&session.token_hash) {
-            return Err(Error::Conflict("a session with this token hash exists".to_owned()));
+            return Err(Error::session_exists());
         }
         self.sessions.insert(session.token_hash.clone(), session);
         Ok(())
@@ -55,11 +55,6 @@ impl SessionTable {
         }
         self.sessions.get(token_hash)
     }
-}
-
-fn not_found() -> Error {
-    // The hash is not echoed: error texts reach logs, and a hash is a lookup key for a session.
-    Error::not_found("session", "with this token hash")
 }
 
 #[async_trait]
@@ -77,18 +72,18 @@ impl SessionRepository for MemoryStore {
             return Ok(Created::replay(stored));
         }
         table.insert_new(issued.session.clone(), now)?;
-        table.keys.claim(Scope::SessionCreate, claim, issued.clone(), now);
+        table.keys.claim(Scope::SessionCreate, claim, issued.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(issued))
     }
 
     async fn find(&self, token_hash: &TokenHash) -> Result<Session> {
         let mut table = lock(&self.inner.sessions, TABLE)?;
-        table.live(token_hash, Timestamp::now()).cloned().ok_or_else(not_found)
+        table.live(token_hash, Timestamp::now()).cloned().ok_or_else(Error::session_not_found)
     }
 
     async fn delete(&self, token_hash: &TokenHash) -> Result<()> {
         let mut table = lock(&self.inner.sessions, TABLE)?;
-        table.live(token_hash, Timestamp::now()).ok_or_else(not_found)?;
+        table.live(token_hash, Timestamp::now()).ok_or_else(Error::session_not_found)?;
         table.sessions.remove(token_hash);
         Ok(())
     }

@@ -4,7 +4,7 @@ pub(crate) mod bank;
 mod transfer;
 
 use async_trait::async_trait;
-use domain::error::{TransferError, ValidationError};
+use domain::error::TransferError;
 use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::Page;
 use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
@@ -15,13 +15,11 @@ use crate::MemoryStore;
 use crate::locks::{read, write};
 use crate::wallets::bank::{Bank, TABLE};
 
-/// Stores a new wallet in `bank`, refusing a negative balance or a taken id.
+/// Stores a new wallet in `bank`, refusing an invalid one or a taken id.
 fn open(bank: &mut Bank, wallet: Wallet) -> Result<Wallet> {
-    if wallet.balance_minor < 0 {
-        return Err(ValidationError::new("balance_minor", "must not be negative").into());
-    }
+    wallet.check_new()?;
     if bank.wallets.contains_key(&wallet.id) {
-        return Err(Error::Conflict(format!("wallet {} exists", wallet.id)));
+        return Err(Error::exists("wallet", wallet.id));
     }
     bank.wallets.insert(wallet.id, wallet.clone());
     Ok(wallet)
@@ -42,7 +40,7 @@ impl WalletRepository for MemoryStore {
             return Ok(Created::replay(stored));
         }
         let wallet = open(&mut bank, wallet)?;
-        bank.wallet_keys.claim(Scope::WalletCreate, claim, wallet.clone(), now);
+        bank.wallet_keys.claim(Scope::WalletCreate, claim, wallet.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(wallet))
     }
 
@@ -65,7 +63,7 @@ impl WalletRepository for MemoryStore {
         // The whole transfer, idempotency check included, runs under this one write lock: a
         // concurrent call with the same key waits and then finds the completed record.
         let mut bank = write(&self.inner.bank, TABLE)?;
-        bank.transfer(&command, key, &meta, Timestamp::now())
+        bank.transfer(&command, key, &meta, Timestamp::now(), self.inner.key_lifetime)
     }
 
     async fn get_transfer(&self, id: TransferId) -> Result<Transfer> {

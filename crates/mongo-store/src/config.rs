@@ -2,8 +2,8 @@
 //! profiles, slow-operation log) and the settings of the shop's exactly-once operations.
 
 use std::ops::{Deref, DerefMut};
-use std::time::Duration;
 
+use domain::idempotency::KeyLifetime;
 pub use mongo_kit::config::{ClientConfig, redact_uri};
 
 /// How to reach MongoDB and how the shop uses it. Reads and writes of the client settings go
@@ -13,8 +13,9 @@ pub struct MongoConfig {
     /// The client settings every service on the kit has.
     pub client: ClientConfig,
     /// How long an idempotency record (and so a client's right to replay) is kept; the TTL index
-    /// removes it after that. A request sent again later is applied as new.
-    pub idempotency_ttl: Duration,
+    /// removes it after that. A request sent again later is applied as new. The same value
+    /// configures the in-memory store (`memory_store::MemoryStore::with_key_lifetime`).
+    pub key_lifetime: KeyLifetime,
     /// Whether transfers send their writes as one client-level `bulkWrite` where the server has
     /// it (wire version 25 and up); `false` sends one command per write, as on older servers.
     pub client_bulk_write: bool,
@@ -22,11 +23,12 @@ pub struct MongoConfig {
 
 impl MongoConfig {
     /// A configuration for `uri` with the kit's defaults for one service instance (see
-    /// [`ClientConfig::new`]), the default key lifetime, and client `bulkWrite` where available.
+    /// [`ClientConfig::new`]), idempotency keys kept for the domain's default lifetime, and client
+    /// `bulkWrite` where available.
     pub fn new(uri: impl Into<String>) -> Self {
         let mut client = ClientConfig::new(uri);
         client.app_name = "mongo-store".to_owned();
-        Self { client, idempotency_ttl: crate::transfer::DEFAULT_KEY_LIFETIME, client_bulk_write: true }
+        Self { client, key_lifetime: KeyLifetime::DEFAULT, client_bulk_write: true }
     }
 
     /// This configuration with `database` as the database, whatever the URI says.

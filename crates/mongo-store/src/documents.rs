@@ -13,10 +13,10 @@ mod wallet;
 use std::fmt::Display;
 
 pub use audit::AuditDoc;
-pub use idempotency::{IdempotencyDoc, IdempotencyId, to_record};
+pub use idempotency::{IdempotencyDoc, IdempotencyId, completed as idempotency_completed, to_record};
 pub use product::{
-    PRODUCT_OLDEST_READABLE_VERSION, PRODUCT_SCHEMA_VERSION, ProductDoc, attributes_to_document,
-    document_to_attributes, draft_fields,
+    PRODUCT_FIELDS, PRODUCT_OLDEST_READABLE_VERSION, PRODUCT_SCHEMA_VERSION, ProductDoc, Written,
+    attributes_to_document, document_to_attributes, draft_fields, product_fields,
 };
 pub use session::{FeedDoc, IssuedSessionDoc, SessionDoc};
 pub use wallet::{LedgerDoc, TransferDoc, WalletDoc};

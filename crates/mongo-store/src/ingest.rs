@@ -114,16 +114,28 @@ impl ProductIngest for MongoIngest {
     async fn upsert_batch(&self, drafts: Vec<ProductDraft>) -> Result<Vec<ItemResult>> {
         let now = Timestamp::now();
         let mut results: Vec<Option<ItemResult>> = vec![None; drafts.len()];
-        let mut pending: Vec<usize> = (0..drafts.len()).collect();
+        let mut statements = Vec::with_capacity(drafts.len());
+        for (index, draft) in drafts.iter().enumerate() {
+            match statement::upsert(draft, now) {
+                Ok(statement) => statements.push(Some(statement)),
+                Err(error) => {
+                    results[index] = Some(Err(ItemFailure::Permanent(format!("{error:#}"))));
+                    statements.push(None);
+                }
+            }
+        }
+        let mut pending: Vec<usize> = (0..drafts.len()).filter(|&i| statements[i].is_some()).collect();
         for attempt in 1..=DUPLICATE_KEY_ATTEMPTS {
             if pending.is_empty() {
                 break;
             }
             let statements = pending
                 .iter()
-                .map(|&i| {
-                    let statement = statement::upsert(&drafts[i], now);
-                    mongo_kit::bulk::Upsert { key: statement.sku, filter: statement.filter, update: statement.update }
+                .filter_map(|&i| statements[i].clone())
+                .map(|statement| mongo_kit::bulk::Upsert {
+                    key: statement.sku,
+                    filter: statement.filter,
+                    update: statement.update,
                 })
                 .collect();
             let answers = self.send(statements, now).await;

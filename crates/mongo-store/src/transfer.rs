@@ -16,10 +16,11 @@
 //! Older servers get the same writes as one command each (at most eight round trips). A claim that
 //! meets a record the read did not see fails with a duplicate key; the error is returned, never
 //! swallowed (the server has aborted the transaction already), and the record is read outside it.
-//! Refusals (unknown wallet, currency mismatch, insufficient funds) travel out as a typed
-//! [`Refusal`] payload of `mongodb::error::Error::custom`, which aborts the transaction. Retries
-//! wait a jittered, growing backoff and stop at the caller's time budget (the kit's
-//! [`mongo_kit::exactly_once::attempts`]).
+//! The decision on the wallets read is the domain's (`TransferCommand::decide`, the same order of
+//! checks as every store); its refusals (unknown wallet, currency mismatch, insufficient funds,
+//! an overflowing credit) travel out as the domain's [`Refusal`], the payload of
+//! `mongodb::error::Error::custom`, which aborts the transaction. Retries wait a jittered, growing
+//! backoff and stop at the caller's time budget (the kit's [`mongo_kit::exactly_once::attempts`]).
 //!
 //! Transfers do not go through the kit's exactly-once runner (which claims the key first, then
 //! writes): they read the wallets and the key's record in one round trip before writing, so a
@@ -34,10 +35,9 @@ mod trial;
 mod write_bulk;
 mod write_commands;
 
-use std::time::Duration;
-
-use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand, TransferOutcome};
-use domain::{Currency, Error, TransferError, WalletId};
+use domain::idempotency::KeyLifetime;
+use domain::transfer::{IdempotencyKey, Refusal, RequestMeta, TransferCommand, TransferOutcome};
+use domain::{Error, TransferError};
 use futures::FutureExt as _;
 
 pub use mongo_kit::exactly_once::attempts::{self, Counters, WRITE_CONFLICTS, counters};
@@ -53,12 +53,6 @@ use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
 /// The idempotency scope of transfers.
 pub const SCOPE: &str = "transfer";
 
-/// How long a transfer's idempotency record is kept by default: a client may retry for a day.
-pub const DEFAULT_KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// [`DEFAULT_KEY_LIFETIME`] in milliseconds.
-pub const KEY_LIFETIME_MILLIS: i64 = 24 * 60 * 60 * 1000;
-
 /// The first wire version with client-level `bulkWrite` (MongoDB 8.0).
 pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
 
@@ -66,7 +60,7 @@ pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// How long idempotency records live.
-    pub key_lifetime: Duration,
+    pub key_lifetime: KeyLifetime,
     /// Whether the writes go as one client-level `bulkWrite` (else one command each).
     pub client_bulk_write: bool,
 }
@@ -77,37 +71,8 @@ impl Settings {
     pub fn new(config: &MongoConfig, max_wire_version: Option<i32>) -> Self {
         let wire = max_wire_version.unwrap_or(0);
         Self {
-            key_lifetime: config.idempotency_ttl,
+            key_lifetime: config.key_lifetime,
             client_bulk_write: config.client_bulk_write && wire >= CLIENT_BULK_WRITE_WIRE_VERSION,
-        }
-    }
-}
-
-/// A decision the body reached from the data: the transaction is aborted and the caller gets
-/// the matching [`TransferError`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// A wallet does not exist.
-    UnknownWallet(WalletId),
-    /// A wallet holds another currency.
-    CurrencyMismatch {
-        /// The wallet.
-        wallet: WalletId,
-        /// Its currency.
-        wallet_currency: Currency,
-    },
-    /// The source balance is below the amount.
-    InsufficientFunds(WalletId),
-}
-
-impl Refusal {
-    fn into_error(self, transfer_currency: Currency) -> TransferError {
-        match self {
-            Self::UnknownWallet(wallet) => TransferError::UnknownWallet(wallet),
-            Self::CurrencyMismatch { wallet, wallet_currency } => {
-                TransferError::CurrencyMismatch { wallet, wallet_currency, transfer_currency }
-            }
-            Self::InsufficientFunds(wallet) => TransferError::InsufficientFunds { wallet },
         }
     }
 }
@@ -125,7 +90,6 @@ pub(crate) async fn run(
         let message = format!("{TRANSACTIONS_UNSUPPORTED} (start-up trial: {reason})");
         return Err(TransferError::Store(Error::Unsupported(message)));
     }
-    let currency = command.amount().currency();
     let record_id = IdempotencyId::new(SCOPE, key.as_str());
     let fingerprint = command.fingerprint();
     let mut attempts = attempts::Attempts::new();
@@ -136,7 +100,7 @@ pub(crate) async fn run(
             Err(error) => error,
         };
         if let Some(refusal) = error.get_custom::<Refusal>() {
-            return Err(refusal.clone().into_error(currency));
+            return Err((*refusal).into());
         }
         if let Some(body::Taken(record)) = error.get_custom::<body::Taken>() {
             match claim::judge(record.clone(), &fingerprint)? {

@@ -26,6 +26,25 @@ fn the_decision_table_holds_row_by_row() {
 }
 
 #[test]
+fn a_completed_record_expires_after_its_lifetime_and_then_frees_the_key() {
+    let lifetime = KeyLifetime::from_seconds(60).expect("a valid lifetime");
+    let record = Record::completed("a".to_owned(), 7_u8, now(), lifetime);
+
+    assert_eq!(record.expires_at, now().plus_millis(60_000));
+    assert_eq!(decide(Some(record.clone()), "a", now().plus_millis(59_999)), Decision::Replay(7));
+    assert_eq!(decide(Some(record), "a", now().plus_millis(60_000)), Decision::ClearThenApply);
+}
+
+#[test]
+fn key_lifetimes_are_bounded_and_default_to_a_day() {
+    assert_eq!(KeyLifetime::default().as_duration(), std::time::Duration::from_secs(86_400));
+    assert!(KeyLifetime::from_seconds(0).is_err());
+    assert!(KeyLifetime::from_seconds(1).is_ok());
+    assert!(KeyLifetime::from_seconds(365 * 86_400).is_ok());
+    assert_eq!(KeyLifetime::from_seconds(365 * 86_400 + 1).map_err(|e| e.field), Err("idempotency_ttl".to_owned()));
+}
+
+#[test]
 fn scopes_have_distinct_names() {
     let names = [Scope::Transfer, Scope::WalletCreate, Scope::ProductCreate, Scope::SessionCreate].map(Scope::as_str);
     let unique: std::collections::HashSet<_> = names.iter().collect();

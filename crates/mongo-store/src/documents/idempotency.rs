@@ -20,3 +20,19 @@ pub fn to_record<R>(record: IdempotencyDoc<R>) -> Result<domain::idempotency::Re
     let expires_at = super::read_time("idempotency record", "<key>", record.expires_at)?;
     Ok(domain::idempotency::Record { fingerprint: record.fingerprint, response: record.response, expires_at })
 }
+
+/// The stored form of `record`, the claim of `id` made at `now` (the domain decides its expiry).
+pub fn completed<R>(
+    id: IdempotencyId,
+    record: domain::idempotency::Record<R>,
+    now: domain::Timestamp,
+) -> IdempotencyDoc<R> {
+    IdempotencyDoc {
+        id,
+        schema_version: super::SCHEMA_VERSION,
+        fingerprint: record.fingerprint,
+        response: record.response,
+        created_at: super::stored_time(now),
+        expires_at: super::stored_time(record.expires_at),
+    }
+}

@@ -71,7 +71,7 @@ where
         store.collections().idempotency.clone_with_type::<crate::documents::IdempotencyDoc<R>>(),
         store.profiles(),
     )
-    .key_lifetime(settings.key_lifetime)
+    .key_lifetime(settings.key_lifetime.as_duration())
     .client_bulk_write(settings.client_bulk_write);
     let operation = InsertOne { store, target: insert.target, document: &insert.document };
     let done = runner.run(&id, &insert.claim.fingerprint, insert.response, &operation, super::kit_judge).await;

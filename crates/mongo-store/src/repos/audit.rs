@@ -22,7 +22,7 @@ impl AuditLog for MongoStore {
         let insert = self.collections().audit.insert_one(AuditDoc::from(&event));
         within(self.profile(Critical), insert)
             .await
-            .map_err(|e| classify_conflict(e, || format!("audit event {} exists", event.id)))?;
+            .map_err(|e| classify_conflict(e, || domain::Error::exists("audit event", event.id).to_string()))?;
         Ok(())
     }
 

@@ -24,7 +24,7 @@ impl ProductRepository for MongoStore {
         let insert = self.collections().products.insert_one(ProductDoc::from(&product));
         within(self.profile(Standard), insert)
             .await
-            .map_err(|e| classify_write_conflict(e, || format!("a product with sku {} exists", product.sku)))?;
+            .map_err(|e| classify_write_conflict(e, || Error::sku_taken(&product.sku).to_string()))?;
         Ok(product)
     }
 
@@ -33,7 +33,7 @@ impl ProductRepository for MongoStore {
         let document = ProductDoc::from(&product);
         let response = document.clone();
         let insert = KeyedInsert { scope: Scope::ProductCreate, claim: &claim, target, document, response };
-        let created = keyed::create::run(self, insert, || format!("a product with sku {} exists", product.sku)).await?;
+        let created = keyed::create::run(self, insert, || Error::sku_taken(&product.sku).to_string()).await?;
         Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
 
@@ -48,16 +48,15 @@ impl ProductRepository for MongoStore {
         let profile = self.profile(Standard);
         let sku = draft.sku.clone();
         let filter = doc! { "_id": stored_uuid(id.as_uuid()), "version": stored_u64(expected_version) };
-        let change = doc! { "$set": draft_fields(&draft, Timestamp::now()), "$inc": { "version": 1_i64 } };
+        let change = doc! { "$set": draft_fields(&draft, Timestamp::now())?, "$inc": { "version": 1_i64 } };
         let update = self
             .collections()
             .products
             .find_one_and_update(filter, change)
             .return_document(ReturnDocument::After)
             .time_limited(profile);
-        let updated = within(profile, update)
-            .await
-            .map_err(|e| classify_conflict(e, || format!("a product with sku {sku} exists")))?;
+        let updated =
+            within(profile, update).await.map_err(|e| classify_conflict(e, || Error::sku_taken(&sku).to_string()))?;
         if let Some(doc) = updated {
             return doc.try_into();
         }

@@ -18,6 +18,11 @@ use crate::profiles::OperationClass::{Feed as FeedClass, Standard};
 use crate::store::MongoStore;
 use crate::time_limit::{TimeLimited as _, within};
 
+/// The text of [`Error::session_exists`], what a conflicting insert answers.
+fn session_exists() -> String {
+    Error::session_exists().to_string()
+}
+
 fn live(token_hash: &TokenHash) -> bson::Document {
     doc! { "_id": token_hash.as_str(), "expires_at": { "$gt": stored_time(Timestamp::now()) } }
 }
@@ -26,9 +31,7 @@ fn live(token_hash: &TokenHash) -> bson::Document {
 impl SessionRepository for MongoStore {
     async fn create(&self, session: Session) -> Result<()> {
         let insert = self.collections().sessions.insert_one(SessionDoc::from(&session));
-        within(self.profile(Standard), insert)
-            .await
-            .map_err(|e| classify_write_conflict(e, || "a session with this token exists".to_owned()))?;
+        within(self.profile(Standard), insert).await.map_err(|e| classify_write_conflict(e, session_exists))?;
         Ok(())
     }
 
@@ -39,7 +42,7 @@ impl SessionRepository for MongoStore {
         let document = SessionDoc::from(&issued.session);
         let response = IssuedSessionDoc::from(&issued);
         let insert = KeyedInsert { scope: Scope::SessionCreate, claim: &claim, target, document, response };
-        let created = keyed::create::run(self, insert, || "a session with this token exists".to_owned()).await?;
+        let created = keyed::create::run(self, insert, session_exists).await?;
         Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
 
@@ -47,13 +50,13 @@ impl SessionRepository for MongoStore {
         let profile = self.profile(Standard);
         let find = self.collections().sessions.find_one(live(token_hash)).time_limited(profile);
         // The hash is a credential's lookup key: errors name the entity only.
-        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("session", "<token>"))?.try_into()
+        within(profile, find).await.map_err(classify)?.ok_or_else(Error::session_not_found)?.try_into()
     }
 
     async fn delete(&self, token_hash: &TokenHash) -> Result<()> {
         let delete = self.collections().sessions.delete_one(live(token_hash));
         let result = within(self.profile(Standard), delete).await.map_err(classify)?;
-        if result.deleted_count == 0 { Err(Error::not_found("session", "<token>")) } else { Ok(()) }
+        if result.deleted_count == 0 { Err(Error::session_not_found()) } else { Ok(()) }
     }
 }
 

@@ -21,19 +21,21 @@ use crate::time_limit::{TimeLimited as _, within};
 #[async_trait]
 impl WalletRepository for MongoStore {
     async fn create(&self, wallet: Wallet) -> Result<Wallet> {
+        wallet.check_new()?;
         let insert = self.collections().wallets.insert_one(WalletDoc::from(&wallet));
         within(self.profile(Critical), insert)
             .await
-            .map_err(|e| classify_write_conflict(e, || format!("wallet {} exists", wallet.id)))?;
+            .map_err(|e| classify_write_conflict(e, || Error::exists("wallet", wallet.id).to_string()))?;
         Ok(wallet)
     }
 
     async fn create_keyed(&self, wallet: Wallet, claim: Claim) -> Result<Created<Wallet>> {
+        wallet.check_new()?;
         let target = &self.collections().wallets;
         let document = WalletDoc::from(&wallet);
         let response = document.clone();
         let insert = KeyedInsert { scope: Scope::WalletCreate, claim: &claim, target, document, response };
-        let created = keyed::create::run(self, insert, || format!("wallet {} exists", wallet.id)).await?;
+        let created = keyed::create::run(self, insert, || Error::exists("wallet", wallet.id).to_string()).await?;
         Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
 

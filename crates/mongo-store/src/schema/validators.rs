@@ -145,12 +145,48 @@ fn product_layouts() -> Vec<Document> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::documents::PRODUCT_FIELDS;
 
     #[test]
     fn every_data_collection_has_a_validator() {
         for name in names::ALL.into_iter().filter(|n| *n != names::STARTUP_PROBE) {
             assert!(validator(name).is_some(), "{name} has no validator");
         }
+    }
+
+    fn names(array: &bson::Array) -> Vec<&str> {
+        array.iter().filter_map(bson::Bson::as_str).collect()
+    }
+
+    #[test]
+    fn the_products_validator_covers_exactly_the_stored_product_fields() {
+        let validator = validator(names::PRODUCTS).expect("products have a validator");
+        let json_schema = validator.get_document("$jsonSchema").expect("a $jsonSchema");
+        let listed: Vec<&str> = PRODUCT_FIELDS.iter().map(|(name, _)| *name).collect();
+
+        let mut properties: Vec<&str> =
+            json_schema.get_document("properties").expect("properties").keys().map(String::as_str).collect();
+        let layouts = json_schema.get_array("anyOf").expect("one schema per layout");
+        for layout in layouts.iter().filter_map(bson::Bson::as_document) {
+            let own = layout.get_document("properties").expect("a layout's properties");
+            properties.extend(own.keys().map(String::as_str).filter(|name| *name != "schema_version"));
+        }
+        properties.sort_unstable();
+        properties.dedup();
+        let mut sorted = listed.clone();
+        sorted.sort_unstable();
+        assert_eq!(properties, sorted, "the validator's properties are not the stored product's fields");
+
+        // Every field is required, except the price, which each layout requires in its own form.
+        let per_layout: Vec<&str> = layouts
+            .iter()
+            .filter_map(bson::Bson::as_document)
+            .flat_map(|l| names(l.get_array("required").expect("required")))
+            .collect();
+        let required = names(json_schema.get_array("required").expect("required fields"));
+        let expected: Vec<&str> = listed.iter().copied().filter(|name| !per_layout.contains(name)).collect();
+        assert_eq!(required, expected);
+        assert_eq!(per_layout, ["price", "price_minor"]);
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! retry transient ones and abort on the rest.
 
 use bson::{Document, doc};
-use domain::transfer::Transfer;
+use domain::transfer::{Balances, Holding, Transfer};
 use domain::{Currency, WalletId};
 use mongodb::ClientSession;
 use mongodb::error::{Error, Result};
 
-use super::{Plan, Refusal, read, write_bulk, write_commands};
+use super::{Plan, read, write_bulk, write_commands};
 use crate::documents::{IdempotencyDoc, WalletDoc, read_uuid};
 
 /// The key holds a live record: the transaction is aborted and the caller answered from it.
@@ -28,6 +28,8 @@ pub(super) struct Writes {
     pub(super) to: WalletDoc,
     /// Whether an expired record still holds the key and must be removed before the claim.
     pub(super) clear_expired: bool,
+    /// The balances the transfer leaves behind, as decided from the wallets read.
+    pub(super) balances: Balances,
 }
 
 impl Writes {
@@ -57,12 +59,6 @@ impl Writes {
     pub(super) fn expired_filter(plan: &Plan) -> Document {
         doc! { "_id": plan.record.id.to_document(), "expires_at": { "$lte": plan.now } }
     }
-
-    /// The balances after the transfer, as the ledger records them.
-    pub(super) fn balances_after(&self, plan: &Plan) -> (i64, i64) {
-        let amount = plan.command.amount().minor();
-        (self.from.balance_minor - amount, self.to.balance_minor + amount)
-    }
 }
 
 /// Reads, decides and writes one attempt of `plan`.
@@ -73,13 +69,17 @@ pub(super) async fn apply(session: &mut ClientSession, plan: &mut Plan) -> Resul
         Some(_) => true,
         None => false,
     };
-    let amount = plan.command.amount();
-    let from = check_wallet(&snapshot.wallets, plan.command.from(), amount.currency())?;
-    let to = check_wallet(&snapshot.wallets, plan.command.to(), amount.currency())?;
-    if from.balance_minor < amount.minor() {
-        return Err(Error::custom(Refusal::InsufficientFunds(plan.command.from())));
-    }
-    let writes = Writes { from, to, clear_expired };
+    let from = find(&snapshot.wallets, plan.command.from())?;
+    let to = find(&snapshot.wallets, plan.command.to())?;
+    // The domain's decision, as every store makes it; a refusal aborts the transaction.
+    let balances = plan
+        .command
+        .decide(from.as_ref().map(|(_, held)| *held), to.as_ref().map(|(_, held)| *held))
+        .map_err(Error::custom)?;
+    let (Some((from, _)), Some((to, _))) = (from, to) else {
+        return Err(Error::custom("the decision accepted a transfer between wallets that were not read"));
+    };
+    let writes = Writes { from, to, clear_expired, balances };
     let applied = if plan.client_bulk_write {
         write_bulk::apply(session, plan, &writes).await?
     } else {
@@ -91,14 +91,12 @@ pub(super) async fn apply(session: &mut ClientSession, plan: &mut Plan) -> Resul
     Ok(plan.transfer.clone())
 }
 
-fn check_wallet(wallets: &[WalletDoc], id: WalletId, currency: Currency) -> Result<WalletDoc> {
-    let wallet = wallets
-        .iter()
-        .find(|w| read_uuid(&w.id) == id.as_uuid())
-        .ok_or_else(|| Error::custom(Refusal::UnknownWallet(id)))?;
-    match Currency::parse(&wallet.currency) {
-        Ok(held) if held == currency => Ok(wallet.clone()),
-        Ok(held) => Err(Error::custom(Refusal::CurrencyMismatch { wallet: id, wallet_currency: held })),
-        Err(e) => Err(Error::custom(format!("stored wallet {id} is invalid: {e}"))),
-    }
+/// The wallet `id` among those read, with what the decision needs of it; `None` when it was not
+/// found.
+fn find(wallets: &[WalletDoc], id: WalletId) -> Result<Option<(WalletDoc, Holding)>> {
+    let Some(wallet) = wallets.iter().find(|w| read_uuid(&w.id) == id.as_uuid()) else { return Ok(None) };
+    let currency =
+        Currency::parse(&wallet.currency).map_err(|e| Error::custom(format!("stored wallet {id} is invalid: {e}")))?;
+    let held = Holding { id, currency, balance_minor: wallet.balance_minor };
+    Ok(Some((wallet.clone(), held)))
 }

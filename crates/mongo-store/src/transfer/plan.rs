@@ -1,14 +1,15 @@
 //! Everything a transfer writes, decided before its transaction starts, so that every attempt of
 //! the body writes the same transfer, and so that the stored response can travel with the claim.
 
-use domain::audit::{AuditAction, AuditEvent, AuditSubject};
-use domain::transfer::{RequestMeta, Transfer, TransferCommand};
+use domain::audit::AuditEvent;
+use domain::idempotency::Record;
+use domain::transfer::{Balances, RequestMeta, Transfer, TransferCommand};
 use domain::wallet::LedgerEntry;
-use domain::{AuditEventId, LedgerEntryId, Timestamp, TransferError, WalletId};
+use domain::{LedgerEntryId, Timestamp, TransferError};
 use mongodb::Client;
 
 use crate::collections::Collections;
-use crate::documents::{IdempotencyDoc, IdempotencyId, SCHEMA_VERSION, TransferDoc, stored_time};
+use crate::documents::{IdempotencyDoc, IdempotencyId, TransferDoc, stored_time};
 use crate::profiles::{OperationClass, Profile};
 use crate::store::MongoStore;
 
@@ -32,20 +33,8 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// The debit and credit entries, with the balances after the transfer.
-    pub(super) fn ledger_entries(&self, from_after: i64, to_after: i64) -> [LedgerEntry; 2] {
-        let amount = self.command.amount().minor();
-        [self.entry(0, self.command.from(), -amount, from_after), self.entry(1, self.command.to(), amount, to_after)]
-    }
-
-    fn entry(&self, side: usize, wallet_id: WalletId, delta_minor: i64, balance_after_minor: i64) -> LedgerEntry {
-        LedgerEntry {
-            id: self.ledger_ids[side],
-            wallet_id,
-            transfer_id: self.transfer.id,
-            delta_minor,
-            balance_after_minor,
-            created_at: self.transfer.created_at,
-        }
+    pub(super) fn ledger_entries(&self, balances: Balances) -> [LedgerEntry; 2] {
+        self.transfer.ledger_entries(balances, self.ledger_ids)
     }
 }
 
@@ -91,16 +80,12 @@ pub(super) fn build(
     let now = Timestamp::now();
     let settings = context.settings;
     let transfer = command.into_transfer(now);
-    let lifetime = i64::try_from(settings.key_lifetime.as_millis()).unwrap_or(i64::MAX);
-    let record = IdempotencyDoc {
-        id: record_id.clone(),
-        schema_version: SCHEMA_VERSION,
-        fingerprint: fingerprint.to_owned(),
-        response: Some(TransferDoc::from(&transfer)),
-        created_at: stored_time(now),
-        expires_at: stored_time(now.plus_millis(lifetime)),
-    };
-    let audit = audit_event(&transfer, meta, now)?;
+    let record = crate::documents::idempotency_completed(
+        record_id.clone(),
+        Record::completed(fingerprint.to_owned(), TransferDoc::from(&transfer), now, settings.key_lifetime),
+        now,
+    );
+    let audit = transfer.completed_event(meta);
     Ok(Plan {
         client: context.client.clone(),
         collections: context.collections.clone(),
@@ -112,26 +97,5 @@ pub(super) fn build(
         audit,
         ledger_ids: [LedgerEntryId::new(), LedgerEntryId::new()],
         now: stored_time(now),
-    })
-}
-
-/// The `transfer.completed` event: ids and amounts only, no owners.
-fn audit_event(transfer: &Transfer, meta: &RequestMeta, now: Timestamp) -> Result<AuditEvent, TransferError> {
-    let action = AuditAction::parse("transfer.completed").map_err(|e| TransferError::Store(e.into()))?;
-    let details = [
-        ("transfer_id", transfer.id.to_string()),
-        ("from", transfer.from.to_string()),
-        ("to", transfer.to.to_string()),
-        ("amount_minor", transfer.amount_minor.to_string()),
-        ("currency", transfer.currency.to_string()),
-    ];
-    Ok(AuditEvent {
-        id: AuditEventId::new(),
-        at: now,
-        actor: if meta.actor.is_empty() { "anonymous".to_owned() } else { meta.actor.clone() },
-        action,
-        subject: AuditSubject::of("transfer", transfer.id),
-        request_id: meta.request_id.clone(),
-        details: details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
     })
 }

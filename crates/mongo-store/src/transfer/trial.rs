@@ -10,7 +10,7 @@
 //! the two wallets are inserted, then every write of a transfer runs against them (the removal of
 //! an expired record included), checked as a transfer checks them.
 
-use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand};
+use domain::transfer::{Holding, IdempotencyKey, RequestMeta, TransferCommand};
 use domain::{Currency, WalletId};
 use mongodb::{Client, ClientSession};
 
@@ -82,7 +82,16 @@ async fn steps(session: &mut ClientSession, plan: &plan::Plan, collections: &Col
     let (from, to) = (wallet(plan.command.from()), wallet(plan.command.to()));
     let insert = collections.wallets.insert_many([&from, &to]).session(&mut *session);
     within(&plan.profile, insert).await.map_err(|e| format!("inserting the trial's wallets failed: {e}"))?;
-    let writes = Writes { from, to, clear_expired: true };
+    let holding = |wallet: &WalletDoc, id| Holding {
+        id,
+        currency: plan.command.amount().currency(),
+        balance_minor: wallet.balance_minor,
+    };
+    let balances = plan
+        .command
+        .decide(Some(holding(&from, plan.command.from())), Some(holding(&to, plan.command.to())))
+        .map_err(|refusal| format!("the trial's own transfer was refused: {refusal:?}"))?;
+    let writes = Writes { from, to, clear_expired: true, balances };
     let (applied, shape) = if plan.client_bulk_write {
         (write_bulk::apply(session, plan, &writes).await, "one client bulkWrite")
     } else {

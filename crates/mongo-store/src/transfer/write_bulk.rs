@@ -26,8 +26,7 @@ pub(super) fn models(plan: &Plan, writes: &Writes) -> Result<(Vec<WriteModel>, u
     models.push(update(plan, writes.debit_filter(plan), Writes::change(-amount)));
     let credit = models.len();
     models.push(update(plan, writes.credit_filter(plan), Writes::change(amount)));
-    let (from_after, to_after) = writes.balances_after(plan);
-    for entry in plan.ledger_entries(from_after, to_after) {
+    for entry in plan.ledger_entries(writes.balances) {
         models.push(collections.ledger.insert_one_model(LedgerDoc::from(&entry))?.into());
     }
     models.push(collections.transfers.insert_one_model(TransferDoc::from(&plan.transfer))?.into());

@@ -29,8 +29,7 @@ pub(super) async fn apply(session: &mut ClientSession, plan: &Plan, writes: &Wri
         return Ok(false);
     }
 
-    let (from_after, to_after) = writes.balances_after(plan);
-    let entries = plan.ledger_entries(from_after, to_after);
+    let entries = plan.ledger_entries(writes.balances);
     let ledger = collections.ledger.insert_many(entries.iter().map(LedgerDoc::from)).session(&mut *session);
     within(profile, ledger).await?;
     let transfer = TransferDoc::from(&plan.transfer);
