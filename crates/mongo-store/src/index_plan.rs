@@ -30,7 +30,7 @@ use crate::indexes::{self, INDEXES, IndexSpec};
 use crate::store::MongoStore;
 
 /// Declared indexes against the server's.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct IndexPlan {
     /// One item per declared index, then the extra ones.
     pub items: Vec<PlanItem>,
@@ -118,7 +118,7 @@ pub async fn plan(store: &MongoStore) -> Result<IndexPlan> {
 }
 
 /// What `apply` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ApplyReport {
     /// `collection.name` of each index created.
     pub created: Vec<String>,

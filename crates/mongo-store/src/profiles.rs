@@ -10,6 +10,8 @@
 mod overrides;
 mod render;
 
+pub use render::ProfileRow;
+
 use std::fmt;
 use std::time::Duration;
 

@@ -69,22 +69,56 @@ fn duration_text(duration: Duration) -> String {
     if ms.is_multiple_of(1000) { format!("{} s", ms / 1000) } else { format!("{ms} ms") }
 }
 
+/// One class's effective settings as the table shows them (and `shop profiles --json` prints them).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProfileRow {
+    /// The class.
+    pub class: &'static str,
+    /// The write concern: `majority, journaled`, `w:1`, `n/a`.
+    pub write_concern: String,
+    /// The read concern: `snapshot in transactions, else majority`.
+    pub read_concern: String,
+    /// The read preference: `secondaryPreferred, maxStaleness 90 s`.
+    pub read_preference: String,
+    /// The time limit of one operation: `300 ms`, `2 s`.
+    pub time_limit: String,
+    /// The repository methods served with it.
+    pub used_by: Vec<&'static str>,
+}
+
 impl Profiles {
-    /// The effective table, one row per class: write concern, read concern, read preference,
-    /// time limit, and the repository methods served with it.
-    pub fn render_table(&self) -> String {
-        let rows: Vec<[String; 6]> = OperationClass::ALL
+    /// The effective settings, one row per class.
+    pub fn rows(&self) -> Vec<ProfileRow> {
+        OperationClass::ALL
             .into_iter()
             .map(|class| {
                 let profile = self.get(class);
-                let methods = class.methods();
+                ProfileRow {
+                    class: class.name(),
+                    write_concern: profile.describe_write(),
+                    read_concern: profile.describe_read_concern(),
+                    read_preference: profile.describe_read_preference(),
+                    time_limit: profile.describe_time_limit(),
+                    used_by: class.methods().to_vec(),
+                }
+            })
+            .collect()
+    }
+
+    /// The effective table, one row per class: write concern, read concern, read preference,
+    /// time limit, and the repository methods served with it.
+    pub fn render_table(&self) -> String {
+        let rows: Vec<[String; 6]> = self
+            .rows()
+            .into_iter()
+            .map(|row| {
                 [
-                    class.name().to_owned(),
-                    profile.describe_write(),
-                    profile.describe_read_concern(),
-                    profile.describe_read_preference(),
-                    profile.describe_time_limit(),
-                    if methods.is_empty() { "-".to_owned() } else { methods.join(", ") },
+                    row.class.to_owned(),
+                    row.write_concern,
+                    row.read_concern,
+                    row.read_preference,
+                    row.time_limit,
+                    if row.used_by.is_empty() { "-".to_owned() } else { row.used_by.join(", ") },
                 ]
             })
             .collect();
