@@ -32,7 +32,8 @@ pub mod telemetry;
 pub use http::router;
 pub use state::{AppState, HttpSettings};
 
-// The README's Rust examples, compiled (and run unless `no_run`) by `cargo test --doc -p app`.
+// The Rust examples of docs/embedding.md, compiled (and run unless `no_run`) by
+// `cargo test --doc -p app`.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
+#[doc = include_str!("../../../docs/embedding.md")]
+struct EmbeddingDoctests;
