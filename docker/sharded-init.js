@@ -1,7 +1,7 @@
 // mongos's health check in compose.sharded.yaml: brings the cluster to the state the app needs
 // and succeeds only once it is there. It runs every few seconds, so every step is idempotent.
 //
-// The shard keys are the ones README.md ("Scaling out") argues for. `idempotency_keys` stays
+// The shard keys are the ones docs/mongodb.md ("Scaling out") argues for. `idempotency_keys` stays
 // unsharded on purpose: a transfer reads it with a `$lookup` inside its transaction, and MongoDB
 // refuses a `$lookup` from a sharded collection there. The migration bookkeeping (runs, leases)
 // and the start-up probe's scratch collection are tiny and stay unsharded too.

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Checks .github/workflows/mongodb.yml without a runner: it parses, it runs the same test command
-as .ci/run (the README's), against MongoDB 8.0 as a single-node and a three-member replica set
-started from the compose files under docker/, and points MONGODB_URI at the started server."""
+"""Checks .github/workflows/ without a runner. mongodb.yml parses, runs the same test command as
+.ci/run (the README's), against MongoDB 8.0 as a single-node and a three-member replica set started
+from the compose files under docker/, and points MONGODB_URI at the started server. Every check
+command of .ci/run (fmt, clippy, doc, deny) is a step of some workflow, word for word, and every
+workflow installs the toolchain Cargo.toml declares as its rust-version."""
 import pathlib
 import re
 import sys
@@ -9,7 +11,8 @@ import sys
 import yaml
 
 root = pathlib.Path(__file__).resolve().parent.parent
-workflow = yaml.safe_load((root / ".github" / "workflows" / "mongodb.yml").read_text())
+workflows = {path.name: yaml.safe_load(path.read_text()) for path in sorted((root / ".github" / "workflows").glob("*.yml"))}
+workflow = workflows["mongodb.yml"]
 ci_run = (root / ".ci" / "run").read_text()
 
 # The test command .ci/run runs: the line that starts `cargo nextest run`, without its
@@ -46,6 +49,25 @@ test_uri = next((u for u, r in zip(uris, runs) if r.strip() == ci_command), "")
 checks["the tests get MONGODB_URI for the started server"] = (
     test_uri.startswith("mongodb://") and "127.0.0.1:27017" in test_uri and "authSource=admin" in test_uri
 )
+
+# The checks .ci/run runs before the tests, each as a line of its own.
+ci_checks = re.findall(r"^((?:RUSTDOCFLAGS=\S+(?: \S+)?\s)?cargo (?:fmt|clippy|doc|deny) (?!--version).*)$", ci_run, re.M)
+all_steps = [step for wf in workflows.values() for job in wf["jobs"].values() for step in job["steps"]]
+all_runs = {step.get("run", "").strip() for step in all_steps}
+checks[".ci/run names its fmt, clippy, doc and deny checks"] = {re.search(r"cargo (\w+)", c).group(1) for c in ci_checks} >= {"fmt", "clippy", "doc", "deny"}
+for command in ci_checks:
+    checks[f"a workflow runs `{command}`"] = command.strip() in all_runs
+rust_version = re.search(r'^rust-version = "([0-9.]+)"$', (root / "Cargo.toml").read_text(), re.M)
+for name, wf in workflows.items():
+    toolchains = [
+        str(step.get("with", {}).get("toolchain", step["uses"].split("@")[1]))
+        for job in wf["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("dtolnay/rust-toolchain@")
+    ]
+    checks[f"{name} installs the declared rust-version"] = (
+        rust_version is not None and bool(toolchains) and all(t == rust_version.group(1) for t in toolchains)
+    )
 
 failed = [name for name, ok in checks.items() if not ok]
 for name, ok in checks.items():

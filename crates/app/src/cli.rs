@@ -1,11 +1,12 @@
 //! The command line. Every setting has an environment variable as its default (read after a
-//! `.env` file, if one exists), and a flag overrides both.
+//! `.env` file, if one exists), and a flag overrides both. Every command's `--help` ends with the
+//! exit statuses ([`crate::output::EXIT_STATUS`]).
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 
 use crate::state::HttpSettings;
 
@@ -28,7 +29,7 @@ pub enum Command {
     /// Serve the HTTP API until Ctrl-C or SIGTERM.
     Serve(ServeArgs),
     /// Print the effective consistency profile of each operation class.
-    Profiles(MongoArgs),
+    Profiles(ProfilesArgs),
     /// Upsert products from an NDJSON file by sku (`shop ingest generate` writes one).
     Ingest(crate::ingest::args::IngestArgs),
     /// Benchmarks (`shop bench ingest`, `shop bench transfers`).
@@ -39,6 +40,34 @@ pub enum Command {
     Ledger(crate::admin::args::LedgerArgs),
     /// Indexes against the query-shape registry on MongoDB: `plan`, `apply`, `audit`, `compare`.
     Indexes(crate::admin::indexes::IndexesArgs),
+}
+
+impl Cli {
+    /// The command line as `shop` parses it: the derived definition with the exit statuses at the
+    /// end of every command's help.
+    pub fn definition() -> clap::Command {
+        fn with_exit_status(command: clap::Command) -> clap::Command {
+            command.after_help(crate::output::EXIT_STATUS).mut_subcommands(with_exit_status)
+        }
+        with_exit_status(Self::command())
+    }
+
+    /// Parses the process's arguments; on a usage error prints it and exits with status 2 (0 for
+    /// `--help` and `--version`).
+    pub fn parse_args() -> Self {
+        Self::from_arg_matches(&Self::definition().get_matches()).unwrap_or_else(|error| error.exit())
+    }
+}
+
+/// Options of `shop profiles`.
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Output format.
+    #[command(flatten)]
+    pub output: crate::output::Format,
+    /// The store settings (only the profile overrides are read; no server is contacted).
+    #[command(flatten)]
+    pub mongo: MongoArgs,
 }
 
 /// How log events are written.
@@ -145,13 +174,25 @@ impl fmt::Debug for MongoArgs {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory as _;
-
     use super::*;
 
     #[test]
     fn command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
+        Cli::definition().debug_assert();
+    }
+
+    #[test]
+    fn every_help_states_the_exit_statuses() {
+        fn check(command: &mut clap::Command, path: &str) {
+            let help = command.render_help().to_string();
+            assert!(help.contains("Exit status:") && help.contains("2  not done"), "{path} --help: {help}");
+            // clap's generated `help` subcommand prints the help of the others.
+            for sub in command.get_subcommands_mut().filter(|sub| sub.get_name() != "help") {
+                let path = format!("{path} {}", sub.get_name());
+                check(sub, &path);
+            }
+        }
+        check(&mut Cli::definition(), "shop");
     }
 
     #[test]

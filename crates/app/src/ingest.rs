@@ -36,6 +36,7 @@ use self::pipeline::Settings;
 use self::progress::Progress;
 use self::rejects::RejectSink;
 use self::report::{Report, Tally};
+use crate::output::Finding;
 
 /// Where a run writes: the port, what to call it, and whether database commands are counted.
 pub struct Target {
@@ -50,9 +51,11 @@ pub struct Target {
 /// Runs `shop ingest`.
 ///
 /// # Errors
-/// The input or store cannot be opened, or any line failed in the store (a non-zero exit).
+/// The input or store cannot be opened; a [`Finding`] when any line failed in the store, after
+/// the report.
 pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     if let Some(IngestCommand::Generate(generate)) = args.command {
+        anyhow::ensure!(!args.output.json, "`shop ingest generate` writes NDJSON: --json does not apply to it");
         return generate::write(&generate, std::io::stdout().lock()).context("writing generated products");
     }
     let file = args.file.context("an input file (or -) is required")?;
@@ -66,14 +69,24 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
         let size = input.metadata().await.ok().map(|m| m.len());
         ingest(BufReader::with_capacity(256 * 1024, input), size, &target, &args.run, &rejects, true).await?
     };
-    println!("{report}");
-    if let Some(path) = rejects.path().filter(|_| report.rejected + report.failed > 0) {
-        println!("  rejected and failed lines: {}", path.display());
-    }
+    let rejects = rejects.path().filter(|_| report.rejected + report.failed > 0);
+    let text = match rejects {
+        Some(path) => format!("{report}\n  rejected and failed lines: {}", path.display()),
+        None => report.to_string(),
+    };
+    args.output.print(&IngestOutput { report: &report, rejects }, text)?;
     if report.failed > 0 {
-        anyhow::bail!("{} lines failed in the store after retries", report.failed);
+        return Err(Finding(format!("{} lines failed in the store after retries", report.failed)).into());
     }
     Ok(())
+}
+
+/// The report of `shop ingest --json`: the counts and where the rejected and failed lines went.
+#[derive(serde::Serialize)]
+struct IngestOutput<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    rejects: Option<&'a Path>,
 }
 
 /// The write path the options force, if any.

@@ -7,6 +7,7 @@
 //! # Layout
 //! - `bench`: `shop bench` (ingest, and exactly-once transfers under concurrency).
 //! - `cli`: the command line, with environment variables (and a `.env` file) as defaults.
+//! - `output`: what goes to standard output (the result alone, text or JSON) and the exit status.
 //! - `telemetry`: the tracing subscriber (pretty or JSON, filtered by `RUST_LOG`).
 //! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
 //! - `state`: what every handler shares: the ports and the HTTP settings.
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
+pub mod output;
 pub mod server;
 pub mod state;
 pub mod store;
@@ -29,8 +31,3 @@ pub mod telemetry;
 
 pub use http::router;
 pub use state::{AppState, HttpSettings};
-
-// The README's Rust examples, compiled (and run unless `no_run`) by `cargo test --doc -p app`.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

@@ -1,9 +1,13 @@
-//! `shop`: configuration → telemetry → store → serve.
+//! `shop`: configuration → telemetry → store → serve, or one admin command.
+//!
+//! The exit status follows [`app::output`]: 0 done, 1 a finding, 2 not done (usage, configuration,
+//! connection or another failure).
+
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use app::cli::{Cli, Command};
-use app::{AppState, server, store, telemetry};
-use clap::Parser as _;
+use app::{AppState, output, server, store, telemetry};
 
 // Ingestion and request handling allocate and free many small values (attribute maps, strings);
 // glibc's allocator spent a third of `shop bench ingest`'s time consolidating free lists.
@@ -11,15 +15,25 @@ use clap::Parser as _;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    let outcome = run().await;
+    if let Err(error) = &outcome
+        && !output::is_closed_pipe(error)
+    {
+        eprintln!("Error: {error:?}");
+    }
+    output::exit_code(&outcome)
+}
+
+async fn run() -> anyhow::Result<()> {
     // A missing `.env` is the normal case; a broken one is a mistake worth stopping for.
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
     {
         return Err(error).context("reading .env");
     }
-    let cli = Cli::parse();
-    // Held to the end of `main`: dropping it writes out the log lines still queued.
+    let cli = Cli::parse_args();
+    // Held to the end of `run`: dropping it writes out the log lines still queued.
     let _log = telemetry::init(cli.log_format)?;
     match cli.command {
         Command::Serve(args) => {
@@ -34,7 +48,7 @@ async fn main() -> anyhow::Result<()> {
             store.close(drain).await;
             served
         }
-        Command::Profiles(mongo) => store::print_profiles(&mongo),
+        Command::Profiles(args) => store::print_profiles(&args),
         Command::Ingest(args) => app::ingest::run(args).await,
         Command::Migrate(args) => app::admin::migrate::run(args).await,
         Command::Ledger(args) => app::admin::ledger::run(args).await,

@@ -77,3 +77,69 @@ fn register() {
 pub fn render() -> String {
     install().render()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::{Mutex, PoisonError};
+
+    use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
+
+    /// The metrics table of the documentation.
+    const OBSERVABILITY: &str = include_str!("../../../docs/observability.md");
+
+    /// A recorder that only notes which series are described, and as what.
+    #[derive(Default)]
+    struct Described(Mutex<BTreeSet<(String, String)>>);
+
+    impl Described {
+        fn note(&self, key: &KeyName, kind: &str) {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).insert((key.as_str().to_owned(), kind.to_owned()));
+        }
+    }
+
+    impl Recorder for Described {
+        fn describe_counter(&self, key: KeyName, _: Option<Unit>, _: SharedString) {
+            self.note(&key, "counter");
+        }
+
+        fn describe_gauge(&self, key: KeyName, _: Option<Unit>, _: SharedString) {
+            self.note(&key, "gauge");
+        }
+
+        fn describe_histogram(&self, key: KeyName, _: Option<Unit>, _: SharedString) {
+            self.note(&key, "histogram");
+        }
+
+        fn register_counter(&self, _: &Key, _: &Metadata<'_>) -> Counter {
+            Counter::noop()
+        }
+
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn the_metrics_table_names_every_described_series_with_its_type_and_no_other() {
+        let described = Described::default();
+        metrics::with_local_recorder(&described, super::register);
+        let described = described.0.into_inner().unwrap_or_else(PoisonError::into_inner);
+
+        let section = OBSERVABILITY.split_once("\n## Metrics\n").map(|(_, after)| after).expect("a Metrics section");
+        let documented: BTreeSet<(String, String)> = section
+            .lines()
+            .take_while(|line| !line.starts_with("## "))
+            .filter(|line| line.starts_with("| `"))
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                (cells[1].trim_matches('`').to_owned(), cells[2].to_owned())
+            })
+            .collect();
+        assert_eq!(documented, described, "docs/observability.md's metrics table against the series described");
+    }
+}

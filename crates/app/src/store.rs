@@ -116,13 +116,15 @@ fn profiles(args: &MongoArgs) -> anyhow::Result<Profiles> {
 }
 
 /// Prints the effective consistency profile of each operation class (defaults with the
-/// configured overrides applied). Needs no server.
+/// configured overrides applied), as a table or with `--json` as an array of rows. Needs no
+/// server.
 ///
 /// # Errors
 /// Fails when a profile override is malformed or breaks a guardrail.
-pub fn print_profiles(config: &MongoArgs) -> anyhow::Result<()> {
-    print!("{}", profiles(config)?.render_table(&mongo_store::collections::uses()));
-    Ok(())
+pub fn print_profiles(args: &crate::cli::ProfilesArgs) -> anyhow::Result<()> {
+    let profiles = profiles(&args.mongo)?;
+    let uses = mongo_store::collections::uses();
+    args.output.print(&profiles.rows(&uses), profiles.render_table(&uses))
 }
 
 /// The bulk ingestion port of the configured store: MongoDB on `path` (by default the best the

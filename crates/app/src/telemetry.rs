@@ -1,9 +1,9 @@
 //! The tracing subscriber: events filtered by `RUST_LOG` (default `info`), written as pretty lines
-//! or JSON objects to standard output.
+//! or JSON objects to standard error, so that standard output carries a command's result alone.
 //!
 //! Lines are formatted where the event happens and written out by a thread of their own, in
 //! batches ([`writer`]): one write per request straight to a pipe took about a third of a loaded
-//! server's time, in system calls and in worker threads waiting on the standard output lock.
+//! server's time, in system calls and in worker threads waiting on the lock of the output stream.
 //! Nothing is dropped, and the [`LogGuard`] that [`init`] returns writes out what is still
 //! buffered when the process ends.
 
@@ -28,14 +28,14 @@ fn filter() -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
 }
 
-/// Installs the global subscriber writing to standard output through the writer thread. Colours
+/// Installs the global subscriber writing to standard error through the writer thread. Colours
 /// only on a terminal: a log collector would store the escape codes.
 ///
 /// # Errors
 /// Fails when a global subscriber is already installed, or the writer thread cannot start.
 pub fn init(format: LogFormat) -> anyhow::Result<LogGuard> {
-    let ansi = std::io::stdout().is_terminal();
-    let (writer, flusher) = writer::stdout()?;
+    let ansi = std::io::stderr().is_terminal();
+    let (writer, flusher) = writer::stderr()?;
     let registry = tracing_subscriber::registry().with(filter());
     match format {
         LogFormat::Pretty => {

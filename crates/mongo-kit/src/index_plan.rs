@@ -29,7 +29,7 @@ use crate::error::Result;
 use crate::indexes::{IndexSpec, Registry};
 
 /// Declared indexes against the server's.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct IndexPlan {
     /// One item per declared index, then the extra ones.
     pub items: Vec<PlanItem>,
@@ -116,7 +116,7 @@ pub async fn plan(database: &Database, registry: &Registry) -> Result<IndexPlan>
 }
 
 /// What `apply` did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ApplyReport {
     /// `collection.name` of each index created.
     pub created: Vec<String>,

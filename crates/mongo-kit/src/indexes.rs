@@ -48,6 +48,23 @@ impl PartialEq for IndexSpec {
     }
 }
 
+impl serde::Serialize for IndexSpec {
+    /// As a plan's JSON shows a declaration: keys in order, TTL in seconds, the partial filter
+    /// it builds.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut spec = serializer.serialize_struct("IndexSpec", 7)?;
+        spec.serialize_field("collection", self.collection)?;
+        spec.serialize_field("name", self.name)?;
+        spec.serialize_field("keys", &self.key_document())?;
+        spec.serialize_field("unique", &self.unique)?;
+        spec.serialize_field("expire_after_secs", &self.expire_after.map(|after| after.as_secs()))?;
+        spec.serialize_field("partial_filter", &self.partial_filter.map(|filter| filter()))?;
+        spec.serialize_field("serves", self.serves)?;
+        spec.end()
+    }
+}
+
 /// The name MongoDB gives the index every collection has on `_id`.
 pub const ID_INDEX: &str = "_id_";
 

@@ -12,6 +12,7 @@ mod overrides;
 mod render;
 
 pub use handles::{Classed, Use};
+pub use render::ProfileRow;
 
 use std::fmt;
 use std::time::Duration;

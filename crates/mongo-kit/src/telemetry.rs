@@ -69,6 +69,7 @@ pub fn register() {
     describe_counter!(ERRORS, "MongoDB failures by class");
     describe_counter!(TRANSACTION_ATTEMPTS, "transaction bodies run, first attempts included");
     describe_counter!(TRANSACTION_RETRIES, "transaction bodies run again after a transient error");
+    describe_counter!(crate::exactly_once::WRITE_CONFLICTS, "write conflicts met by exactly-once operations");
     pool::describe();
     for profile in OperationClass::ALL {
         for class in ErrorClass::ALL {

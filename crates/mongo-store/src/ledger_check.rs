@@ -50,7 +50,8 @@ pub const REPAIR_AUDIT: Use = Use { collection: names::AUDIT, class: OperationCl
 pub const USES: [Use; 5] = [SCAN, SUMS, CONFIRM, CONFIRM_SUMS, REPAIR_AUDIT];
 
 /// Where a wallet's opening balance came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OpeningSource {
     /// Recorded on the wallet at creation.
     Recorded,
@@ -61,9 +62,10 @@ pub enum OpeningSource {
 }
 
 /// A wallet whose balance differs from what its ledger says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Drift {
     /// The wallet.
+    #[serde(serialize_with = "id_text")]
     pub wallet_id: WalletId,
     /// The balance stored on the wallet.
     pub stored_balance_minor: i64,
@@ -91,8 +93,13 @@ impl Drift {
     }
 }
 
+/// A wallet id as text (the domain's ids carry no serde).
+fn id_text<S: serde::Serializer>(id: &WalletId, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(id)
+}
+
 /// What the check found (and, with repair, did).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LedgerReport {
     /// Wallets checked.
     pub wallets: u64,

@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use crate::cli::MongoArgs;
+use crate::output::Format;
 
 /// Options of `shop migrate`.
 #[derive(Debug, Args)]
@@ -10,6 +11,9 @@ pub struct MigrateArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: MigrateCommand,
+    /// Output format (`--json` for every subcommand).
+    #[command(flatten)]
+    pub output: Format,
     /// The store.
     #[command(flatten)]
     pub mongo: MongoArgs,
@@ -50,6 +54,9 @@ pub struct LedgerArgs {
     /// Wallets per batch.
     #[arg(long = "batch", default_value_t = 500, global = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: u32,
+    /// Output format (`--json` for every subcommand).
+    #[command(flatten)]
+    pub output: Format,
     /// The store.
     #[command(flatten)]
     pub mongo: MongoArgs,

@@ -12,6 +12,7 @@ use mongo_store::index_audit::{AuditOptions, AuditReport, audit};
 use mongo_store::index_plan::{apply, plan};
 
 use crate::cli::MongoArgs;
+use crate::output::{Finding, Format};
 
 /// Options of `shop indexes`.
 #[derive(Debug, Args)]
@@ -19,6 +20,9 @@ pub struct IndexesArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: IndexesCommand,
+    /// Output format (`--json` for every subcommand).
+    #[command(flatten)]
+    pub output: Format,
     /// The store.
     #[command(flatten)]
     pub mongo: MongoArgs,
@@ -53,9 +57,6 @@ pub enum IndexesCommand {
 /// Options of `shop indexes audit`.
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
-    /// Print the full report as JSON.
-    #[arg(long)]
-    pub json: bool,
     /// Run each representative query this many times for p50/p95 latency (0: plans only).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub runs: u32,
@@ -67,23 +68,20 @@ pub struct AuditArgs {
 /// Runs `shop indexes`.
 ///
 /// # Errors
-/// No MongoDB configured or reachable, a database failure, an audit that failed (naming the
-/// shapes), or a comparison that shows a regression.
+/// No MongoDB configured or reachable or a database failure; a [`Finding`] for an audit that
+/// failed (naming the shapes) or a comparison that shows a regression, after the report.
 pub async fn run(args: IndexesArgs) -> anyhow::Result<()> {
+    let output = args.output;
     if let IndexesCommand::Compare { before, after } = &args.command {
-        return compare(before, after);
+        return compare(before, after, output);
     }
     let store = super::connect("indexes", &args.mongo).await?;
     match args.command {
-        IndexesCommand::Plan => println!("{}", plan(&store).await?),
-        IndexesCommand::Apply { drop_extra } => println!("{}", apply(&store, drop_extra).await?),
+        IndexesCommand::Plan => output.report(&plan(&store).await?)?,
+        IndexesCommand::Apply { drop_extra } => output.report(&apply(&store, drop_extra).await?)?,
         IndexesCommand::Audit(options) => {
             let report = audit(&store, AuditOptions { runs: options.runs }).await?;
-            if options.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!("{report}");
-            }
+            output.report(&report)?;
             if let Some(path) = &options.save {
                 save(path, &report)?;
             }
@@ -94,14 +92,16 @@ pub async fn run(args: IndexesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails with one line per failing shape: which index it lost and what it costs.
+/// A finding with one line per failing shape: which index it lost and what it costs.
 fn verdict(report: &AuditReport) -> anyhow::Result<()> {
     let failures: Vec<String> = report.failures().map(|shape| shape.failure_sentence()).collect();
     if !failures.is_empty() {
-        anyhow::bail!("index audit failed for {} shape(s):\n{}", failures.len(), failures.join("\n"));
+        let message = format!("index audit failed for {} shape(s):\n{}", failures.len(), failures.join("\n"));
+        return Err(Finding(message).into());
     }
     if !report.verified() {
-        anyhow::bail!("index audit incomplete: the server returned no query plan for some shapes (see above)");
+        let message = "index audit incomplete: the server returned no query plan for some shapes (see the report)";
+        return Err(Finding(message.to_owned()).into());
     }
     Ok(())
 }
@@ -118,13 +118,21 @@ fn load(path: &Path) -> anyhow::Result<Scoreboard> {
     serde_json::from_str(&text).with_context(|| format!("{} is not a saved index audit", path.display()))
 }
 
-fn compare(before: &Path, after: &Path) -> anyhow::Result<()> {
+/// Two saved audits side by side, as `--json` prints them.
+#[derive(serde::Serialize)]
+struct CompareJson<'a> {
+    before: &'a Scoreboard,
+    after: &'a Scoreboard,
+    regressions: &'a [&'a str],
+}
+
+fn compare(before: &Path, after: &Path, output: Format) -> anyhow::Result<()> {
     let (before, after) = (load(before)?, load(after)?);
     let comparison = Comparison { before: &before, after: &after };
-    println!("{comparison}");
     let regressed = comparison.regressions();
+    output.print(&CompareJson { before: &before, after: &after, regressions: &regressed }, &comparison)?;
     if !regressed.is_empty() {
-        anyhow::bail!("{} shape(s) regressed: {}", regressed.len(), regressed.join(", "));
+        return Err(Finding(format!("{} shape(s) regressed: {}", regressed.len(), regressed.join(", "))).into());
     }
     Ok(())
 }

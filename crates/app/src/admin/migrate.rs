@@ -4,9 +4,12 @@
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
+use std::fmt;
+
 use indicatif::{ProgressBar, ProgressStyle};
-use mongo_store::migrate::{BatchProgress, LeaseOptions, RunOptions, status};
+use mongo_store::migrate::{BatchProgress, LeaseOptions, MigrationStatus, RunOptions, status};
 use mongo_store::migrations;
+use serde::Serialize;
 
 use super::args::{MigrateArgs, MigrateCommand, UpArgs};
 
@@ -20,19 +23,9 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
     let registry = migrations::shop()?;
     match args.command {
         MigrateCommand::Status => {
-            let statuses = status(store.database(), store.profiles(), &registry).await?;
-            let pending: u64 = statuses.iter().map(|s| s.pending).sum();
-            for status in &statuses {
-                println!("{status}");
-            }
-            println!("{pending} documents pending in total");
-            if pending > 0 {
-                println!(
-                    "pending documents are still read, but listings by price and category statistics skip them until \
-                     `shop migrate up` has run"
-                );
-            }
-            Ok(())
+            let migrations = status(store.database(), store.profiles(), &registry).await?;
+            let pending = migrations.iter().map(|s| s.pending).sum();
+            args.output.report(&StatusReport { migrations, pending })
         }
         MigrateCommand::Up(up) => {
             let options = options(&up);
@@ -41,12 +34,33 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
             let outcome = runner.up().await;
             display.finish();
             let report = outcome?;
-            print!("{report}");
-            if report.dry_run {
-                println!("dry run: nothing was written");
-            }
-            Ok(())
+            let note = if report.dry_run { "dry run: nothing was written\n" } else { "" };
+            args.output.print(&report, format_args!("{report}{note}"))
         }
+    }
+}
+
+/// What `shop migrate status` prints: every migration's state and the documents pending in all.
+#[derive(Debug, Serialize)]
+struct StatusReport {
+    migrations: Vec<MigrationStatus>,
+    pending: u64,
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for status in &self.migrations {
+            writeln!(f, "{status}")?;
+        }
+        writeln!(f, "{} documents pending in total", self.pending)?;
+        if self.pending > 0 {
+            writeln!(
+                f,
+                "pending documents are still read, but listings by price and category statistics skip them until \
+                 `shop migrate up` has run"
+            )?;
+        }
+        Ok(())
     }
 }
 

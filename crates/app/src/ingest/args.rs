@@ -19,6 +19,9 @@ pub struct IngestArgs {
     /// How to ingest.
     #[command(flatten)]
     pub run: RunArgs,
+    /// Output format of the report.
+    #[command(flatten)]
+    pub output: crate::output::Format,
     /// The store.
     #[command(flatten)]
     pub mongo: MongoArgs,

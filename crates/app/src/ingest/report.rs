@@ -74,8 +74,8 @@ impl Tally {
     }
 }
 
-/// What a run did.
-#[derive(Debug, Clone, PartialEq)]
+/// What a run did (with `--json`, durations in seconds).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Report {
     /// Lines read.
     pub lines: u64,
@@ -104,8 +104,10 @@ pub struct Report {
     /// Calls of the ingest port (batches and their retries).
     pub batch_calls: u64,
     /// Wall time of the run.
+    #[serde(rename = "elapsed_secs", serialize_with = "crate::output::as_seconds")]
     pub elapsed: Duration,
     /// The 95th percentile of batch call latency.
+    #[serde(rename = "p95_batch_latency_secs", serialize_with = "crate::output::as_seconds")]
     pub p95_batch_latency: Duration,
     /// Database commands sent during the run, where the store counts them.
     pub commands: Option<u64>,

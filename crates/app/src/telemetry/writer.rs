@@ -1,4 +1,4 @@
-//! A log writer that never makes the event wait for standard output: formatted lines are appended
+//! A log writer that never makes the event wait for standard error: formatted lines are appended
 //! to a shared buffer and a thread of its own writes them out in batches.
 //!
 //! A queue of lines with a thread woken per line (what `tracing-appender` does) was measured
@@ -9,7 +9,7 @@
 //!
 //! Nothing is dropped: a buffer over [`MAX_BUFFERED`] makes events wait for the writer, as a
 //! synchronous write would, and once the writer is closed (the [`Flusher`] dropped at exit) lines
-//! go straight to standard output.
+//! go straight to standard error.
 
 use std::io::{self, Write};
 use std::sync::mpsc;
@@ -65,15 +65,15 @@ pub struct Flusher {
     thread: Option<JoinHandle<()>>,
 }
 
-/// A writer to standard output and the flusher that closes it.
+/// A writer to standard error and the flusher that closes it.
 ///
 /// # Errors
 /// The writer thread cannot be started.
-pub fn stdout() -> io::Result<(BatchWriter, Flusher)> {
-    to(io::stdout())
+pub fn stderr() -> io::Result<(BatchWriter, Flusher)> {
+    to(io::stderr())
 }
 
-/// A writer to `out` (lines that come after the close go to standard output) and the flusher
+/// A writer to `out` (lines that come after the close go to standard error) and the flusher
 /// that closes it.
 ///
 /// # Errors
@@ -113,13 +113,13 @@ fn write_out(shared: &Shared, out: &mut impl Write) {
             shared.room.notify_all();
         }
         drop(state);
-        // A standard output that fails (a closed pipe) must not stop the service: the lines are
-        // dropped, and the first failure said once on standard error.
+        // An output that fails (a closed pipe) must not stop the service: the lines are dropped,
+        // and the first failure said once on standard error (which may be the failing stream).
         if let Err(error) = out.write_all(&batch).and_then(|()| out.flush())
             && !failed
         {
             failed = true;
-            eprintln!("log lines could not be written to standard output: {error}");
+            let _ = writeln!(io::stderr(), "log lines could not be written: {error}");
         }
         batch.clear();
         if closed {
@@ -138,7 +138,7 @@ impl Write for &BatchWriter {
         }
         if state.closed {
             drop(state);
-            return io::stdout().write(line);
+            return io::stderr().write(line);
         }
         state.lines.extend_from_slice(line);
         // Woken once per batch: a notification costs a system call, which is what this saves.

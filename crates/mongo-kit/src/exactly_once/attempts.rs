@@ -160,7 +160,7 @@ fn count_conflict() {
 }
 
 /// The pause before retry number `retry` (from 1): uniformly random up to a bound that doubles
-/// with each retry, from [`FIRST_BACKOFF`] to [`MAX_BACKOFF`].
+/// with each retry, from 4 ms to 200 ms.
 pub fn backoff(retry: u32) -> Duration {
     let bound = FIRST_BACKOFF.saturating_mul(1 << retry.saturating_sub(1).min(16)).min(MAX_BACKOFF);
     let micros = u64::try_from(bound.as_micros()).unwrap_or(u64::MAX);

@@ -7,11 +7,12 @@
 //! `{b: 1, a: 1}`.
 
 use bson::{Bson, Document};
+use serde::Serialize;
 
 use crate::indexes::{ID_INDEX, IndexSpec};
 
 /// An index as the server lists it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExistingIndex {
     /// The collection.
     pub collection: String,
@@ -35,7 +36,8 @@ impl ExistingIndex {
 }
 
 /// One way an existing index departs from its declaration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Difference {
     /// The same index under another name.
     Name {
@@ -69,7 +71,8 @@ pub enum Difference {
 }
 
 /// What the plan says about one index.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum PlanItem {
     /// Declared, and the server has it as declared, under the declared name.
     InStep {

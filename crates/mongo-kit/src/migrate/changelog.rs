@@ -1,4 +1,4 @@
-//! The changelog: one [`RunRecord`] per run in [`RUNS`](super::RUNS), on the critical profile.
+//! The changelog: one [`RunRecord`] per run in [`RUNS`], on the critical profile.
 //! The record also holds the run's checkpoint (the last `_id` whose batch is done), written after
 //! every batch, so the next runner resumes an unfinished run instead of starting over.
 

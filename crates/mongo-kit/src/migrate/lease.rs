@@ -1,4 +1,4 @@
-//! The lease lock: one document per migrated collection in [`LEASES`](super::LEASES), taken with
+//! The lease lock: one document per migrated collection in [`LEASES`], taken with
 //! one atomic `findOneAndUpdate` that matches only an expired lease or our own, upserting when
 //! there is none. Two runners racing for a missing lease both upsert; the unique `_id` lets one
 //! insert and fails the other with a duplicate key, which means "held".

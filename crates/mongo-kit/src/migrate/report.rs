@@ -16,7 +16,7 @@ pub struct BatchProgress {
 }
 
 /// What one migration did (or would do, in a dry run).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MigrationReport {
     /// The migration.
     pub migration: &'static str,
@@ -31,7 +31,7 @@ pub struct MigrationReport {
 }
 
 /// What `up` did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RunReport {
     /// Whether it was a dry run.
     pub dry_run: bool,

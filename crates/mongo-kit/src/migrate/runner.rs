@@ -69,8 +69,7 @@ impl<'a> Runner<'a> {
     }
 
     /// Whether a batch's writes go as one client-level `bulkWrite` (servers with wire version
-    /// 25 and up) rather than one command per kind of write. [`Runner::new`] decides it from the
-    /// store; [`Runner::on`] starts without it.
+    /// 25 and up) rather than one command per kind of write; [`Runner::on`] starts without it.
     #[must_use]
     pub fn client_bulk_write(mut self, enabled: bool) -> Self {
         self.client_bulk_write = enabled;

@@ -11,7 +11,7 @@ use crate::profiles::{OperationClass, Profiles};
 use crate::time_limit::{TimeLimited as _, within};
 
 /// The state of one migration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MigrationStatus {
     /// The migration's name.
     pub migration: &'static str,

@@ -69,27 +69,61 @@ fn duration_text(duration: Duration) -> String {
     if ms.is_multiple_of(1000) { format!("{} s", ms / 1000) } else { format!("{ms} ms") }
 }
 
+/// One class's effective settings as the table shows them (and `shop profiles --json` prints them).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProfileRow {
+    /// The class.
+    pub class: &'static str,
+    /// The write concern: `majority, journaled`, `w:1`, `n/a`.
+    pub write_concern: String,
+    /// The read concern: `snapshot in transactions, else majority`.
+    pub read_concern: String,
+    /// The read preference: `secondaryPreferred, maxStaleness 90 s`.
+    pub read_preference: String,
+    /// The time limit of one operation: `300 ms`, `2 s`.
+    pub time_limit: String,
+    /// Who uses it: `user (collection)` for each declared [`Use`] of the class.
+    pub used_by: Vec<String>,
+}
+
 impl Profiles {
-    /// The effective table, one row per class: write concern, read concern, read preference,
-    /// time limit, and who uses it: every declared [`Use`] of that class, as
-    /// `user (collection)`, so the column is derived from the handles, never written by hand.
-    pub fn render_table(&self, uses: &[Use]) -> String {
-        let rows: Vec<[String; 6]> = OperationClass::ALL
+    /// The effective settings, one row per class, each with who uses it: every declared [`Use`]
+    /// of that class, as `user (collection)`, so the column is derived from the handles, never
+    /// written by hand.
+    pub fn rows(&self, uses: &[Use]) -> Vec<ProfileRow> {
+        OperationClass::ALL
             .into_iter()
             .map(|class| {
                 let profile = self.get(class);
-                let users: Vec<String> = uses
-                    .iter()
-                    .filter(|used| used.class == class)
-                    .map(|used| format!("{} ({})", used.by, used.collection))
-                    .collect();
+                ProfileRow {
+                    class: class.name(),
+                    write_concern: profile.describe_write(),
+                    read_concern: profile.describe_read_concern(),
+                    read_preference: profile.describe_read_preference(),
+                    time_limit: profile.describe_time_limit(),
+                    used_by: uses
+                        .iter()
+                        .filter(|used| used.class == class)
+                        .map(|used| format!("{} ({})", used.by, used.collection))
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The effective table of [`Profiles::rows`], one line per class.
+    pub fn render_table(&self, uses: &[Use]) -> String {
+        let rows: Vec<[String; 6]> = self
+            .rows(uses)
+            .into_iter()
+            .map(|row| {
                 [
-                    class.name().to_owned(),
-                    profile.describe_write(),
-                    profile.describe_read_concern(),
-                    profile.describe_read_preference(),
-                    profile.describe_time_limit(),
-                    if users.is_empty() { "-".to_owned() } else { users.join(", ") },
+                    row.class.to_owned(),
+                    row.write_concern,
+                    row.read_concern,
+                    row.read_preference,
+                    row.time_limit,
+                    if row.used_by.is_empty() { "-".to_owned() } else { row.used_by.join(", ") },
                 ]
             })
             .collect();

@@ -1,16 +1,18 @@
-//! The keyed create: one transaction (critical profile: majority writes, snapshot reads, primary)
-//! that claims the key in the idempotency collection, with the created document as the stored
-//! response, and inserts the document. On servers with client-level `bulkWrite` both inserts go
-//! as one ordered command, so a fresh create costs two round trips (the `bulkWrite` and the
-//! commit); older servers get one insert each (three).
+//! The keyed create on the kit's exactly-once runner ([`mongo_kit::exactly_once`]): one
+//! transaction (critical profile: majority writes, snapshot reads, primary) that claims the key in
+//! the idempotency collection, with the created document as the stored response, and inserts the
+//! document. On servers with client-level `bulkWrite` both inserts go as one ordered command, so a
+//! fresh create costs two round trips (the `bulkWrite` and the commit); older servers get one
+//! insert each (three).
 //!
 //! The claim goes first: a retry of a completed create fails on the claim's duplicate key before
 //! its document (whose unique sku, say, the first create already took) is tried, and the record
-//! is then read outside the aborted transaction ([`super::resolve`]): a replay, a key reused, or
-//! an expired record removed so the next round can claim the key. A duplicate key on the
-//! document itself is the entity's own conflict. A failed commit may have been applied
-//! ([`classify_write`]): the caller answers that the outcome is unknown, and the client's retry
-//! with the same key finds the claim if it was.
+//! is then read outside the aborted transaction and judged by the domain's decision table
+//! ([`super::kit_judge`]): a replay, a key reused, or an expired record removed so the next round
+//! can claim the key. A duplicate key on the document itself is the entity's own conflict. A
+//! failed commit may have been applied ([`mongo_kit::classify::classify_write`]): the caller
+//! answers that the outcome is unknown, and the client's retry with the same key finds the claim
+//! if it was.
 
 use domain::Error;
 use domain::idempotency::{Claim, Created, Scope};

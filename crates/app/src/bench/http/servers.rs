@@ -1,10 +1,11 @@
 //! The two servers of `shop bench http`, each its own process on a loopback port: the shop
 //! (`shop serve` on the memory store, logging as configured) and the bare axum baseline.
 //!
-//! The shop's standard output is read through a pipe, as a log collector would, and its lines
-//! counted, so the benchmark shows that the access log was written in full, up to the last line
-//! after the stop signal.
+//! The shop's log (its standard error) is read through a pipe, as a log collector would, and its
+//! lines counted, so the benchmark shows that the access log was written in full, up to the last
+//! line after the stop signal.
 
+use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -17,22 +18,26 @@ use anyhow::{Context as _, bail};
 /// The message of the shop's access log line, one per request.
 pub const ACCESS_LOG_MESSAGE: &str = "finished processing request";
 
-/// What a server process wrote, counted by the threads that drain its pipes.
-#[derive(Debug, Default, Clone, Copy)]
+/// What a server process logged, counted by the thread that drains its standard error.
+#[derive(Debug, Default, Clone)]
 pub struct Output {
-    /// Lines on standard output.
+    /// Log lines.
     pub lines: u64,
     /// Of those, access log lines.
     pub access_lines: u64,
+    /// The last few lines other than access lines, to say why a server exited.
+    pub tail: VecDeque<String>,
 }
+
+/// Lines of a server's log kept to explain its exit.
+const TAIL_LINES: usize = 20;
 
 /// A running server, stopped when dropped.
 pub struct Server {
     child: Child,
     /// Where it listens.
     pub address: SocketAddr,
-    stdout: Option<JoinHandle<Output>>,
-    stderr: Option<JoinHandle<String>>,
+    stderr: Option<JoinHandle<Output>>,
 }
 
 /// A free loopback port, as the system picks it.
@@ -49,8 +54,15 @@ fn count(pipe: impl Read) -> Output {
         output.lines += 1;
         // The reader shares the machine with the servers: a substring search that is fast on
         // long inputs, on the line as it is (lossy only where it is not UTF-8).
-        if String::from_utf8_lossy(&line).contains(ACCESS_LOG_MESSAGE) {
+        let text = String::from_utf8_lossy(&line);
+        if text.contains(ACCESS_LOG_MESSAGE) {
             output.access_lines += 1;
+        } else {
+            // Start-up lines and errors, not the access log: what explains an exit.
+            if output.tail.len() == TAIL_LINES {
+                output.tail.pop_front();
+            }
+            output.tail.push_back(text.trim_end().to_owned());
         }
         line.clear();
     }
@@ -89,24 +101,17 @@ impl Server {
     fn start(mut command: Command, address: SocketAddr, name: &str) -> anyhow::Result<Self> {
         let mut child = command
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("starting {name} ({})", command.get_program().to_string_lossy()))?;
-        let stdout = child.stdout.take().map(|pipe| std::thread::spawn(move || count(pipe)));
-        let stderr = child.stderr.take().map(|mut pipe| {
-            std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = pipe.read_to_string(&mut text);
-                text
-            })
-        });
-        let mut server = Self { child, address, stdout, stderr };
+        let stderr = child.stderr.take().map(|pipe| std::thread::spawn(move || count(pipe)));
+        let mut server = Self { child, address, stderr };
         // Polling, bounded: the server is ready once it accepts connections.
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(address).is_err() {
             if let Some(status) = server.child.try_wait()? {
-                bail!("{name} exited ({status}): {}", server.stop_output().1);
+                bail!("{name} exited ({status}): {}", Vec::from(server.stop_output().tail).join("\n"));
             }
             if Instant::now() > deadline {
                 bail!("{name} did not listen on {address} within 10 s");
@@ -137,20 +142,18 @@ impl Server {
                     _ => break false,
                 }
             };
-        let (output, stderr) = self.stop_output();
+        let output = self.stop_output();
         if !exited {
-            bail!("the server did not stop within 10 s of SIGTERM: killed. {stderr}");
+            bail!("the server did not stop within 10 s of SIGTERM: killed. {}", Vec::from(output.tail).join("\n"));
         }
         Ok(output)
     }
 
-    /// Kills the process if it still runs and collects its pipes.
-    fn stop_output(&mut self) -> (Output, String) {
+    /// Kills the process if it still runs and collects what it logged.
+    fn stop_output(&mut self) -> Output {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let output = self.stdout.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
-        let stderr = self.stderr.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
-        (output, stderr)
+        self.stderr.take().and_then(|thread| thread.join().ok()).unwrap_or_default()
     }
 }
 
