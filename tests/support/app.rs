@@ -1,8 +1,15 @@
 //! The running service: [`spawn_app`] serves `app::router` on a free port and returns a
 //! [`TestApp`] with request helpers; [`http_test!`] runs one test against every store.
+//!
+//! The service requires API keys: the app's client sends [`TestApp::key`], which holds every
+//! scope, and [`TestApp::keys`] holds one key per scope alone ([`TestApp::only`]) and one per scope
+//! with every other scope ([`TestApp::all_but`]), for the scope tests.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use app::auth::keys::{ApiKeys, generate};
+use app::auth::{Authentication, Scope, Scopes};
 use app::{AppState, HttpSettings};
 use domain::Repositories;
 use reqwest::{Response, StatusCode};
@@ -12,15 +19,54 @@ use serde_json::Value;
 pub struct TestApp {
     /// Where it listens.
     pub address: SocketAddr,
-    /// A client without default headers.
+    /// A client sending [`TestApp::key`] on every request, and no other default header.
     pub client: reqwest::Client,
+    /// A client sending no credentials.
+    pub anonymous: reqwest::Client,
     /// The ports it serves, for arranging state or checking effects behind the API.
     pub repos: Repositories,
+    /// The key the client sends: every scope, named [`FULL_KEY_NAME`].
+    pub key: String,
+    /// Every configured key by name: [`FULL_KEY_NAME`], `only-<scope>` and `all-but-<scope>`.
+    pub keys: BTreeMap<String, String>,
+}
+
+/// The name of [`TestApp::key`], the actor of every change the tests make through the API.
+pub const FULL_KEY_NAME: &str = "test-suite";
+
+/// Keys for the test service: the full key, and per scope one with it alone and one without it.
+fn test_keys() -> (ApiKeys, BTreeMap<String, String>) {
+    let mut wanted = vec![(FULL_KEY_NAME.to_owned(), Scopes::all())];
+    for scope in Scope::ALL {
+        wanted.push((format!("only-{scope}"), [scope].into_iter().collect()));
+        wanted.push((format!("all-but-{scope}"), Scopes::all().iter().filter(|other| *other != scope).collect()));
+    }
+    let mut entries = Vec::new();
+    let mut keys = BTreeMap::new();
+    for (name, scopes) in wanted {
+        let (secret, entry) = generate(&name, scopes).expect("a key");
+        entries.push(entry.to_string());
+        keys.insert(name, secret.expose().to_owned());
+    }
+    (ApiKeys::parse(&entries.join("\n")).expect("the entries parse"), keys)
 }
 
 /// Serves `repos` with the default settings on 127.0.0.1, on a port the system picks.
 pub async fn spawn_app(repos: Repositories) -> TestApp {
     spawn_app_with(repos, HttpSettings::default()).await
+}
+
+/// Serves `repos` without authentication, as `shop serve` does on loopback without keys: every
+/// call is allowed and audited under `x-actor`. Its [`TestApp::keys`] is empty.
+pub async fn spawn_anonymous_app(repos: Repositories) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+    let address = listener.local_addr().expect("read the bound address");
+    let state = AppState::new(repos.clone(), HttpSettings::default(), Authentication::anonymous());
+    tokio::spawn(async move {
+        app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
+    });
+    let client = reqwest::Client::new();
+    TestApp { address, client: client.clone(), anonymous: client, repos, key: String::new(), keys: BTreeMap::new() }
 }
 
 /// Serves `repos` with `settings`.
@@ -30,15 +76,32 @@ pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> Test
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
     let address = listener.local_addr().expect("read the bound address");
-    let state = AppState::new(repos.clone(), settings);
+    let (api_keys, keys) = test_keys();
+    let state = AppState::new(repos.clone(), settings, Authentication::checked(api_keys));
     // The server stops with the test's runtime; it never needs to drain.
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
     });
-    TestApp { address, client: reqwest::Client::new(), repos }
+    let key = keys[FULL_KEY_NAME].clone();
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}")).expect("a header value");
+    bearer.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, bearer);
+    let client = reqwest::Client::builder().default_headers(headers).build().expect("a client");
+    TestApp { address, client, anonymous: reqwest::Client::new(), repos, key, keys }
 }
 
 impl TestApp {
+    /// The key holding `scope` alone.
+    pub fn only(&self, scope: Scope) -> &str {
+        &self.keys[&format!("only-{scope}")]
+    }
+
+    /// The key holding every scope but `scope`.
+    pub fn all_but(&self, scope: Scope) -> &str {
+        &self.keys[&format!("all-but-{scope}")]
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
@@ -127,14 +190,20 @@ pub async fn expect_problem(response: Response, status: StatusCode) -> Value {
 
 /// Declares an HTTP test that runs against every store: `http_test!(name)` after
 /// `async fn name(app: &TestApp)`. It expands to `name::memory` and `name::mongo` (a module and a
-/// function may share a name).
+/// function may share a name). `http_test!(name, anonymous)` serves without authentication.
 macro_rules! http_test {
     ($name:ident) => {
+        $crate::support::app::http_test!(@ $name, spawn_app);
+    };
+    ($name:ident, anonymous) => {
+        $crate::support::app::http_test!(@ $name, spawn_anonymous_app);
+    };
+    (@ $name:ident, $spawn:ident) => {
         mod $name {
             #[tokio::test]
             async fn memory() {
                 let store = $crate::support::stores::memory();
-                let app = $crate::support::app::spawn_app(store.repos.clone()).await;
+                let app = $crate::support::app::$spawn(store.repos.clone()).await;
                 super::$name(&app).await;
                 store.finish().await;
             }
@@ -144,7 +213,7 @@ macro_rules! http_test {
                 let Some(store) = $crate::support::stores::mongo(concat!(module_path!(), "::mongo")).await else {
                     return;
                 };
-                let app = $crate::support::app::spawn_app(store.repos.clone()).await;
+                let app = $crate::support::app::$spawn(store.repos.clone()).await;
                 super::$name(&app).await;
                 store.finish().await;
             }

@@ -6,9 +6,11 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use domain::transfer::{IdempotencyKey, RequestMeta};
 
+use crate::auth::Principal;
 use crate::http::error::ApiError;
 
-/// Header naming the caller, recorded in audit events.
+/// Header naming the caller, recorded in audit events when calls are anonymous; an authenticated
+/// principal's name replaces it.
 pub const ACTOR: &str = "x-actor";
 /// Header carrying the request id, accepted from the client or generated.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -34,7 +36,8 @@ pub fn is_token(raw: &str, max: usize) -> bool {
         && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
 }
 
-/// Who asks and which request this is, for audit events.
+/// Who asks and which request this is, for audit events: the authenticated principal's name, else
+/// (anonymous calls) the `x-actor` header or the default actor.
 #[derive(Debug, Clone)]
 pub struct Meta(pub RequestMeta);
 
@@ -42,10 +45,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let actor = match text(&parts.headers, ACTOR)? {
-            None => ANONYMOUS.to_owned(),
-            Some(raw) if is_token(raw, 64) => raw.to_owned(),
-            Some(_) => {
+        // An authenticated caller is who its credentials say, whatever it claims in `x-actor`.
+        let principal = parts.extensions.get::<Principal>().map(|principal| principal.name().to_owned());
+        let claimed = if principal.is_some() { None } else { text(&parts.headers, ACTOR)? };
+        let actor = match (principal, claimed) {
+            (Some(name), _) => name,
+            (None, None) => ANONYMOUS.to_owned(),
+            (None, Some(raw)) if is_token(raw, 64) => raw.to_owned(),
+            (None, Some(_)) => {
                 return Err(ApiError::BadHeader {
                     name: ACTOR,
                     reason: "must be 1 to 64 ASCII letters, digits, '-', '_', '.', ':' or '@'".into(),
