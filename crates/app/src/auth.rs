@@ -152,6 +152,8 @@ pub enum Access {
 /// One route of the API and the access it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
+    /// The operation's name (its OpenAPI `operationId`).
+    pub name: &'static str,
     /// The HTTP method, upper case.
     pub method: &'static str,
     /// The path template, as the router and the OpenAPI document spell it.
@@ -160,8 +162,8 @@ pub struct Route {
     pub access: Access,
 }
 
-const fn route(method: &'static str, path: &'static str, access: Access) -> Route {
-    Route { method, path, access }
+const fn route(name: &'static str, method: &'static str, path: &'static str, access: Access) -> Route {
+    Route { name, method, path, access }
 }
 
 const READ: Access = Access::Scope(Scope::Read);
@@ -171,27 +173,27 @@ const SESSIONS: Access = Access::Scope(Scope::Sessions);
 /// Every route of the API with the access it needs. A test checks that it lists exactly the
 /// routes of the OpenAPI document.
 pub const ROUTES: &[Route] = &[
-    route("POST", "/v1/products", WRITE),
-    route("GET", "/v1/products", READ),
-    route("GET", "/v1/products/{id}", READ),
-    route("PUT", "/v1/products/{id}", WRITE),
-    route("DELETE", "/v1/products/{id}", WRITE),
-    route("GET", "/v1/categories/{category}/stats", READ),
-    route("POST", "/v1/wallets", WRITE),
-    route("GET", "/v1/wallets/{id}", READ),
-    route("GET", "/v1/wallets/{id}/ledger", READ),
-    route("POST", "/v1/transfers", Access::Scope(Scope::Transfer)),
-    route("GET", "/v1/transfers/{id}", READ),
-    route("GET", "/v1/audit", Access::Scope(Scope::Admin)),
-    route("POST", "/v1/sessions", SESSIONS),
-    route("GET", "/v1/sessions/{token}", SESSIONS),
-    route("DELETE", "/v1/sessions/{token}", SESSIONS),
-    route("PUT", "/v1/feeds/{user_id}", WRITE),
-    route("GET", "/v1/feeds/{user_id}", READ),
-    route("GET", "/healthz", Access::Open),
-    route("GET", "/readyz", Access::Open),
-    route("GET", "/openapi.json", Access::Open),
-    route("GET", "/metrics", Access::AdminUnlessLoopback),
+    route("createProduct", "POST", "/v1/products", WRITE),
+    route("listProducts", "GET", "/v1/products", READ),
+    route("getProduct", "GET", "/v1/products/{id}", READ),
+    route("updateProduct", "PUT", "/v1/products/{id}", WRITE),
+    route("deleteProduct", "DELETE", "/v1/products/{id}", WRITE),
+    route("getCategoryStats", "GET", "/v1/categories/{category}/stats", READ),
+    route("createWallet", "POST", "/v1/wallets", WRITE),
+    route("getWallet", "GET", "/v1/wallets/{id}", READ),
+    route("getLedger", "GET", "/v1/wallets/{id}/ledger", READ),
+    route("createTransfer", "POST", "/v1/transfers", Access::Scope(Scope::Transfer)),
+    route("getTransfer", "GET", "/v1/transfers/{id}", READ),
+    route("listAudit", "GET", "/v1/audit", Access::Scope(Scope::Admin)),
+    route("createSession", "POST", "/v1/sessions", SESSIONS),
+    route("getSession", "GET", "/v1/sessions/{token}", SESSIONS),
+    route("deleteSession", "DELETE", "/v1/sessions/{token}", SESSIONS),
+    route("putFeed", "PUT", "/v1/feeds/{user_id}", WRITE),
+    route("getFeed", "GET", "/v1/feeds/{user_id}", READ),
+    route("healthz", "GET", "/healthz", Access::Open),
+    route("readyz", "GET", "/readyz", Access::Open),
+    route("openapi", "GET", "/openapi.json", Access::Open),
+    route("metrics", "GET", "/metrics", Access::AdminUnlessLoopback),
 ];
 
 /// The access `method` on the route template `path` needs; `None` for a method and path no route

@@ -77,9 +77,6 @@ pub enum ApiError {
     /// A conditional update came without `If-Match`.
     #[error("this update needs an If-Match header")]
     PreconditionRequired,
-    /// `If-Match` names no current version of the resource.
-    #[error("If-Match does not match the current version")]
-    PreconditionFailed,
     /// Nothing lives at this path (including path segments that cannot name a resource).
     #[error("no resource at this path")]
     NoSuchResource,
@@ -204,9 +201,6 @@ impl ApiError {
             ),
             Self::PreconditionRequired => {
                 parts(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "Precondition required", self)
-            }
-            Self::PreconditionFailed => {
-                parts(StatusCode::PRECONDITION_FAILED, "version-mismatch", "Version mismatch", self)
             }
             Self::NoSuchResource => parts(StatusCode::NOT_FOUND, "not-found", "Not found", self),
             Self::MethodNotAllowed => {

@@ -16,6 +16,8 @@ pub const ACTOR: &str = "x-actor";
 pub const REQUEST_ID: &str = "x-request-id";
 /// Header marking a replayed response.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// Header naming the version an update expects.
+pub const IF_MATCH: &str = "if-match";
 /// Header carrying the idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -69,6 +71,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     }
 }
 
+/// What `If-Match` must look like: one strong entity tag of this service, `"<version>"`.
+pub const IF_MATCH_PATTERN: &str = "^\"[0-9]{1,19}\"$";
+
+/// The version in a strong tag `"<version>"` of 1–19 digits (what [`IF_MATCH_PATTERN`] states).
+fn strong_tag(raw: &str) -> Option<u64> {
+    let digits = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let ok = (1..=19).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    if ok { digits.parse().ok() } else { None }
+}
+
 /// The version named by `If-Match`: a strong entity tag `"<version>"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub u64);
@@ -82,16 +94,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let raw = text(&parts.headers, "if-match")?.ok_or(ApiError::PreconditionRequired)?;
+        let raw = text(&parts.headers, IF_MATCH)?.ok_or(ApiError::PreconditionRequired)?;
         // Anything but one strong tag of ours (a weak tag, a list, `*`) cannot prove which
-        // version the client read, so it matches nothing.
-        raw.trim()
-            .strip_prefix('"')
-            .and_then(|rest| rest.strip_suffix('"'))
-            .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|digits| digits.parse().ok())
-            .map(Self)
-            .ok_or(ApiError::PreconditionFailed)
+        // version the client read: the API accepts only the tag it sent.
+        strong_tag(raw.trim()).map(Self).ok_or(ApiError::BadHeader {
+            name: IF_MATCH,
+            reason: "must be one strong entity tag this service sent (\"<version>\")".into(),
+        })
     }
 }
 
@@ -160,8 +169,9 @@ mod tests {
     async fn if_match_accepts_one_strong_tag_and_nothing_else() {
         assert_eq!(if_match(Some("\"7\"")).await.ok(), Some(IfMatch(7)));
         assert!(matches!(if_match(None).await, Err(ApiError::PreconditionRequired)));
-        for other in ["W/\"7\"", "7", "*", "\"7\", \"8\"", "\"\"", "\"-1\""] {
-            assert!(matches!(if_match(Some(other)).await, Err(ApiError::PreconditionFailed)), "{other} matched");
+        for other in ["W/\"7\"", "7", "*", "\"7\", \"8\"", "\"\"", "\"-1\"", "\"12345678901234567890\""] {
+            let answer = if_match(Some(other)).await;
+            assert!(matches!(answer, Err(ApiError::BadHeader { name: IF_MATCH, .. })), "{other} was read");
         }
     }
 

@@ -23,6 +23,7 @@ pub struct ProductInput {
     /// Category: 1–64 lower-case letters, digits, `-`, `_`.
     pub category: String,
     /// Price in minor units, 0 to 10^15.
+    #[serde(deserialize_with = "super::whole")]
     pub price_minor: i64,
     /// ISO-4217 code (`EUR`).
     pub currency: String,
