@@ -202,6 +202,25 @@ pub const LINKS: &[Link] = &[
     ("putFeed", "200", "GetFeed", "getFeed", &[("path.user_id", "$response.body#/user_id")]),
 ];
 
+/// Links that fill part of the target's request body (the rest is the client's): (operation,
+/// status, link name, target operation, body fields).
+pub const BODY_LINKS: &[Link] = &[
+    (
+        "createWallet",
+        "201",
+        "TransferFromWallet",
+        "createTransfer",
+        &[("from", "$response.body#/id"), ("currency", "$response.body#/currency")],
+    ),
+    (
+        "createWallet",
+        "201",
+        "TransferToWallet",
+        "createTransfer",
+        &[("to", "$response.body#/id"), ("currency", "$response.body#/currency")],
+    ),
+];
+
 /// Every operation of `document` with its route.
 fn operations(document: &mut Value) -> Vec<(&'static Route, &mut Map<String, Value>)> {
     let mut found = Vec::new();
@@ -290,13 +309,15 @@ pub fn complete(document: &mut Value) {
     for (route, operation) in operations(document) {
         complete_operation(route, operation);
     }
-    for (from, status, name, target, parameters) in LINKS {
-        let parameters: Map<String, Value> = parameters.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    let links =
+        LINKS.iter().map(|link| (link, "parameters")).chain(BODY_LINKS.iter().map(|link| (link, "requestBody")));
+    for ((from, status, name, target, values), member) in links {
+        let values: Map<String, Value> = values.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
         for (route, operation) in operations(document) {
             if route.name == *from
                 && let Some(response) = operation.get_mut("responses").and_then(|r| r.get_mut(*status))
             {
-                response["links"][*name] = json!({"operationId": target, "parameters": parameters});
+                response["links"][*name] = json!({"operationId": target, member: values});
             }
         }
     }
@@ -377,7 +398,7 @@ mod tests {
     #[test]
     fn every_create_links_to_the_routes_that_use_what_it_made() {
         let mut document = document();
-        for (from, status, name, target, _) in LINKS {
+        for (from, status, name, target, _) in LINKS.iter().chain(BODY_LINKS) {
             assert!(ROUTES.iter().any(|route| route.name == *target), "{name} targets an unknown {target}");
             let linked = operations(&mut document).into_iter().any(|(route, operation)| {
                 route.name == *from && operation["responses"][*status]["links"][*name]["operationId"] == *target
