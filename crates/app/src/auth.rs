@@ -198,9 +198,20 @@ pub const ROUTES: &[Route] = &[
 
 /// The access `method` on the route template `path` needs; `None` for a method and path no route
 /// serves (the router answers those with 404 or 405). `HEAD` needs what `GET` needs.
+///
+/// A router nested under a prefix (`Router::nest("/shop", app::router(state))`) sees templates
+/// such as `/shop/v1/products`: the route is the one whose template ends the path at a segment
+/// boundary (the longest such, so `/v1/wallets/{id}/ledger` is never read as `/v1/wallets/{id}`).
 pub fn required_access(method: &str, path: &str) -> Option<Access> {
     let method = if method == "HEAD" { "GET" } else { method };
-    ROUTES.iter().find(|route| route.method == method && route.path == path).map(|route| route.access)
+    ROUTES
+        .iter()
+        .filter(|route| route.method == method)
+        .filter(|route| {
+            path.strip_suffix(route.path).is_some_and(|prefix| prefix.is_empty() || prefix.starts_with('/'))
+        })
+        .max_by_key(|route| route.path.len())
+        .map(|route| route.access)
 }
 
 /// Who a request authenticated as.
@@ -393,6 +404,10 @@ mod tests {
         }
         assert_eq!(required_access("HEAD", "/v1/products"), Some(READ));
         assert_eq!(required_access("PATCH", "/v1/products"), None);
+        assert_eq!(required_access("POST", "/shop/v1/transfers"), Some(Access::Scope(Scope::Transfer)));
+        assert_eq!(required_access("GET", "/shop/v1/audit"), Some(Access::Scope(Scope::Admin)));
+        assert_eq!(required_access("GET", "/x/v1/wallets/{id}/ledger"), Some(READ));
+        assert_eq!(required_access("GET", "/shopv1/audit"), None);
     }
 
     #[test]
