@@ -5,11 +5,13 @@
 //! - `transfers`: exactly-once transfers, replays and refusals.
 //! - `keyed_creates`: `Idempotency-Key` on the creates: replays, reuse, malformed keys.
 //! - `audit`: the audit trail the API writes, and its listing.
+//! - `auth`: API keys and scopes on every route, open routes, the actor of audited changes.
 //! - `sessions`: tokens shown once, lookup and ending.
 //! - `feeds`: replacing and reading feeds.
 //! - `operations`: health, readiness, the OpenAPI document and the shared middleware.
 
 mod audit;
+mod auth;
 mod feeds;
 mod keyed_creates;
 mod operations;

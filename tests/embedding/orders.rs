@@ -99,6 +99,7 @@ async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
     let shop = app::router(app::AppState::new(
         domain::Repositories::from_store(memory_store::MemoryStore::new()),
         app::HttpSettings::default(),
+        app::auth::Authentication::anonymous(),
     ));
     let service = shop.merge(orders::http::router(fixture.book.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");

@@ -10,7 +10,7 @@ use crate::support::app::{TestApp, expect_json, expect_problem};
 use crate::support::fixture::store_test;
 
 async fn post_keyed(app: &TestApp, path: &str, body: &Value, key: &str) -> Response {
-    let request = reqwest::Client::new().post(app.url(path)).json(body).header("idempotency-key", key);
+    let request = app.client.post(app.url(path)).json(body).header("idempotency-key", key);
     request.send().await.expect("POST reaches the service")
 }
 

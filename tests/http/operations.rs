@@ -55,17 +55,6 @@ async fn every_response_carries_a_request_id(app: &TestApp) {
 }
 
 #[store_test]
-async fn an_invalid_actor_answers_400(app: &TestApp) {
-    let body = json!({"owner": "Ada", "currency": "EUR", "opening_balance_minor": 0});
-    let response =
-        app.client.post(app.url("/v1/wallets")).header("x-actor", "two words").json(&body).send().await.expect("sent");
-
-    let problem = expect_problem(response, StatusCode::BAD_REQUEST).await;
-
-    assert_eq!(problem["field"], "x-actor");
-}
-
-#[store_test]
 async fn unknown_routes_and_methods_answer_problems(app: &TestApp) {
     expect_problem(app.get("/v1/nothing").await, StatusCode::NOT_FOUND).await;
     let response = app.client.patch(app.url("/v1/products")).send().await.expect("sent");

@@ -185,7 +185,17 @@ async fn category_stats_summarise_prices_and_are_null_when_empty(app: &TestApp) 
     let stats = expect_json(app.get("/v1/categories/stats/stats").await, StatusCode::OK).await;
     let empty = expect_json(app.get("/v1/categories/nothing-here/stats").await, StatusCode::OK).await;
 
-    assert_eq!(stats, json!({"count": 3, "min_price": 100, "max_price": 600, "avg_price": 300.0}));
-    assert_eq!(empty, json!({"count": 0, "min_price": null, "max_price": null, "avg_price": null}));
+    assert_eq!(stats, json!({"count": 3, "min_price_minor": 100, "max_price_minor": 600, "avg_price_minor": 300}));
+    assert_eq!(empty, json!({"count": 0, "min_price_minor": null, "max_price_minor": null, "avg_price_minor": null}));
     expect_problem(app.get("/v1/categories/NOT%20A%20CATEGORY/stats").await, StatusCode::NOT_FOUND).await;
+}
+
+#[store_test]
+async fn the_mean_price_rounds_halves_away_from_zero(app: &TestApp) {
+    app.create_product("HALF-1", "halves", 100).await;
+    app.create_product("HALF-2", "halves", 101).await;
+
+    let stats = expect_json(app.get("/v1/categories/halves/stats").await, StatusCode::OK).await;
+
+    assert_eq!(stats["avg_price_minor"], 101, "the mean 100.5 rounds up: {stats}");
 }

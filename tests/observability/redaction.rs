@@ -1,6 +1,6 @@
 //! Every log line of a full HTTP scenario, captured at the most verbose level, holds no credential
-//! and no personal value: no password from a connection string, no owner, user id, session token,
-//! actor, or free-form attribute key or value. MongoDB runs with every command in the
+//! and no personal value: no password from a connection string, no API key (sent, refused or
+//! lacking a scope), no owner, user id, session token, actor, or free-form attribute key or value. MongoDB runs with every command in the
 //! slow-operation log, so query shapes are checked too.
 
 use std::io::Write;
@@ -83,7 +83,16 @@ async fn scenario(app: &TestApp) -> Vec<String> {
     let bad_wallet = json!({"owner": OWNER, "currency": "NOPE", "opening_balance_minor": 1});
     assert!(app.post("/v1/wallets", &bad_wallet).await.status().is_client_error());
     assert_eq!(app.delete(&format!("/v1/sessions/{token}")).await.status(), StatusCode::NO_CONTENT);
-    vec![OWNER.to_owned(), ACTOR.to_owned(), ATTRIBUTE_KEY.to_owned(), ATTRIBUTE_VALUE.to_owned(), user_id, token]
+    let forged = format!("{}x", app.key);
+    let refused = app.anonymous.get(app.url("/v1/products")).bearer_auth(&forged).send().await.expect("sent");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let lacking = app.anonymous.get(app.url("/v1/audit")).bearer_auth(app.only(app::auth::Scope::Read));
+    assert_eq!(lacking.send().await.expect("sent").status(), StatusCode::FORBIDDEN);
+    let mut secrets =
+        vec![OWNER.to_owned(), ACTOR.to_owned(), ATTRIBUTE_KEY.to_owned(), ATTRIBUTE_VALUE.to_owned(), user_id, token];
+    secrets.push(forged);
+    secrets.extend(app.keys.values().cloned());
+    secrets
 }
 
 fn assert_clean(logs: &str, secrets: &[String]) {

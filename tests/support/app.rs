@@ -1,9 +1,16 @@
 //! The running service: [`spawn_app`] serves `app::router` on a free port and returns a
 //! [`TestApp`] with request helpers; as a fixture (`#[store_test] async fn name(app: &TestApp)`)
-//! it serves a fresh store of each kind.
+//! it serves a fresh store of each kind ([`AnonymousApp`]: the same without authentication).
+//!
+//! The service requires API keys: the app's client sends [`TestApp::key`], which holds every
+//! scope, and [`TestApp::keys`] holds one key per scope alone ([`TestApp::only`]) and one per scope
+//! with every other scope ([`TestApp::all_but`]), for the scope tests.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use app::auth::keys::{ApiKeys, generate};
+use app::auth::{Authentication, Scope, Scopes};
 use app::{AppState, HttpSettings};
 use domain::Repositories;
 use reqwest::{Response, StatusCode};
@@ -16,17 +23,64 @@ use super::fixture::{Fixture, MemoryFixture};
 pub struct TestApp {
     /// Where it listens.
     pub address: SocketAddr,
-    /// A client without default headers.
+    /// A client sending [`TestApp::key`] on every request, and no other default header.
     pub client: reqwest::Client,
+    /// A client sending no credentials.
+    pub anonymous: reqwest::Client,
     /// The ports it serves, for arranging state or checking effects behind the API.
     pub repos: Repositories,
+    /// The key the client sends: every scope, named [`FULL_KEY_NAME`].
+    pub key: String,
+    /// Every configured key by name: [`FULL_KEY_NAME`], `only-<scope>` and `all-but-<scope>`.
+    pub keys: BTreeMap<String, String>,
     /// The store it serves, when the app is a test's fixture (torn down with it).
     store: Option<TestStore>,
+}
+
+/// The name of [`TestApp::key`], the actor of every change the tests make through the API.
+pub const FULL_KEY_NAME: &str = "test-suite";
+
+/// Keys for the test service: the full key, and per scope one with it alone and one without it.
+fn test_keys() -> (ApiKeys, BTreeMap<String, String>) {
+    let mut wanted = vec![(FULL_KEY_NAME.to_owned(), Scopes::all())];
+    for scope in Scope::ALL {
+        wanted.push((format!("only-{scope}"), [scope].into_iter().collect()));
+        wanted.push((format!("all-but-{scope}"), Scopes::all().iter().filter(|other| *other != scope).collect()));
+    }
+    let mut entries = Vec::new();
+    let mut keys = BTreeMap::new();
+    for (name, scopes) in wanted {
+        let (secret, entry) = generate(&name, scopes).expect("a key");
+        entries.push(entry.to_string());
+        keys.insert(name, secret.expose().to_owned());
+    }
+    (ApiKeys::parse(&entries.join("\n")).expect("the entries parse"), keys)
 }
 
 /// Serves `repos` with the default settings on 127.0.0.1, on a port the system picks.
 pub async fn spawn_app(repos: Repositories) -> TestApp {
     spawn_app_with(repos, HttpSettings::default()).await
+}
+
+/// Serves `repos` without authentication, as `shop serve` does on loopback without keys: every
+/// call is allowed and audited under `x-actor`. Its [`TestApp::keys`] is empty.
+pub async fn spawn_anonymous_app(repos: Repositories) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+    let address = listener.local_addr().expect("read the bound address");
+    let state = AppState::new(repos.clone(), HttpSettings::default(), Authentication::anonymous());
+    tokio::spawn(async move {
+        app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
+    });
+    let client = reqwest::Client::new();
+    TestApp {
+        address,
+        client: client.clone(),
+        anonymous: client,
+        repos,
+        key: String::new(),
+        keys: BTreeMap::new(),
+        store: None,
+    }
 }
 
 /// Serves `repos` with `settings`.
@@ -36,15 +90,32 @@ pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> Test
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
     let address = listener.local_addr().expect("read the bound address");
-    let state = AppState::new(repos.clone(), settings);
+    let (api_keys, keys) = test_keys();
+    let state = AppState::new(repos.clone(), settings, Authentication::checked(api_keys));
     // The server stops with the test's runtime; it never needs to drain.
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
     });
-    TestApp { address, client: reqwest::Client::new(), repos, store: None }
+    let key = keys[FULL_KEY_NAME].clone();
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut bearer = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}")).expect("a header value");
+    bearer.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, bearer);
+    let client = reqwest::Client::builder().default_headers(headers).build().expect("a client");
+    TestApp { address, client, anonymous: reqwest::Client::new(), repos, key, keys, store: None }
 }
 
 impl TestApp {
+    /// The key holding `scope` alone.
+    pub fn only(&self, scope: Scope) -> &str {
+        &self.keys[&format!("only-{scope}")]
+    }
+
+    /// The key holding every scope but `scope`.
+    pub fn all_but(&self, scope: Scope) -> &str {
+        &self.keys[&format!("all-but-{scope}")]
+    }
+
     /// Serves `store` with the default settings, keeping it for the teardown.
     async fn serving(store: TestStore) -> Self {
         let app = spawn_app(store.repos.clone()).await;
@@ -151,6 +222,41 @@ impl Fixture for TestApp {
 }
 
 impl MemoryFixture for TestApp {
+    async fn memory(test: &'static str) -> Self {
+        Self::serving(TestStore::memory(test).await).await
+    }
+}
+
+/// The service on a fresh store without authentication, as `shop serve` runs on loopback without
+/// keys: `#[store_test] async fn name(app: &AnonymousApp)`.
+pub struct AnonymousApp(pub TestApp);
+
+impl AnonymousApp {
+    async fn serving(store: TestStore) -> Self {
+        let app = spawn_anonymous_app(store.repos.clone()).await;
+        Self(TestApp { store: Some(store), ..app })
+    }
+}
+
+impl std::ops::Deref for AnonymousApp {
+    type Target = TestApp;
+
+    fn deref(&self) -> &TestApp {
+        &self.0
+    }
+}
+
+impl Fixture for AnonymousApp {
+    async fn mongo(test: &'static str) -> Option<Self> {
+        Some(Self::serving(TestStore::mongo(test).await?).await)
+    }
+
+    async fn finish(self) {
+        self.0.finish().await;
+    }
+}
+
+impl MemoryFixture for AnonymousApp {
     async fn memory(test: &'static str) -> Self {
         Self::serving(TestStore::memory(test).await).await
     }

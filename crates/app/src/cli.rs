@@ -40,6 +40,8 @@ pub enum Command {
     Ledger(crate::admin::args::LedgerArgs),
     /// Indexes against the query-shape registry on MongoDB: `plan`, `apply`, `audit`, `compare`.
     Indexes(crate::admin::indexes::IndexesArgs),
+    /// API keys for the HTTP service: `new --name <name> --scope <scopes>`.
+    Keys(crate::auth::command::KeysArgs),
 }
 
 impl Cli {
@@ -97,12 +99,36 @@ pub struct ServeArgs {
     /// After Ctrl-C or SIGTERM, how long requests in flight may take to finish, in milliseconds.
     #[arg(long, env = "SHOP_SHUTDOWN_DRAIN_MS", default_value_t = 10_000)]
     pub shutdown_drain_ms: u64,
+    /// API keys: entries `<name>:<scopes>:sha256:<hash>` separated by ';' or new lines, or
+    /// `@<path>` of a file holding them (`shop keys new` prints an entry). Without keys the
+    /// service accepts anonymous calls and starts only on a loopback address.
+    #[arg(long = "api-keys", env = "SHOP_API_KEYS", hide_env_values = true)]
+    pub api_keys: Option<String>,
     /// The store.
     #[command(flatten)]
     pub mongo: MongoArgs,
 }
 
 impl ServeArgs {
+    /// The authentication for the configured keys and bind address: refuses anonymous calls on
+    /// any address but a loopback one, and warns loudly when it allows them.
+    ///
+    /// # Errors
+    /// When the keys do not parse, or none is configured for a non-loopback address.
+    pub fn authentication(&self) -> anyhow::Result<crate::auth::Authentication> {
+        let keys = crate::auth::keys::ApiKeys::load(self.api_keys.as_deref().unwrap_or_default())?;
+        let authentication = crate::auth::for_bind(keys, self.address())?;
+        if authentication.authenticator().is_none() {
+            tracing::warn!(
+                "NO API KEYS CONFIGURED: this service accepts ANONYMOUS calls from anyone who reaches {}, \
+                 including transfers; set {} to require keys",
+                self.address(),
+                crate::auth::API_KEYS_SETTING
+            );
+        }
+        Ok(authentication)
+    }
+
     /// The address to listen on, with `--port` applied.
     pub fn address(&self) -> SocketAddr {
         let mut address = self.bind;

@@ -4,10 +4,17 @@
 //! when usable, else a new UUID, echoed in the response; a tracing span named by the route
 //! template, never the raw path, which may hold a session token; the request timeout, a 503
 //! problem, and the time budget that caps every database call, `mongo_store::deadline`; the access
-//! log line and the latency histogram by route template and status), then the body limit (413
+//! log line and the latency histogram by route template and status), then [`auth`] (the scope
+//! each route needs, from [`crate::auth::ROUTES`]: 401 or 403 problems), then the body limit (413
 //! problem, enforced by [`extract::Json`]).
+//!
+//! An embedding service chooses the authentication in the state it passes
+//! ([`crate::auth::Authentication`]): the built-in API keys, its own [`crate::auth::Authenticator`],
+//! or its own middleware in front of the router handing over a principal
+//! ([`crate::auth::Upstream`]).
 
 pub mod audit;
+pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -31,6 +38,7 @@ use crate::state::AppState;
 /// The service's router, ready to serve or to mount in a larger service.
 pub fn router(state: AppState) -> Router {
     let settings = state.settings;
+    let authentication = state.authentication.clone();
     crate::metrics::install();
     let (routes, document) = openapi::api_router().split_for_parts();
     health::keep_document(&document);
@@ -38,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     // request.
     let middleware = ServiceBuilder::new()
         .layer(observe::ObserveLayer::new(settings.request_timeout))
+        .layer(auth::AuthLayer::new(authentication))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
     routes
         .fallback(error::no_route)

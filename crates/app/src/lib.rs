@@ -10,7 +10,8 @@
 //! - `output`: what goes to standard output (the result alone, text or JSON) and the exit status.
 //! - `telemetry`: the tracing subscriber (pretty or JSON, filtered by `RUST_LOG`).
 //! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
-//! - `state`: what every handler shares: the ports and the HTTP settings.
+//! - `state`: what every handler shares: the ports, the HTTP settings and the authentication.
+//! - `auth`: API keys with scopes, the scope each route needs, and the embedder's hook.
 //! - `server`: serving a listener until Ctrl-C or SIGTERM, draining requests in flight.
 //! - `metrics`: the Prometheus recorder behind `/metrics`, and the latency summary of CLI jobs.
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
@@ -18,6 +19,7 @@
 //! - `admin`: `shop migrate` (schema migrations) and `shop ledger` (balance checks and repairs).
 
 pub mod admin;
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod http;

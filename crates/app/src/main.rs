@@ -37,13 +37,14 @@ async fn run() -> anyhow::Result<()> {
     let _log = telemetry::init(cli.log_format)?;
     match cli.command {
         Command::Serve(args) => {
+            let authentication = args.authentication()?;
             app::metrics::install();
             let store = store::open(&args.mongo).await?;
             let listener = tokio::net::TcpListener::bind(args.address())
                 .await
                 .with_context(|| format!("binding {}", args.address()))?;
             let drain = std::time::Duration::from_millis(args.shutdown_drain_ms);
-            let state = AppState::new(store.repos.clone(), args.http_settings());
+            let state = AppState::new(store.repos.clone(), args.http_settings(), authentication);
             let served = server::serve(listener, state, server::shutdown_signal(), drain).await;
             store.close(drain).await;
             served
@@ -54,5 +55,6 @@ async fn run() -> anyhow::Result<()> {
         Command::Ledger(args) => app::admin::ledger::run(args).await,
         Command::Indexes(args) => app::admin::indexes::run(args).await,
         Command::Bench(args) => app::bench::run(args).await,
+        Command::Keys(args) => app::auth::command::run(&args),
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use domain::Repositories;
 
+use crate::auth::Authentication;
+
 /// Limits the HTTP layer enforces on every request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpSettings {
@@ -28,8 +30,9 @@ impl Default for HttpSettings {
     }
 }
 
-/// The state behind the router: the ports (as shared trait objects) and the HTTP settings, read
-/// and set through [`Deref`] and [`DerefMut`] (`state.repos`, `state.settings`).
+/// The state behind the router: the ports (as shared trait objects), the HTTP settings and the
+/// authentication, read and set through [`Deref`] and [`DerefMut`] (`state.repos`,
+/// `state.settings`, `state.authentication`).
 ///
 /// One `Arc` around both: axum clones the state for every request (the handler's service, then
 /// the `State` extractor), and one reference count shared by every worker thread costs less than
@@ -44,12 +47,14 @@ pub struct Shared {
     pub repos: Repositories,
     /// Limits applied by the router's middleware.
     pub settings: HttpSettings,
+    /// Who may call which route: API keys, an embedder's own authenticator, or anonymous calls.
+    pub authentication: Authentication,
 }
 
 impl AppState {
-    /// State serving `repos` with `settings`.
-    pub fn new(repos: Repositories, settings: HttpSettings) -> Self {
-        Self(Arc::new(Shared { repos, settings }))
+    /// State serving `repos` with `settings`, enforcing `authentication`.
+    pub fn new(repos: Repositories, settings: HttpSettings, authentication: Authentication) -> Self {
+        Self(Arc::new(Shared { repos, settings, authentication }))
     }
 }
 

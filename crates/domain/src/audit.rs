@@ -7,13 +7,8 @@ use crate::ids::AuditEventId;
 use crate::pagination::{IdCursor, PageLimit};
 use crate::time::Timestamp;
 
-fn token(field: &str, raw: &str, max: usize) -> Result<String, ValidationError> {
-    if raw.is_empty() || raw.len() > max {
-        return Err(ValidationError::new(field, format!("must be 1 to {max} characters")));
-    }
-    if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')) {
-        return Err(ValidationError::new(field, "may hold only ASCII letters, digits, '-', '_', '.' and ':'"));
-    }
+fn token(rule: &crate::rules::TextRule, raw: &str) -> Result<String, ValidationError> {
+    rule.check(raw)?;
     Ok(raw.to_owned())
 }
 
@@ -27,7 +22,7 @@ impl AuditAction {
     /// # Errors
     /// Returns a [`ValidationError`] on `action` unless 1–64 ASCII letters, digits, `-_.:`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        token("action", raw, 64).map(Self)
+        token(&crate::rules::AUDIT_ACTION, raw).map(Self)
     }
 
     /// `transfer.completed`: the action of an applied transfer's event.
@@ -54,7 +49,7 @@ impl AuditSubject {
     /// # Errors
     /// Returns a [`ValidationError`] on `subject` unless 1–128 ASCII letters, digits, `-_.:`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        token("subject", raw, 128).map(Self)
+        token(&crate::rules::AUDIT_SUBJECT, raw).map(Self)
     }
 
     /// The subject of an entity: `kind:id`.

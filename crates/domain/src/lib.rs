@@ -25,6 +25,7 @@
 //! - `feed`: per-user product feeds.
 //! - `ingest`: the bulk upsert port and the outcome of each ingested item.
 //! - `pagination`: page limits, pages and opaque keyset cursors.
+//! - `rules`: the shape of every validated text value, for validation and the API document.
 //! - `ports`: the repository traits and the `Repositories` bundle.
 
 pub mod audit;
@@ -37,6 +38,7 @@ pub mod money;
 pub mod pagination;
 pub mod ports;
 pub mod product;
+pub mod rules;
 pub mod session;
 pub mod time;
 pub mod transfer;

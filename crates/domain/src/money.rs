@@ -14,9 +14,11 @@ impl Currency {
     /// # Errors
     /// Returns a [`ValidationError`] on `currency` for anything else.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let invalid = || ValidationError::new("currency", "must be a three-letter ISO-4217 code such as EUR");
+        crate::rules::CURRENCY.check(raw).map_err(|_| invalid())?;
         match raw.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|b| b.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
-            _ => Err(ValidationError::new("currency", "must be a three-letter ISO-4217 code such as EUR")),
+            [a, b, c] => Ok(Self([*a, *b, *c])),
+            _ => Err(invalid()),
         }
     }
 

@@ -1,11 +1,9 @@
 //! Keyset pagination: page limits, pages, and the opaque cursors clients pass back.
 //!
 //! A cursor names the last item of a page by its sort key, so the next page is a range query on an
-//! index (never a skip). Cursors are URL-safe base64 of a small text form; their contents are not
-//! part of the API.
+//! index (never a skip). Cursors are a fixed number of hex digits; their contents are not part of
+//! the API, their pattern is.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
 use crate::error::ValidationError;
@@ -65,18 +63,20 @@ impl<T> Page<T> {
     }
 }
 
-fn encode(text: &str) -> String {
-    URL_SAFE_NO_PAD.encode(text)
-}
-
-fn decode(raw: &str) -> Result<String, ValidationError> {
-    let bad = || ValidationError::new("cursor", "is not a cursor this service issued");
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-    String::from_utf8(bytes).map_err(|_| bad())
-}
+// A cursor is a fixed number of lower-case hex digits, and every such text names a position: a
+// client (or a test generator) holding the documented pattern can never send an unreadable one.
 
 fn bad_cursor() -> ValidationError {
     ValidationError::new("cursor", "is not a cursor this service issued")
+}
+
+fn hex_pattern(len: usize) -> String {
+    format!("^[0-9a-f]{{{len}}}$")
+}
+
+fn hex_digits(raw: &str, len: usize) -> Result<&str, ValidationError> {
+    let ok = raw.len() == len && raw.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok { Ok(raw) } else { Err(bad_cursor()) }
 }
 
 /// Position in a product listing: the price and id of the last product returned.
@@ -89,25 +89,31 @@ pub struct ProductCursor {
 }
 
 impl ProductCursor {
+    /// Length of the text form: the price's 64 bits and the id's 128, in hex.
+    pub const LEN: usize = 48;
+
+    /// The text form as a regular expression.
+    pub fn pattern() -> String {
+        hex_pattern(Self::LEN)
+    }
+
     /// The opaque text form.
     pub fn encode(&self) -> String {
-        encode(&format!("p:{}:{}", self.price_minor, self.id))
+        // The price's two's-complement bits: every 16 hex digits are some price.
+        format!("{:016x}{}", self.price_minor.cast_unsigned(), self.id.as_uuid().simple())
     }
 
     /// Parses the opaque text form.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on `cursor` for anything [`ProductCursor::encode`] did not make.
+    /// Returns a [`ValidationError`] on `cursor` for anything but [`ProductCursor::LEN`]
+    /// lower-case hex digits.
     pub fn decode(raw: &str) -> Result<Self, ValidationError> {
-        let text = decode(raw)?;
-        let mut parts = text.splitn(3, ':');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some("p"), Some(price), Some(id)) => Ok(Self {
-                price_minor: price.parse().map_err(|_| bad_cursor())?,
-                id: ProductId::parse(id).map_err(|_| bad_cursor())?,
-            }),
-            _ => Err(bad_cursor()),
-        }
+        let digits = hex_digits(raw, Self::LEN)?;
+        let (price, id) = digits.split_at(16);
+        let price = u64::from_str_radix(price, 16).map_err(|_| bad_cursor())?;
+        let id = u128::from_str_radix(id, 16).map_err(|_| bad_cursor())?;
+        Ok(Self { price_minor: price.cast_signed(), id: ProductId::from_uuid(Uuid::from_u128(id)) })
     }
 }
 
@@ -117,18 +123,27 @@ impl ProductCursor {
 pub struct IdCursor(pub Uuid);
 
 impl IdCursor {
+    /// Length of the text form: the id's 128 bits in hex.
+    pub const LEN: usize = 32;
+
+    /// The text form as a regular expression.
+    pub fn pattern() -> String {
+        hex_pattern(Self::LEN)
+    }
+
     /// The opaque text form.
     pub fn encode(&self) -> String {
-        encode(&format!("i:{}", self.0.hyphenated()))
+        self.0.simple().to_string()
     }
 
     /// Parses the opaque text form.
     ///
     /// # Errors
-    /// Returns a [`ValidationError`] on `cursor` for anything [`IdCursor::encode`] did not make.
+    /// Returns a [`ValidationError`] on `cursor` for anything but [`IdCursor::LEN`] lower-case
+    /// hex digits.
     pub fn decode(raw: &str) -> Result<Self, ValidationError> {
-        let text = decode(raw)?;
-        text.strip_prefix("i:").and_then(|id| Uuid::parse_str(id).ok()).map(Self).ok_or_else(bad_cursor)
+        let digits = hex_digits(raw, Self::LEN)?;
+        u128::from_str_radix(digits, 16).map(|id| Self(Uuid::from_u128(id))).map_err(|_| bad_cursor())
     }
 }
 

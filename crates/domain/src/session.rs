@@ -31,8 +31,10 @@ impl SessionToken {
     /// # Errors
     /// Returns a [`ValidationError`] on `token` unless it has the shape of a generated token.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let ok = raw.len() == 43 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError::new("token", "is not a session token")) }
+        match crate::rules::SESSION_TOKEN.check(raw) {
+            Ok(()) => Ok(Self(raw.to_owned())),
+            Err(_) => Err(ValidationError::new("token", "is not a session token")),
+        }
     }
 
     /// The token text, to hand to the client once.

@@ -18,7 +18,7 @@ pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
     /// Longest key accepted.
-    pub const MAX_LEN: usize = 255;
+    pub const MAX_LEN: usize = crate::rules::IDEMPOTENCY_KEY.max_chars;
 
     /// Parses a key.
     ///
@@ -26,12 +26,7 @@ impl IdempotencyKey {
     /// Returns a [`ValidationError`] on `Idempotency-Key` when empty, too long, or holding
     /// anything but visible ASCII.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        if raw.is_empty() || raw.len() > Self::MAX_LEN {
-            return Err(ValidationError::new("Idempotency-Key", "must be 1 to 255 characters"));
-        }
-        if !raw.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ValidationError::new("Idempotency-Key", "must be visible ASCII without spaces"));
-        }
+        crate::rules::IDEMPOTENCY_KEY.check(raw)?;
         Ok(Self(raw.to_owned()))
     }
 

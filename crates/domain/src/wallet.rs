@@ -20,14 +20,8 @@ impl Owner {
     /// Returns a [`ValidationError`] on `owner` when empty, longer than 200 characters or holding
     /// control characters.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.chars().count() > 200 {
-            return Err(ValidationError::new("owner", "must be 1 to 200 characters"));
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(ValidationError::new("owner", "must not contain control characters"));
-        }
-        Ok(Self(trimmed.to_owned()))
+        crate::rules::OWNER.check(raw)?;
+        Ok(Self(raw.trim().to_owned()))
     }
 
     /// The owner as text.

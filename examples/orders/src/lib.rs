@@ -17,6 +17,7 @@
 //! let shop = app::router(app::AppState::new(
 //!     domain::Repositories::from_store(memory_store::MemoryStore::new()),
 //!     app::HttpSettings::default(),
+//!     app::auth::Authentication::anonymous(),
 //! ));
 //! let book = orders::mongo::MongoBook::connect(&mongo_kit::config::ClientConfig::new("mongodb://localhost/orders")).await?;
 //! let service = shop.merge(orders::http::router(Arc::new(book)));

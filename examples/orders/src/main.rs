@@ -8,7 +8,15 @@ use anyhow::Context as _;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber_init();
-    let bind = std::env::var("ORDERS_BIND").unwrap_or_else(|_| "127.0.0.1:8081".to_owned());
+    let bind: std::net::SocketAddr = std::env::var("ORDERS_BIND")
+        .unwrap_or_else(|_| "127.0.0.1:8081".to_owned())
+        .parse()
+        .context("ORDERS_BIND is not an address such as 127.0.0.1:8081")?;
+    // The orders API of this example has no authentication of its own: it is served on loopback
+    // only. The shop's routes keep theirs (SHOP_API_KEYS), as `shop serve` applies it.
+    anyhow::ensure!(bind.ip().is_loopback(), "the orders example serves on a loopback address only, not {bind}");
+    let keys = app::auth::keys::ApiKeys::load(&std::env::var(app::auth::API_KEYS_SETTING).unwrap_or_default())?;
+    let authentication = app::auth::for_bind(keys, bind)?;
     let (repos, book): (domain::Repositories, Arc<dyn orders::book::OrderBook>) = match std::env::var("MONGODB_URI") {
         Ok(uri) => {
             let store = mongo_store::MongoStore::connect(mongo_store::MongoConfig::new(uri.clone()))
@@ -27,9 +35,9 @@ async fn main() -> anyhow::Result<()> {
             )
         }
     };
-    let shop = app::router(app::AppState::new(repos, app::HttpSettings::default()));
+    let shop = app::router(app::AppState::new(repos, app::HttpSettings::default(), authentication));
     let service = shop.merge(orders::http::router(book));
-    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     eprintln!("serving the shop's /v1 and the orders' {} on {bind}", orders::http::PREFIX);
     axum::serve(listener, service).with_graceful_shutdown(app::server::shutdown_signal()).await?;
     Ok(())

@@ -9,9 +9,11 @@
 //! generic sentence. Client errors are logged at debug level without their detail, which may
 //! quote the client's input.
 
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Error, TransferError, ValidationError};
+
+use crate::auth::{Refusal, Scope};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -75,9 +77,6 @@ pub enum ApiError {
     /// A conditional update came without `If-Match`.
     #[error("this update needs an If-Match header")]
     PreconditionRequired,
-    /// `If-Match` names no current version of the resource.
-    #[error("If-Match does not match the current version")]
-    PreconditionFailed,
     /// Nothing lives at this path (including path segments that cannot name a resource).
     #[error("no resource at this path")]
     NoSuchResource,
@@ -87,6 +86,12 @@ pub enum ApiError {
     /// The request ran out of its time budget.
     #[error("request timed out")]
     Timeout,
+    /// The route needs a principal and the request authenticated as none.
+    #[error("{0}")]
+    Unauthenticated(Refusal),
+    /// The principal lacks the route's scope.
+    #[error("this route needs the {0} scope")]
+    Forbidden(Scope),
 }
 
 impl From<ApiError> for Response {
@@ -197,19 +202,32 @@ impl ApiError {
             Self::PreconditionRequired => {
                 parts(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "Precondition required", self)
             }
-            Self::PreconditionFailed => {
-                parts(StatusCode::PRECONDITION_FAILED, "version-mismatch", "Version mismatch", self)
-            }
             Self::NoSuchResource => parts(StatusCode::NOT_FOUND, "not-found", "Not found", self),
             Self::MethodNotAllowed => {
                 parts(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", self)
             }
+            Self::Unauthenticated(_) => parts(StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthenticated", self),
+            Self::Forbidden(_) => parts(StatusCode::FORBIDDEN, "forbidden", "Forbidden", self),
             Self::Timeout => parts(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
                 "Request timed out",
                 "the request did not finish within its time budget; retry later",
             ),
+        }
+    }
+}
+
+impl ApiError {
+    /// The `WWW-Authenticate` challenge of an authentication failure (RFC 6750, section 3).
+    fn challenge(&self) -> Option<HeaderValue> {
+        match self {
+            Self::Unauthenticated(Refusal::Missing) => Some(HeaderValue::from_static("Bearer")),
+            Self::Unauthenticated(Refusal::Invalid) => Some(HeaderValue::from_static("Bearer error=\"invalid_token\"")),
+            Self::Forbidden(scope) => {
+                HeaderValue::try_from(format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"")).ok()
+            }
+            _ => None,
         }
     }
 }
@@ -232,7 +250,11 @@ impl IntoResponse for ApiError {
             field,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
+        if let Some(challenge) = self.challenge() {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
     }
 }
 

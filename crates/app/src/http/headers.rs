@@ -6,14 +6,18 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use domain::transfer::{IdempotencyKey, RequestMeta};
 
+use crate::auth::Principal;
 use crate::http::error::ApiError;
 
-/// Header naming the caller, recorded in audit events.
+/// Header naming the caller, recorded in audit events when calls are anonymous; an authenticated
+/// principal's name replaces it.
 pub const ACTOR: &str = "x-actor";
 /// Header carrying the request id, accepted from the client or generated.
 pub const REQUEST_ID: &str = "x-request-id";
 /// Header marking a replayed response.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// Header naming the version an update expects.
+pub const IF_MATCH: &str = "if-match";
 /// Header carrying the idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -34,7 +38,8 @@ pub fn is_token(raw: &str, max: usize) -> bool {
         && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
 }
 
-/// Who asks and which request this is, for audit events.
+/// Who asks and which request this is, for audit events: the authenticated principal's name, else
+/// (anonymous calls) the `x-actor` header or the default actor.
 #[derive(Debug, Clone)]
 pub struct Meta(pub RequestMeta);
 
@@ -42,10 +47,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let actor = match text(&parts.headers, ACTOR)? {
-            None => ANONYMOUS.to_owned(),
-            Some(raw) if is_token(raw, 64) => raw.to_owned(),
-            Some(_) => {
+        // An authenticated caller is who its credentials say, whatever it claims in `x-actor`.
+        let principal = parts.extensions.get::<Principal>().map(|principal| principal.name().to_owned());
+        let claimed = if principal.is_some() { None } else { text(&parts.headers, ACTOR)? };
+        let actor = match (principal, claimed) {
+            (Some(name), _) => name,
+            (None, None) => ANONYMOUS.to_owned(),
+            (None, Some(raw)) if is_token(raw, 64) => raw.to_owned(),
+            (None, Some(_)) => {
                 return Err(ApiError::BadHeader {
                     name: ACTOR,
                     reason: "must be 1 to 64 ASCII letters, digits, '-', '_', '.', ':' or '@'".into(),
@@ -62,6 +71,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     }
 }
 
+/// What `If-Match` must look like: one strong entity tag of this service, `"<version>"`.
+pub const IF_MATCH_PATTERN: &str = "^\"[0-9]{1,19}\"$";
+
+/// The version in a strong tag `"<version>"` of 1–19 digits (what [`IF_MATCH_PATTERN`] states).
+fn strong_tag(raw: &str) -> Option<u64> {
+    let digits = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let ok = (1..=19).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    if ok { digits.parse().ok() } else { None }
+}
+
 /// The version named by `If-Match`: a strong entity tag `"<version>"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub u64);
@@ -75,16 +94,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let raw = text(&parts.headers, "if-match")?.ok_or(ApiError::PreconditionRequired)?;
+        let raw = text(&parts.headers, IF_MATCH)?.ok_or(ApiError::PreconditionRequired)?;
         // Anything but one strong tag of ours (a weak tag, a list, `*`) cannot prove which
-        // version the client read, so it matches nothing.
-        raw.trim()
-            .strip_prefix('"')
-            .and_then(|rest| rest.strip_suffix('"'))
-            .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|digits| digits.parse().ok())
-            .map(Self)
-            .ok_or(ApiError::PreconditionFailed)
+        // version the client read: the API accepts only the tag it sent.
+        strong_tag(raw.trim()).map(Self).ok_or(ApiError::BadHeader {
+            name: IF_MATCH,
+            reason: "must be one strong entity tag this service sent (\"<version>\")".into(),
+        })
     }
 }
 
@@ -153,8 +169,9 @@ mod tests {
     async fn if_match_accepts_one_strong_tag_and_nothing_else() {
         assert_eq!(if_match(Some("\"7\"")).await.ok(), Some(IfMatch(7)));
         assert!(matches!(if_match(None).await, Err(ApiError::PreconditionRequired)));
-        for other in ["W/\"7\"", "7", "*", "\"7\", \"8\"", "\"\"", "\"-1\""] {
-            assert!(matches!(if_match(Some(other)).await, Err(ApiError::PreconditionFailed)), "{other} matched");
+        for other in ["W/\"7\"", "7", "*", "\"7\", \"8\"", "\"\"", "\"-1\"", "\"12345678901234567890\""] {
+            let answer = if_match(Some(other)).await;
+            assert!(matches!(answer, Err(ApiError::BadHeader { name: IF_MATCH, .. })), "{other} was read");
         }
     }
 

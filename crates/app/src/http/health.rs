@@ -54,11 +54,11 @@ pub async fn openapi() -> impl IntoResponse {
 /// rather than in a request extension, which every request would have paid for.
 static DOCUMENT: OnceLock<Bytes> = OnceLock::new();
 
-fn serialize(document: &utoipa::openapi::OpenApi) -> Bytes {
+fn serialize(document: &serde_json::Value) -> Bytes {
     serde_json::to_vec(document).unwrap_or_default().into()
 }
 
 /// Keeps `document` (the router's, built anyway) for `/openapi.json`, unless one is kept already.
 pub fn keep_document(document: &utoipa::openapi::OpenApi) {
-    DOCUMENT.get_or_init(|| serialize(document));
+    DOCUMENT.get_or_init(|| serialize(&crate::http::openapi::finish(document)));
 }

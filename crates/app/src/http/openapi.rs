@@ -1,5 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations: every route is registered
-//! through [`api_router`], so a route cannot exist without being documented.
+//! through [`api_router`], so a route cannot exist without being documented; [`contract`] then
+//! adds what the code enforces beyond the annotations (constraints, scopes, shared statuses,
+//! links).
+
+pub mod contract;
 
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,7 +22,10 @@ use crate::state::AppState;
             invalid input, `field`. Unknown fields are refused (422). A path segment that cannot \
             name a resource (an id that is not a UUID, a malformed token) answers 404 for every \
             method, like an id that does not exist. Every response carries `x-request-id` (the \
-            client's if it sent a usable one); `x-actor` names the caller in audit events."
+            client's if it sent a usable one). Every `/v1` route needs an API key \
+            (`Authorization: Bearer <key>`) holding the route's scope; audit events name the key as \
+            their actor. Only a service started without keys (on loopback) accepts anonymous calls, \
+            and then records the `x-actor` header, if sent, as the actor."
     ),
     tags(
         (name = "products", description = "Catalogue, optimistic concurrency with ETag / If-Match"),
@@ -54,7 +61,14 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics::metrics))
 }
 
-/// The OpenAPI document of the API.
-pub fn document() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
+/// The OpenAPI document of the API, complete.
+pub fn document() -> serde_json::Value {
+    finish(&api_router().into_openapi())
+}
+
+/// The generated `document` with what [`contract`] adds.
+pub fn finish(document: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(document).unwrap_or_default();
+    contract::complete(&mut value);
+    value
 }

@@ -16,6 +16,7 @@ use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
+use crate::auth::Authentication;
 use crate::http::router;
 use crate::state::{AppState, HttpSettings};
 
@@ -38,7 +39,7 @@ impl Mocks {
             feeds: Arc::new(MockFeedRepository::new()),
             readiness: Arc::new(self.readiness),
         };
-        AppState::new(repos, settings)
+        AppState::new(repos, settings, Authentication::anonymous())
     }
 }
 

@@ -60,17 +60,13 @@ impl Attributes {
 }
 
 fn check_key(path: &str, key: &str) -> Result<(), ValidationError> {
-    let field = format!("{path}.{key}");
-    if key.is_empty() || key.chars().count() > 64 {
-        return Err(ValidationError::new(field, "keys must be 1 to 64 characters"));
-    }
-    if key.starts_with('$') {
-        return Err(ValidationError::new(field, "keys must not start with '$'"));
-    }
-    if key.contains('.') || key.contains('\0') {
-        return Err(ValidationError::new(field, "keys must not contain '.' or NUL"));
-    }
-    Ok(())
+    crate::rules::ATTRIBUTE_KEY.check(key).map_err(|mut error| {
+        error.field = format!("{path}.{key}");
+        if error.reason.starts_with("must be") {
+            error.reason = format!("keys {}", error.reason);
+        }
+        error
+    })
 }
 
 fn check_map(

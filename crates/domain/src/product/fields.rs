@@ -3,19 +3,12 @@
 use std::fmt;
 
 use crate::error::ValidationError;
+use crate::rules::{self, TextRule};
 
-fn bounded_text(field: &str, raw: &str, max_chars: usize) -> Result<String, ValidationError> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(ValidationError::new(field, "must not be empty"));
-    }
-    if trimmed.chars().count() > max_chars {
-        return Err(ValidationError::new(field, format!("must be at most {max_chars} characters")));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(ValidationError::new(field, "must not contain control characters"));
-    }
-    Ok(trimmed.to_owned())
+/// Text checked against `rule`, kept trimmed.
+fn bounded_text(rule: &TextRule, raw: &str) -> Result<String, ValidationError> {
+    rule.check(raw)?;
+    Ok(raw.trim().to_owned())
 }
 
 macro_rules! text_type {
@@ -52,12 +45,7 @@ impl Sku {
     /// Returns a [`ValidationError`] on `sku` when empty, longer than 64 characters, or holding
     /// other characters.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        if raw.is_empty() || raw.len() > 64 {
-            return Err(ValidationError::new("sku", "must be 1 to 64 characters"));
-        }
-        if !raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
-            return Err(ValidationError::new("sku", "may hold only ASCII letters, digits, '-', '_' and '.'"));
-        }
+        rules::SKU.check(raw)?;
         Ok(Self(raw.to_owned()))
     }
 }
@@ -73,7 +61,7 @@ impl ProductName {
     /// # Errors
     /// Returns a [`ValidationError`] on `name` when empty, too long or holding control characters.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        bounded_text("name", raw, 200).map(Self)
+        bounded_text(&rules::PRODUCT_NAME, raw).map(Self)
     }
 }
 
@@ -89,15 +77,7 @@ impl Category {
     /// Returns a [`ValidationError`] on `category` for anything but 1–64 lower-case letters,
     /// digits, `-` and `_`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        if raw.is_empty() || raw.len() > 64 {
-            return Err(ValidationError::new("category", "must be 1 to 64 characters"));
-        }
-        if !raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_')) {
-            return Err(ValidationError::new(
-                "category",
-                "may hold only lower-case ASCII letters, digits, '-' and '_'",
-            ));
-        }
+        rules::CATEGORY.check(raw)?;
         Ok(Self(raw.to_owned()))
     }
 }
@@ -113,26 +93,26 @@ impl Tag {
     /// # Errors
     /// Returns a [`ValidationError`] on `tags` when empty, too long or holding control characters.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        bounded_text("tags", raw, 32).map(Self)
+        bounded_text(&rules::TAG, raw).map(Self)
     }
 }
 
 /// At most this many tags per product.
 pub const MAX_TAGS: usize = 32;
 
-/// Parses a tag list: at most [`MAX_TAGS`], duplicates removed, order kept.
+/// Parses a tag list: at most [`MAX_TAGS`] items as sent, duplicates removed, order kept.
 ///
 /// # Errors
 /// Returns a [`ValidationError`] on `tags` when a tag is invalid or there are too many.
 pub fn parse_tags<'a>(raw: impl IntoIterator<Item = &'a str>) -> Result<Vec<Tag>, ValidationError> {
     let mut tags: Vec<Tag> = Vec::new();
-    for item in raw {
+    for (index, item) in raw.into_iter().enumerate() {
+        if index >= MAX_TAGS {
+            return Err(ValidationError::new("tags", format!("at most {MAX_TAGS} tags")));
+        }
         let tag = Tag::parse(item)?;
         if !tags.contains(&tag) {
             tags.push(tag);
-        }
-        if tags.len() > MAX_TAGS {
-            return Err(ValidationError::new("tags", format!("at most {MAX_TAGS} tags")));
         }
     }
     Ok(tags)

@@ -17,16 +17,19 @@ pub enum PriceSort {
 }
 
 impl PriceSort {
+    /// Every order by its name on the wire.
+    pub const NAMES: [(&'static str, Self); 2] = [("price", Self::Ascending), ("-price", Self::Descending)];
+
     /// Parses `price` or `-price`.
     ///
     /// # Errors
     /// Returns a [`ValidationError`] on `sort` for anything else.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        match raw {
-            "price" => Ok(Self::Ascending),
-            "-price" => Ok(Self::Descending),
-            _ => Err(ValidationError::new("sort", "must be 'price' or '-price'")),
-        }
+        Self::NAMES
+            .iter()
+            .find(|(name, _)| *name == raw)
+            .map(|(_, sort)| *sort)
+            .ok_or_else(|| ValidationError::new("sort", "must be 'price' or '-price'"))
     }
 }
 

@@ -23,6 +23,7 @@ pub struct ProductInput {
     /// Category: 1–64 lower-case letters, digits, `-`, `_`.
     pub category: String,
     /// Price in minor units, 0 to 10^15.
+    #[serde(deserialize_with = "super::whole")]
     pub price_minor: i64,
     /// ISO-4217 code (`EUR`).
     pub currency: String,
@@ -159,20 +160,22 @@ pub struct CategoryStatsView {
     /// Number of products.
     pub count: u64,
     /// Lowest price.
-    pub min_price: Option<i64>,
+    pub min_price_minor: Option<i64>,
     /// Highest price.
-    pub max_price: Option<i64>,
-    /// Mean price, not rounded.
-    pub avg_price: Option<f64>,
+    pub max_price_minor: Option<i64>,
+    /// Mean price, rounded to the nearest minor unit, halves away from zero (100.5 → 101).
+    pub avg_price_minor: Option<i64>,
 }
 
 impl From<CategoryStats> for CategoryStatsView {
     fn from(stats: CategoryStats) -> Self {
         Self {
             count: stats.count,
-            min_price: stats.min_price_minor,
-            max_price: stats.max_price_minor,
-            avg_price: stats.avg_price_minor,
+            min_price_minor: stats.min_price_minor,
+            max_price_minor: stats.max_price_minor,
+            // Prices are at most 10^15, so the mean fits an i64 exactly once rounded.
+            #[expect(clippy::cast_possible_truncation, reason = "a rounded mean of prices is within the i64 range")]
+            avg_price_minor: stats.avg_price_minor.map(|mean| mean.round() as i64),
         }
     }
 }

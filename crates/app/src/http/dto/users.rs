@@ -16,6 +16,7 @@ pub struct SessionInput {
     /// Whose session.
     pub user_id: Uuid,
     /// Lifetime in seconds, 1 to 2592000 (30 days).
+    #[serde(deserialize_with = "super::whole_unsigned")]
     pub ttl_seconds: u64,
 }
 

@@ -20,6 +20,7 @@ pub struct WalletInput {
     /// The only currency it holds (ISO-4217).
     pub currency: String,
     /// Opening balance in minor units, 0 to 10^15.
+    #[serde(deserialize_with = "super::whole")]
     pub opening_balance_minor: i64,
 }
 
@@ -139,6 +140,7 @@ pub struct TransferInput {
     /// The wallet credited.
     pub to: Uuid,
     /// Amount in minor units, positive.
+    #[serde(deserialize_with = "super::whole")]
     pub amount_minor: i64,
     /// Currency of both wallets.
     pub currency: String,

@@ -1,0 +1,29 @@
+"""A check that keeps the point of `positive_data_acceptance` where schemathesis.toml widens it.
+
+Some operations answer a schema-valid request with 412 or 422 because of state no schema can
+express (schemathesis.toml says which and why). This check still fails any schema-valid request
+that the service refuses as malformed input: its problem `type` must never be one of the input
+problems below, on any operation.
+"""
+
+import schemathesis
+
+# Problem types (suffixes of `type`) saying "the request does not fit the API", as
+# crates/app/src/http/error.rs names them.
+INPUT_PROBLEMS = ("/invalid-input", "/malformed-json", "/invalid-header", "/unsupported-media-type")
+
+
+@schemathesis.check
+def schema_valid_input_is_never_refused_as_invalid(ctx, response, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
+    if response.status_code not in (400, 415, 422):
+        return None
+    try:
+        kind = response.json().get("type", "")
+    except Exception:  # a 4xx that is not JSON fails other checks (content type, response schema)
+        return None
+    if kind.endswith(INPUT_PROBLEMS):
+        raise AssertionError(f"a schema-valid request was refused as {kind}: {response.text}")
+    return None

@@ -1,0 +1,427 @@
+//! Who may call which route: API keys with scopes, the table of the scope each route needs, and
+//! the hook an embedding service uses to put its own authentication in their place.
+//!
+//! - [`Scope`] and [`Scopes`]: what a caller may do (`read`, `write`, `transfer`, `sessions`,
+//!   `admin`).
+//! - [`ROUTES`] and [`required_access`]: the access each route of the API needs. The router's
+//!   enforcement, the OpenAPI document's security requirements and any embedder's own layer read
+//!   this one table.
+//! - [`Principal`]: who a request authenticated as; the audit log records its name as the actor.
+//! - [`Authenticator`]: turns a request's credentials into a principal. [`keys::ApiKeys`] is the
+//!   built-in one (bearer keys whose SHA-256 hashes are configured); an embedding service supplies
+//!   its own (its OAuth middleware's result, say), or authenticates in its own layer in front of
+//!   the router and hands the principal over with [`Upstream`].
+//! - [`Authentication`]: what the router enforces: anonymous (every call allowed, only for a
+//!   loopback bind) or checked by an authenticator, and whether `/metrics` is open.
+
+pub mod command;
+pub mod keys;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::http::request::Parts;
+
+/// One permission a key can hold. Scopes are independent: `admin` does not imply the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Every `GET` under `/v1` except the audit log and sessions.
+    Read,
+    /// Changes to products, wallets and feeds.
+    Write,
+    /// `POST /v1/transfers`: moving money.
+    Transfer,
+    /// Starting, reading and ending sessions.
+    Sessions,
+    /// The audit log, and `/metrics` when the service is not bound to a loopback address.
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in the order the documentation lists them.
+    pub const ALL: [Self; 5] = [Self::Read, Self::Write, Self::Transfer, Self::Sessions, Self::Admin];
+
+    /// The scope's name in configuration, on the command line and in the OpenAPI document.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Transfer => "transfer",
+            Self::Sessions => "sessions",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// What the scope grants, for the OpenAPI document.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::Read => "Read products, categories, wallets, ledgers, transfers and feeds",
+            Self::Write => "Create, change and delete products, open wallets, replace feeds",
+            Self::Transfer => "Move money between wallets",
+            Self::Sessions => "Start, read and end sessions",
+            Self::Admin => "Read the audit log; read /metrics when the service is not bound to loopback",
+        }
+    }
+
+    /// Parses a scope name.
+    ///
+    /// # Errors
+    /// Names the valid scopes when `raw` is none of them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|scope| scope.as_str() == raw).ok_or_else(|| {
+            let names: Vec<_> = Self::ALL.iter().map(|scope| scope.as_str()).collect();
+            format!("unknown scope {raw:?}: expected one of {}", names.join(", "))
+        })
+    }
+
+    const fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of scopes.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    /// Every scope.
+    pub fn all() -> Self {
+        Scope::ALL.into_iter().collect()
+    }
+
+    /// Whether `scope` is in the set.
+    pub const fn contains(self, scope: Scope) -> bool {
+        self.0 & scope.bit() != 0
+    }
+
+    /// The scopes in the set, in [`Scope::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL.into_iter().filter(move |scope| self.contains(*scope))
+    }
+
+    /// Parses a comma-separated list of scope names (at least one).
+    ///
+    /// # Errors
+    /// When the list is empty or names an unknown scope.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let scopes = raw.split(',').map(|name| Scope::parse(name.trim())).collect::<Result<Self, _>>()?;
+        if scopes.0 == 0 { Err("a key needs at least one scope".to_owned()) } else { Ok(scopes) }
+    }
+}
+
+impl FromIterator<Scope> for Scopes {
+    fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Self {
+        Self(iter.into_iter().fold(0, |bits, scope| bits | scope.bit()))
+    }
+}
+
+impl fmt::Display for Scopes {
+    /// Comma-separated, as [`Scopes::parse`] reads them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.iter().map(Scope::as_str).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl fmt::Debug for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scopes({self})")
+    }
+}
+
+/// What a route needs from its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone may call it (health, readiness, the OpenAPI document).
+    Open,
+    /// A principal holding this scope.
+    Scope(Scope),
+    /// `/metrics`: open when the service is bound to a loopback address (only local scrapers
+    /// reach it), else the `admin` scope.
+    AdminUnlessLoopback,
+}
+
+/// One route of the API and the access it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// The operation's name (its OpenAPI `operationId`).
+    pub name: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template, as the router and the OpenAPI document spell it.
+    pub path: &'static str,
+    /// What the caller needs.
+    pub access: Access,
+}
+
+const fn route(name: &'static str, method: &'static str, path: &'static str, access: Access) -> Route {
+    Route { name, method, path, access }
+}
+
+const READ: Access = Access::Scope(Scope::Read);
+const WRITE: Access = Access::Scope(Scope::Write);
+const SESSIONS: Access = Access::Scope(Scope::Sessions);
+
+/// Every route of the API with the access it needs. A test checks that it lists exactly the
+/// routes of the OpenAPI document.
+pub const ROUTES: &[Route] = &[
+    route("createProduct", "POST", "/v1/products", WRITE),
+    route("listProducts", "GET", "/v1/products", READ),
+    route("getProduct", "GET", "/v1/products/{id}", READ),
+    route("updateProduct", "PUT", "/v1/products/{id}", WRITE),
+    route("deleteProduct", "DELETE", "/v1/products/{id}", WRITE),
+    route("getCategoryStats", "GET", "/v1/categories/{category}/stats", READ),
+    route("createWallet", "POST", "/v1/wallets", WRITE),
+    route("getWallet", "GET", "/v1/wallets/{id}", READ),
+    route("getLedger", "GET", "/v1/wallets/{id}/ledger", READ),
+    route("createTransfer", "POST", "/v1/transfers", Access::Scope(Scope::Transfer)),
+    route("getTransfer", "GET", "/v1/transfers/{id}", READ),
+    route("listAudit", "GET", "/v1/audit", Access::Scope(Scope::Admin)),
+    route("createSession", "POST", "/v1/sessions", SESSIONS),
+    route("getSession", "GET", "/v1/sessions/{token}", SESSIONS),
+    route("deleteSession", "DELETE", "/v1/sessions/{token}", SESSIONS),
+    route("putFeed", "PUT", "/v1/feeds/{user_id}", WRITE),
+    route("getFeed", "GET", "/v1/feeds/{user_id}", READ),
+    route("healthz", "GET", "/healthz", Access::Open),
+    route("readyz", "GET", "/readyz", Access::Open),
+    route("openapi", "GET", "/openapi.json", Access::Open),
+    route("metrics", "GET", "/metrics", Access::AdminUnlessLoopback),
+];
+
+/// The access `method` on the route template `path` needs; `None` for a method and path no route
+/// serves (the router answers those with 404 or 405). `HEAD` needs what `GET` needs.
+///
+/// A router nested under a prefix (`Router::nest("/shop", app::router(state))`) sees templates
+/// such as `/shop/v1/products`: the route is the one whose template ends the path at a segment
+/// boundary (the longest such, so `/v1/wallets/{id}/ledger` is never read as `/v1/wallets/{id}`).
+pub fn required_access(method: &str, path: &str) -> Option<Access> {
+    let method = if method == "HEAD" { "GET" } else { method };
+    ROUTES
+        .iter()
+        .filter(|route| route.method == method)
+        .filter(|route| {
+            path.strip_suffix(route.path).is_some_and(|prefix| prefix.is_empty() || prefix.starts_with('/'))
+        })
+        .max_by_key(|route| route.path.len())
+        .map(|route| route.access)
+}
+
+/// Who a request authenticated as.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Principal {
+    name: String,
+    scopes: Scopes,
+}
+
+impl Principal {
+    /// A principal named `name` holding `scopes`.
+    ///
+    /// # Errors
+    /// When `name` is not 1–64 ASCII letters, digits, `-`, `_`, `.` or `@` (it is written to the
+    /// audit log and to configuration lines).
+    pub fn new(name: &str, scopes: Scopes) -> Result<Self, String> {
+        if is_name(name) {
+            Ok(Self { name: name.to_owned(), scopes })
+        } else {
+            Err(format!("invalid principal name {name:?}: use 1 to 64 ASCII letters, digits, '-', '_', '.' or '@'"))
+        }
+    }
+
+    /// The name recorded as the actor of every audited change the principal makes.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the principal may do.
+    pub const fn scopes(&self) -> Scopes {
+        self.scopes
+    }
+}
+
+impl fmt::Debug for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Principal").field("name", &self.name).field("scopes", &self.scopes).finish()
+    }
+}
+
+/// Whether `raw` can name a principal.
+pub fn is_name(raw: &str) -> bool {
+    (1..=64).contains(&raw.len())
+        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'))
+}
+
+/// Why a request has no principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// It carries no credentials.
+    Missing,
+    /// Its credentials are malformed or unknown (the problem never says which, nor echoes them).
+    Invalid,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "this route needs an API key: send Authorization: Bearer <key>",
+            Self::Invalid => "the credentials are malformed or unknown",
+        })
+    }
+}
+
+/// Authenticates requests. Implement it to put another scheme in place of API keys; the router
+/// still enforces [`ROUTES`] on the principal it returns.
+#[async_trait]
+pub trait Authenticator: Send + Sync + 'static {
+    /// The principal `request` authenticates as.
+    ///
+    /// # Errors
+    /// [`Refusal::Missing`] without credentials, [`Refusal::Invalid`] with wrong ones: both are
+    /// answered 401 with `WWW-Authenticate: Bearer`.
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, Refusal>;
+}
+
+/// For an embedding service that authenticates in its own middleware in front of the router: that
+/// middleware inserts a [`Principal`] into the request's extensions, and this authenticator takes
+/// it; a request without one is refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Upstream;
+
+#[async_trait]
+impl Authenticator for Upstream {
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, Refusal> {
+        request.extensions.get::<Principal>().cloned().ok_or(Refusal::Missing)
+    }
+}
+
+/// How the router authenticates and what it leaves open.
+#[derive(Clone)]
+pub struct Authentication {
+    checker: Option<Arc<dyn Authenticator>>,
+    metrics_open: bool,
+}
+
+impl Authentication {
+    /// No authentication: every call is allowed and audited under the caller's `x-actor` (or
+    /// the default actor). `shop serve` allows it only on a loopback address.
+    pub fn anonymous() -> Self {
+        Self { checker: None, metrics_open: true }
+    }
+
+    /// Every route but the open ones needs a principal from `authenticator` holding the route's
+    /// scope; `/metrics` needs `admin` until [`Self::with_open_metrics`] opens it.
+    pub fn checked(authenticator: impl Authenticator) -> Self {
+        Self { checker: Some(Arc::new(authenticator)), metrics_open: false }
+    }
+
+    /// Opens `/metrics` to anyone (for a service bound to a loopback address) or not.
+    #[must_use]
+    pub fn with_open_metrics(mut self, open: bool) -> Self {
+        self.metrics_open = open;
+        self
+    }
+
+    /// The authenticator, unless calls are anonymous.
+    pub fn authenticator(&self) -> Option<&Arc<dyn Authenticator>> {
+        self.checker.as_ref()
+    }
+
+    /// Whether `/metrics` is open.
+    pub const fn metrics_open(&self) -> bool {
+        self.metrics_open
+    }
+
+    /// The scope a request with `access` needs from its principal, or `None` when it needs none.
+    pub fn needed(&self, access: Access) -> Option<Scope> {
+        self.checker.as_ref()?;
+        match access {
+            Access::Open => None,
+            Access::Scope(scope) => Some(scope),
+            Access::AdminUnlessLoopback => (!self.metrics_open).then_some(Scope::Admin),
+        }
+    }
+}
+
+impl fmt::Debug for Authentication {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authentication")
+            .field("checked", &self.checker.is_some())
+            .field("metrics_open", &self.metrics_open)
+            .finish()
+    }
+}
+
+/// The setting that configures API keys.
+pub const API_KEYS_SETTING: &str = "SHOP_API_KEYS";
+
+/// The authentication `shop serve` uses on `address` with the configured `keys`: checked keys
+/// (with `/metrics` open on a loopback address), or anonymous calls on a loopback address when no
+/// key is configured.
+///
+/// # Errors
+/// Refuses anonymous calls on any address but a loopback one, naming the setting to add.
+pub fn for_bind(keys: keys::ApiKeys, address: SocketAddr) -> anyhow::Result<Authentication> {
+    let loopback = address.ip().is_loopback();
+    if !keys.is_empty() {
+        return Ok(Authentication::checked(keys).with_open_metrics(loopback));
+    }
+    if !loopback {
+        anyhow::bail!(
+            "refusing to serve on {address} without API keys: anyone reaching it could move money. \
+             Set {API_KEYS_SETTING} (create a key with `shop keys new --name <name> --scope <scopes>`), \
+             or bind a loopback address such as 127.0.0.1"
+        );
+    }
+    Ok(Authentication::anonymous())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_and_print_as_configured() {
+        let scopes = Scopes::parse("transfer, read").expect("valid scopes");
+        assert!(scopes.contains(Scope::Read) && scopes.contains(Scope::Transfer));
+        assert!(!scopes.contains(Scope::Admin));
+        assert_eq!(scopes.to_string(), "read,transfer");
+        assert!(Scopes::parse("").is_err());
+        assert!(Scopes::parse("read,root").expect_err("unknown").contains("root"));
+    }
+
+    #[test]
+    fn every_v1_route_needs_a_scope_and_only_operations_are_open() {
+        for route in ROUTES {
+            let open = matches!(route.access, Access::Open | Access::AdminUnlessLoopback);
+            assert_eq!(open, !route.path.starts_with("/v1/"), "{} {}", route.method, route.path);
+        }
+        assert_eq!(required_access("HEAD", "/v1/products"), Some(READ));
+        assert_eq!(required_access("PATCH", "/v1/products"), None);
+        assert_eq!(required_access("POST", "/shop/v1/transfers"), Some(Access::Scope(Scope::Transfer)));
+        assert_eq!(required_access("GET", "/shop/v1/audit"), Some(Access::Scope(Scope::Admin)));
+        assert_eq!(required_access("GET", "/x/v1/wallets/{id}/ledger"), Some(READ));
+        assert_eq!(required_access("GET", "/shopv1/audit"), None);
+    }
+
+    #[test]
+    fn without_keys_only_a_loopback_bind_starts() {
+        let none = keys::ApiKeys::default();
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
+        let anywhere: SocketAddr = "0.0.0.0:8080".parse().expect("an address");
+        assert!(for_bind(none.clone(), loopback).expect("loopback starts").authenticator().is_none());
+        let refusal = for_bind(none, anywhere).expect_err("refused").to_string();
+        assert!(refusal.contains(API_KEYS_SETTING), "{refusal}");
+        let (_, entry) = keys::generate("ops", Scopes::all()).expect("a key");
+        let keys = keys::ApiKeys::parse(&entry.to_string()).expect("its line parses");
+        let checked = for_bind(keys.clone(), anywhere).expect("keys allow any address");
+        assert!(checked.authenticator().is_some() && !checked.metrics_open());
+        assert!(for_bind(keys, loopback).expect("starts").metrics_open());
+    }
+}
