@@ -6,6 +6,8 @@ that the service refuses as malformed input: its problem `type` must never be on
 problems below, on any operation.
 """
 
+import uuid
+
 import schemathesis
 
 # Problem types (suffixes of `type`) saying "the request does not fit the API", as
@@ -26,4 +28,25 @@ def schema_valid_input_is_never_refused_as_invalid(ctx, response, case):
         return None
     if kind.endswith(INPUT_PROBLEMS):
         raise AssertionError(f"a schema-valid request was refused as {kind}: {response.text}")
+    return None
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    """Sends what a careful client sends: a fresh Idempotency-Key for each new request (a key names
+    one logical request; its replays are tested in tests/http), and, for positive session creates,
+    a lifetime no shorter than the run, so a session cannot end by itself between the create and
+    the reads `ensure_resource_availability` makes."""
+    meta = case.meta
+    positive = meta is not None and meta.generation.mode.is_positive
+    if not positive:
+        return None
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key":
+            headers[name] = str(uuid.uuid4())
+    if case.operation.label == "POST /v1/sessions" and isinstance(case.body, dict):
+        ttl = case.body.get("ttl_seconds")
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and 0 < ttl < 3600:
+            case.body["ttl_seconds"] = 3600
     return None

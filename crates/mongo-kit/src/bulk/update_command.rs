@@ -147,7 +147,7 @@ async fn written_at(bulk: &BulkUpsert, keys: &[&str], marker: &Marker) -> mongod
 }
 
 /// What an `update` reply says: answers for upserted and failed statements, the indexes of the
-/// statements that matched, and how many of those modified their product.
+/// statements that matched, and how many of those modified their document.
 #[derive(Debug)]
 struct Counted {
     answers: Vec<Option<Answer>>,
