@@ -39,7 +39,6 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let settings = state.settings;
     let authentication = state.authentication.clone();
-    crate::metrics::install();
     let (routes, document) = openapi::api_router().split_for_parts();
     health::keep_document(&document);
     // One `layer` call: axum wraps every endpoint in a box per call, and clones each box for every

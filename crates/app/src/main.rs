@@ -38,13 +38,13 @@ async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let authentication = args.authentication()?;
-            app::metrics::install();
+            let recorder = app::metrics::install().clone();
             let store = store::open(&args.mongo).await?;
             let listener = tokio::net::TcpListener::bind(args.address())
                 .await
                 .with_context(|| format!("binding {}", args.address()))?;
             let drain = std::time::Duration::from_millis(args.shutdown_drain_ms);
-            let state = AppState::new(store.repos.clone(), args.http_settings(), authentication);
+            let state = AppState::new(store.repos.clone(), args.http_settings(), authentication).with_metrics(recorder);
             let served = server::serve(listener, state, server::shutdown_signal(), drain).await;
             store.close(drain).await;
             served
