@@ -1,7 +1,10 @@
-//! The shop's ports implemented on the official MongoDB driver, and the building blocks behind
-//! them, public so that other services can declare their own collections the same way: the
-//! consistency-profile table, the index registry, the error classifier, the time-limit helper,
-//! the start-up probes and the exactly-once transfer runner.
+//! The shop's ports on `mongo-kit` and the official MongoDB driver: the shop's documents,
+//! repositories, transfers, keyed creates, ingest, ledger check, validators, query-shape catalog
+//! and migrations. The generic machinery they stand on (profiles and classed handles, budgets,
+//! the classifier, telemetry, the registry with plan and audit, schema preparation, the migration
+//! and exactly-once runners, bulk upserts, probes) is `mongo-kit`, re-exported here under the
+//! module paths the shop has always used; a team building its own collections uses the kit
+//! directly (see `examples/orders`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), mongo_store::Error> {
@@ -15,30 +18,24 @@
 //! ```
 //!
 //! # Layout
-//! - `config`: [`MongoConfig`] (URI, database, pool, timeouts, profiles) and [`redact_uri`].
-//! - `error`: this crate's [`Error`] (configuration, connection, schema).
-//! - `profiles`: operation classes and their concerns and time limits; overrides; the table.
-//! - `time_limit`: the one helper applying a class's time limit (`maxTimeMS` and a deadline).
-//! - `deadline`: the caller's time budget (a task-local deadline) that caps every time limit.
-//! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
-//! - `causal`: read-your-writes for classes that read from secondaries ([`causal::CausalClock`]).
-//! - `classify`: the one function turning driver errors into `domain::Error`.
-//! - `collections`: collection names and the typed handles, each made with its class's profile.
-//! - `documents`: storage shapes with `From`/`TryFrom` conversions to the domain.
-//! - `indexes`: the query-shape registry; the indexes the store creates are derived from it.
-//! - `index_plan`: declared indexes against the server's (`plan`), and `apply`.
-//! - `index_audit`: every shape explained and judged; the scoreboard of saved audits.
-//! - `schema`: idempotent creation of collections, `$jsonSchema` validators and indexes.
-//! - `probe`: topology, server version and whether UUID ids are kept and matched.
+//! - `config`: [`MongoConfig`]: the kit's client settings plus the key lifetime and write path.
+//! - `classify`: the kit's verdicts mapped onto `domain::Error`, in one place.
+//! - `collections`: collection names, the declared handles (each with its class), and
+//!   [`collections::uses`], every handle the shop opens, which the profile table lists.
+//! - `documents`: storage shapes with `From`/`TryFrom` conversions to the domain, and the one
+//!   field list of the stored product.
+//! - `indexes`: the shop's query shapes and constraints, and its registry ([`indexes::registry`]).
+//! - `index_plan`, `index_audit`, `schema`: the kit's plan, audit and preparation on that registry
+//!   and the shop's collections and validators.
 //! - `store`: [`MongoStore`]: connect, start-up report, readiness.
 //! - `repos`: products, wallets, audit, sessions and feeds ports.
-//! - `keyed`: what keyed operations share (judging a taken key) and the keyed create
-//!   (the claim and the document in one transaction).
-//! - `transfer`: exactly-once transfers (transaction + idempotency key).
-//! - `migrate`: the migration runner (lease, batches, checkpoint, audit, changelog, status).
-//! - `migrations`: the shop's own migrations, in order.
+//! - `keyed`: judging a taken key with the domain's table, and the keyed create on the kit's
+//!   exactly-once runner.
+//! - `transfer`: exactly-once transfers (one read with `$lookup`, then the writes, in one
+//!   transaction), with the start-up trial.
+//! - `migrations`: the shop's own migrations, in order, and their audit sink.
 //! - `ledger_check`: wallet balances recomputed from the ledger; drift reports and repairs.
-//! - `ingest`: bulk upserts of products by sku ([`ingest::MongoIngest`]), one round trip per batch.
+//! - `ingest`: bulk upserts of products by sku ([`ingest::MongoIngest`]) on the kit's `bulk`.
 
 pub mod classify;
 pub mod collections;
