@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use app::ingest::args::{GenerateArgs, RunArgs};
-use app::ingest::generate;
-use app::ingest::pipeline::validate;
-use app::ingest::rejects::RejectSink;
 use domain::product::Category;
+use shop::ingest::args::{GenerateArgs, RunArgs};
+use shop::ingest::generate;
+use shop::ingest::pipeline::validate;
+use shop::ingest::rejects::RejectSink;
 
 use super::fixtures::{Harness, ingest_lines};
 use crate::support::fixture::store_test;

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::ingest::args::RunArgs;
-use app::ingest::rejects::RejectSink;
-use app::ingest::report::Report;
-use app::ingest::{Target, ingest};
 use domain::ProductRepository;
 use domain::product::{Product, ProductQuery};
 use mongo_store::MongoStore;
 use mongo_store::ingest::{MongoIngest, WritePath};
+use shop::ingest::args::RunArgs;
+use shop::ingest::rejects::RejectSink;
+use shop::ingest::report::Report;
+use shop::ingest::{Target, ingest};
 
 use crate::support::fixture::setup::UpdateCommands;
 use crate::support::fixture::{Fixture, MemoryFixture, MongoSetup};

@@ -1,7 +1,7 @@
 //! Outcomes per line: inserts, updates, unchanged reruns, rejects with line numbers, dry runs,
 //! and the number of database commands a batch costs, first run and re-run alike.
 
-use app::ingest::rejects::RejectSink;
+use shop::ingest::rejects::RejectSink;
 
 use super::fixtures::{Harness, ingest_lines, line, rejects_path, run_args, stored};
 use crate::support::fixture::store_test;
@@ -66,7 +66,7 @@ async fn a_changed_line_updates_its_product_and_bumps_the_version(harness: &Harn
 
 #[store_test(memory, mongo, update_commands::mongo)]
 async fn a_dry_run_validates_every_line_and_writes_nothing(harness: &Harness) {
-    let args = app::ingest::args::RunArgs { dry_run: true, ..run_args(10) };
+    let args = shop::ingest::args::RunArgs { dry_run: true, ..run_args(10) };
 
     let report = ingest_lines(harness, &[line("D-1", 1), "nope".to_owned()], &args, &RejectSink::discard()).await;
 

@@ -2,8 +2,8 @@
 //! process against the test server, on a database of their own, through the MongoDB rules check
 //! that stands in front of every MongoDB test. Each must send only commands MongoDB accepts.
 
-use app::cli::{Cli, Command};
 use clap::Parser as _;
+use shop::cli::{Cli, Command};
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo::{database_name, server_uri};
@@ -17,10 +17,10 @@ async fn shop(words: &[&str], uri: &str, database: &str) -> anyhow::Result<()> {
     line.insert(2, format!("--mongodb-uri={uri}"));
     line.insert(3, format!("--mongodb-db={database}"));
     match Cli::try_parse_from(&line)?.command {
-        Command::Ingest(args) => app::ingest::run(args).await,
-        Command::Migrate(args) => app::admin::migrate::run(args).await,
-        Command::Ledger(args) => app::admin::ledger::run(args).await,
-        Command::Indexes(args) => app::admin::indexes::run(args).await,
+        Command::Ingest(args) => shop::ingest::run(args).await,
+        Command::Migrate(args) => shop::admin::migrate::run(args).await,
+        Command::Ledger(args) => shop::admin::ledger::run(args).await,
+        Command::Indexes(args) => shop::admin::indexes::run(args).await,
         other => anyhow::bail!("not an admin command: {other:?}"),
     }
 }

@@ -87,7 +87,7 @@ pub async fn spawn_anonymous_app(repos: Repositories) -> TestApp {
 /// Serves `repos` with `settings`.
 pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        app::telemetry::init_for_tests();
+        shop::telemetry::init_for_tests();
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
     let address = listener.local_addr().expect("read the bound address");

@@ -3,7 +3,7 @@
 //!
 //! Every `_seconds` metric is a real Prometheus histogram with [`BUCKETS`], so p50, p95 and p99
 //! follow with `histogram_quantile`. The series come from the HTTP middleware (`http_*`) and from
-//! the MongoDB driver's events (`mongodb_*`, see `mongo_store::telemetry`).
+//! the MongoDB driver's events (`mongodb_*`, see `mongo_kit::telemetry`).
 
 mod summary;
 
@@ -70,7 +70,7 @@ fn register() {
     for class in HTTP_ERROR_CLASSES {
         counter!(HTTP_ERRORS, "class" => class).absolute(0);
     }
-    mongo_store::telemetry::register();
+    mongo_kit::telemetry::register();
 }
 
 /// The current metrics in the Prometheus text format.

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use app::cli::Cli;
+use shop::cli::Cli;
 
 const CONFIGURATION: &str = include_str!("../../../docs/configuration.md");
 const COMMANDS: &str = include_str!("../../../docs/commands.md");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 
-use crate::state::HttpSettings;
+use app::state::HttpSettings;
 
 /// `shop`: the shop service and its admin commands.
 #[derive(Debug, Parser)]
@@ -41,7 +41,7 @@ pub enum Command {
     /// Indexes against the query-shape registry on MongoDB: `plan`, `apply`, `audit`, `compare`.
     Indexes(crate::admin::indexes::IndexesArgs),
     /// API keys for the HTTP service: `new --name <name> --scope <scopes>`.
-    Keys(crate::auth::command::KeysArgs),
+    Keys(app::auth::command::KeysArgs),
 }
 
 impl Cli {
@@ -115,15 +115,15 @@ impl ServeArgs {
     ///
     /// # Errors
     /// When the keys do not parse, or none is configured for a non-loopback address.
-    pub fn authentication(&self) -> anyhow::Result<crate::auth::Authentication> {
-        let keys = crate::auth::keys::ApiKeys::load(self.api_keys.as_deref().unwrap_or_default())?;
-        let authentication = crate::auth::for_bind(keys, self.address())?;
+    pub fn authentication(&self) -> anyhow::Result<app::auth::Authentication> {
+        let keys = app::auth::keys::ApiKeys::load(self.api_keys.as_deref().unwrap_or_default())?;
+        let authentication = app::auth::for_bind(keys, self.address())?;
         if authentication.authenticator().is_none() {
             tracing::warn!(
                 "NO API KEYS CONFIGURED: this service accepts ANONYMOUS calls from anyone who reaches {}, \
                  including transfers; set {} to require keys",
                 self.address(),
-                crate::auth::API_KEYS_SETTING
+                app::auth::API_KEYS_SETTING
             );
         }
         Ok(authentication)

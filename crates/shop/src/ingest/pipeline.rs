@@ -29,7 +29,7 @@ use self::pace::{Pace, Signal};
 use super::reader::{Line, LineReader};
 use super::rejects::{Outcome, RejectSink};
 use super::report::Tally;
-use crate::http::dto::products::ProductInput;
+use app::http::dto::products::ProductInput;
 
 pub mod pace;
 

@@ -6,8 +6,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use app::cli::{Cli, Command};
-use app::{AppState, output, server, store, telemetry};
+use app::{AppState, server};
+use shop::cli::{Cli, Command};
+use shop::{output, store, telemetry};
 
 // Ingestion and request handling allocate and free many small values (attribute maps, strings);
 // glibc's allocator spent a third of `shop bench ingest`'s time consolidating free lists.
@@ -50,11 +51,11 @@ async fn run() -> anyhow::Result<()> {
             served
         }
         Command::Profiles(args) => store::print_profiles(&args),
-        Command::Ingest(args) => app::ingest::run(args).await,
-        Command::Migrate(args) => app::admin::migrate::run(args).await,
-        Command::Ledger(args) => app::admin::ledger::run(args).await,
-        Command::Indexes(args) => app::admin::indexes::run(args).await,
-        Command::Bench(args) => app::bench::run(args).await,
+        Command::Ingest(args) => shop::ingest::run(args).await,
+        Command::Migrate(args) => shop::admin::migrate::run(args).await,
+        Command::Ledger(args) => shop::admin::ledger::run(args).await,
+        Command::Indexes(args) => shop::admin::indexes::run(args).await,
+        Command::Bench(args) => shop::bench::run(args).await,
         Command::Keys(args) => app::auth::command::run(&args),
     }
 }

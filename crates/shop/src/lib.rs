@@ -1,0 +1,18 @@
+//! The `shop` command: the service and its admin jobs over the `app` library and the stores.
+//!
+//! # Layout
+//! - `cli`: the command line, with environment variables (and a `.env` file) as defaults.
+//! - `output`: what goes to standard output (the result alone, text or JSON) and the exit status.
+//! - `telemetry`: the tracing subscriber (pretty or JSON, filtered by `RUST_LOG`).
+//! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
+//! - `ingest`: `shop ingest` (streamed bulk upserts of products), its generator and benchmark.
+//! - `admin`: `shop migrate`, `shop ledger` and `shop indexes`.
+//! - `bench`: `shop bench` (ingest, exactly-once transfers under concurrency, the HTTP layer).
+
+pub mod admin;
+pub mod bench;
+pub mod cli;
+pub mod ingest;
+pub mod output;
+pub mod store;
+pub mod telemetry;
