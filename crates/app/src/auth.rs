@@ -14,7 +14,6 @@
 //! - [`Authentication`]: what the router enforces: anonymous (every call allowed, only for a
 //!   loopback bind) or checked by an authenticator, and whether `/metrics` is open.
 
-pub mod command;
 pub mod keys;
 
 use std::fmt;

@@ -13,6 +13,8 @@
 //!   summary of long jobs.
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
 
+#![warn(unreachable_pub)]
+
 pub mod auth;
 pub mod http;
 pub mod metrics;

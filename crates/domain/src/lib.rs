@@ -28,6 +28,8 @@
 //! - `rules`: the shape of every validated text value, for validation and the API document.
 //! - `ports`: the repository traits and the `Repositories` bundle.
 
+#![warn(unreachable_pub)]
+
 pub mod audit;
 pub mod error;
 pub mod feed;

@@ -22,6 +22,8 @@
 //! - `feeds`: [`domain::FeedRepository`] and [`domain::Readiness`].
 //! - `ingest`: [`domain::ingest::ProductIngest`], a batch under one lock.
 
+#![warn(unreachable_pub)]
+
 mod audit;
 mod feeds;
 mod ingest;

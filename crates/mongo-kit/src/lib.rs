@@ -21,6 +21,8 @@
 //! - `config`: [`config::ClientConfig`] (URI, database, pool, timeouts, profiles) and URI redaction.
 //! - `error`: the kit's [`Error`] (configuration, connection, schema).
 
+#![warn(unreachable_pub)]
+
 pub mod bulk;
 pub mod causal;
 pub mod classify;

@@ -62,7 +62,7 @@ use sha2::{Digest as _, Sha256};
 pub use changelog::{RunCounts, RunRecord, RunState};
 pub use lease::{Lease, LeaseOptions};
 pub use registry::{MigrateFn, Migration, Registry};
-pub use runner::{AuditSink, BatchProgress, Migrated, RunOptions, RunReport, Runner};
+pub use runner::{AuditSink, BatchProgress, Migrated, MigrationReport, RunOptions, RunReport, Runner};
 pub use status::{MigrationStatus, status};
 
 /// The collection of migration leases, one document per migrated collection.

@@ -37,6 +37,8 @@
 //! - `ledger_check`: wallet balances recomputed from the ledger; drift reports and repairs.
 //! - `ingest`: bulk upserts of products by sku ([`ingest::MongoIngest`]) on the kit's `bulk`.
 
+#![warn(unreachable_pub)]
+
 pub mod classify;
 pub mod collections;
 mod config;
@@ -60,7 +62,7 @@ pub use mongo_kit::{causal, deadline, migrate, probe, profiles, telemetry, time_
 /// The BSON crate this store is built on, so embedding code can write documents and filters
 /// (for migrations, its own collections) without pinning a second copy.
 pub use bson;
-pub use config::{MongoConfig, redact_uri};
+pub use config::{ClientConfig, MongoConfig, redact_uri};
 pub use mongo_kit::{Error, Result};
 /// The driver this store is built on, for embedding code that needs its types directly.
 pub use mongodb;

@@ -41,7 +41,7 @@ pub enum Command {
     /// Indexes against the query-shape registry on MongoDB: `plan`, `apply`, `audit`, `compare`.
     Indexes(crate::admin::indexes::IndexesArgs),
     /// API keys for the HTTP service: `new --name <name> --scope <scopes>`.
-    Keys(app::auth::command::KeysArgs),
+    Keys(crate::keys::KeysArgs),
 }
 
 impl Cli {

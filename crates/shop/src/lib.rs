@@ -5,14 +5,18 @@
 //! - `output`: what goes to standard output (the result alone, text or JSON) and the exit status.
 //! - `telemetry`: the tracing subscriber (pretty or JSON, filtered by `RUST_LOG`).
 //! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
+//! - `keys`: `shop keys new`: a random API key, shown once, and its configuration entry.
 //! - `ingest`: `shop ingest` (streamed bulk upserts of products), its generator and benchmark.
 //! - `admin`: `shop migrate`, `shop ledger` and `shop indexes`.
 //! - `bench`: `shop bench` (ingest, exactly-once transfers under concurrency, the HTTP layer).
+
+#![warn(unreachable_pub)]
 
 pub mod admin;
 pub mod bench;
 pub mod cli;
 pub mod ingest;
+pub mod keys;
 pub mod output;
 pub mod store;
 pub mod telemetry;

@@ -56,6 +56,6 @@ async fn run() -> anyhow::Result<()> {
         Command::Ledger(args) => shop::admin::ledger::run(args).await,
         Command::Indexes(args) => shop::admin::indexes::run(args).await,
         Command::Bench(args) => shop::bench::run(args).await,
-        Command::Keys(args) => app::auth::command::run(&args),
+        Command::Keys(args) => shop::keys::run(&args),
     }
 }

@@ -33,6 +33,8 @@
 //! - `mongo`: the port on MongoDB with the kit.
 //! - `http`: the orders API.
 
+#![warn(unreachable_pub)]
+
 pub mod book;
 pub mod http;
 pub mod model;

@@ -15,7 +15,7 @@ use crate::collections::names;
 use crate::migrate::{LEASES, RUNS};
 
 /// Unique sku: products are upserted and conflict by sku.
-pub const SKU_UNIQUE: IndexSpec =
+pub(crate) const SKU_UNIQUE: IndexSpec =
     spec(names::PRODUCTS, "sku_unique", &[("sku", 1)], "uniqueness of sku; upserts by sku").unique();
 const CATEGORY_PRICE_ID: IndexSpec = spec(
     names::PRODUCTS,

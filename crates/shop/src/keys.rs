@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::auth::{API_KEYS_SETTING, Scope, Scopes, keys};
+use app::auth::{API_KEYS_SETTING, Scope, Scopes, keys};
 
 /// `shop keys`.
 #[derive(Debug, Args)]
