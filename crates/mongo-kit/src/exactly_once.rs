@@ -361,24 +361,48 @@ where
         crate::telemetry::in_class(class, crate::time_limit::within_budget(transaction)).await
     }
 
-    /// Reads and judges the record of `key` after a claim met a duplicate key (majority read on
-    /// the primary, so a committed claim is seen). An expired record is removed first, only if
-    /// it is still expired, since the TTL monitor (about once a minute) may not have yet.
     async fn resolve<E>(&self, key: &KeyId, fingerprint: &str, judge: Judge<R, E>) -> Result<Verdict<R>, Stop<E>> {
-        let profile = &self.profile;
-        let find = self.records.find_one(doc! { "_id": key.to_document() }).time_limited(profile);
-        let Some(record) = within(profile, find).await.map_err(|e| Stop::Failed(classify(e)))? else {
-            // Removed between the failed claim and this read: the key is free again.
-            return Ok(Verdict::Free);
-        };
-        let now = DateTime::now();
-        let verdict = judge(record, fingerprint, now).map_err(Stop::Judge)?;
-        if matches!(verdict, Verdict::Free) {
-            let clear = self.records.delete_one(doc! { "_id": key.to_document(), "expires_at": { "$lte": now } });
-            within(profile, clear).await.map_err(|e| Stop::Failed(classify(e)))?;
+        match resolve(&self.records, &self.profile, key, fingerprint, judge).await {
+            Ok(Ok(verdict)) => Ok(verdict),
+            Ok(Err(error)) => Err(Stop::Judge(error)),
+            Err(failure) => Err(Stop::Failed(failure)),
         }
-        Ok(verdict)
     }
+}
+
+/// Reads and judges the record of `key` after a claim met a duplicate key (majority read on the
+/// primary through `profile`, so a committed claim is seen). An expired record is removed first,
+/// only if it is still expired, since the TTL monitor (about once a minute) may not have yet. For
+/// operations that claim keys their own way (a read before the claim, say) as [`Runner`] does.
+///
+/// # Errors
+/// The outer error is the classified failure of the read or the removal; the inner one the
+/// judge's.
+pub async fn resolve<R, E>(
+    records: &Collection<KeyRecord<R>>,
+    profile: &Profile,
+    key: &KeyId,
+    fingerprint: &str,
+    judge: Judge<R, E>,
+) -> Result<Result<Verdict<R>, E>, Failure>
+where
+    R: DeserializeOwned + Send + Sync + Unpin,
+{
+    let find = records.find_one(doc! { "_id": key.to_document() }).time_limited(profile);
+    let Some(record) = within(profile, find).await.map_err(classify)? else {
+        // Removed between the failed claim and this read: the key is free again.
+        return Ok(Ok(Verdict::Free));
+    };
+    let now = DateTime::now();
+    let verdict = match judge(record, fingerprint, now) {
+        Ok(verdict) => verdict,
+        Err(error) => return Ok(Err(error)),
+    };
+    if matches!(verdict, Verdict::Free) {
+        let clear = records.delete_one(doc! { "_id": key.to_document(), "expires_at": { "$lte": now } });
+        within(profile, clear).await.map_err(classify)?;
+    }
+    Ok(Ok(verdict))
 }
 
 /// One attempt's writes: the claim, then the operation's.

@@ -34,7 +34,7 @@ pub fn registry() -> &'static Registry {
 }
 
 /// Every index the shop creates (never `_id_`), derived from [`SHAPES`] and [`CONSTRAINTS`].
-pub static INDEXES: LazyLock<Vec<IndexSpec>> = LazyLock::new(|| registry().indexes().to_vec());
+pub static INDEXES: LazyLock<&'static [IndexSpec]> = LazyLock::new(|| registry().indexes());
 
 /// The shop's derived indexes grouped by collection (sorted by collection name).
 pub fn declared() -> BTreeMap<&'static str, Vec<IndexSpec>> {

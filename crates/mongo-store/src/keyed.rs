@@ -13,16 +13,13 @@ pub(crate) mod create;
 
 use mongo_kit::exactly_once::GaveUp;
 
-use bson::doc;
 use domain::Timestamp;
 use domain::idempotency::{Decision, KeyConflict, decide};
 use serde::de::DeserializeOwned;
 
-use crate::classify::classify;
-use crate::documents::{IdempotencyDoc, IdempotencyId, stored_time};
+use crate::documents::{IdempotencyDoc, IdempotencyId};
 use crate::profiles::OperationClass::Critical;
 use crate::store::MongoStore;
-use crate::time_limit::{TimeLimited as _, within};
 
 /// How many times a keyed operation starts a new transaction after its key was found held by
 /// an expired record (or, for transfers, a wallet changed between the read and the write).
@@ -84,9 +81,9 @@ pub(crate) fn judge<R>(record: IdempotencyDoc<R>, fingerprint: &str, now: Timest
     })
 }
 
-/// Reads and judges the record of `id` after a claim met a duplicate key (majority read on the
-/// primary, so a committed claim is seen). An expired record is removed first, only if it is
-/// still expired, since the TTL monitor (about once a minute) may not have removed it yet.
+/// Reads and judges the record of `id` after a claim met a duplicate key, with the domain's
+/// decision table: the kit's [`mongo_kit::exactly_once::resolve`] on the shop's idempotency
+/// collection and critical profile.
 ///
 /// # Errors
 /// The classified driver error of the read or the removal.
@@ -98,18 +95,15 @@ pub(crate) async fn resolve<R>(
 where
     R: DeserializeOwned + Send + Sync + Unpin,
 {
-    let profile = store.profile(Critical);
+    use mongo_kit::exactly_once::{Refusal, Verdict};
     let records = store.collections().idempotency.clone_with_type::<IdempotencyDoc<R>>();
-    let find = records.find_one(doc! { "_id": id.to_document() }).time_limited(profile);
-    let Some(record) = within(profile, find).await.map_err(classify)? else {
-        // Removed between the failed claim and this read: the key is free again.
-        return Ok(Resolution::Free);
-    };
-    let now = Timestamp::now();
-    let resolution = judge(record, fingerprint, now)?;
-    if matches!(resolution, Resolution::Free) {
-        let clear = records.delete_one(doc! { "_id": id.to_document(), "expires_at": { "$lte": stored_time(now) } });
-        within(profile, clear).await.map_err(classify)?;
-    }
-    Ok(resolution)
+    let verdict = mongo_kit::exactly_once::resolve(&records, store.profile(Critical), id, fingerprint, kit_judge)
+        .await
+        .map_err(crate::classify::to_domain)??;
+    Ok(match verdict {
+        Verdict::Replay(response) => Resolution::Replay(response),
+        Verdict::Refused(Refusal::Reused) => Resolution::Refused(KeyConflict::Reused),
+        Verdict::Refused(Refusal::InFlight) => Resolution::Refused(KeyConflict::InFlight),
+        Verdict::Free => Resolution::Free,
+    })
 }
