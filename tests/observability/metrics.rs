@@ -27,7 +27,7 @@ struct Metered(TestApp);
 
 impl Fixture for Metered {
     async fn mongo(test: &'static str) -> Option<Self> {
-        app::metrics::install();
+        shop::metrics::install();
         Some(Self(TestApp::mongo(test).await?))
     }
 
@@ -71,7 +71,7 @@ async fn long_jobs_end_with_a_latency_summary(Metered(app): &Metered) {
     let before = mongo_store::telemetry::commands_started();
 
     app.create_product("SUMMARY-1", "books", 100).await;
-    let summary = app::metrics::latency_summary();
+    let summary = shop::metrics::latency_summary();
 
     assert!(mongo_store::telemetry::commands_started() > before, "commands are counted");
     let line = summary.lines().find(|line| line.starts_with("insert products standard"));

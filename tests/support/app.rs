@@ -68,7 +68,7 @@ pub async fn spawn_anonymous_app(repos: Repositories) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
     let address = listener.local_addr().expect("read the bound address");
     let state = AppState::new(repos.clone(), HttpSettings::default(), Authentication::anonymous())
-        .with_metrics(app::metrics::install().clone());
+        .with_metrics(shop::metrics::install().clone());
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
     });
@@ -93,7 +93,7 @@ pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> Test
     let address = listener.local_addr().expect("read the bound address");
     let (api_keys, keys) = test_keys();
     let state = AppState::new(repos.clone(), settings, Authentication::checked(api_keys))
-        .with_metrics(app::metrics::install().clone());
+        .with_metrics(shop::metrics::install().clone());
     // The server stops with the test's runtime; it never needs to drain.
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");

@@ -3,7 +3,7 @@
 //! Around every route, outermost first: [`observe`] (a request id, the client's `x-request-id`
 //! when usable, else a new UUID, echoed in the response; a tracing span named by the route
 //! template, never the raw path, which may hold a session token; the request timeout, a 503
-//! problem, and the time budget that caps every database call, `mongo_kit::deadline`; the access
+//! problem, and the time budget that caps every database call, the `budget` crate; the access
 //! log line and the latency histogram by route template and status), then [`auth`] (the scope
 //! each route needs, from [`crate::auth::ROUTES`]: 401 or 403 problems), then the body limit (413
 //! problem, enforced by [`extract::Json`]).

@@ -9,8 +9,8 @@
 //!   the metrics handle.
 //! - `auth`: API keys with scopes, the scope each route needs, and the embedder's hook.
 //! - `server`: serving a listener until Ctrl-C or SIGTERM, draining requests in flight.
-//! - `metrics`: the Prometheus recorder a process may install for `/metrics`, and the latency
-//!   summary of long jobs.
+//! - `metrics`: the series the HTTP layer records, and what describes them; the recorder is the
+//!   process's (the `shop` binary installs one and passes its handle for `/metrics`).
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.
 
 #![warn(unreachable_pub)]

@@ -1,19 +1,11 @@
-//! The process's metrics recorder (Prometheus), installed once, and what reads it: the
-//! `/metrics` route and [`latency_summary`] for the end of long CLI jobs.
+//! The series the HTTP layer records (`http_*`), and [`describe`], which names them.
 //!
-//! Every `_seconds` metric is a real Prometheus histogram with [`BUCKETS`], so p50, p95 and p99
-//! follow with `histogram_quantile`. The series come from the HTTP middleware (`http_*`) and from
-//! the MongoDB driver's events (`mongodb_*`, see `mongo_kit::telemetry`).
-
-mod summary;
-
-use std::sync::OnceLock;
-use std::time::Duration;
+//! The router records through whatever `metrics` recorder the process installed and installs none
+//! itself: the `shop` binary installs its Prometheus recorder, describes these series and the
+//! MongoDB driver's, and passes the handle `/metrics` renders ([`crate::AppState::with_metrics`]).
+//! A service embedding the router does the same with its own recorder.
 
 use metrics::{Unit, counter, describe_counter, describe_histogram};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-pub use summary::latency_summary;
 
 /// Histogram of request durations, in seconds: labels `method`, `route` (the template, never the
 /// raw path), `status`.
@@ -24,122 +16,12 @@ pub const HTTP_ERRORS: &str = "http_errors_total";
 /// The classes of [`HTTP_ERRORS`].
 pub const HTTP_ERROR_CLASSES: [&str; 6] = ["validation", "conflict", "not_found", "timeout", "transient", "internal"];
 
-/// Upper bounds of the latency buckets, in seconds: fine below 10 ms where MongoDB round trips
-/// sit, coarse up to the 30 s of a bulk batch.
-pub const BUCKETS: [f64; 17] =
-    [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
-
-/// How often histogram samples are folded into buckets between scrapes.
-const UPKEEP_EVERY: Duration = Duration::from_secs(5);
-
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-
-/// The process's recorder, installed on first use. Where another recorder was installed first
-/// (a service embedding this router with its own), this one records nothing and the other
-/// exporter has the series.
-pub fn install() -> &'static PrometheusHandle {
-    HANDLE.get_or_init(|| {
-        let builder = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)
-            .unwrap_or_else(|_| PrometheusBuilder::new());
-        let recorder = builder.build_recorder();
-        let handle = recorder.handle();
-        if metrics::set_global_recorder(recorder).is_err() {
-            tracing::warn!("a metrics recorder was installed already: /metrics shows no series");
-        }
-        register();
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let upkeep = handle.clone();
-            runtime.spawn(async move {
-                let mut every = tokio::time::interval(UPKEEP_EVERY);
-                loop {
-                    every.tick().await;
-                    upkeep.run_upkeep();
-                }
-            });
-        }
-        handle
-    })
-}
-
-/// Describes every series and starts the error counters at zero, so each class shows from the
-/// first scrape.
-fn register() {
+/// Describes the HTTP series to the installed recorder and starts the error counters at zero, so
+/// each class shows from the first scrape.
+pub fn describe() {
     describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request durations by route template and status");
     describe_counter!(HTTP_ERRORS, "failed HTTP requests by class");
     for class in HTTP_ERROR_CLASSES {
         counter!(HTTP_ERRORS, "class" => class).absolute(0);
-    }
-    mongo_kit::telemetry::register();
-}
-
-/// The current metrics in the Prometheus text format.
-pub fn render() -> String {
-    install().render()
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-    use std::sync::{Mutex, PoisonError};
-
-    use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-
-    /// The metrics table of the documentation.
-    const OBSERVABILITY: &str = include_str!("../../../docs/observability.md");
-
-    /// A recorder that only notes which series are described, and as what.
-    #[derive(Default)]
-    struct Described(Mutex<BTreeSet<(String, String)>>);
-
-    impl Described {
-        fn note(&self, key: &KeyName, kind: &str) {
-            self.0.lock().unwrap_or_else(PoisonError::into_inner).insert((key.as_str().to_owned(), kind.to_owned()));
-        }
-    }
-
-    impl Recorder for Described {
-        fn describe_counter(&self, key: KeyName, _: Option<Unit>, _: SharedString) {
-            self.note(&key, "counter");
-        }
-
-        fn describe_gauge(&self, key: KeyName, _: Option<Unit>, _: SharedString) {
-            self.note(&key, "gauge");
-        }
-
-        fn describe_histogram(&self, key: KeyName, _: Option<Unit>, _: SharedString) {
-            self.note(&key, "histogram");
-        }
-
-        fn register_counter(&self, _: &Key, _: &Metadata<'_>) -> Counter {
-            Counter::noop()
-        }
-
-        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
-            Gauge::noop()
-        }
-
-        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
-            Histogram::noop()
-        }
-    }
-
-    #[test]
-    fn the_metrics_table_names_every_described_series_with_its_type_and_no_other() {
-        let described = Described::default();
-        metrics::with_local_recorder(&described, super::register);
-        let described = described.0.into_inner().unwrap_or_else(PoisonError::into_inner);
-
-        let section = OBSERVABILITY.split_once("\n## Metrics\n").map(|(_, after)| after).expect("a Metrics section");
-        let documented: BTreeSet<(String, String)> = section
-            .lines()
-            .take_while(|line| !line.starts_with("## "))
-            .filter(|line| line.starts_with("| `"))
-            .map(|row| {
-                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-                (cells[1].trim_matches('`').to_owned(), cells[2].to_owned())
-            })
-            .collect();
-        assert_eq!(documented, described, "docs/observability.md's metrics table against the series described");
     }
 }

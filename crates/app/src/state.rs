@@ -49,8 +49,8 @@ pub struct Shared {
     pub settings: HttpSettings,
     /// Who may call which route: API keys, an embedder's own authenticator, or anonymous calls.
     pub authentication: Authentication,
-    /// The recorder `/metrics` renders, when the process installed one ([`crate::metrics::install`]
-    /// in `shop serve`); without it `/metrics` answers 404. The router installs nothing itself: a
+    /// The recorder `/metrics` renders, when the process installed one (`shop serve` installs a
+    /// Prometheus recorder and passes its handle); without it `/metrics` answers 404. The router installs nothing itself: a
     /// service embedding it keeps its own recorder and background tasks.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
@@ -61,7 +61,7 @@ impl AppState {
         Self(Arc::new(Shared { repos, settings, authentication, metrics: None }))
     }
 
-    /// This state with `/metrics` rendering `handle` (for example [`crate::metrics::install`]'s).
+    /// This state with `/metrics` rendering `handle` (for example the one `shop serve` installs).
     #[must_use]
     pub fn with_metrics(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
         self.metrics = Some(handle);

@@ -34,7 +34,7 @@ pub mod audit;
 pub mod error;
 pub mod feed;
 pub mod idempotency;
-pub mod ids;
+mod ids;
 pub mod ingest;
 pub mod money;
 pub mod pagination;

@@ -220,6 +220,15 @@ impl std::fmt::Display for Failure {
     }
 }
 
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Internal(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
 /// Classifies a driver error. For a failed write or commit, use [`classify_write`], which also
 /// knows that a lost reply leaves the outcome unknown.
 pub fn classify(error: DriverError) -> Failure {

@@ -27,7 +27,6 @@ pub mod bulk;
 pub mod causal;
 pub mod classify;
 pub mod config;
-pub mod deadline;
 pub mod error;
 pub mod exactly_once;
 pub mod index_audit;
@@ -41,6 +40,8 @@ pub mod telemetry;
 pub mod time_limit;
 
 pub use bson;
+/// The caller's time budget (the `budget` crate): every time limit of this crate is capped by it.
+pub use budget as deadline;
 pub use error::{Error, Result};
 pub use mongodb;
 pub use profiles::{OperationClass, Profile, Profiles};

@@ -11,7 +11,7 @@ mod handles;
 mod overrides;
 mod render;
 
-pub use handles::{Classed, Use};
+pub use handles::{AsFailure, Classed, Report, Use};
 pub use render::ProfileRow;
 
 use std::fmt;

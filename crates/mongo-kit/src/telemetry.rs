@@ -10,7 +10,7 @@
 //! are labelled `none`.
 
 mod pool;
-pub mod shape;
+pub(crate) mod shape;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,6 +8,27 @@ pub use mongo_kit::classify::{
 };
 use mongodb::error::Error as DriverError;
 
+/// The shop's handles report failures as `domain::Error` ([`to_domain`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DomainErrors;
+
+impl mongo_kit::profiles::Report for DomainErrors {
+    type Error = domain::Error;
+
+    fn report(failure: Failure) -> domain::Error {
+        to_domain(failure)
+    }
+}
+
+/// `error`, with `message` as its text when it is a conflict (`sku ABC-1 exists`): for
+/// `map_err` after a handle's write on a unique key.
+pub fn conflict_as(message: impl FnOnce() -> String) -> impl FnOnce(domain::Error) -> domain::Error {
+    move |error| match error {
+        domain::Error::Conflict(_) => domain::Error::Conflict(message()),
+        other => other,
+    }
+}
+
 /// The domain error of a classified failure.
 pub fn to_domain(failure: Failure) -> domain::Error {
     match failure {

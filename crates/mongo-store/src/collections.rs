@@ -4,6 +4,7 @@
 use bson::Document;
 use mongodb::Database;
 
+use crate::classify::DomainErrors;
 use crate::documents::{AuditDoc, FeedDoc, IdempotencyDoc, LedgerDoc, ProductDoc, SessionDoc, TransferDoc, WalletDoc};
 use crate::profiles::{Classed, OperationClass, Profiles, Use};
 
@@ -38,10 +39,11 @@ pub mod names {
 /// profile table's "used by" column is derived from.
 macro_rules! handles {
     ($($(#[$doc:meta])* $field:ident: $doc_type:ty = ($collection:expr, $class:ident, $by:literal)),* $(,)?) => {
-        /// The handles of the shop's repositories, each with its class's profile.
+        /// The handles of the shop's repositories, each with its class's profile, reporting failures
+        /// as `domain::Error`.
         #[derive(Debug, Clone)]
         pub struct Collections {
-            $($(#[$doc])* pub $field: Classed<$doc_type>,)*
+            $($(#[$doc])* pub $field: Classed<$doc_type, DomainErrors>,)*
         }
 
         impl Collections {

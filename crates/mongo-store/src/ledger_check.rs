@@ -27,13 +27,12 @@ use std::fmt;
 
 use bson::doc;
 use domain::WalletId;
-use futures::TryStreamExt as _;
 use mongodb::Database;
 
+use crate::classify::Failure;
 use crate::collections::names;
 use crate::documents::{WalletDoc, read_uuid};
 use crate::profiles::{Classed, OperationClass, Profiles, Use};
-use crate::time_limit::{TimeLimited as _, within};
 
 /// The check's scan of every wallet: analytics class.
 pub const SCAN: Use = Use { collection: names::WALLETS, class: OperationClass::Analytics, by: "ledger check" };
@@ -158,26 +157,17 @@ pub struct CheckOptions {
 /// Checks every wallet; repairs confirmed drifts when `options.repair` is set.
 ///
 /// # Errors
-/// A driver error when the database fails (a partial repair stays correct: each correction
-/// stands alone, and the next run continues with what is left).
-pub async fn check(
-    database: &Database,
-    profiles: &Profiles,
-    options: &CheckOptions,
-) -> mongodb::error::Result<LedgerReport> {
-    let profile = profiles.get(OperationClass::Analytics);
+/// The classified failure when the database fails (a partial repair stays correct: each
+/// correction stands alone, and the next run continues with what is left).
+pub async fn check(database: &Database, profiles: &Profiles, options: &CheckOptions) -> Result<LedgerReport, Failure> {
     let wallets = Classed::<WalletDoc>::open(database, profiles, SCAN);
     let run_id = uuid::Uuid::now_v7().to_string();
     let mut report = LedgerReport::default();
     let mut after = None;
     loop {
         let filter = after.map_or_else(|| doc! {}, |id| doc! { "_id": { "$gt": id } });
-        let find = wallets
-            .find(filter)
-            .sort(doc! { "_id": 1 })
-            .limit(i64::from(options.batch_size.max(1)))
-            .time_limited(profile);
-        let batch: Vec<WalletDoc> = within(profile, async { find.await?.try_collect().await }).await?;
+        let find = wallets.find(filter).sort(doc! { "_id": 1 }).limit(i64::from(options.batch_size.max(1)));
+        let batch: Vec<WalletDoc> = wallets.read_all(find).await?;
         let Some(last) = batch.last() else { break };
         after = Some(last.id);
         report.wallets += batch.len() as u64;

@@ -4,6 +4,8 @@
 //! - `cli`: the command line, with environment variables (and a `.env` file) as defaults.
 //! - `output`: what goes to standard output (the result alone, text or JSON) and the exit status.
 //! - `telemetry`: the tracing subscriber (pretty or JSON, filtered by `RUST_LOG`).
+//! - `metrics`: the Prometheus recorder `shop serve` installs for `/metrics`, and the latency
+//!   summary printed at the end of long jobs.
 //! - `store`: which store serves the ports (memory or MongoDB), decided in one place.
 //! - `keys`: `shop keys new`: a random API key, shown once, and its configuration entry.
 //! - `ingest`: `shop ingest` (streamed bulk upserts of products), its generator and benchmark.
@@ -17,6 +19,7 @@ pub mod bench;
 pub mod cli;
 pub mod ingest;
 pub mod keys;
+pub mod metrics;
 pub mod output;
 pub mod store;
 pub mod telemetry;

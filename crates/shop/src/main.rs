@@ -1,6 +1,6 @@
 //! `shop`: configuration → telemetry → store → serve, or one admin command.
 //!
-//! The exit status follows [`app::output`]: 0 done, 1 a finding, 2 not done (usage, configuration,
+//! The exit status follows [`shop::output`]: 0 done, 1 a finding, 2 not done (usage, configuration,
 //! connection or another failure).
 
 use std::process::ExitCode;
@@ -39,7 +39,7 @@ async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let authentication = args.authentication()?;
-            let recorder = app::metrics::install().clone();
+            let recorder = shop::metrics::install().clone();
             let store = store::open(&args.mongo).await?;
             let listener = tokio::net::TcpListener::bind(args.address())
                 .await
@@ -51,8 +51,8 @@ async fn run() -> anyhow::Result<()> {
             served
         }
         Command::Profiles(args) => store::print_profiles(&args),
-        Command::Ingest(args) => shop::ingest::run(args).await,
-        Command::Migrate(args) => shop::admin::migrate::run(args).await,
+        Command::Ingest(args) => shop::metrics::summarized(shop::ingest::run(args)).await,
+        Command::Migrate(args) => shop::metrics::summarized(shop::admin::migrate::run(args)).await,
         Command::Ledger(args) => shop::admin::ledger::run(args).await,
         Command::Indexes(args) => shop::admin::indexes::run(args).await,
         Command::Bench(args) => shop::bench::run(args).await,

@@ -321,6 +321,8 @@ mod mongo {
         let ingested = admin(&uri, &database, "ingest", &[&file, "--json"]);
         let report = ingested.expect_status(0).expect_logs().json();
         assert_eq!(report["lines"], 40, "{report:#}");
+        // The long job ends with its MongoDB latency table, on stderr beside the logs.
+        assert!(ingested.stderr.contains("MongoDB latency (ms)"), "no latency table:\n{}", ingested.stderr);
 
         let status = admin(&uri, &database, "migrate", &["status", "--json"]);
         let status = status.expect_status(0).expect_logs().json();
@@ -330,6 +332,7 @@ mod mongo {
         assert_eq!(dry.expect_status(0).expect_logs().json()["dry_run"], true);
         let up = admin(&uri, &database, "migrate", &["up", "--json"]);
         assert_eq!(up.expect_status(0).expect_logs().json()["dry_run"], false);
+        assert!(up.stderr.contains("MongoDB latency (ms)"), "no latency table:\n{}", up.stderr);
 
         let plan = admin(&uri, &database, "indexes", &["plan", "--json"]);
         let items = plan.expect_status(0).expect_logs().json();

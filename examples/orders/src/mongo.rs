@@ -7,7 +7,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bson::{Document, doc};
 use futures::FutureExt as _;
-use futures::TryStreamExt as _;
 use futures::future::BoxFuture;
 use mongo_kit::causal::CausalClock;
 use mongo_kit::classify::Failure;
@@ -15,9 +14,8 @@ use mongo_kit::config::ClientConfig;
 use mongo_kit::exactly_once::{self, Done, KeyId, KeyRecord, Operation, Refusal, Stop, Writes, standard_judge};
 use mongo_kit::indexes::{IndexSpec, Probe, QueryShape, Registry};
 use mongo_kit::migrate::{AuditSink, Migrated, Migration, MigrationError};
-use mongo_kit::profiles::{Classed, OperationClass, Use};
+use mongo_kit::profiles::{Classed, OperationClass, Report, Use};
 use mongo_kit::schema::{CollectionSpec, SchemaReport};
-use mongo_kit::time_limit::TimeLimited as _;
 use mongo_kit::{Profiles, probe};
 use mongodb::{Client, ClientSession, Database};
 use serde::{Deserialize, Serialize};
@@ -233,7 +231,7 @@ pub struct MongoBook {
     place: Classed<OrderDoc>,
     keys: Classed<KeyRecord<OrderDoc>>,
     events: Classed<Document>,
-    read: Classed<OrderDoc>,
+    read: Classed<OrderDoc, OrderErrors>,
     client_bulk_write: bool,
     schema: SchemaReport,
 }
@@ -325,8 +323,16 @@ fn failed(failure: Failure) -> OrderError {
     }
 }
 
-fn read_failed(error: mongodb::error::Error) -> OrderError {
-    failed(mongo_kit::classify::classify(error))
+/// The read handle reports failures as [`OrderError`]s, each verdict mapped in one place.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderErrors;
+
+impl Report for OrderErrors {
+    type Error = OrderError;
+
+    fn report(failure: Failure) -> OrderError {
+        failed(failure)
+    }
 }
 
 #[async_trait]
@@ -364,20 +370,14 @@ impl OrderBook for MongoBook {
     }
 
     async fn get(&self, id: uuid::Uuid) -> Result<Order, OrderError> {
-        let find = self.read.find_one(doc! { "_id": bson::Uuid::from(id) }).time_limited(self.read.profile());
-        let found = self.read.run(find).await.map_err(read_failed)?;
+        // The handle sends the class's time limit, bounds the wait and classifies a failure.
+        let found = self.read.read(self.read.find_one(doc! { "_id": bson::Uuid::from(id) })).await?;
         found.map(Order::from).ok_or(OrderError::NotFound(id))
     }
 
     async fn for_customer(&self, customer: &str, limit: u32) -> Result<Vec<Order>, OrderError> {
-        let find = self
-            .read
-            .find(doc! { "customer": customer })
-            .sort(doc! { "placed_at": -1, "_id": -1 })
-            .limit(i64::from(limit))
-            .time_limited(self.read.profile());
-        let docs: Vec<OrderDoc> =
-            self.read.run(async { find.await?.try_collect().await }).await.map_err(read_failed)?;
+        let find = self.read.find(doc! { "customer": customer }).sort(doc! { "placed_at": -1, "_id": -1 });
+        let docs = self.read.read_all(find.limit(i64::from(limit))).await?;
         Ok(docs.into_iter().map(Order::from).collect())
     }
 }

@@ -8,7 +8,7 @@
 //!    hold a session token or a user id) and the request id; everything logged for the request is
 //!    inside it;
 //! 3. the time budget: a request still running after it is answered 503 (`timeout` problem), and
-//!    every database call inside it gets at most what is left (`mongo_kit::deadline`), so the
+//!    every database call inside it gets at most what is left (the `budget` crate), so the
 //!    server stops its own work when the request is answered;
 //! 4. the access log line (`finished processing request`, with `latency` and `status`, target
 //!    [`ACCESS_LOG`]) and the latency histogram by method, route template and final status,
@@ -112,7 +112,7 @@ where
         let latencies = Arc::clone(&self.latencies);
         Box::pin(
             async move {
-                let answered = tokio::time::timeout_at(deadline, mongo_kit::deadline::scope(deadline, work)).await;
+                let answered = tokio::time::timeout_at(deadline, budget::scope(deadline, work)).await;
                 let mut response = match answered {
                     Ok(Ok(response)) => response,
                     Ok(Err(never)) => match never {},

@@ -37,7 +37,7 @@ const PAYLOADS: [&str; 2] = ["documents", "document"];
 
 /// The shape of `command`, without its name and collection (the first field) and without
 /// plumbing: `{filter: {sku: ?, price_minor: {$gte: ?}}, sort: {created_at: ?}, limit: ?}`.
-pub fn command_shape(command: &Document) -> String {
+pub(crate) fn command_shape(command: &Document) -> String {
     let mut out = String::from("{");
     let fields = command.iter().skip(1).filter(|(key, _)| !key.starts_with('$') && !PLUMBING.contains(&key.as_str()));
     for (index, (key, value)) in fields.enumerate() {

@@ -19,14 +19,15 @@ use domain::idempotency::{Claim, Created, Scope};
 use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use mongo_kit::exactly_once::{Done, Operation, Refusal, Runner, Stop, Writes};
+use mongodb::ClientSession;
 use mongodb::error::Result as DriverResult;
-use mongodb::{ClientSession, Collection};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::classify::to_domain;
+use crate::classify::{DomainErrors, to_domain};
 use crate::documents::IdempotencyId;
 use crate::probe::TransactionSupport;
+use crate::profiles::Classed;
 use crate::profiles::OperationClass::Critical;
 use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
 use crate::time_limit::within;
@@ -39,7 +40,7 @@ pub(crate) struct KeyedInsert<'a, D: Send + Sync, R> {
     /// The key and the request's fingerprint.
     pub(crate) claim: &'a Claim,
     /// The collection the document goes to.
-    pub(crate) target: &'a Collection<D>,
+    pub(crate) target: &'a Classed<D, DomainErrors>,
     /// The document.
     pub(crate) document: D,
     /// The response replays answer.
@@ -92,7 +93,7 @@ where
 /// The created document's insert, after the claim.
 struct InsertOne<'a, D: Send + Sync> {
     store: &'a MongoStore,
-    target: &'a Collection<D>,
+    target: &'a Classed<D, DomainErrors>,
     document: &'a D,
 }
 
@@ -103,6 +104,8 @@ impl<D: Serialize + Send + Sync> Operation for InsertOne<'_, D> {
 
     fn write_one_by_one<'s>(&'s self, session: &'s mut ClientSession) -> BoxFuture<'s, DriverResult<()>> {
         async move {
+            // The insert belongs to the critical transaction, so the critical class's limits apply,
+            // not those of the target's handle; the runner reads the driver's error's labels.
             let insert = self.target.insert_one(self.document).session(session);
             within(self.store.profile(Critical), insert).await.map(drop)
         }

@@ -7,9 +7,9 @@ use domain::{AuditEventId, Timestamp};
 use mongodb::Database;
 
 use super::Drift;
+use crate::classify::Failure;
 use crate::documents::{AuditDoc, WalletDoc, stored_uuid};
-use crate::profiles::{Classed, OperationClass, Profiles};
-use crate::time_limit::{TimeLimited as _, within};
+use crate::profiles::{Classed, Profiles};
 
 /// The audit action of a correction.
 pub const AUDIT_ACTION: &str = "ledger.repaired";
@@ -22,12 +22,11 @@ pub(super) async fn correct(
     drift: &Drift,
     actor: &str,
     run_id: &str,
-) -> mongodb::error::Result<Result<(), String>> {
+) -> Result<Result<(), String>, Failure> {
     let expected = drift.expected_balance_minor();
     if expected < 0 {
         return Ok(Err(format!("its ledger gives a negative balance ({expected}); not repaired, look at it")));
     }
-    let profile = profiles.get(OperationClass::Critical);
     let wallets = Classed::<WalletDoc>::open(database, profiles, super::CONFIRM);
     let filter = doc! {
         "_id": stored_uuid(drift.wallet_id.as_uuid()),
@@ -35,12 +34,12 @@ pub(super) async fn correct(
         "version": drift.version,
     };
     let update = doc! { "$set": { "balance_minor": expected }, "$inc": { "version": 1_i64 } };
-    let updated = within(profile, wallets.find_one_and_update(filter, update).time_limited(profile)).await?;
+    let updated = wallets.modify(wallets.find_one_and_update(filter, update)).await?;
     if updated.is_none() {
         return Ok(Err("it changed during the repair (a transfer?); run again".to_owned()));
     }
     let audit = Classed::<AuditDoc>::open(database, profiles, super::REPAIR_AUDIT);
-    within(profile, audit.insert_one(AuditDoc::from(&event(drift, actor, run_id)))).await?;
+    audit.write(audit.insert_one(AuditDoc::from(&event(drift, actor, run_id)))).await?;
     Ok(Ok(()))
 }
 

@@ -5,13 +5,12 @@ use std::collections::HashMap;
 
 use bson::{Bson, Document, doc};
 use domain::WalletId;
-use futures::TryStreamExt as _;
 use mongodb::Database;
 
 use super::{Drift, OpeningSource};
+use crate::classify::Failure;
 use crate::documents::{WalletDoc, read_uuid, stored_uuid};
 use crate::profiles::{Classed, OperationClass, Profiles};
-use crate::time_limit::{TimeLimited as _, within};
 
 /// How often a confirmation re-reads a wallet that keeps changing before giving up on it for
 /// this run (it is busy, so a transfer is committing: not drift evidence either way).
@@ -51,13 +50,11 @@ pub(super) async fn ledger_sums(
     profiles: &Profiles,
     class: OperationClass,
     wallets: &[WalletDoc],
-) -> mongodb::error::Result<HashMap<uuid::Uuid, Sum>> {
-    let profile = profiles.get(class);
+) -> Result<HashMap<uuid::Uuid, Sum>, Failure> {
     let used = if class == OperationClass::Analytics { super::SUMS } else { super::CONFIRM_SUMS };
     let ledger = Classed::<Document>::open(database, profiles, used);
     let ids: Vec<Bson> = wallets.iter().map(|w| Bson::from(w.id)).collect();
-    let aggregate = ledger.aggregate(pipeline(ids)).time_limited(profile);
-    let groups: Vec<Document> = within(profile, async { aggregate.await?.try_collect().await }).await?;
+    let groups = ledger.aggregate_all(pipeline(ids), None).await?;
     let mut sums = HashMap::new();
     for group in groups {
         let Some(Bson::Binary(id)) = group.get("_id") else { continue };
@@ -96,13 +93,9 @@ pub(super) async fn confirm(
     database: &Database,
     profiles: &Profiles,
     wallet_id: WalletId,
-) -> mongodb::error::Result<Option<Drift>> {
-    let profile = profiles.get(OperationClass::Critical);
+) -> Result<Option<Drift>, Failure> {
     let wallets = Classed::<WalletDoc>::open(database, profiles, super::CONFIRM);
-    let read = || async {
-        let find = wallets.find_one(doc! { "_id": stored_uuid(wallet_id.as_uuid()) }).time_limited(profile);
-        within(profile, find).await
-    };
+    let read = || wallets.read(wallets.find_one(doc! { "_id": stored_uuid(wallet_id.as_uuid()) }));
     for _ in 0..CONFIRM_ATTEMPTS {
         let Some(wallet) = read().await? else { return Ok(None) };
         let sums = ledger_sums(database, profiles, OperationClass::Critical, std::slice::from_ref(&wallet)).await?;

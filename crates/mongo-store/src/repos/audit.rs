@@ -7,27 +7,25 @@ use domain::audit::{AuditEvent, AuditQuery};
 use domain::pagination::IdCursor;
 use domain::ports::AuditLog;
 use domain::{Page, Result};
-use futures::TryStreamExt as _;
 
 use super::wallets::{before_cursor, overfetch};
-use crate::classify::{classify, classify_conflict};
+use crate::classify::conflict_as;
 use crate::documents::AuditDoc;
-use crate::profiles::OperationClass::Critical;
 use crate::store::MongoStore;
-use crate::time_limit::{TimeLimited as _, within};
 
 #[async_trait]
 impl AuditLog for MongoStore {
     async fn append(&self, event: AuditEvent) -> Result<()> {
-        let insert = self.collections().audit.insert_one(AuditDoc::from(&event));
-        within(self.profile(Critical), insert)
+        let audit = &self.collections().audit;
+        audit
+            .write(audit.insert_one(AuditDoc::from(&event)))
             .await
-            .map_err(|e| classify_conflict(e, || domain::Error::exists("audit event", event.id).to_string()))?;
+            .map_err(conflict_as(|| domain::Error::exists("audit event", event.id).to_string()))?;
         Ok(())
     }
 
     async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEvent>> {
-        let profile = self.profile(Critical);
+        let audit = &self.collections().audit;
         let mut filter = doc! {};
         if let Some(subject) = &query.subject {
             filter.insert("subject", subject.as_str());
@@ -36,14 +34,8 @@ impl AuditLog for MongoStore {
             filter.insert("action", action.as_str());
         }
         before_cursor(&mut filter, query.after);
-        let find = self
-            .collections()
-            .audit
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .limit(overfetch(query.limit))
-            .time_limited(profile);
-        let docs: Vec<AuditDoc> = within(profile, async { find.await?.try_collect().await }).await.map_err(classify)?;
+        let find = audit.find(filter).sort(doc! { "_id": -1 }).limit(overfetch(query.limit));
+        let docs: Vec<AuditDoc> = audit.read_all(find).await?;
         let events = docs.into_iter().map(AuditEvent::try_from).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_overfetch(events, query.limit, |e| IdCursor(e.id.as_uuid()).encode()))
     }

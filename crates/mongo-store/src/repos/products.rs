@@ -8,23 +8,22 @@ use domain::pagination::ProductCursor;
 use domain::ports::ProductRepository;
 use domain::product::{Category, CategoryStats, PriceSort, Product, ProductDraft, ProductQuery};
 use domain::{Error, Page, ProductId, Result, Timestamp};
-use futures::TryStreamExt as _;
 use mongodb::options::ReturnDocument;
 
-use crate::classify::{classify, classify_conflict, classify_write_conflict};
+use crate::classify::{classify, conflict_as};
 use crate::documents::{ProductDoc, draft_fields, stored_u64, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
-use crate::profiles::OperationClass::{Analytics, Standard};
+use crate::profiles::OperationClass::Analytics;
 use crate::store::MongoStore;
-use crate::time_limit::{TimeLimited as _, within};
 
 #[async_trait]
 impl ProductRepository for MongoStore {
     async fn create(&self, product: Product) -> Result<Product> {
-        let insert = self.collections().products.insert_one(ProductDoc::from(&product));
-        within(self.profile(Standard), insert)
+        let products = &self.collections().products;
+        products
+            .write(products.insert_one(ProductDoc::from(&product)))
             .await
-            .map_err(|e| classify_write_conflict(e, || Error::sku_taken(&product.sku).to_string()))?;
+            .map_err(conflict_as(|| Error::sku_taken(&product.sku).to_string()))?;
         Ok(product)
     }
 
@@ -38,25 +37,18 @@ impl ProductRepository for MongoStore {
     }
 
     async fn get(&self, id: ProductId) -> Result<Product> {
-        let profile = self.profile(Standard);
-        let find =
-            self.collections().products.find_one(doc! { "_id": stored_uuid(id.as_uuid()) }).time_limited(profile);
-        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("product", id))?.try_into()
+        let products = &self.collections().products;
+        let find = products.find_one(doc! { "_id": stored_uuid(id.as_uuid()) });
+        products.read(find).await?.ok_or_else(|| Error::not_found("product", id))?.try_into()
     }
 
     async fn update(&self, id: ProductId, expected_version: u64, draft: ProductDraft) -> Result<Product> {
-        let profile = self.profile(Standard);
+        let products = &self.collections().products;
         let sku = draft.sku.clone();
         let filter = doc! { "_id": stored_uuid(id.as_uuid()), "version": stored_u64(expected_version) };
         let change = doc! { "$set": draft_fields(&draft, Timestamp::now())?, "$inc": { "version": 1_i64 } };
-        let update = self
-            .collections()
-            .products
-            .find_one_and_update(filter, change)
-            .return_document(ReturnDocument::After)
-            .time_limited(profile);
-        let updated =
-            within(profile, update).await.map_err(|e| classify_conflict(e, || Error::sku_taken(&sku).to_string()))?;
+        let update = products.find_one_and_update(filter, change).return_document(ReturnDocument::After);
+        let updated = products.modify(update).await.map_err(conflict_as(|| Error::sku_taken(&sku).to_string()))?;
         if let Some(doc) = updated {
             return doc.try_into();
         }
@@ -71,26 +63,22 @@ impl ProductRepository for MongoStore {
     }
 
     async fn delete(&self, id: ProductId) -> Result<()> {
-        let delete = self.collections().products.delete_one(doc! { "_id": stored_uuid(id.as_uuid()) });
-        let result = within(self.profile(Standard), delete).await.map_err(classify)?;
+        let products = &self.collections().products;
+        let result = products.write(products.delete_one(doc! { "_id": stored_uuid(id.as_uuid()) })).await?;
         if result.deleted_count == 0 { Err(Error::not_found("product", id)) } else { Ok(()) }
     }
 
     async fn list(&self, query: &ProductQuery) -> Result<Page<Product>> {
-        let profile = self.profile(Standard);
+        let products = &self.collections().products;
         let direction = match query.sort {
             PriceSort::Ascending => 1,
             PriceSort::Descending => -1,
         };
-        let find = self
-            .collections()
-            .products
+        let find = products
             .find(list_filter(query))
             .sort(doc! { "price_minor": direction, "_id": direction })
-            .limit(super::wallets::overfetch(query.limit))
-            .time_limited(profile);
-        let docs: Vec<ProductDoc> =
-            within(profile, async { find.await?.try_collect().await }).await.map_err(classify)?;
+            .limit(super::wallets::overfetch(query.limit));
+        let docs: Vec<ProductDoc> = products.read_all(find).await?;
         let products = docs.into_iter().map(Product::try_from).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_overfetch(products, query.limit, |p| {
             ProductCursor { price_minor: p.price.minor(), id: p.id }.encode()
@@ -98,23 +86,11 @@ impl ProductRepository for MongoStore {
     }
 
     async fn category_stats(&self, category: &Category) -> Result<CategoryStats> {
-        let profile = self.profile(Analytics);
         let pipeline = stats_pipeline(Bson::from(category.as_str()));
-        let aggregate = self.collections().product_stats.aggregate(pipeline).time_limited(profile);
         // Statistics may be computed on a secondary: the session makes it apply this store's
         // product writes first.
-        let session = self.read_session(Analytics).await.map_err(classify)?;
-        let groups: Vec<Document> = within(profile, async {
-            match session {
-                Some(mut session) => {
-                    let mut cursor = aggregate.session(&mut session).await?;
-                    cursor.stream(&mut session).try_collect().await
-                }
-                None => aggregate.await?.try_collect().await,
-            }
-        })
-        .await
-        .map_err(classify)?;
+        let mut session = self.read_session(Analytics).await.map_err(classify)?;
+        let groups = self.collections().product_stats.aggregate_all(pipeline, session.as_mut()).await?;
         let Some(group) = groups.into_iter().next() else { return Ok(CategoryStats::default()) };
         Ok(CategoryStats {
             count: integer(group.get("count")).and_then(|n| u64::try_from(n).ok()).unwrap_or(0),

@@ -11,12 +11,11 @@ use domain::ports::{FeedRepository, SessionRepository};
 use domain::session::{IssuedSession, Session, TokenHash};
 use domain::{Error, Result, Timestamp, UserId};
 
-use crate::classify::{classify, classify_write_conflict};
+use crate::classify::{classify, conflict_as};
 use crate::documents::{FeedDoc, IssuedSessionDoc, SessionDoc, stored_time, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
-use crate::profiles::OperationClass::{Feed as FeedClass, Standard};
+use crate::profiles::OperationClass::Feed as FeedClass;
 use crate::store::MongoStore;
-use crate::time_limit::{TimeLimited as _, within};
 
 /// The text of [`Error::session_exists`], what a conflicting insert answers.
 fn session_exists() -> String {
@@ -31,7 +30,7 @@ fn live(token_hash: &TokenHash) -> bson::Document {
 impl SessionRepository for MongoStore {
     async fn create(&self, session: Session) -> Result<()> {
         let insert = self.collections().sessions.insert_one(SessionDoc::from(&session));
-        within(self.profile(Standard), insert).await.map_err(|e| classify_write_conflict(e, session_exists))?;
+        self.collections().sessions.write(insert).await.map_err(conflict_as(session_exists))?;
         Ok(())
     }
 
@@ -47,15 +46,14 @@ impl SessionRepository for MongoStore {
     }
 
     async fn find(&self, token_hash: &TokenHash) -> Result<Session> {
-        let profile = self.profile(Standard);
-        let find = self.collections().sessions.find_one(live(token_hash)).time_limited(profile);
+        let sessions = &self.collections().sessions;
         // The hash is a credential's lookup key: errors name the entity only.
-        within(profile, find).await.map_err(classify)?.ok_or_else(Error::session_not_found)?.try_into()
+        sessions.read(sessions.find_one(live(token_hash))).await?.ok_or_else(Error::session_not_found)?.try_into()
     }
 
     async fn delete(&self, token_hash: &TokenHash) -> Result<()> {
-        let delete = self.collections().sessions.delete_one(live(token_hash));
-        let result = within(self.profile(Standard), delete).await.map_err(classify)?;
+        let sessions = &self.collections().sessions;
+        let result = sessions.write(sessions.delete_one(live(token_hash))).await?;
         if result.deleted_count == 0 { Err(Error::session_not_found()) } else { Ok(()) }
     }
 }
@@ -64,22 +62,21 @@ impl SessionRepository for MongoStore {
 impl FeedRepository for MongoStore {
     async fn put(&self, feed: Feed) -> Result<Feed> {
         let id = stored_uuid(feed.user_id.as_uuid());
-        let replace = self.collections().feeds.replace_one(doc! { "_id": id }, FeedDoc::from(&feed)).upsert(true);
-        within(self.profile(FeedClass), replace).await.map_err(classify)?;
+        let feeds = &self.collections().feeds;
+        feeds.write(feeds.replace_one(doc! { "_id": id }, FeedDoc::from(&feed)).upsert(true)).await?;
         Ok(feed)
     }
 
     async fn get(&self, user_id: UserId) -> Result<Feed> {
-        let profile = self.profile(FeedClass);
+        let feeds = &self.collections().feeds;
         // Feeds may be read from a secondary: the session makes it apply this store's writes
         // (the put before this get) first.
         let mut session = self.read_session(FeedClass).await.map_err(classify)?;
-        let find =
-            self.collections().feeds.find_one(doc! { "_id": stored_uuid(user_id.as_uuid()) }).time_limited(profile);
+        let find = feeds.find_one(doc! { "_id": stored_uuid(user_id.as_uuid()) });
         let found = match session.as_mut() {
-            Some(session) => within(profile, find.session(session)).await,
-            None => within(profile, find).await,
+            Some(session) => feeds.read(find.session(session)).await?,
+            None => feeds.read(find).await?,
         };
-        found.map_err(classify)?.ok_or_else(|| Error::not_found("feed", user_id))?.try_into()
+        found.ok_or_else(|| Error::not_found("feed", user_id))?.try_into()
     }
 }

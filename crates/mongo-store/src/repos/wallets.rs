@@ -9,23 +9,21 @@ use domain::ports::WalletRepository;
 use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, TransferOutcome};
 use domain::wallet::{LedgerEntry, LedgerQuery, Wallet};
 use domain::{Error, Page, Result, TransferError, TransferId, WalletId};
-use futures::TryStreamExt as _;
 
-use crate::classify::{classify, classify_write_conflict};
+use crate::classify::conflict_as;
 use crate::documents::{LedgerDoc, WalletDoc, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
-use crate::profiles::OperationClass::Critical;
 use crate::store::MongoStore;
-use crate::time_limit::{TimeLimited as _, within};
 
 #[async_trait]
 impl WalletRepository for MongoStore {
     async fn create(&self, wallet: Wallet) -> Result<Wallet> {
         wallet.check_new()?;
-        let insert = self.collections().wallets.insert_one(WalletDoc::from(&wallet));
-        within(self.profile(Critical), insert)
+        let wallets = &self.collections().wallets;
+        wallets
+            .write(wallets.insert_one(WalletDoc::from(&wallet)))
             .await
-            .map_err(|e| classify_write_conflict(e, || Error::exists("wallet", wallet.id).to_string()))?;
+            .map_err(conflict_as(|| Error::exists("wallet", wallet.id).to_string()))?;
         Ok(wallet)
     }
 
@@ -40,30 +38,22 @@ impl WalletRepository for MongoStore {
     }
 
     async fn get(&self, id: WalletId) -> Result<Wallet> {
-        let profile = self.profile(Critical);
-        let find = self.collections().wallets.find_one(doc! { "_id": stored_uuid(id.as_uuid()) }).time_limited(profile);
-        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("wallet", id))?.try_into()
+        let wallets = &self.collections().wallets;
+        let find = wallets.find_one(doc! { "_id": stored_uuid(id.as_uuid()) });
+        wallets.read(find).await?.ok_or_else(|| Error::not_found("wallet", id))?.try_into()
     }
 
     async fn ledger(&self, query: &LedgerQuery) -> Result<Page<LedgerEntry>> {
-        let profile = self.profile(Critical);
+        let collections = self.collections();
         let wallet_id = stored_uuid(query.wallet_id.as_uuid());
-        let exists =
-            self.collections().wallets.count_documents(doc! { "_id": wallet_id }).limit(1).time_limited(profile);
-        if within(profile, exists).await.map_err(classify)? == 0 {
+        let exists = collections.wallets.count_documents(doc! { "_id": wallet_id }).limit(1);
+        if collections.wallets.read(exists).await? == 0 {
             return Err(Error::not_found("wallet", query.wallet_id));
         }
         let mut filter = doc! { "wallet_id": wallet_id };
         before_cursor(&mut filter, query.after);
-        let find = self
-            .collections()
-            .ledger
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .limit(overfetch(query.limit))
-            .time_limited(profile);
-        let docs: Vec<LedgerDoc> =
-            within(profile, async { find.await?.try_collect().await }).await.map_err(classify)?;
+        let find = collections.ledger.find(filter).sort(doc! { "_id": -1 }).limit(overfetch(query.limit));
+        let docs: Vec<LedgerDoc> = collections.ledger.read_all(find).await?;
         let entries = docs.into_iter().map(LedgerEntry::try_from).collect::<Result<Vec<_>>>()?;
         Ok(Page::from_overfetch(entries, query.limit, |e| IdCursor(e.id.as_uuid()).encode()))
     }
@@ -78,10 +68,9 @@ impl WalletRepository for MongoStore {
     }
 
     async fn get_transfer(&self, id: TransferId) -> Result<Transfer> {
-        let profile = self.profile(Critical);
-        let find =
-            self.collections().transfers.find_one(doc! { "_id": stored_uuid(id.as_uuid()) }).time_limited(profile);
-        within(profile, find).await.map_err(classify)?.ok_or_else(|| Error::not_found("transfer", id))?.try_into()
+        let transfers = &self.collections().transfers;
+        let find = transfers.find_one(doc! { "_id": stored_uuid(id.as_uuid()) });
+        transfers.read(find).await?.ok_or_else(|| Error::not_found("transfer", id))?.try_into()
     }
 }
 

@@ -20,7 +20,7 @@ use mongodb::error::Result;
 
 use super::Plan;
 use crate::documents::{IdempotencyDoc, WalletDoc, stored_uuid};
-use crate::time_limit::{TimeLimited as _, within};
+use crate::time_limit::TimeLimited as _;
 
 /// The field the joined record travels in, removed before a wallet is decoded. Wallet fields
 /// never start with an underscore besides `_id`.
@@ -50,13 +50,14 @@ pub(super) fn pipeline(plan: &Plan) -> Vec<Document> {
 
 /// Reads the snapshot of `plan` in `session`.
 pub(super) async fn snapshot(session: &mut ClientSession, plan: &Plan) -> Result<Snapshot> {
-    let profile = &plan.profile;
-    let documents: Vec<Document> = within(profile, async {
-        let mut cursor =
-            plan.collections.wallets.aggregate(pipeline(plan)).time_limited(profile).session(&mut *session).await?;
-        cursor.stream(&mut *session).try_collect().await
-    })
-    .await?;
+    let (wallets, records) = (&plan.collections.wallets, &plan.collections.idempotency);
+    let documents: Vec<Document> = wallets
+        .run(async {
+            let aggregate = wallets.aggregate(pipeline(plan)).time_limited(wallets.profile());
+            let mut cursor = aggregate.session(&mut *session).await?;
+            cursor.stream(&mut *session).try_collect().await
+        })
+        .await?;
     let mut snapshot = Snapshot { wallets: Vec::with_capacity(2), record: None };
     for mut document in documents {
         if let Some(Bson::Array(joined)) = document.remove(JOINED)
@@ -67,8 +68,8 @@ pub(super) async fn snapshot(session: &mut ClientSession, plan: &Plan) -> Result
         snapshot.wallets.push(bson::deserialize_from_document(document)?);
     }
     if snapshot.wallets.is_empty() {
-        let find = plan.collections.idempotency.find_one(plan.record.id_filter()).time_limited(profile);
-        snapshot.record = within(profile, find.session(&mut *session)).await?;
+        let find = records.find_one(plan.record.id_filter()).time_limited(records.profile());
+        snapshot.record = records.run(find.session(&mut *session)).await?;
     }
     Ok(snapshot)
 }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use mongo_kit::telemetry::COMMAND_DURATION;
+use mongo_store::telemetry::COMMAND_DURATION;
 
 /// One series' cumulative buckets: upper bound → count at or below it.
 type Buckets = Vec<(f64, f64)>;

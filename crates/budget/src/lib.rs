@@ -1,10 +1,14 @@
-//! The caller's time budget, carried to every database call without threading it through ports.
+//! The caller's time budget, carried to every call a request makes without threading it through
+//! ports.
 //!
-//! A service sets a deadline around the work of one request ([`scope`]); [`crate::time_limit`]
-//! reads what is left of it ([`remaining`]) and caps each operation's `maxTimeMS`, its
-//! client-side deadline and the transaction runner by it. The server then stops working by its
-//! own time limit when the caller has given up, instead of finishing a query nobody waits for.
-//! Work outside a scope (start-up, CLI jobs) keeps its class's limits.
+//! A service sets a deadline around the work of one request ([`scope`]); whatever does I/O on its
+//! behalf reads what is left of it ([`remaining`], [`cap`]). `mongo-kit`'s time limits cap each
+//! MongoDB operation's `maxTimeMS`, its client-side deadline and the transaction runner by it, so
+//! the server stops working when the caller has given up instead of finishing a query nobody
+//! waits for. Work outside a scope (start-up, CLI jobs) keeps its own limits.
+//!
+//! A crate of its own so that an HTTP layer can set the budget without linking a database
+//! driver: the shop's router runs on the in-memory store without MongoDB code.
 
 use std::time::Duration;
 
