@@ -6,28 +6,28 @@
 //! problem, and the time budget that caps every database call, the `budget` crate; the access
 //! log line and the latency histogram by route template and status), then [`auth`] (the scope
 //! each route needs, from [`crate::auth::ROUTES`]: 401 or 403 problems), then the body limit (413
-//! problem, enforced by [`extract::Json`]).
+//! problem, enforced by the `extract` module's JSON extractor).
 //!
 //! An embedding service chooses the authentication in the state it passes
 //! ([`crate::auth::Authentication`]): the built-in API keys, its own [`crate::auth::Authenticator`],
 //! or its own middleware in front of the router handing over a principal
 //! ([`crate::auth::Upstream`]).
 
-pub mod audit;
+pub(crate) mod audit;
 pub mod auth;
 pub mod dto;
-pub mod error;
-pub mod extract;
-pub mod feeds;
-pub mod headers;
-pub mod health;
-pub mod metrics;
+pub(crate) mod error;
+pub(crate) mod extract;
+pub(crate) mod feeds;
+pub(crate) mod headers;
+pub(crate) mod health;
+pub(crate) mod metrics;
 pub mod observe;
 pub mod openapi;
-pub mod products;
-pub mod sessions;
-pub mod transfers;
-pub mod wallets;
+pub(crate) mod products;
+pub(crate) mod sessions;
+pub(crate) mod transfers;
+pub(crate) mod wallets;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

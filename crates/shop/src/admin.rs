@@ -8,7 +8,7 @@
 //! - `ledger`: `shop ledger verify` and `shop ledger repair`.
 //! - `indexes`: `shop indexes plan|apply|audit|compare`: the query-shape registry against the server.
 
-pub mod args;
+pub(crate) mod args;
 pub mod indexes;
 pub mod ledger;
 pub mod migrate;

@@ -14,11 +14,11 @@
 //! - `bench`: the benchmark command.
 
 pub mod args;
-pub mod bench;
+pub(crate) mod bench;
 pub mod generate;
 pub mod pipeline;
-pub mod progress;
-pub mod reader;
+pub(crate) mod progress;
+pub(crate) mod reader;
 pub mod rejects;
 pub mod report;
 

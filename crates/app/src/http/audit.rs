@@ -18,7 +18,7 @@ use crate::state::AppState;
 ///
 /// # Errors
 /// A failing audit log: the change stands, but the failure is reported rather than hidden.
-pub async fn record(
+pub(crate) async fn record(
     state: &AppState,
     meta: &RequestMeta,
     action: &str,
@@ -45,7 +45,7 @@ pub async fn record(
         (status = 200, description = "A page of events", body = AuditPage),
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<AuditParams>,
 ) -> Result<Json<AuditPage>, ApiError> {

@@ -4,11 +4,11 @@
 //!
 //! Times are RFC 3339 text with milliseconds; money is an integer count of minor units.
 
-pub mod attributes;
-pub mod audit;
+pub(crate) mod attributes;
+pub(crate) mod audit;
 pub mod products;
-pub mod users;
-pub mod wallets;
+pub(crate) mod users;
+pub(crate) mod wallets;
 
 use domain::pagination::{IdCursor, PageLimit};
 use domain::{Timestamp, ValidationError};

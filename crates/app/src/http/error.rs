@@ -18,19 +18,19 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Media type of every error body.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Prefix of every problem `type`; the suffix names the problem (`…/insufficient-funds`).
-pub const PROBLEM_TYPE_BASE: &str = "https://shop.example/problems/";
+pub(crate) const PROBLEM_TYPE_BASE: &str = "https://shop.example/problems/";
 
 /// The problem slug of a write whose outcome is unknown: unlike `unavailable` (nothing was
 /// applied), the write may have been applied, and only a retry with the same `Idempotency-Key`
 /// is safe.
-pub const OUTCOME_UNKNOWN: &str = "outcome-unknown";
+pub(crate) const OUTCOME_UNKNOWN: &str = "outcome-unknown";
 
 /// An error body (RFC 9457).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Identifies the kind of problem; stable, for clients to branch on.
     #[serde(rename = "type")]
     pub kind: String,
@@ -259,11 +259,11 @@ impl IntoResponse for ApiError {
 }
 
 /// The answer for paths no route serves.
-pub async fn no_route() -> ApiError {
+pub(crate) async fn no_route() -> ApiError {
     ApiError::NoSuchResource
 }
 
 /// The answer for a known path with an unsupported method.
-pub async fn method_not_allowed() -> ApiError {
+pub(crate) async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }

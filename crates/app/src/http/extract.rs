@@ -19,7 +19,7 @@ use crate::http::error::ApiError;
 /// well-formed (else 400); a value of the wrong type, an unknown field or a number out of range
 /// is invalid input (422) naming the field.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Json<T>(pub T);
+pub(crate) struct Json<T>(pub T);
 
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -38,7 +38,7 @@ fn reason(error: &serde_json::Error) -> String {
 /// # Errors
 /// [`ApiError::MalformedJson`] for a syntax error or trailing characters; [`ApiError::Invalid`]
 /// naming the field when the document does not fit `T`.
-pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -83,7 +83,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
 
 /// Path parameters. A segment that cannot be decoded names no resource: 404, like an unknown id.
 #[derive(Debug, Clone, Copy)]
-pub struct Path<T>(pub T);
+pub(crate) struct Path<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Path<T>
 where
@@ -104,14 +104,14 @@ where
 ///
 /// # Errors
 /// [`ApiError::NoSuchResource`] when `parse` rejects the segment.
-pub fn resource<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, ValidationError>) -> Result<T, ApiError> {
+pub(crate) fn resource<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, ValidationError>) -> Result<T, ApiError> {
     parse(raw).map_err(|_| ApiError::NoSuchResource)
 }
 
 /// A query string. Unknown parameters and repeated ones are invalid input (422): a misspelt
 /// filter must not silently list everything.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Query<T>(pub T);
+pub(crate) struct Query<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Query<T>
 where
@@ -132,7 +132,7 @@ where
 ///
 /// # Errors
 /// A [`ValidationError`] on `field` when `raw` is not a whole number in `T`'s range.
-pub fn number<T: std::str::FromStr>(field: &str, raw: Option<&str>) -> Result<Option<T>, ValidationError> {
+pub(crate) fn number<T: std::str::FromStr>(field: &str, raw: Option<&str>) -> Result<Option<T>, ValidationError> {
     raw.map(|text| text.parse().map_err(|_| ValidationError::new(field, "must be a whole number in range"))).transpose()
 }
 

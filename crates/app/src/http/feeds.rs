@@ -15,7 +15,7 @@ use crate::state::AppState;
         (status = 200, description = "The stored feed", body = FeedView),
         (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn put(
+pub(crate) async fn put(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     Json(input): Json<FeedInput>,
@@ -32,7 +32,10 @@ pub async fn put(
         (status = 200, description = "The feed", body = FeedView),
         (status = 404, description = "The user has no feed", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, Path(user_id): Path<String>) -> Result<Json<FeedView>, ApiError> {
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> Result<Json<FeedView>, ApiError> {
     let user_id = resource(&user_id, UserId::parse)?;
     Ok(Json(FeedView::from(&state.repos.feeds.get(user_id).await?)))
 }

@@ -11,18 +11,18 @@ use crate::http::error::ApiError;
 
 /// Header naming the caller, recorded in audit events when calls are anonymous; an authenticated
 /// principal's name replaces it.
-pub const ACTOR: &str = "x-actor";
+pub(crate) const ACTOR: &str = "x-actor";
 /// Header carrying the request id, accepted from the client or generated.
-pub const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 /// Header marking a replayed response.
-pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+pub(crate) const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// Header naming the version an update expects.
-pub const IF_MATCH: &str = "if-match";
+pub(crate) const IF_MATCH: &str = "if-match";
 /// Header carrying the idempotency key.
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Actor recorded when the client names none.
-pub const ANONYMOUS: &str = "anonymous";
+pub(crate) const ANONYMOUS: &str = "anonymous";
 
 fn text<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, ApiError> {
     headers
@@ -33,7 +33,7 @@ fn text<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str
 
 /// Whether `raw` is a sensible token for logs and audit records: 1–`max` ASCII letters, digits
 /// and `-_.:@`.
-pub fn is_token(raw: &str, max: usize) -> bool {
+pub(crate) fn is_token(raw: &str, max: usize) -> bool {
     (1..=max).contains(&raw.len())
         && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
 }
@@ -41,7 +41,7 @@ pub fn is_token(raw: &str, max: usize) -> bool {
 /// Who asks and which request this is, for audit events: the authenticated principal's name, else
 /// (anonymous calls) the `x-actor` header or the default actor.
 #[derive(Debug, Clone)]
-pub struct Meta(pub RequestMeta);
+pub(crate) struct Meta(pub RequestMeta);
 
 impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = ApiError;
@@ -72,7 +72,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 }
 
 /// What `If-Match` must look like: one strong entity tag of this service, `"<version>"`.
-pub const IF_MATCH_PATTERN: &str = "^\"[0-9]{1,19}\"$";
+pub(crate) const IF_MATCH_PATTERN: &str = "^\"[0-9]{1,19}\"$";
 
 /// The version in a strong tag `"<version>"` of 1–19 digits (what [`IF_MATCH_PATTERN`] states).
 fn strong_tag(raw: &str) -> Option<u64> {
@@ -83,10 +83,10 @@ fn strong_tag(raw: &str) -> Option<u64> {
 
 /// The version named by `If-Match`: a strong entity tag `"<version>"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IfMatch(pub u64);
+pub(crate) struct IfMatch(pub u64);
 
 /// The entity tag of a version.
-pub fn etag(version: u64) -> String {
+pub(crate) fn etag(version: u64) -> String {
     format!("\"{version}\"")
 }
 
@@ -106,7 +106,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
 /// The `Idempotency-Key` header, required and validated.
 #[derive(Debug, Clone)]
-pub struct IdempotencyKeyHeader(pub IdempotencyKey);
+pub(crate) struct IdempotencyKeyHeader(pub IdempotencyKey);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
     type Rejection = ApiError;
@@ -121,7 +121,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
 /// The `Idempotency-Key` header where it is optional (the creates): absent is `None`, malformed
 /// is refused like a required one.
 #[derive(Debug, Clone)]
-pub struct OptionalIdempotencyKey(pub Option<IdempotencyKey>);
+pub(crate) struct OptionalIdempotencyKey(pub Option<IdempotencyKey>);
 
 impl<S: Send + Sync> FromRequestParts<S> for OptionalIdempotencyKey {
     type Rejection = ApiError;
@@ -141,7 +141,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiErr
 }
 
 /// Marks `response` as the stored response of an earlier request when `replayed`.
-pub fn mark_replayed(response: &mut axum::response::Response, replayed: bool) {
+pub(crate) fn mark_replayed(response: &mut axum::response::Response, replayed: bool) {
     if replayed {
         response.headers_mut().insert(
             axum::http::HeaderName::from_static(IDEMPOTENT_REPLAYED),

@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 /// A health answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Health {
+pub(crate) struct Health {
     /// `ok` or `ready`.
     pub status: String,
 }
@@ -23,7 +23,7 @@ pub struct Health {
 /// Liveness: answers as long as the process serves requests; never touches the store.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "Alive", body = Health)))]
-pub async fn healthz() -> Json<Health> {
+pub(crate) async fn healthz() -> Json<Health> {
     Json(Health { status: "ok".to_owned() })
 }
 
@@ -33,7 +33,7 @@ pub async fn healthz() -> Json<Health> {
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "The store is unreachable", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     // Whatever the failure, the answer is "not ready"; the cause goes to the log only.
     state.repos.readiness.check().await.map_err(|error| match error {
         domain::Error::Unavailable(_) => error,
@@ -45,7 +45,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
 /// This API's OpenAPI 3.1 document, generated from the handlers.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI document", body = Object)))]
-pub async fn openapi() -> impl IntoResponse {
+pub(crate) async fn openapi() -> impl IntoResponse {
     let document = DOCUMENT.get_or_init(|| serialize(&crate::http::openapi::document())).clone();
     ([(header::CONTENT_TYPE, "application/json")], document)
 }
@@ -59,6 +59,6 @@ fn serialize(document: &serde_json::Value) -> Bytes {
 }
 
 /// Keeps `document` (the router's, built anyway) for `/openapi.json`, unless one is kept already.
-pub fn keep_document(document: &utoipa::openapi::OpenApi) {
+pub(crate) fn keep_document(document: &utoipa::openapi::OpenApi) {
     DOCUMENT.get_or_init(|| serialize(&crate::http::openapi::finish(document)));
 }

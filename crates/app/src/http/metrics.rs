@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::state::AppState;
 
 /// Media type of the Prometheus text exposition format.
-pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Metrics: HTTP latency by route and status, MongoDB command latency by command, collection and
 /// profile class, pool checkout wait and size, failures by class, transaction attempts and
@@ -16,7 +16,7 @@ pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String,
         content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     match &state.metrics {
         Some(handle) => ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], handle.render()).into_response(),
         None => super::error::no_route().await.into_response(),

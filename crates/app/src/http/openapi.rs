@@ -1,9 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations: every route is registered
-//! through [`api_router`], so a route cannot exist without being documented; [`contract`] then
+//! through [`api_router`], so a route cannot exist without being documented; `contract` then
 //! adds what the code enforces beyond the annotations (constraints, scopes, shared statuses,
 //! links).
 
-pub mod contract;
+pub(crate) mod contract;
 
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -66,7 +66,7 @@ pub fn document() -> serde_json::Value {
     finish(&api_router().into_openapi())
 }
 
-/// The generated `document` with what [`contract`] adds.
+/// The generated `document` with what `contract` adds.
 pub fn finish(document: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut value = serde_json::to_value(document).unwrap_or_default();
     contract::complete(&mut value);

@@ -37,7 +37,7 @@ fn details(product: &Product) -> BTreeMap<String, String> {
         (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
     OptionalIdempotencyKey(key): OptionalIdempotencyKey,
@@ -69,7 +69,7 @@ pub async fn create(
         (status = 200, description = "The product", body = ProductView, headers(("ETag" = String, description = "Its version"))),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let id = resource(&id, ProductId::parse)?;
     Ok(with_etag(&state.repos.products.get(id).await?))
 }
@@ -88,7 +88,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
@@ -109,7 +109,7 @@ pub async fn update(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
@@ -126,7 +126,7 @@ pub async fn delete(
         (status = 200, description = "A page of products", body = ProductPage),
         (status = 422, description = "Invalid parameter (a limit above 200, an unknown cursor)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<ProductListParams>,
 ) -> Result<Json<ProductPage>, ApiError> {
@@ -141,7 +141,7 @@ pub async fn list(
         (status = 200, description = "Statistics; prices are null when the count is 0", body = CategoryStatsView),
         (status = 404, description = "Not a category", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn category_stats(
+pub(crate) async fn category_stats(
     State(state): State<AppState>,
     Path(category): Path<String>,
 ) -> Result<Json<CategoryStatsView>, ApiError> {

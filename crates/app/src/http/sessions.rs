@@ -26,7 +26,7 @@ use crate::state::AppState;
         (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     OptionalIdempotencyKey(key): OptionalIdempotencyKey,
     Json(input): Json<SessionInput>,
@@ -58,7 +58,10 @@ pub async fn create(
         (status = 200, description = "The session", body = SessionView),
         (status = 404, description = "Unknown, expired or malformed token", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<SessionView>, ApiError> {
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<SessionView>, ApiError> {
     let token = resource(&token, SessionToken::parse)?;
     Ok(Json(SessionView::from(&state.repos.sessions.find(&token.hash()).await?)))
 }
@@ -70,7 +73,7 @@ pub async fn get(State(state): State<AppState>, Path(token): Path<String>) -> Re
         (status = 204, description = "Ended"),
         (status = 404, description = "Unknown, expired or malformed token", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete(State(state): State<AppState>, Path(token): Path<String>) -> Result<StatusCode, ApiError> {
+pub(crate) async fn delete(State(state): State<AppState>, Path(token): Path<String>) -> Result<StatusCode, ApiError> {
     let token = resource(&token, SessionToken::parse)?;
     state.repos.sessions.delete(&token.hash()).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -25,7 +25,7 @@ use crate::state::AppState;
         (status = 422, description = "Key reused with another body, insufficient funds, currency mismatch, same wallet or invalid amount", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the transfer may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
@@ -48,7 +48,7 @@ pub async fn create(
         (status = 200, description = "The transfer", body = TransferView),
         (status = 404, description = "No such transfer", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TransferView>, ApiError> {
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TransferView>, ApiError> {
     let id = resource(&id, TransferId::parse)?;
     Ok(Json(TransferView::from(&state.repos.wallets.get_transfer(id).await?)))
 }

@@ -27,7 +27,7 @@ use crate::state::AppState;
         (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
     OptionalIdempotencyKey(key): OptionalIdempotencyKey,
@@ -65,7 +65,7 @@ pub async fn create(
         (status = 200, description = "The wallet", body = WalletView),
         (status = 404, description = "No such wallet", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<WalletView>, ApiError> {
+pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<WalletView>, ApiError> {
     let id = resource(&id, WalletId::parse)?;
     Ok(Json(WalletView::from(&state.repos.wallets.get(id).await?)))
 }
@@ -78,7 +78,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         (status = 404, description = "No such wallet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn ledger(
+pub(crate) async fn ledger(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(params): Query<PageParams>,

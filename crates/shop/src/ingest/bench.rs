@@ -22,7 +22,7 @@ use super::{Target, generate, ingest, write_path};
 ///
 /// # Errors
 /// The input cannot be generated, the store cannot be reached, or a line failed.
-pub async fn run(args: BenchIngestArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: BenchIngestArgs) -> anyhow::Result<()> {
     if args.naive && args.mongo.uri.is_none() {
         anyhow::bail!("--naive compares driver round trips and needs MONGODB_URI");
     }
@@ -106,7 +106,7 @@ fn mib(bytes: u64) -> f64 {
 }
 
 /// The process's peak resident memory (`VmHWM`), where the system reports it.
-pub fn peak_memory() -> Option<u64> {
+pub(crate) fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     parse_vm_hwm(&status)
 }

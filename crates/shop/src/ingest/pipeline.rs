@@ -31,7 +31,7 @@ use super::rejects::{Outcome, RejectSink};
 use super::report::Tally;
 use app::http::dto::products::ProductInput;
 
-pub mod pace;
+pub(crate) mod pace;
 
 /// How a run behaves.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::report::Tally;
 
 /// A running progress display; [`Progress::finish`] stops it.
-pub struct Progress {
+pub(crate) struct Progress {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -21,7 +21,7 @@ pub struct Progress {
 impl Progress {
     /// Starts showing `tally`: a bar on a terminal, else a line every `interval`. `total_bytes` is
     /// the input's size when known.
-    pub fn start(tally: Arc<Tally>, total_bytes: Option<u64>, interval: Duration) -> Self {
+    pub(crate) fn start(tally: Arc<Tally>, total_bytes: Option<u64>, interval: Duration) -> Self {
         let (stop, mut stopped) = watch::channel(false);
         let terminal = std::io::stderr().is_terminal();
         let task = tokio::spawn(async move {
@@ -50,7 +50,7 @@ impl Progress {
     }
 
     /// Stops the display and waits for it to clear.
-    pub async fn finish(self) {
+    pub(crate) async fn finish(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }

@@ -6,7 +6,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt as _};
 
 /// One line of input: its bytes without the newline, or the fact that it was too long.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Line<'a> {
+pub(crate) enum Line<'a> {
     /// The line's bytes (a trailing `\r` removed).
     Text(&'a [u8]),
     /// The line was longer than the limit; its bytes were skipped.
@@ -14,7 +14,7 @@ pub enum Line<'a> {
 }
 
 /// Reads lines of at most `max_bytes` from `input`.
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     input: R,
     max_bytes: usize,
     buffer: Vec<u8>,
@@ -25,12 +25,12 @@ pub struct LineReader<R> {
 
 impl<R: AsyncBufRead + Unpin> LineReader<R> {
     /// A reader of `input` with lines of at most `max_bytes`.
-    pub fn new(input: R, max_bytes: usize) -> Self {
+    pub(crate) fn new(input: R, max_bytes: usize) -> Self {
         Self { input, max_bytes, buffer: Vec::new(), too_long: false, number: 0, consumed: 0 }
     }
 
     /// Bytes read so far.
-    pub fn consumed(&self) -> u64 {
+    pub(crate) fn consumed(&self) -> u64 {
         self.consumed
     }
 
@@ -39,7 +39,7 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
     ///
     /// # Errors
     /// The input's read error.
-    pub async fn next_line(&mut self) -> std::io::Result<Option<(u64, Line<'_>)>> {
+    pub(crate) async fn next_line(&mut self) -> std::io::Result<Option<(u64, Line<'_>)>> {
         self.buffer.clear();
         self.too_long = false;
         let mut seen_any = false;

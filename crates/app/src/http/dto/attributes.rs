@@ -17,7 +17,7 @@ const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
 /// # Errors
 /// A [`ValidationError`] naming the offending path (`attributes.dims.$where`) for keys the
 /// domain refuses, numbers outside the 64-bit integer range, or limits exceeded.
-pub fn from_json(raw: Map<String, Value>) -> Result<Attributes, ValidationError> {
+pub(crate) fn from_json(raw: Map<String, Value>) -> Result<Attributes, ValidationError> {
     map("attributes", raw)
 }
 
@@ -66,7 +66,7 @@ fn number(path: &str, n: &Number) -> Result<AttributeValue, ValidationError> {
 }
 
 /// The JSON object of validated attributes.
-pub fn to_json(attributes: &Attributes) -> Map<String, Value> {
+pub(crate) fn to_json(attributes: &Attributes) -> Map<String, Value> {
     attributes.entries().iter().map(|(key, value)| (key.clone(), to_value(value))).collect()
 }
 

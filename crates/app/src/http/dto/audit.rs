@@ -15,7 +15,7 @@ use super::{id_cursor, limit, time};
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct AuditParams {
+pub(crate) struct AuditParams {
     /// Only events about this subject (`wallet:<id>`).
     pub subject: Option<String>,
     /// Only events with this action (`transfer.completed`).
@@ -32,7 +32,7 @@ impl AuditParams {
     ///
     /// # Errors
     /// The first [`ValidationError`] found, naming its parameter.
-    pub fn try_into_domain(self) -> Result<AuditQuery, ValidationError> {
+    pub(crate) fn try_into_domain(self) -> Result<AuditQuery, ValidationError> {
         Ok(AuditQuery {
             subject: self.subject.as_deref().map(AuditSubject::parse).transpose()?,
             action: self.action.as_deref().map(AuditAction::parse).transpose()?,
@@ -44,7 +44,7 @@ impl AuditParams {
 
 /// An audit event.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditEventView {
+pub(crate) struct AuditEventView {
     /// Identifier.
     pub id: Uuid,
     /// When it happened (RFC 3339).
@@ -63,7 +63,7 @@ pub struct AuditEventView {
 
 /// One page of audit events, newest first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AuditPage {
+pub(crate) struct AuditPage {
     /// The events.
     pub items: Vec<AuditEventView>,
     /// Pass as `cursor` for the next page; `null` on the last page.

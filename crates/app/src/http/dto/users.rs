@@ -12,7 +12,7 @@ use super::time;
 /// Starts a session.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SessionInput {
+pub(crate) struct SessionInput {
     /// Whose session.
     pub user_id: Uuid,
     /// Lifetime in seconds, 1 to 2592000 (30 days).
@@ -25,14 +25,14 @@ impl SessionInput {
     ///
     /// # Errors
     /// A lifetime out of range.
-    pub fn try_into_domain(self) -> Result<(UserId, SessionTtl), ValidationError> {
+    pub(crate) fn try_into_domain(self) -> Result<(UserId, SessionTtl), ValidationError> {
         Ok((UserId::from_uuid(self.user_id), SessionTtl::from_seconds(self.ttl_seconds)?))
     }
 }
 
 /// A new session: the token is shown here and never again.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SessionCreated {
+pub(crate) struct SessionCreated {
     /// The secret token; present it in `/v1/sessions/{token}`.
     pub token: String,
     /// When it stops being valid (RFC 3339).
@@ -41,7 +41,7 @@ pub struct SessionCreated {
 
 /// A live session.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SessionView {
+pub(crate) struct SessionView {
     /// Whose session.
     pub user_id: Uuid,
     /// When created (RFC 3339).
@@ -63,7 +63,7 @@ impl From<&Session> for SessionView {
 /// Replaces a user's feed.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FeedInput {
+pub(crate) struct FeedInput {
     /// Recommended products in order, at most 500, no repeats.
     pub product_ids: Vec<Uuid>,
 }
@@ -73,14 +73,14 @@ impl FeedInput {
     ///
     /// # Errors
     /// Too many or repeated ids.
-    pub fn try_into_domain(self, user_id: UserId, now: Timestamp) -> Result<Feed, ValidationError> {
+    pub(crate) fn try_into_domain(self, user_id: UserId, now: Timestamp) -> Result<Feed, ValidationError> {
         Feed::new(user_id, self.product_ids.into_iter().map(ProductId::from_uuid).collect(), now)
     }
 }
 
 /// A user's feed.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FeedView {
+pub(crate) struct FeedView {
     /// Whose feed.
     pub user_id: Uuid,
     /// Recommended products, in order.

@@ -14,7 +14,7 @@ use crate::http::error::ApiError;
 /// Opens a wallet.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WalletInput {
+pub(crate) struct WalletInput {
     /// Who owns it: 1–200 characters.
     pub owner: String,
     /// The only currency it holds (ISO-4217).
@@ -29,7 +29,7 @@ impl WalletInput {
     ///
     /// # Errors
     /// The first invalid field.
-    pub fn try_into_domain(self) -> Result<NewWallet, ApiError> {
+    pub(crate) fn try_into_domain(self) -> Result<NewWallet, ApiError> {
         let currency = Currency::parse(&self.currency)?;
         Ok(NewWallet {
             owner: Owner::parse(&self.owner)?,
@@ -40,7 +40,7 @@ impl WalletInput {
 
 /// A wallet.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct WalletView {
+pub(crate) struct WalletView {
     /// Identifier.
     pub id: Uuid,
     /// Who owns it.
@@ -67,7 +67,7 @@ impl From<&Wallet> for WalletView {
 
 /// One side of a transfer in a wallet's ledger.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LedgerEntryView {
+pub(crate) struct LedgerEntryView {
     /// Identifier.
     pub id: Uuid,
     /// The wallet.
@@ -84,7 +84,7 @@ pub struct LedgerEntryView {
 
 /// One page of a ledger, newest first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LedgerPage {
+pub(crate) struct LedgerPage {
     /// The entries.
     pub items: Vec<LedgerEntryView>,
     /// Pass as `cursor` for the next page; `null` on the last page.
@@ -113,7 +113,7 @@ impl From<Page<LedgerEntry>> for LedgerPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct PageParams {
+pub(crate) struct PageParams {
     /// Page size, 1 to 200 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
@@ -126,7 +126,7 @@ impl PageParams {
     ///
     /// # Errors
     /// An invalid limit or cursor.
-    pub fn ledger(self, wallet_id: WalletId) -> Result<LedgerQuery, ApiError> {
+    pub(crate) fn ledger(self, wallet_id: WalletId) -> Result<LedgerQuery, ApiError> {
         Ok(LedgerQuery { wallet_id, limit: limit(self.limit.as_deref())?, after: id_cursor(self.cursor.as_deref())? })
     }
 }
@@ -134,7 +134,7 @@ impl PageParams {
 /// Moves money between two wallets of the same currency.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TransferInput {
+pub(crate) struct TransferInput {
     /// The wallet debited.
     pub from: Uuid,
     /// The wallet credited.
@@ -151,7 +151,7 @@ impl TransferInput {
     ///
     /// # Errors
     /// An invalid currency, the same wallet twice, or an amount that is not positive.
-    pub fn try_into_domain(self) -> Result<TransferCommand, ApiError> {
+    pub(crate) fn try_into_domain(self) -> Result<TransferCommand, ApiError> {
         let currency = Currency::parse(&self.currency)?;
         Ok(TransferCommand::new(
             WalletId::from_uuid(self.from),
@@ -164,7 +164,7 @@ impl TransferInput {
 
 /// A transfer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TransferView {
+pub(crate) struct TransferView {
     /// Identifier.
     pub id: Uuid,
     /// The wallet debited.

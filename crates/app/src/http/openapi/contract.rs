@@ -16,11 +16,11 @@ use crate::auth::{Access, ROUTES, Route, Scope};
 use crate::http::headers::IF_MATCH_PATTERN;
 
 /// The name of the bearer security scheme.
-pub const BEARER: &str = "bearer";
+pub(crate) const BEARER: &str = "bearer";
 
 /// A constraint the service enforces on one value.
 #[derive(Debug, Clone, Copy)]
-pub enum Constraint {
+pub(crate) enum Constraint {
     /// Text shaped by a rule.
     Text(&'static TextRule),
     /// A whole number in a range.
@@ -47,7 +47,7 @@ const MONEY: Constraint = Constraint::Int(0, Money::MAX_MINOR);
 
 /// Every validated property of a request body: (schema, property, constraint). A test checks that
 /// every property of every request schema is listed.
-pub const BODY_FIELDS: &[(&str, &str, Constraint)] = &[
+pub(crate) const BODY_FIELDS: &[(&str, &str, Constraint)] = &[
     ("ProductInput", "sku", Constraint::Text(&rules::SKU)),
     ("ProductInput", "name", Constraint::Text(&rules::PRODUCT_NAME)),
     ("ProductInput", "category", Constraint::Text(&rules::CATEGORY)),
@@ -68,7 +68,7 @@ pub const BODY_FIELDS: &[(&str, &str, Constraint)] = &[
 ];
 
 /// Every validated parameter: (operation, location, name, constraint); `*` is every operation.
-pub const PARAMETERS: &[(&str, &str, &str, Constraint)] = &[
+pub(crate) const PARAMETERS: &[(&str, &str, &str, Constraint)] = &[
     ("*", "path", "id", Constraint::Uuid),
     ("*", "path", "user_id", Constraint::Uuid),
     ("*", "path", "token", Constraint::Text(&rules::SESSION_TOKEN)),
@@ -116,7 +116,7 @@ fn attribute_map(depth: usize) -> Value {
 
 impl Constraint {
     /// The JSON Schema of the constraint.
-    pub fn schema(self) -> Value {
+    pub(crate) fn schema(self) -> Value {
         match self {
             Self::Text(rule) => text(rule),
             Self::Int(min, max) => json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max}),
@@ -179,7 +179,7 @@ fn scope_text(access: Access) -> String {
 type Link = (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
 
 /// The links from each create (and update) to the routes that read, change or delete what it made.
-pub const LINKS: &[Link] = &[
+pub(crate) const LINKS: &[Link] = &[
     ("createProduct", "201", "GetProduct", "getProduct", &[("path.id", "$response.body#/id")]),
     (
         "createProduct",
@@ -204,7 +204,7 @@ pub const LINKS: &[Link] = &[
 
 /// Links that fill part of the target's request body (the rest is the client's): (operation,
 /// status, link name, target operation, body fields).
-pub const BODY_LINKS: &[Link] = &[
+pub(crate) const BODY_LINKS: &[Link] = &[
     (
         "createWallet",
         "201",
@@ -292,7 +292,7 @@ fn complete_operation(route: &Route, operation: &mut Map<String, Value>) {
 }
 
 /// Adds everything this module states to the generated `document`.
-pub fn complete(document: &mut Value) {
+pub(crate) fn complete(document: &mut Value) {
     let scopes: Vec<_> = Scope::ALL.iter().map(|scope| format!("`{scope}`: {}", scope.description())).collect();
     document["components"]["securitySchemes"][BEARER] = json!({
         "type": "http", "scheme": "bearer",

@@ -31,7 +31,7 @@ const START_FLOOR: usize = 100;
 
 /// How a call ended, as far as pacing cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     /// The store answered (for some items at least).
     Answered,
     /// The store did not answer in time or the connection broke: it is overloaded.
@@ -42,7 +42,7 @@ pub enum Signal {
 
 /// The settings a call was sent with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ticket {
+pub(crate) struct Ticket {
     generation: u64,
     /// Lines the call may carry.
     pub batch_size: usize,
@@ -97,7 +97,7 @@ fn scale(size: usize, factor: f64) -> usize {
 
 /// The shared pace of one run; see the module documentation.
 #[derive(Debug)]
-pub struct Pace {
+pub(crate) struct Pace {
     state: Mutex<State>,
     freed: Notify,
     tally: Arc<Tally>,
@@ -107,7 +107,12 @@ impl Pace {
     /// A pace up to `max_batch_size` lines per call and `max_concurrency` calls in flight, for a
     /// store with `time_limit` per call (none: the configured sizes throughout). The current
     /// sizes are published in `tally` for the progress display.
-    pub fn new(max_batch_size: usize, max_concurrency: usize, time_limit: Option<Duration>, tally: Arc<Tally>) -> Self {
+    pub(crate) fn new(
+        max_batch_size: usize,
+        max_concurrency: usize,
+        time_limit: Option<Duration>,
+        tally: Arc<Tally>,
+    ) -> Self {
         let (max_batch_size, max_concurrency) = (max_batch_size.max(1), max_concurrency.max(1));
         let aim = time_limit.map(|limit| limit / AIM_SHARE);
         let (batch_size, concurrency) = match aim {
@@ -131,12 +136,12 @@ impl Pace {
     }
 
     /// The current batch size.
-    pub fn batch_size(&self) -> usize {
+    pub(crate) fn batch_size(&self) -> usize {
         self.lock().batch_size
     }
 
     /// Waits for room for one more call in flight; the permit holds it until dropped.
-    pub async fn acquire(&self) -> Permit<'_> {
+    pub(crate) async fn acquire(&self) -> Permit<'_> {
         loop {
             let freed = self.freed.notified();
             tokio::pin!(freed);
@@ -186,7 +191,7 @@ impl Pace {
 
 /// Room for one call in flight, with the settings it goes out with.
 #[derive(Debug)]
-pub struct Permit<'a> {
+pub(crate) struct Permit<'a> {
     pace: &'a Pace,
     /// The settings of this call.
     pub ticket: Ticket,
@@ -194,7 +199,7 @@ pub struct Permit<'a> {
 
 impl Permit<'_> {
     /// Reports how the call went, then frees its room.
-    pub fn finish(self, lines: usize, latency: Duration, signal: Signal) {
+    pub(crate) fn finish(self, lines: usize, latency: Duration, signal: Signal) {
         self.pace.observe(self.ticket, lines, latency, signal);
     }
 }
