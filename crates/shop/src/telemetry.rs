@@ -37,7 +37,7 @@ pub struct LogGuard {
 pub fn init(format: LogFormat) -> anyhow::Result<LogGuard> {
     let ansi = std::io::stderr().is_terminal();
     let (writer, flusher) = writer::stderr()?;
-    let registry = tracing_subscriber::registry().with(filter::from_env().boxed());
+    let registry = tracing_subscriber::registry().with(filter::from_env());
     match format {
         LogFormat::Pretty => {
             registry
@@ -64,7 +64,7 @@ pub fn init(format: LogFormat) -> anyhow::Result<LogGuard> {
 /// synchronously: the harness captures only what the test's own thread writes.
 pub fn init_for_tests() {
     let _already_installed = tracing_subscriber::registry()
-        .with(filter::from_env().boxed())
+        .with(filter::from_env())
         .with(tracing_subscriber::fmt::layer().with_test_writer())
         .try_init();
 }

@@ -15,46 +15,29 @@ use tracing_subscriber::{EnvFilter, Layer, Registry};
 /// The setting read.
 pub const VARIABLE: &str = "RUST_LOG";
 
-/// What [`from`] reads a setting as.
-#[derive(Debug)]
-pub enum Filter {
-    /// Levels by target.
-    Targets(Targets),
-    /// Everything else.
-    Env(EnvFilter),
-}
-
-impl Filter {
-    /// The filter as the subscriber's first layer.
-    pub fn boxed(self) -> Box<dyn Layer<Registry> + Send + Sync> {
-        match self {
-            Self::Targets(targets) => targets.boxed(),
-            Self::Env(env) => env.boxed(),
-        }
-    }
-}
-
-/// Reads [`VARIABLE`].
-pub fn from_env() -> Filter {
+/// The filter as the subscriber's first layer, for [`VARIABLE`]'s value.
+pub fn from_env() -> Box<dyn Layer<Registry> + Send + Sync> {
     from(std::env::var(VARIABLE).ok().as_deref())
 }
 
 /// The filter for `value`, the content of [`VARIABLE`] (`None` when unset): `info` when it is
 /// unset or does not parse, as `EnvFilter::try_from_default_env` with that fallback reads it.
-pub fn from(value: Option<&str>) -> Filter {
-    let Some(value) = value else {
-        return Filter::Targets(Targets::new().with_default(LevelFilter::INFO));
-    };
-    if is_static(value)
-        && let Ok(targets) = Targets::from_str(value)
-    {
-        return Filter::Targets(targets);
+pub fn from(value: Option<&str>) -> Box<dyn Layer<Registry> + Send + Sync> {
+    match (value, value.and_then(targets)) {
+        (None, _) => Targets::new().with_default(LevelFilter::INFO).boxed(),
+        (Some(_), Some(targets)) => targets.boxed(),
+        (Some(value), None) => EnvFilter::try_new(value).unwrap_or_else(|_| EnvFilter::new("info")).boxed(),
     }
-    Filter::Env(EnvFilter::try_new(value).unwrap_or_else(|_| EnvFilter::new("info")))
+}
+
+/// `value` as levels by target, when that is all it holds.
+fn targets(value: &str) -> Option<Targets> {
+    if is_static(value) { Targets::from_str(value).ok() } else { None }
 }
 
 /// Whether every directive of `value` is `level` or `target=level`, the target made of ASCII
-/// letters, digits, `_`, `-` and `:` (what module paths are made of), nothing around them.
+/// letters, digits, `_`, `-` and `:` (what module paths are made of), nothing around them and no
+/// empty directive.
 fn is_static(value: &str) -> bool {
     value.split(',').all(|directive| {
         let (target, level) = match directive.split_once('=') {
@@ -64,7 +47,8 @@ fn is_static(value: &str) -> bool {
         let target_ok = target.is_none_or(|target| {
             !target.is_empty() && target.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-'))
         });
-        target_ok && LevelFilter::from_str(level).is_ok()
+        // An empty level parses as `error`; `EnvFilter` skips empty directives instead.
+        target_ok && !level.is_empty() && LevelFilter::from_str(level).is_ok()
     })
 }
 
@@ -76,19 +60,26 @@ mod tests {
 
     #[test]
     fn levels_by_target_become_targets_and_the_rest_an_env_filter() {
-        for value in [None, Some("info"), Some("info,access=warn"), Some("WARN,shop::bench=debug,app=trace")] {
-            assert!(matches!(from(value), Filter::Targets(_)), "{value:?}");
+        for value in ["info", "info,access=warn", "WARN,shop::bench=debug,app=trace"] {
+            assert!(targets(value).is_some(), "{value:?}");
         }
-        for value in
-            ["", "info,[request]=debug", "app[request{route=x}]=trace", "access", "info, access=warn", "x=loud"]
-        {
-            assert!(matches!(from(Some(value)), Filter::Env(_)), "{value}");
+        for value in [
+            "",
+            "info,[request]=debug",
+            "app[request{route=x}]=trace",
+            "access",
+            "info, access=warn",
+            "x=loud",
+            "info,,warn",
+            "info,",
+        ] {
+            assert!(targets(value).is_none(), "{value}");
         }
     }
 
     #[test]
     fn the_access_target_can_be_turned_off_alone() {
-        let Filter::Targets(targets) = from(Some("info,access=warn")) else { panic!("levels by target") };
+        let targets = targets("info,access=warn").expect("levels by target");
 
         assert!(targets.would_enable("app::http", &Level::INFO));
         assert!(!targets.would_enable("app::http", &Level::DEBUG));
@@ -98,7 +89,7 @@ mod tests {
 
     #[test]
     fn the_most_specific_target_wins() {
-        let Filter::Targets(targets) = from(Some("warn,app=debug,app::http=error")) else { panic!("levels by target") };
+        let targets = targets("warn,app=debug,app::http=error").expect("levels by target");
 
         assert!(targets.would_enable("app::store", &Level::DEBUG));
         assert!(!targets.would_enable("app::http::observe", &Level::WARN));
