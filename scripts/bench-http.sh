@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the HTTP layer costs: `shop bench http` after a release build of the shop and of its bare
 # axum baseline. Installs the load generator, Debian's `wrk` package, when it is missing (as root,
-# or through sudo). Arguments go to `shop bench http` (`--connections`, `--rounds`, ...); the run
-# loads loopback ports only and stops by itself.
+# or through sudo). Arguments go to `shop bench http` (`--connections`, `--rounds`, `--anonymous`,
+# ...); the shop runs with an API key made for the run unless `--anonymous`. The run loads
+# loopback ports only and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

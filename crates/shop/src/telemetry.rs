@@ -1,17 +1,22 @@
 //! The tracing subscriber: events filtered by `RUST_LOG` (default `info`), written as pretty lines
 //! or JSON objects to standard error, so that standard output carries a command's result alone.
 //!
+//! The filter is a per-call-site one when `RUST_LOG` holds levels by target only ([`filter`]), and
+//! time stamps reuse the date and time of day while the second lasts ([`clock`]): both the same
+//! output as before for less work per line.
+//!
 //! Lines are formatted where the event happens and written out by a thread of their own, in
 //! batches ([`writer`]): one write per request straight to a pipe took about a third of a loaded
 //! server's time, in system calls and in worker threads waiting on the lock of the output stream.
 //! Nothing is dropped, and the [`LogGuard`] that [`init`] returns writes out what is still
 //! buffered when the process ends.
 
+pub mod clock;
+pub mod filter;
 pub mod writer;
 
 use std::io::IsTerminal as _;
 
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -24,10 +29,6 @@ pub struct LogGuard {
     _writer: writer::Flusher,
 }
 
-fn filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
-}
-
 /// Installs the global subscriber writing to standard error through the writer thread. Colours
 /// only on a terminal: a log collector would store the escape codes.
 ///
@@ -36,10 +37,12 @@ fn filter() -> EnvFilter {
 pub fn init(format: LogFormat) -> anyhow::Result<LogGuard> {
     let ansi = std::io::stderr().is_terminal();
     let (writer, flusher) = writer::stderr()?;
-    let registry = tracing_subscriber::registry().with(filter());
+    let registry = tracing_subscriber::registry().with(filter::from_env());
     match format {
         LogFormat::Pretty => {
-            registry.with(tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(writer)).try_init()?;
+            registry
+                .with(tracing_subscriber::fmt::layer().with_ansi(ansi).with_timer(clock::Clock).with_writer(writer))
+                .try_init()?;
         }
         LogFormat::Json => registry
             .with(
@@ -48,6 +51,7 @@ pub fn init(format: LogFormat) -> anyhow::Result<LogGuard> {
                     .flatten_event(true)
                     .with_current_span(true)
                     .with_span_list(false)
+                    .with_timer(clock::Clock)
                     .with_writer(writer),
             )
             .try_init()?,
@@ -60,7 +64,7 @@ pub fn init(format: LogFormat) -> anyhow::Result<LogGuard> {
 /// synchronously: the harness captures only what the test's own thread writes.
 pub fn init_for_tests() {
     let _already_installed = tracing_subscriber::registry()
-        .with(filter())
+        .with(filter::from_env())
         .with(tracing_subscriber::fmt::layer().with_test_writer())
         .try_init();
 }

@@ -7,14 +7,16 @@
 //! credentials.
 
 use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::response::{IntoResponse as _, Response};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either, Ready, ready};
 use tower::{Layer, Service};
 
-use crate::auth::{Authentication, required_access};
+use crate::auth::{Access, Authentication, required_access};
 use crate::http::error::ApiError;
 
 /// Applies [`Authenticate`].
@@ -33,9 +35,19 @@ impl AuthLayer {
 impl<S> Layer<S> for AuthLayer {
     type Service = Authenticate<S>;
 
+    // The router applies its layers to each endpoint: each service sees one route template, so
+    // the access it needs is looked up in the table once and kept.
     fn layer(&self, inner: S) -> Self::Service {
-        Authenticate { inner, authentication: self.authentication.clone() }
+        Authenticate { inner, authentication: self.authentication.clone(), kept: Arc::default() }
     }
+}
+
+/// The access the first request of an endpoint needed, by its method and route template.
+#[derive(Debug)]
+struct Kept {
+    method: Method,
+    route: Arc<str>,
+    access: Option<Access>,
 }
 
 /// See the module documentation.
@@ -43,7 +55,30 @@ impl<S> Layer<S> for AuthLayer {
 pub struct Authenticate<S> {
     inner: S,
     authentication: Authentication,
+    kept: Arc<OnceLock<Kept>>,
 }
+
+impl<S> Authenticate<S> {
+    /// The access `method` on `route` needs: the kept answer when it is the endpoint's usual
+    /// method and template, else a look-up in the table.
+    fn access(&self, method: &Method, route: &str) -> Option<Access> {
+        let kept = self.kept.get_or_init(|| Kept {
+            method: method.clone(),
+            route: Arc::from(route),
+            access: required_access(method.as_str(), route),
+        });
+        if kept.method == *method && *kept.route == *route {
+            kept.access
+        } else {
+            required_access(method.as_str(), route)
+        }
+    }
+}
+
+/// An answer given in line (a refusal), the rest of the stack's own future, or an
+/// authentication that waits.
+type AuthFuture<F> =
+    Either<Either<Ready<Result<Response, Infallible>>, F>, BoxFuture<'static, Result<Response, Infallible>>>;
 
 impl<S> Service<Request> for Authenticate<S>
 where
@@ -52,33 +87,48 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+    type Future = AuthFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned());
-        let access = route.and_then(|path| required_access(request.method().as_str(), &path));
-        let needed = access.and_then(|access| self.authentication.needed(access));
-        let (Some(scope), Some(authenticator)) = (needed, self.authentication.authenticator().cloned()) else {
-            return Box::pin(self.inner.call(request));
+        let refused = |error: ApiError| Either::Left(Either::Left(ready(Ok(error.into_response()))));
+        // Cheapest first: anonymous calls look nothing up.
+        let Some(authenticator) = self.authentication.authenticator() else {
+            return Either::Left(Either::Right(self.inner.call(request)));
         };
-        // The clone that was made ready serves this request; a fresh one waits for the next.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let (mut parts, body) = request.into_parts();
-            let principal = match authenticator.authenticate(&parts).await {
-                Ok(principal) => principal,
-                Err(refusal) => return Ok(ApiError::Unauthenticated(refusal).into_response()),
-            };
-            if !principal.scopes().contains(scope) {
-                return Ok(ApiError::Forbidden(scope).into_response());
+        let access =
+            request.extensions().get::<MatchedPath>().and_then(|path| self.access(request.method(), path.as_str()));
+        let Some(scope) = access.and_then(|access| self.authentication.needed(access)) else {
+            return Either::Left(Either::Right(self.inner.call(request)));
+        };
+        let (mut parts, body) = request.into_parts();
+        match authenticator.authenticate_now(&parts) {
+            Some(Err(refusal)) => refused(ApiError::Unauthenticated(refusal)),
+            Some(Ok(principal)) if !principal.scopes().contains(scope) => refused(ApiError::Forbidden(scope)),
+            Some(Ok(principal)) => {
+                parts.extensions.insert(principal);
+                Either::Left(Either::Right(self.inner.call(Request::from_parts(parts, body))))
             }
-            parts.extensions.insert(principal);
-            inner.call(Request::from_parts(parts, body)).await
-        })
+            None => {
+                let authenticator = Arc::clone(authenticator);
+                // The clone that was made ready serves this request; a fresh one waits for the next.
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                Either::Right(Box::pin(async move {
+                    let principal = match authenticator.authenticate(&parts).await {
+                        Ok(principal) => principal,
+                        Err(refusal) => return Ok(ApiError::Unauthenticated(refusal).into_response()),
+                    };
+                    if !principal.scopes().contains(scope) {
+                        return Ok(ApiError::Forbidden(scope).into_response());
+                    }
+                    parts.extensions.insert(principal);
+                    inner.call(Request::from_parts(parts, body)).await
+                }))
+            }
+        }
     }
 }

@@ -38,7 +38,6 @@ use tracing::Instrument as _;
 
 use self::latency::Latencies;
 use crate::http::error::ApiError;
-use crate::http::headers::REQUEST_ID;
 use crate::metrics::HTTP_ERRORS;
 
 /// Target of the access log line: `RUST_LOG=info,access=warn` turns it off and keeps the rest.
@@ -122,8 +121,8 @@ where
                 tracing::info!(target: ACCESS_LOG, latency = %Millis(latency), status = status.as_u16(),
                     "finished processing request");
                 latencies.record(&method, route.as_ref().map_or(UNMATCHED, MatchedPath::as_str), status, latency);
-                if !response.headers().contains_key(REQUEST_ID) {
-                    response.headers_mut().insert(REQUEST_ID, request_id);
+                if !response.headers().contains_key(&request_id::HEADER) {
+                    response.headers_mut().insert(request_id::HEADER, request_id);
                 }
                 Ok(response)
             }

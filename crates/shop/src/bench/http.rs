@@ -4,6 +4,12 @@
 //! loads `GET /v1/products/{id}` on each in turn, round after round, and the run prints req/s,
 //! p50 and p99 of both and the ratio of their throughputs.
 //!
+//! The shop runs as it would in production: with an API key configured (one made for the run,
+//! scopes `read,write`), so that every load request pays for its authentication (hashing the
+//! presented key and comparing it with the configured hashes). `wrk` sends the same
+//! `Authorization` header to both servers, so both read the same request; the baseline ignores it.
+//! `--anonymous` runs the shop without keys, as it allows on a loopback address.
+//!
 //! The rounds alternate which server goes first, so that a machine slowly warming up or getting
 //! busier favours neither. Every round is bounded by its duration, and the whole run by
 //! `rounds × 2 × duration` plus start-up; the servers are stopped at the end, or when the run
@@ -16,6 +22,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use app::auth::Scopes;
 use clap::Args;
 
 use self::servers::Server;
@@ -42,6 +49,9 @@ pub struct HttpArgs {
     /// The baseline binary [default: `bare-axum` beside this one].
     #[arg(long)]
     pub bare_bin: Option<PathBuf>,
+    /// Serve the shop without API keys (anonymous calls), skipping authentication.
+    #[arg(long)]
+    pub anonymous: bool,
 }
 
 /// Runs the benchmark and prints its figures.
@@ -54,8 +64,15 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
         Some(path) => path,
         None => shop_bin.with_file_name(format!("bare-axum{}", std::env::consts::EXE_SUFFIX)),
     };
-    let shop = Server::shop(&shop_bin)?;
-    let (path, body, etag) = create_product(&shop).await?;
+    let key = if args.anonymous {
+        None
+    } else {
+        let scopes = Scopes::parse("read,write").map_err(anyhow::Error::msg)?;
+        Some(app::auth::keys::generate("bench", scopes).context("making the run's API key")?)
+    };
+    let shop = Server::shop(&shop_bin, key.as_ref().map(|(_, entry)| entry.to_string()).as_deref())?;
+    let authorization = key.as_ref().map(|(secret, _)| format!("Bearer {}", secret.expose()));
+    let (path, body, etag) = create_product(&shop, authorization.as_deref()).await?;
     let bare = Server::bare(&bare_bin, &body, &etag)?;
     let bare_body = reqwest::get(bare.url(&path)).await.context("reading the baseline's answer")?.text().await?;
     if bare_body != body {
@@ -66,11 +83,16 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
         connections: args.connections,
         threads: args.threads,
         duration: Duration::from_secs(args.duration_secs),
+        authorization: authorization.as_deref(),
     };
     let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "unset: info".to_owned());
     println!(
-        "shop bench http: GET {path}, {} connections, {} wrk threads, {} rounds of {} s per server, shop RUST_LOG={level}",
-        args.connections, args.threads, args.rounds, args.duration_secs
+        "shop bench http: GET {path}, {} connections, {} wrk threads, {} rounds of {} s per server, shop RUST_LOG={level}, {}",
+        args.connections,
+        args.threads,
+        args.rounds,
+        args.duration_secs,
+        if args.anonymous { "anonymous calls" } else { "an API key on every request" }
     );
     let (shop_url, bare_url) = (shop.url(&path), bare.url(&path));
     // The shop's requests, for checking its access log: two to set up, then every load run.
@@ -106,8 +128,12 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
 
 /// Creates one product through the API; returns its path, its body as `GET` answers it, and its
 /// `ETag`.
-async fn create_product(shop: &Server) -> anyhow::Result<(String, String, String)> {
-    let client = reqwest::Client::new();
+async fn create_product(shop: &Server, authorization: Option<&str>) -> anyhow::Result<(String, String, String)> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(value) = authorization {
+        headers.insert(reqwest::header::AUTHORIZATION, value.parse().context("the Authorization header")?);
+    }
+    let client = reqwest::Client::builder().default_headers(headers).build()?;
     let product = serde_json::json!({
         "sku": "BENCH-1", "name": "Desk lamp", "category": "lights", "price_minor": 4_990,
         "currency": "EUR", "attributes": {"color": "black", "watts": "40"}, "tags": ["new", "home"],

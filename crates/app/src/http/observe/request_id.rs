@@ -2,34 +2,42 @@
 //! ends up in logs and audit records, so an unusable one (too long, odd characters) is replaced,
 //! never echoed.
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rand::Rng as _;
 
 use crate::http::headers::{REQUEST_ID, is_token};
+
+/// [`REQUEST_ID`] as a header name: finding a header by a name given as text parses the text
+/// first, every time.
+pub const HEADER: HeaderName = HeaderName::from_static(REQUEST_ID);
 
 /// Longest client request id kept.
 pub const MAX_LEN: usize = 128;
 
 /// Keeps the client's request id if usable, else sets a new one on `headers`; returns the id.
 pub fn ensure(headers: &mut HeaderMap) -> HeaderValue {
-    if let Some(id) = headers.get(REQUEST_ID)
+    if let Some(id) = headers.get(&HEADER)
         && id.to_str().is_ok_and(|id| is_token(id, MAX_LEN))
     {
         return id.clone();
     }
     let id = generate();
     // `insert` replaces every value: a usable first one is all a later reader may find.
-    headers.insert(REQUEST_ID, id.clone());
+    headers.insert(HEADER, id.clone());
     id
 }
 
 /// A random (version 4) UUID, from the thread's generator: `Uuid::new_v4` asks the operating
 /// system for every one, a system call per request.
+///
+/// The text lives in one shared allocation: the request's header and the response's are the
+/// same bytes, where a copied value would be copied again when first cloned.
 pub fn generate() -> HeaderValue {
     let uuid = uuid::Builder::from_random_bytes(rand::rng().random()).into_uuid();
     let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
-    HeaderValue::from_bytes(uuid.hyphenated().encode_lower(&mut text).as_bytes())
-        .unwrap_or_else(|_| HeaderValue::from_static("-"))
+    uuid.hyphenated().encode_lower(&mut text);
+    HeaderValue::from_maybe_shared(Bytes::from_owner(text)).unwrap_or_else(|_| HeaderValue::from_static("-"))
 }
 
 #[cfg(test)]

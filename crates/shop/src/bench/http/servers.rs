@@ -70,12 +70,13 @@ fn count(pipe: impl Read) -> Output {
 }
 
 impl Server {
-    /// Starts `shop serve` (the binary at `shop`) on the memory store on a free loopback port, and
-    /// waits until it accepts connections.
+    /// Starts `shop serve` (the binary at `shop`) on the memory store on a free loopback port, with
+    /// the API key configuration entry `key` (anonymous calls without one), and waits until it
+    /// accepts connections.
     ///
     /// # Errors
     /// It cannot be started or does not listen within 10 s.
-    pub fn shop(shop: &Path) -> anyhow::Result<Self> {
+    pub fn shop(shop: &Path, key: Option<&str>) -> anyhow::Result<Self> {
         let address = free_address()?;
         let mut command = Command::new(shop);
         command
@@ -84,6 +85,11 @@ impl Server {
             // from the working directory, so the server runs from one that has none.
             .env_remove("MONGODB_URI")
             .current_dir(std::env::temp_dir());
+        // Through the environment, as a deployment would: never on a command line others can read.
+        match key {
+            Some(entry) => command.env(app::auth::API_KEYS_SETTING, entry),
+            None => command.env_remove(app::auth::API_KEYS_SETTING),
+        };
         Self::start(command, address, "shop")
     }
 

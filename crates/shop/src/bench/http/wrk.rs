@@ -38,13 +38,15 @@ pub struct Run {
 
 /// How `wrk` loads a server.
 #[derive(Debug, Clone, Copy)]
-pub struct Load {
+pub struct Load<'a> {
     /// Open connections, each with one request in flight at a time.
     pub connections: u16,
     /// wrk's threads.
     pub threads: u16,
     /// How long one run lasts.
     pub duration: Duration,
+    /// The `Authorization` header of every request, if any.
+    pub authorization: Option<&'a str>,
 }
 
 /// The script file, removed when dropped.
@@ -77,16 +79,19 @@ impl Drop for Script {
 ///
 /// # Errors
 /// `wrk` is missing, fails, overruns its bound, or prints no summary.
-pub async fn run(script: &Script, url: &str, load: Load) -> anyhow::Result<Run> {
+pub async fn run(script: &Script, url: &str, load: Load<'_>) -> anyhow::Result<Run> {
     let seconds = load.duration.as_secs().max(1);
     let mut command = Command::new("wrk");
-    command
-        .args(["--connections", &load.connections.to_string(), "--threads", &load.threads.to_string()])
-        .args(["--duration", &format!("{seconds}s"), "--timeout", "2s", "--script"])
-        .arg(script.path())
-        .arg(url)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
+    command.args(["--connections", &load.connections.to_string(), "--threads", &load.threads.to_string()]).args([
+        "--duration",
+        &format!("{seconds}s"),
+        "--timeout",
+        "2s",
+    ]);
+    if let Some(value) = load.authorization {
+        command.arg("--header").arg(format!("Authorization: {value}"));
+    }
+    command.arg("--script").arg(script.path()).arg(url).stdin(Stdio::null()).kill_on_drop(true);
     let child = command.output();
     let bound = Duration::from_secs(seconds + 10);
     let output = match tokio::time::timeout(bound, child).await {
