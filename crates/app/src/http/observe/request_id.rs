@@ -8,8 +8,8 @@ use rand::Rng as _;
 
 use crate::http::headers::{REQUEST_ID, is_token};
 
-/// [`REQUEST_ID`] as a header name: finding a header by a name given as text parses the text
-/// first, every time.
+/// The `x-request-id` header (`headers::REQUEST_ID`) as a header name: finding a header by a
+/// name given as text parses the text first, every time.
 pub const HEADER: HeaderName = HeaderName::from_static(REQUEST_ID);
 
 /// Longest client request id kept.
