@@ -10,13 +10,15 @@ use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse as _, Response};
 use futures::future::{BoxFuture, Either, Ready, ready};
 use tower::{Layer, Service};
 
-use crate::auth::{Access, Authentication, required_access};
+use crate::auth::{Access, Authentication, Principal, Refusal, Scope, required_access};
 use crate::http::error::ApiError;
 
 /// Applies [`Authenticate`].
@@ -94,7 +96,6 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let refused = |error: ApiError| Either::Left(Either::Left(ready(Ok(error.into_response()))));
         // Cheapest first: anonymous calls look nothing up.
         let Some(authenticator) = self.authentication.authenticator() else {
             return Either::Left(Either::Right(self.inner.call(request)));
@@ -104,31 +105,36 @@ where
         let Some(scope) = access.and_then(|access| self.authentication.needed(access)) else {
             return Either::Left(Either::Right(self.inner.call(request)));
         };
-        let (mut parts, body) = request.into_parts();
+        let (parts, body) = request.into_parts();
         match authenticator.authenticate_now(&parts) {
-            Some(Err(refusal)) => refused(ApiError::Unauthenticated(refusal)),
-            Some(Ok(principal)) if !principal.scopes().contains(scope) => refused(ApiError::Forbidden(scope)),
-            Some(Ok(principal)) => {
-                parts.extensions.insert(principal);
-                Either::Left(Either::Right(self.inner.call(Request::from_parts(parts, body))))
-            }
+            Some(outcome) => match admit(outcome, scope, parts, body) {
+                Ok(request) => Either::Left(Either::Right(self.inner.call(request))),
+                Err(refusal) => Either::Left(Either::Left(ready(Ok(refusal.into_response())))),
+            },
             None => {
                 let authenticator = Arc::clone(authenticator);
                 // The clone that was made ready serves this request; a fresh one waits for the next.
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);
                 Either::Right(Box::pin(async move {
-                    let principal = match authenticator.authenticate(&parts).await {
-                        Ok(principal) => principal,
-                        Err(refusal) => return Ok(ApiError::Unauthenticated(refusal).into_response()),
-                    };
-                    if !principal.scopes().contains(scope) {
-                        return Ok(ApiError::Forbidden(scope).into_response());
+                    let outcome = authenticator.authenticate(&parts).await;
+                    match admit(outcome, scope, parts, body) {
+                        Ok(request) => inner.call(request).await,
+                        Err(refusal) => Ok(refusal.into_response()),
                     }
-                    parts.extensions.insert(principal);
-                    inner.call(Request::from_parts(parts, body)).await
                 }))
             }
         }
     }
+}
+
+/// The request, with its principal in its extensions, when authentication gave one holding
+/// `scope`; else the refusal to answer (401 without a principal, 403 without the scope).
+fn admit(outcome: Result<Principal, Refusal>, scope: Scope, mut parts: Parts, body: Body) -> Result<Request, ApiError> {
+    let principal = outcome.map_err(ApiError::Unauthenticated)?;
+    if !principal.scopes().contains(scope) {
+        return Err(ApiError::Forbidden(scope));
+    }
+    parts.extensions.insert(principal);
+    Ok(Request::from_parts(parts, body))
 }

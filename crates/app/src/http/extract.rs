@@ -4,8 +4,8 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use domain::ValidationError;
 use serde::Serialize;
@@ -75,9 +75,19 @@ where
     }
 }
 
+/// Room for a typical answer (a product with a few attributes and tags, a short page): axum's
+/// `Json` starts from 128 bytes and grows them, copying, two or three times per answer. Larger
+/// answers still grow the buffer.
+const RESPONSE_BYTES: usize = 512;
+
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
+        let mut body = Vec::with_capacity(RESPONSE_BYTES);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response(),
+            // What axum answers for a value that does not serialize.
+            Err(_) => axum::Json(self.0).into_response(),
+        }
     }
 }
 

@@ -2,9 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::idempotency::{Claim, Created, product_fingerprint};
 use domain::product::{Category, Product};
@@ -18,29 +17,7 @@ use crate::http::headers::{IfMatch, Meta, OptionalIdempotencyKey, etag, mark_rep
 use crate::state::AppState;
 
 fn with_etag(product: &Product) -> impl IntoResponse + use<> {
-    ([(header::ETAG, etag(product.version))], ProductJson(ProductView::from(product)))
-}
-
-/// A product as its JSON body, written into a buffer with room for a typical product: axum's
-/// `Json` starts from 128 bytes and grew them twice, copying, for every product answered.
-struct ProductJson(ProductView);
-
-/// Room for a product with a few attributes and tags; larger ones grow the buffer.
-const PRODUCT_JSON_BYTES: usize = 512;
-
-impl IntoResponse for ProductJson {
-    fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(PRODUCT_JSON_BYTES);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => {
-                let mut response = Body::from(body).into_response();
-                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                response
-            }
-            // What axum answers for a value that does not serialize.
-            Err(_) => axum::Json(self.0).into_response(),
-        }
-    }
+    ([(header::ETAG, etag(product.version))], Json(ProductView::from(product)))
 }
 
 fn details(product: &Product) -> BTreeMap<String, String> {

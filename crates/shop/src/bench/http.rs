@@ -78,12 +78,11 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
     if bare_body != body {
         bail!("the baseline answers another body than the shop:\n{bare_body}\n{body}");
     }
-    let script = Script::write()?;
+    let script = Script::write(authorization.as_deref())?;
     let load = Load {
         connections: args.connections,
         threads: args.threads,
         duration: Duration::from_secs(args.duration_secs),
-        authorization: authorization.as_deref(),
     };
     let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "unset: info".to_owned());
     println!(

@@ -38,28 +38,46 @@ pub struct Run {
 
 /// How `wrk` loads a server.
 #[derive(Debug, Clone, Copy)]
-pub struct Load<'a> {
+pub struct Load {
     /// Open connections, each with one request in flight at a time.
     pub connections: u16,
     /// wrk's threads.
     pub threads: u16,
     /// How long one run lasts.
     pub duration: Duration,
-    /// The `Authorization` header of every request, if any.
-    pub authorization: Option<&'a str>,
 }
 
 /// The script file, removed when dropped.
 pub struct Script(PathBuf);
 
 impl Script {
-    /// Writes the summary script where `wrk` can read it (each of its threads loads the file).
+    /// Writes the summary script where `wrk` can read it (each of its threads loads the file),
+    /// with `authorization` as the `Authorization` header of every request when given. The key
+    /// travels in this file, readable by its owner only, rather than on wrk's command line,
+    /// which any user of the machine can list.
     ///
     /// # Errors
     /// The file cannot be written.
-    pub fn write() -> anyhow::Result<Self> {
+    pub fn write(authorization: Option<&str>) -> anyhow::Result<Self> {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+
         let path = std::env::temp_dir().join(format!("shop-bench-http-{}.lua", std::process::id()));
-        std::fs::write(&path, SCRIPT).with_context(|| format!("writing {}", path.display()))?;
+        let mut text = String::new();
+        if let Some(value) = authorization {
+            // A Lua string literal: backslashes and quotes escaped (a key holds neither).
+            let literal = value.replace('\\', "\\\\").replace('"', "\\\"");
+            text.push_str(&format!("wrk.headers[\"Authorization\"] = \"{literal}\"\n"));
+        }
+        text.push_str(SCRIPT);
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut file| file.write_all(text.as_bytes()));
+        written.with_context(|| format!("writing {}", path.display()))?;
         Ok(Self(path))
     }
 
@@ -79,7 +97,7 @@ impl Drop for Script {
 ///
 /// # Errors
 /// `wrk` is missing, fails, overruns its bound, or prints no summary.
-pub async fn run(script: &Script, url: &str, load: Load<'_>) -> anyhow::Result<Run> {
+pub async fn run(script: &Script, url: &str, load: Load) -> anyhow::Result<Run> {
     let seconds = load.duration.as_secs().max(1);
     let mut command = Command::new("wrk");
     command.args(["--connections", &load.connections.to_string(), "--threads", &load.threads.to_string()]).args([
@@ -88,9 +106,6 @@ pub async fn run(script: &Script, url: &str, load: Load<'_>) -> anyhow::Result<R
         "--timeout",
         "2s",
     ]);
-    if let Some(value) = load.authorization {
-        command.arg("--header").arg(format!("Authorization: {value}"));
-    }
     command.arg("--script").arg(script.path()).arg(url).stdin(Stdio::null()).kill_on_drop(true);
     let child = command.output();
     let bound = Duration::from_secs(seconds + 10);
