@@ -56,22 +56,6 @@ pub fn classify_write(error: DriverError) -> domain::Error {
     to_domain(mongo_kit::classify::classify_write(error))
 }
 
-/// Like [`classify`], with `message` as the text of a conflict (`sku ABC-1 exists`).
-pub fn classify_conflict(error: DriverError, message: impl FnOnce() -> String) -> domain::Error {
-    match classify(error) {
-        domain::Error::Conflict(_) => domain::Error::Conflict(message()),
-        other => other,
-    }
-}
-
-/// Like [`classify_write`], with `message` as the text of a conflict (`sku ABC-1 exists`).
-pub fn classify_write_conflict(error: DriverError, message: impl FnOnce() -> String) -> domain::Error {
-    match classify_write(error) {
-        domain::Error::Conflict(_) => domain::Error::Conflict(message()),
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,7 +72,7 @@ mod tests {
                 .expect("a command error"),
         )
         .into();
-        let mapped = classify_conflict(error, || "sku ABC-1 exists".to_owned());
+        let mapped = conflict_as(|| "sku ABC-1 exists".to_owned())(classify_write(error));
         assert!(matches!(mapped, domain::Error::Conflict(ref message) if message == "sku ABC-1 exists"), "{mapped:?}");
     }
 }
