@@ -21,7 +21,7 @@
 
 mod audit;
 mod feeds;
-mod fixtures;
+pub(crate) mod fixtures;
 mod key_lifetime;
 mod keyed_creates;
 mod products;

@@ -114,7 +114,7 @@ pub async fn open(repos: &Repositories, balance_minor: i64) -> WalletId {
         opening_balance: Money::new("opening_balance", balance_minor, eur()).expect("a valid balance"),
     }
     .into_wallet(Timestamp::now());
-    repos.wallets.create(wallet).await.expect("open a wallet").id
+    repos.wallets.create(wallet, &crate::contract::fixtures::meta()).await.expect("open a wallet").id
 }
 
 /// Euros.
@@ -134,7 +134,7 @@ pub fn fresh_key() -> IdempotencyKey {
 
 /// The metadata of a test request.
 pub fn meta() -> RequestMeta {
-    RequestMeta { actor: "tests".to_owned(), request_id: uuid::Uuid::new_v4().to_string() }
+    RequestMeta::of_principal("tests", uuid::Uuid::new_v4().to_string())
 }
 
 /// The current balance of `wallet`.

@@ -63,7 +63,12 @@ pub fn draft(category: &Category, price_minor: i64) -> ProductDraft {
 
 /// Stores a new product made from `draft`.
 pub async fn create_product(store: &TestStore, draft: ProductDraft) -> Product {
-    store.repos.products.create(draft.into_product(Timestamp::now())).await.expect("create a product")
+    store
+        .repos
+        .products
+        .create(draft.into_product(Timestamp::now()), &crate::contract::fixtures::meta())
+        .await
+        .expect("create a product")
 }
 
 /// Opens a wallet holding `balance_minor` of `currency`.
@@ -73,7 +78,7 @@ pub async fn open_wallet(store: &TestStore, balance_minor: i64, currency: Curren
         opening_balance: Money::new("opening_balance", balance_minor, currency).expect("a valid balance"),
     }
     .into_wallet(Timestamp::now());
-    store.repos.wallets.create(wallet).await.expect("open a wallet")
+    store.repos.wallets.create(wallet, &crate::contract::fixtures::meta()).await.expect("open a wallet")
 }
 
 /// The current balance of a wallet.
@@ -93,7 +98,7 @@ pub fn fresh_key() -> IdempotencyKey {
 
 /// The caller recorded in audit events.
 pub fn meta() -> RequestMeta {
-    RequestMeta { actor: "contract-suite".to_owned(), request_id: format!("req-{}", unique()) }
+    RequestMeta::of_principal("contract-suite", format!("req-{}", unique()))
 }
 
 /// Asserts that `result` is [`Error::NotFound`].

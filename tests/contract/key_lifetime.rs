@@ -90,7 +90,10 @@ async fn keys_are_free_again_once_the_configured_lifetime_has_passed(store: &Sho
     let wallets = &store.repos.wallets;
     wallets.transfer(euros(source.id, sink.id, 10), transfer_key.clone(), meta()).await.expect("the first transfer");
     let first = Claim::new(wallet_key.clone(), wallet_fingerprint(&new_wallet(5)));
-    wallets.create_keyed(new_wallet(5).into_wallet(Timestamp::now()), first).await.expect("the first wallet");
+    wallets
+        .create_keyed(new_wallet(5).into_wallet(Timestamp::now()), first, &crate::contract::fixtures::meta())
+        .await
+        .expect("the first wallet");
 
     let reused = wallets.transfer(euros(source.id, sink.id, 20), transfer_key.clone(), meta()).await;
     assert!(matches!(reused, Err(TransferError::KeyReused)), "within its lifetime: {reused:?}");
@@ -100,7 +103,9 @@ async fn keys_are_free_again_once_the_configured_lifetime_has_passed(store: &Sho
     let later = wallets.transfer(euros(source.id, sink.id, 20), transfer_key, meta()).await.expect("a new transfer");
     assert!(!later.replayed, "a key past its lifetime answered a replay");
     let other = Claim::new(wallet_key, wallet_fingerprint(&new_wallet(6)));
-    let created = wallets.create_keyed(new_wallet(6).into_wallet(Timestamp::now()), other).await;
+    let created = wallets
+        .create_keyed(new_wallet(6).into_wallet(Timestamp::now()), other, &crate::contract::fixtures::meta())
+        .await;
     let created = created.expect("a new wallet with a key past its lifetime");
     assert!(!created.replayed);
     assert_eq!(created.value.balance_minor, 6);

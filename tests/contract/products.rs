@@ -14,7 +14,12 @@ use crate::support::fixture::store_test;
 async fn a_created_product_reads_back_as_given(store: &TestStore) {
     let product = draft(&fresh_category(), 1999).into_product(Timestamp::now());
 
-    let created = store.repos.products.create(product.clone()).await.expect("create the product");
+    let created = store
+        .repos
+        .products
+        .create(product.clone(), &crate::contract::fixtures::meta())
+        .await
+        .expect("create the product");
 
     assert_eq!(created, product);
     assert_eq!(store.repos.products.get(product.id).await.expect("read the product back"), product);
@@ -28,7 +33,7 @@ async fn creating_a_product_with_a_taken_sku_is_a_conflict(store: &TestStore) {
     twin.sku = first.sku.clone();
     let twin = twin.into_product(Timestamp::now());
 
-    let result = store.repos.products.create(twin.clone()).await;
+    let result = store.repos.products.create(twin.clone(), &crate::contract::fixtures::meta()).await;
 
     assert_error(result, &Error::sku_taken(&first.sku), "create with a taken sku");
     assert_not_found(store.repos.products.get(twin.id).await, "the refused product");
@@ -42,7 +47,8 @@ async fn updating_a_product_to_another_products_sku_is_a_conflict(store: &TestSt
     let mut change = draft(&category, 300);
     change.sku = taken.sku.clone();
 
-    let result = store.repos.products.update(product.id, product.version, change).await;
+    let result =
+        store.repos.products.update(product.id, product.version, change, &crate::contract::fixtures::meta()).await;
 
     assert_error(result, &Error::sku_taken(&taken.sku), "update to a taken sku");
     assert_eq!(store.repos.products.get(product.id).await.expect("read the product"), product);
@@ -54,7 +60,12 @@ async fn a_product_may_keep_its_own_sku_when_updated(store: &TestStore) {
     let mut change = draft(&product.category, 150);
     change.sku = product.sku.clone();
 
-    let updated = store.repos.products.update(product.id, product.version, change).await.expect("update the product");
+    let updated = store
+        .repos
+        .products
+        .update(product.id, product.version, change, &crate::contract::fixtures::meta())
+        .await
+        .expect("update the product");
 
     assert_eq!((updated.sku, updated.price.minor()), (product.sku, 150));
 }
@@ -66,8 +77,13 @@ async fn an_sku_given_up_by_update_or_delete_can_be_used_again(store: &TestStore
     let deleted = create_product(store, draft(&category, 100)).await;
     let mut change = draft(&category, 100);
     change.sku = fresh_sku();
-    store.repos.products.update(renamed.id, renamed.version, change).await.expect("move to another sku");
-    store.repos.products.delete(deleted.id).await.expect("delete the product");
+    store
+        .repos
+        .products
+        .update(renamed.id, renamed.version, change, &crate::contract::fixtures::meta())
+        .await
+        .expect("move to another sku");
+    store.repos.products.delete(deleted.id, &crate::contract::fixtures::meta()).await.expect("delete the product");
 
     for old in [renamed, deleted] {
         let mut reuse = draft(&category, 100);
@@ -81,8 +97,12 @@ async fn unknown_product_ids_are_not_found_by_get_update_and_delete(store: &Test
     let unknown = ProductId::new();
 
     let got = store.repos.products.get(unknown).await;
-    let updated = store.repos.products.update(unknown, 1, draft(&fresh_category(), 100)).await;
-    let deleted = store.repos.products.delete(unknown).await;
+    let updated = store
+        .repos
+        .products
+        .update(unknown, 1, draft(&fresh_category(), 100), &crate::contract::fixtures::meta())
+        .await;
+    let deleted = store.repos.products.delete(unknown, &crate::contract::fixtures::meta()).await;
 
     assert_not_found(got, "get");
     assert_not_found(updated, "update");
@@ -93,10 +113,13 @@ async fn unknown_product_ids_are_not_found_by_get_update_and_delete(store: &Test
 async fn a_deleted_product_is_gone(store: &TestStore) {
     let product = create_product(store, draft(&fresh_category(), 100)).await;
 
-    store.repos.products.delete(product.id).await.expect("delete the product");
+    store.repos.products.delete(product.id, &crate::contract::fixtures::meta()).await.expect("delete the product");
 
     assert_not_found(store.repos.products.get(product.id).await, "get after delete");
-    assert_not_found(store.repos.products.delete(product.id).await, "second delete");
+    assert_not_found(
+        store.repos.products.delete(product.id, &crate::contract::fixtures::meta()).await,
+        "second delete",
+    );
 }
 
 #[store_test]
@@ -105,11 +128,15 @@ async fn update_with_a_stale_version_is_refused_and_changes_nothing(store: &Test
     let current = store
         .repos
         .products
-        .update(product.id, product.version, draft(&product.category, 200))
+        .update(product.id, product.version, draft(&product.category, 200), &crate::contract::fixtures::meta())
         .await
         .expect("first update");
 
-    let result = store.repos.products.update(product.id, product.version, draft(&product.category, 300)).await;
+    let result = store
+        .repos
+        .products
+        .update(product.id, product.version, draft(&product.category, 300), &crate::contract::fixtures::meta())
+        .await;
 
     match result {
         Err(Error::VersionMismatch { expected, actual, .. }) => {
@@ -126,14 +153,19 @@ async fn update_replaces_the_fields_bumps_the_version_and_sets_updated_at(store:
     let product = store
         .repos
         .products
-        .create(draft(&fresh_category(), 100).into_product(an_hour_ago))
+        .create(draft(&fresh_category(), 100).into_product(an_hour_ago), &crate::contract::fixtures::meta())
         .await
         .expect("create the product");
     let mut change = draft(&fresh_category(), 250);
     change.name = ProductName::parse("Renamed").expect("a valid name");
     let before = Timestamp::now();
 
-    let updated = store.repos.products.update(product.id, product.version, change.clone()).await.expect("update");
+    let updated = store
+        .repos
+        .products
+        .update(product.id, product.version, change.clone(), &crate::contract::fixtures::meta())
+        .await
+        .expect("update");
 
     assert_eq!(updated.version, product.version + 1);
     assert_eq!((updated.id, updated.created_at), (product.id, an_hour_ago));

@@ -28,7 +28,7 @@ fn expired_session() -> Session {
 async fn a_created_session_is_found_by_its_token_hash(store: &TestStore) {
     let session = live_session();
 
-    store.repos.sessions.create(session.clone()).await.expect("create a session");
+    store.repos.sessions.create(session.clone(), &crate::contract::fixtures::meta()).await.expect("create a session");
 
     assert_eq!(store.repos.sessions.find(&session.token_hash).await.expect("find the session"), session);
 }
@@ -36,10 +36,10 @@ async fn a_created_session_is_found_by_its_token_hash(store: &TestStore) {
 #[store_test]
 async fn creating_a_session_with_an_existing_token_hash_is_a_conflict(store: &TestStore) {
     let first = live_session();
-    store.repos.sessions.create(first.clone()).await.expect("create a session");
+    store.repos.sessions.create(first.clone(), &crate::contract::fixtures::meta()).await.expect("create a session");
     let twin = Session { user_id: UserId::new(), ..first.clone() };
 
-    let result = store.repos.sessions.create(twin).await;
+    let result = store.repos.sessions.create(twin, &crate::contract::fixtures::meta()).await;
 
     assert_error(result, &Error::session_exists(), "second session with the same hash");
     assert_eq!(store.repos.sessions.find(&first.token_hash).await.expect("find the first session"), first);
@@ -50,7 +50,7 @@ async fn an_unknown_token_hash_is_not_found_by_find_and_delete(store: &TestStore
     let unknown = SessionToken::generate().hash();
 
     let found = store.repos.sessions.find(&unknown).await;
-    let deleted = store.repos.sessions.delete(&unknown).await;
+    let deleted = store.repos.sessions.delete(&unknown, &crate::contract::fixtures::meta()).await;
 
     assert_error(found, &Error::session_not_found(), "find");
     assert_error(deleted, &Error::session_not_found(), "delete");
@@ -59,7 +59,12 @@ async fn an_unknown_token_hash_is_not_found_by_find_and_delete(store: &TestStore
 #[store_test]
 async fn an_expired_session_is_not_found_even_though_it_is_stored(store: &TestStore) {
     let session = expired_session();
-    store.repos.sessions.create(session.clone()).await.expect("store an expired session");
+    store
+        .repos
+        .sessions
+        .create(session.clone(), &crate::contract::fixtures::meta())
+        .await
+        .expect("store an expired session");
 
     let result = store.repos.sessions.find(&session.token_hash).await;
 
@@ -69,9 +74,14 @@ async fn an_expired_session_is_not_found_even_though_it_is_stored(store: &TestSt
 #[store_test]
 async fn deleting_an_expired_session_is_not_found(store: &TestStore) {
     let session = expired_session();
-    store.repos.sessions.create(session.clone()).await.expect("store an expired session");
+    store
+        .repos
+        .sessions
+        .create(session.clone(), &crate::contract::fixtures::meta())
+        .await
+        .expect("store an expired session");
 
-    let result = store.repos.sessions.delete(&session.token_hash).await;
+    let result = store.repos.sessions.delete(&session.token_hash, &crate::contract::fixtures::meta()).await;
 
     assert_error(result, &Error::session_not_found(), "delete of an expired session");
 }
@@ -80,12 +90,25 @@ async fn deleting_an_expired_session_is_not_found(store: &TestStore) {
 async fn a_deleted_session_is_not_found_any_more(store: &TestStore) {
     let session = live_session();
     let other = live_session();
-    store.repos.sessions.create(session.clone()).await.expect("create a session");
-    store.repos.sessions.create(other.clone()).await.expect("create another session");
+    store.repos.sessions.create(session.clone(), &crate::contract::fixtures::meta()).await.expect("create a session");
+    store
+        .repos
+        .sessions
+        .create(other.clone(), &crate::contract::fixtures::meta())
+        .await
+        .expect("create another session");
 
-    store.repos.sessions.delete(&session.token_hash).await.expect("delete the session");
+    store
+        .repos
+        .sessions
+        .delete(&session.token_hash, &crate::contract::fixtures::meta())
+        .await
+        .expect("delete the session");
 
     assert_not_found(store.repos.sessions.find(&session.token_hash).await, "find after delete");
-    assert_not_found(store.repos.sessions.delete(&session.token_hash).await, "second delete");
+    assert_not_found(
+        store.repos.sessions.delete(&session.token_hash, &crate::contract::fixtures::meta()).await,
+        "second delete",
+    );
     assert_eq!(store.repos.sessions.find(&other.token_hash).await.expect("the other session lives on"), other);
 }

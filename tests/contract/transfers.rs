@@ -128,7 +128,7 @@ async fn a_transfer_writes_one_completed_audit_event_without_personal_data(store
 #[store_test]
 async fn a_transfer_that_names_no_actor_is_audited_as_anonymous(store: &TestStore) {
     let (source, sink) = pair(store, 1_000).await;
-    let nobody = RequestMeta { actor: String::new(), ..meta() };
+    let nobody = RequestMeta { actor: String::new(), principal: String::new(), ..meta() };
 
     let outcome =
         store.repos.wallets.transfer(euros(source.id, sink.id, 1), fresh_key(), nobody).await.expect("transfer");
@@ -251,7 +251,12 @@ async fn a_refusal_is_decided_by_the_first_failing_check_in_the_documented_order
 async fn a_credit_past_the_largest_balance_is_refused_as_an_invalid_amount(store: &TestStore) {
     let source = open_wallet(store, 1_000, eur()).await;
     let nearly_full = Wallet { balance_minor: i64::MAX - 50, ..open_wallet_command(0).into_wallet(Timestamp::now()) };
-    let sink = store.repos.wallets.create(nearly_full).await.expect("open a nearly full wallet");
+    let sink = store
+        .repos
+        .wallets
+        .create(nearly_full, &crate::contract::fixtures::meta())
+        .await
+        .expect("open a nearly full wallet");
 
     let (error, key) = refused(store, source.id, sink.id, 100, eur()).await;
 

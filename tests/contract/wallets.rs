@@ -19,7 +19,12 @@ async fn a_created_wallet_reads_back_as_given(store: &TestStore) {
     }
     .into_wallet(Timestamp::now());
 
-    let created = store.repos.wallets.create(wallet.clone()).await.expect("create the wallet");
+    let created = store
+        .repos
+        .wallets
+        .create(wallet.clone(), &crate::contract::fixtures::meta())
+        .await
+        .expect("create the wallet");
 
     assert_eq!(created, wallet);
     assert_eq!(store.repos.wallets.get(wallet.id).await.expect("read the wallet"), wallet);
@@ -30,7 +35,7 @@ async fn creating_a_wallet_with_an_existing_id_is_a_conflict(store: &TestStore) 
     let wallet = open_wallet(store, 500, eur()).await;
     let twin = domain::wallet::Wallet { balance_minor: 1_000_000, ..wallet.clone() };
 
-    let result = store.repos.wallets.create(twin).await;
+    let result = store.repos.wallets.create(twin, &crate::contract::fixtures::meta()).await;
 
     assert_error(result, &Error::exists("wallet", wallet.id), "second wallet with the same id");
     assert_eq!(store.repos.wallets.get(wallet.id).await.expect("read the wallet"), wallet);
@@ -47,8 +52,9 @@ async fn a_wallet_with_a_negative_balance_is_refused_as_invalid_and_not_stored(s
     let (plain, keyed) = (negative(), negative());
     let claim = Claim::new(fresh_key(), wallet_fingerprint(&opened));
 
-    let created = store.repos.wallets.create(plain.clone()).await;
-    let created_keyed = store.repos.wallets.create_keyed(keyed.clone(), claim).await;
+    let created = store.repos.wallets.create(plain.clone(), &crate::contract::fixtures::meta()).await;
+    let created_keyed =
+        store.repos.wallets.create_keyed(keyed.clone(), claim, &crate::contract::fixtures::meta()).await;
 
     assert_error(created, &expected, "create");
     assert_error(created_keyed, &expected, "keyed create");

@@ -29,7 +29,11 @@ async fn create(
     draft: &ProductDraft,
     claim: &Claim,
 ) -> Result<domain::idempotency::Created<Product>, Error> {
-    proxied.repos.products.create_keyed(draft.clone().into_product(Timestamp::now()), claim.clone()).await
+    proxied
+        .repos
+        .products
+        .create_keyed(draft.clone().into_product(Timestamp::now()), claim.clone(), &crate::contract::fixtures::meta())
+        .await
 }
 
 /// How many product documents carry `draft`'s sku.
@@ -48,9 +52,11 @@ async fn a_lost_commit_reply_of_a_keyed_create_is_answered_by_the_retry_with_the
     let first_product = draft.clone().into_product(Timestamp::now());
     let budget = tokio::time::Instant::now() + Duration::from_millis(1_500);
 
-    let first =
-        mongo_store::deadline::scope(budget, proxied.repos.products.create_keyed(first_product.clone(), claim.clone()))
-            .await;
+    let first = mongo_store::deadline::scope(
+        budget,
+        proxied.repos.products.create_keyed(first_product.clone(), claim.clone(), &crate::contract::fixtures::meta()),
+    )
+    .await;
     proxied.proxy.clear();
     let retry = create(&proxied, &draft, &claim).await;
 

@@ -36,7 +36,11 @@ pub async fn catalog(store: &MongoStore) -> Vec<domain::WalletId> {
             attributes: Attributes::default(),
             tags: parse_tags(["seed"]).expect("valid tags"),
         };
-        repos.products.create(draft.into_product(Timestamp::now())).await.expect("seed a product");
+        repos
+            .products
+            .create(draft.into_product(Timestamp::now()), &crate::contract::fixtures::meta())
+            .await
+            .expect("seed a product");
     }
     let mut wallets = Vec::new();
     for _ in 0..WALLETS {
@@ -44,7 +48,14 @@ pub async fn catalog(store: &MongoStore) -> Vec<domain::WalletId> {
             owner: Owner::parse("Seed Owner").expect("a valid owner"),
             opening_balance: Money::new("opening_balance", 100_000, eur()).expect("a valid balance"),
         };
-        wallets.push(repos.wallets.create(wallet.into_wallet(Timestamp::now())).await.expect("seed a wallet").id);
+        wallets.push(
+            repos
+                .wallets
+                .create(wallet.into_wallet(Timestamp::now()), &crate::contract::fixtures::meta())
+                .await
+                .expect("seed a wallet")
+                .id,
+        );
     }
     for n in 0..SUBJECTS * 2 {
         let event = AuditEvent {
@@ -62,7 +73,7 @@ pub async fn catalog(store: &MongoStore) -> Vec<domain::WalletId> {
         let token_hash = TokenHash::parse(&format!("{n:02x}").repeat(32)).expect("a valid hash");
         let expires_at = Timestamp::now().plus_millis(3_600_000);
         let session = Session { token_hash, user_id: UserId::new(), created_at: Timestamp::now(), expires_at };
-        repos.sessions.create(session).await.expect("seed a session");
+        repos.sessions.create(session, &crate::contract::fixtures::meta()).await.expect("seed a session");
         let feed = Feed { user_id: UserId::new(), product_ids: Vec::new(), generated_at: Timestamp::now() };
         repos.feeds.put(feed).await.expect("seed a feed");
     }
@@ -77,7 +88,7 @@ pub async fn transfers(store: &MongoStore, wallets: &[domain::WalletId]) {
         let (from, to) = (wallets[n % WALLETS], wallets[(n + 1) % WALLETS]);
         let command = TransferCommand::new(from, to, 100, eur()).expect("a valid transfer");
         let key = IdempotencyKey::parse(&format!("seed-{n}")).expect("a valid key");
-        let meta = RequestMeta { actor: "seed".to_owned(), request_id: format!("seed-transfer-{n}") };
+        let meta = RequestMeta::of_principal("seed", format!("seed-transfer-{n}"));
         repos.wallets.transfer(command, key, meta).await.expect("seed a transfer");
     }
 }

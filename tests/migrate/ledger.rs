@@ -22,13 +22,17 @@ async fn open(repos: &Repositories, balance_minor: i64) -> Wallet {
         owner: Owner::parse("Ledger Tester").expect("a valid owner"),
         opening_balance: Money::new("opening_balance", balance_minor, eur()).expect("a valid balance"),
     };
-    repos.wallets.create(wallet.into_wallet(Timestamp::now())).await.expect("open a wallet")
+    repos
+        .wallets
+        .create(wallet.into_wallet(Timestamp::now()), &crate::contract::fixtures::meta())
+        .await
+        .expect("open a wallet")
 }
 
 async fn transfer(repos: &Repositories, from: &Wallet, to: &Wallet, amount_minor: i64) {
     let command = TransferCommand::new(from.id, to.id, amount_minor, eur()).expect("a valid transfer");
     let key = IdempotencyKey::parse(&format!("ledger-{}", uuid::Uuid::new_v4().simple())).expect("a valid key");
-    let meta = RequestMeta { actor: "ledger-test".to_owned(), request_id: "req-ledger".to_owned() };
+    let meta = RequestMeta::of_principal("ledger-test", "req-ledger");
     repos.wallets.transfer(command, key, meta).await.expect("transfer");
 }
 

@@ -68,14 +68,21 @@ async fn stored_documents_use_binary_uuids_int64_money_dates_and_a_schema_versio
         attributes: Attributes::default(),
         tags: Vec::new(),
     };
-    let product = repos.products.create(draft.into_product(now)).await.expect("create a product");
+    let product = repos
+        .products
+        .create(draft.into_product(now), &crate::contract::fixtures::meta())
+        .await
+        .expect("create a product");
     let owner = Owner::parse("Shape Owner").expect("a valid owner");
     let opening = Money::new("opening_balance", 500, eur()).expect("a valid balance");
-    let wallet = repos.wallets.create(NewWallet { owner, opening_balance: opening }.into_wallet(now)).await;
+    let wallet = repos
+        .wallets
+        .create(NewWallet { owner, opening_balance: opening }.into_wallet(now), &crate::contract::fixtures::meta())
+        .await;
     let wallet = wallet.expect("create a wallet");
     let ttl = SessionTtl::from_seconds(60).expect("a valid ttl");
     let (_, session) = Session::issue(UserId::new(), ttl, now);
-    repos.sessions.create(session.clone()).await.expect("create a session");
+    repos.sessions.create(session.clone(), &crate::contract::fixtures::meta()).await.expect("create a session");
 
     let raw = |name: &str| store.database().collection::<Document>(name);
     let product_doc = raw("products").find_one(doc! {}).await.expect("read products").expect("one product");

@@ -54,10 +54,17 @@ async fn pymongo_reads_uuid_ids_integer_money_and_datetimes(test: &TestName) {
         tags: Vec::new(),
     };
     let repos = store.repositories();
-    let product = repos.products.create(draft.into_product(now)).await.expect("create a product");
+    let product = repos
+        .products
+        .create(draft.into_product(now), &crate::contract::fixtures::meta())
+        .await
+        .expect("create a product");
     let opening = Money::new("opening_balance", 100, eur).expect("a valid balance");
     let owner = Owner::parse("Interop Owner").expect("a valid owner");
-    let wallet = repos.wallets.create(NewWallet { owner, opening_balance: opening }.into_wallet(now)).await;
+    let wallet = repos
+        .wallets
+        .create(NewWallet { owner, opening_balance: opening }.into_wallet(now), &crate::contract::fixtures::meta())
+        .await;
     let wallet = wallet.expect("create a wallet");
     let uri = mongo::server_uri().await.expect("a server, since the store connected");
 

@@ -41,7 +41,7 @@ async fn an_expired_session_still_stored_is_not_returned(test: &TestName) {
 
     let repos = store.repositories();
     let found = repos.sessions.find(&hash).await;
-    let deleted = repos.sessions.delete(&hash).await;
+    let deleted = repos.sessions.delete(&hash, &crate::contract::fixtures::meta()).await;
     let still_stored = sessions.count_documents(doc! { "_id": hash.as_str() }).await.expect("count");
     store.drop_database().await.expect("drop the test database");
 

@@ -6,6 +6,7 @@ use crate::error::ValidationError;
 use crate::ids::AuditEventId;
 use crate::pagination::{IdCursor, PageLimit};
 use crate::time::Timestamp;
+use crate::transfer::RequestMeta;
 
 fn token(rule: &crate::rules::TextRule, raw: &str) -> Result<String, ValidationError> {
     rule.check(raw)?;
@@ -32,6 +33,34 @@ impl AuditAction {
 
     /// The text of [`AuditAction::transfer_completed`].
     pub const TRANSFER_COMPLETED: &'static str = "transfer.completed";
+    /// A product was created.
+    pub const PRODUCT_CREATED: &'static str = "product.created";
+    /// A product's fields were replaced.
+    pub const PRODUCT_UPDATED: &'static str = "product.updated";
+    /// A product was deleted.
+    pub const PRODUCT_DELETED: &'static str = "product.deleted";
+    /// A wallet was opened.
+    pub const WALLET_CREATED: &'static str = "wallet.created";
+    /// A session was started.
+    pub const SESSION_CREATED: &'static str = "session.created";
+    /// A session was ended.
+    pub const SESSION_ENDED: &'static str = "session.ended";
+
+    /// Every action the stores write, each once: the events of the changes they audit.
+    pub const ALL: [&'static str; 7] = [
+        Self::TRANSFER_COMPLETED,
+        Self::PRODUCT_CREATED,
+        Self::PRODUCT_UPDATED,
+        Self::PRODUCT_DELETED,
+        Self::WALLET_CREATED,
+        Self::SESSION_CREATED,
+        Self::SESSION_ENDED,
+    ];
+
+    /// One of the stores' own actions ([`AuditAction::ALL`]), known valid.
+    fn known(action: &'static str) -> Self {
+        Self(action.to_owned())
+    }
 
     /// The action as text.
     pub fn as_str(&self) -> &str {
@@ -83,6 +112,29 @@ pub struct AuditEvent {
     pub details: BTreeMap<String, String>,
 }
 
+impl AuditEvent {
+    /// The event of a change made now by the request `meta` describes: its actor
+    /// ([`RequestMeta::recorded_actor`]) and request id, `action` (one of [`AuditAction::ALL`]),
+    /// the `kind:id` subject and `details` (ids and amounts only: never personal data).
+    pub fn of_change(
+        meta: &RequestMeta,
+        action: &'static str,
+        kind: &str,
+        id: impl std::fmt::Display,
+        details: impl IntoIterator<Item = (&'static str, String)>,
+    ) -> Self {
+        Self {
+            id: AuditEventId::new(),
+            at: Timestamp::now(),
+            actor: meta.recorded_actor().to_owned(),
+            action: AuditAction::known(action),
+            subject: AuditSubject::of(kind, id),
+            request_id: meta.request_id.clone(),
+            details: details.into_iter().map(|(name, value)| (name.to_owned(), value)).collect(),
+        }
+    }
+}
+
 /// An audit listing: newest first, optionally filtered.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuditQuery {
@@ -111,6 +163,27 @@ mod tests {
     #[test]
     fn the_actions_stores_write_parse_as_actions() {
         assert_eq!(AuditAction::parse(AuditAction::TRANSFER_COMPLETED), Ok(AuditAction::transfer_completed()));
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action), Ok(AuditAction::known(action)), "{action}");
+        }
+    }
+
+    #[test]
+    fn an_event_of_a_change_names_its_caller_or_anonymous() {
+        let meta = RequestMeta::of_principal("", "r-1");
+
+        let event = AuditEvent::of_change(
+            &meta,
+            AuditAction::WALLET_CREATED,
+            "wallet",
+            "w-1",
+            [("currency", "EUR".to_owned())],
+        );
+
+        assert_eq!(event.actor, crate::transfer::ANONYMOUS);
+        assert_eq!(event.subject.as_str(), "wallet:w-1");
+        assert_eq!(event.request_id, "r-1");
+        assert_eq!(event.details.get("currency").map(String::as_str), Some("EUR"));
     }
 
     #[test]

@@ -26,15 +26,21 @@ use crate::wallet::{LedgerEntry, LedgerQuery, Wallet};
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ProductRepository: Send + Sync {
-    /// Stores a new product as given (id, version 1 and timestamps are set by the caller).
+    /// Stores a new product as given (id, version 1 and timestamps are set by the caller), with
+    /// its `product.created` event ([`Product::created_event`]) for the request `meta`
+    /// describes, atomically.
     ///
     /// # Errors
     /// MUST return [`Error::Conflict`] when another product has the same sku.
-    async fn create(&self, product: Product) -> Result<Product>;
+    /// On any error neither the product nor its event is stored (except
+    /// [`Error::OutcomeUnknown`]: both, or neither).
+    async fn create(&self, product: Product, meta: &RequestMeta) -> Result<Product>;
 
-    /// Stores a new product once per idempotency key: the product and the key's claim (with the
-    /// product as its stored response) commit together. A call whose claim matches a completed
-    /// one answers the stored product with `replayed: true` and changes nothing.
+    /// Stores a new product once per idempotency key: the product, its `product.created` event
+    /// and the key's claim (with the product as its stored response) commit together. The key
+    /// belongs to the caller (`meta.actor`): another caller's call with the same key string is
+    /// a request of its own. A call whose claim matches a completed one of the same caller
+    /// answers the stored product with `replayed: true` and changes nothing (no second event).
     ///
     /// # Errors
     /// MUST return [`Error::Conflict`] when another product has the same sku;
@@ -42,7 +48,7 @@ pub trait ProductRepository: Send + Sync {
     /// MUST return [`Error::KeyInFlight`] when another call with the key has not finished.
     /// On any error the key stays unused, except [`Error::OutcomeUnknown`], after which a call
     /// with the same claim either replays or creates the product.
-    async fn create_keyed(&self, product: Product, claim: Claim) -> Result<Created<Product>>;
+    async fn create_keyed(&self, product: Product, claim: Claim, meta: &RequestMeta) -> Result<Created<Product>>;
 
     /// The product with this id.
     ///
@@ -51,19 +57,26 @@ pub trait ProductRepository: Send + Sync {
     async fn get(&self, id: ProductId) -> Result<Product>;
 
     /// Replaces the client-set fields of a product if its version is still `expected_version`;
-    /// the stored version goes up by one and `updated_at` is set. Returns the new state.
+    /// the stored version goes up by one and `updated_at` is set, and its `product.updated`
+    /// event is stored with the change, atomically. Returns the new state.
     ///
     /// # Errors
     /// MUST return [`Error::NotFound`] when no product has this id;
     /// MUST return [`Error::VersionMismatch`] when the stored version is not `expected_version`;
     /// MUST return [`Error::Conflict`] when the new sku belongs to another product.
-    async fn update(&self, id: ProductId, expected_version: u64, draft: ProductDraft) -> Result<Product>;
+    async fn update(
+        &self,
+        id: ProductId,
+        expected_version: u64,
+        draft: ProductDraft,
+        meta: &RequestMeta,
+    ) -> Result<Product>;
 
-    /// Deletes a product.
+    /// Deletes a product, with its `product.deleted` event, atomically.
     ///
     /// # Errors
     /// MUST return [`Error::NotFound`] when no product has this id.
-    async fn delete(&self, id: ProductId) -> Result<()>;
+    async fn delete(&self, id: ProductId, meta: &RequestMeta) -> Result<()>;
 
     /// One page of products matching the query, ordered by price then id in the query's
     /// direction; pages are keyset ranges, never skips.
@@ -83,16 +96,18 @@ pub trait ProductRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait WalletRepository: Send + Sync {
-    /// Stores a new wallet as given.
+    /// Stores a new wallet as given, with its `wallet.created` event ([`Wallet::created_event`]),
+    /// atomically.
     ///
     /// # Errors
     /// MUST return [`Error::Validation`] on `balance_minor` when the balance is negative;
     /// MUST return [`Error::Conflict`] when a wallet with this id exists.
-    async fn create(&self, wallet: Wallet) -> Result<Wallet>;
+    async fn create(&self, wallet: Wallet, meta: &RequestMeta) -> Result<Wallet>;
 
-    /// Stores a new wallet once per idempotency key: the wallet and the key's claim (with the
-    /// wallet as its stored response) commit together. A call whose claim matches a completed
-    /// one answers the stored wallet with `replayed: true` and changes nothing.
+    /// Stores a new wallet once per idempotency key: the wallet, its `wallet.created` event and
+    /// the key's claim (with the wallet as its stored response) commit together. The key belongs
+    /// to the caller (`meta.actor`). A call whose claim matches a completed one of the same
+    /// caller answers the stored wallet with `replayed: true` and changes nothing.
     ///
     /// # Errors
     /// MUST return [`Error::Validation`] on `balance_minor` when the balance is negative;
@@ -100,7 +115,7 @@ pub trait WalletRepository: Send + Sync {
     /// MUST return [`Error::KeyInFlight`] when another call with the key has not finished.
     /// On any error the key stays unused, except [`Error::OutcomeUnknown`], after which a call
     /// with the same claim either replays or creates the wallet.
-    async fn create_keyed(&self, wallet: Wallet, claim: Claim) -> Result<Created<Wallet>>;
+    async fn create_keyed(&self, wallet: Wallet, claim: Claim, meta: &RequestMeta) -> Result<Created<Wallet>>;
 
     /// The wallet with this id.
     ///
@@ -116,8 +131,10 @@ pub trait WalletRepository: Send + Sync {
 
     /// Applies a transfer exactly once per idempotency key, atomically: the debit (never below
     /// zero), the credit, one ledger entry per side, the transfer, one `transfer.completed` audit
-    /// event (`Transfer::completed_event`), and the stored response for the key. A call with a key already completed with the
-    /// same request returns the stored transfer with `replayed: true` and changes nothing.
+    /// event (`Transfer::completed_event`), and the stored response for the key. The key belongs
+    /// to the caller (`meta.actor`): another caller with the same key string is a request of its
+    /// own. A call with a key already completed by the same caller with the same request returns
+    /// the stored transfer with `replayed: true` and changes nothing.
     ///
     /// # Errors
     /// MUST return [`TransferError::UnknownWallet`] when either wallet does not exist;
@@ -149,7 +166,8 @@ pub trait WalletRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AuditLog: Send + Sync {
-    /// Appends an event. Events are never changed or removed.
+    /// Appends an event. Events are never changed or removed. The stores append the events of
+    /// their own changes themselves, with the change; this is for events of other origins.
     ///
     /// # Errors
     /// MUST return [`Error::Conflict`] when an event with this id exists.
@@ -166,23 +184,31 @@ pub trait AuditLog: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
-    /// Stores a session.
+    /// Stores a session, with its `session.created` event ([`Session::created_event`]),
+    /// atomically.
     ///
     /// # Errors
     /// MUST return [`Error::Conflict`] when a session with this token hash exists.
-    async fn create(&self, session: Session) -> Result<()>;
+    async fn create(&self, session: Session, meta: &RequestMeta) -> Result<()>;
 
-    /// Stores a session once per idempotency key: the session and the key's claim (with the
-    /// token and session as its stored response, so a retry gets the same token) commit
-    /// together. A call whose claim matches a completed one answers the stored session and
-    /// token with `replayed: true` and changes nothing.
+    /// Stores a session once per idempotency key: the session, its `session.created` event and
+    /// the key's claim (with the token and session as its stored response, so a retry gets the
+    /// same token) commit together. The key belongs to the caller (`meta.actor`): another
+    /// caller's call with the same key string never gets this token. A call whose claim matches
+    /// a completed one of the same caller answers the stored session and token with
+    /// `replayed: true` and changes nothing.
     ///
     /// # Errors
     /// MUST return [`Error::KeyReused`] when the key was used with another request;
     /// MUST return [`Error::KeyInFlight`] when another call with the key has not finished.
     /// On any error the key stays unused, except [`Error::OutcomeUnknown`], after which a call
     /// with the same claim either replays or creates the session.
-    async fn create_keyed(&self, issued: IssuedSession, claim: Claim) -> Result<Created<IssuedSession>>;
+    async fn create_keyed(
+        &self,
+        issued: IssuedSession,
+        claim: Claim,
+        meta: &RequestMeta,
+    ) -> Result<Created<IssuedSession>>;
 
     /// The live session with this token hash.
     ///
@@ -191,11 +217,11 @@ pub trait SessionRepository: Send + Sync {
     /// has not been cleaned up yet).
     async fn find(&self, token_hash: &TokenHash) -> Result<Session>;
 
-    /// Ends a session.
+    /// Ends a session, with its `session.ended` event, atomically.
     ///
     /// # Errors
     /// MUST return [`Error::NotFound`] when there is no live session with this token hash.
-    async fn delete(&self, token_hash: &TokenHash) -> Result<()>;
+    async fn delete(&self, token_hash: &TokenHash, meta: &RequestMeta) -> Result<()>;
 }
 
 /// Per-user feeds, replaced whole.

@@ -13,9 +13,11 @@ pub use attributes::{AttributeValue, Attributes};
 pub use fields::{Category, MAX_TAGS, ProductName, Sku, Tag, parse_tags};
 pub use query::{CategoryStats, PriceSort, ProductQuery};
 
+use crate::audit::{AuditAction, AuditEvent};
 use crate::ids::ProductId;
 use crate::money::Money;
 use crate::time::Timestamp;
+use crate::transfer::RequestMeta;
 
 /// A stored product.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +45,26 @@ pub struct Product {
 }
 
 impl Product {
+    /// The event of creating this product for the request `meta` describes: its sku and version
+    /// (names and attributes are the client's free text, never recorded).
+    pub fn created_event(&self, meta: &RequestMeta) -> AuditEvent {
+        AuditEvent::of_change(meta, AuditAction::PRODUCT_CREATED, "product", self.id, self.audit_details())
+    }
+
+    /// The event of replacing this product's fields (this is the new state).
+    pub fn updated_event(&self, meta: &RequestMeta) -> AuditEvent {
+        AuditEvent::of_change(meta, AuditAction::PRODUCT_UPDATED, "product", self.id, self.audit_details())
+    }
+
+    /// The event of deleting the product `id`.
+    pub fn deleted_event(id: ProductId, meta: &RequestMeta) -> AuditEvent {
+        AuditEvent::of_change(meta, AuditAction::PRODUCT_DELETED, "product", id, [])
+    }
+
+    fn audit_details(&self) -> [(&'static str, String); 2] {
+        [("sku", self.sku.to_string()), ("version", self.version.to_string())]
+    }
+
     /// A product of `draft`'s fields with the rest given: what a store builds when it reads one
     /// back.
     pub fn from_parts(

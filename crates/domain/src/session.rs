@@ -7,9 +7,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
+use crate::audit::{AuditAction, AuditEvent};
 use crate::error::ValidationError;
 use crate::ids::UserId;
 use crate::time::Timestamp;
+use crate::transfer::RequestMeta;
 
 /// A session token: 32 random bytes in URL-safe base64. It is a secret: it is never logged or
 /// printed by `Debug`, and never stored beside its session; the only copy a store keeps is the
@@ -122,6 +124,19 @@ pub struct IssuedSession {
 }
 
 impl Session {
+    /// The event of starting this session for the request `meta` describes. Its subject is the
+    /// token's hash (the token itself is a secret, the user personal data: neither is recorded);
+    /// the details hold its expiry.
+    pub fn created_event(&self, meta: &RequestMeta) -> AuditEvent {
+        let details = [("expires_at_ms", self.expires_at.as_millis().to_string())];
+        AuditEvent::of_change(meta, AuditAction::SESSION_CREATED, "session", self.token_hash.as_str(), details)
+    }
+
+    /// The event of ending the session whose token hashes to `token_hash`.
+    pub fn ended_event(token_hash: &TokenHash, meta: &RequestMeta) -> AuditEvent {
+        AuditEvent::of_change(meta, AuditAction::SESSION_ENDED, "session", token_hash.as_str(), [])
+    }
+
     /// A session for `user_id` living `ttl` from `now`, and the token to hand out.
     pub fn issue(user_id: UserId, ttl: SessionTtl, now: Timestamp) -> (SessionToken, Self) {
         let token = SessionToken::generate();

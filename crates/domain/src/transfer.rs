@@ -309,10 +309,17 @@ pub struct TransferOutcome {
     pub replayed: bool,
 }
 
-/// Who asked for a transfer, recorded in its audit event.
+/// Who asked for a change: the caller its idempotency keys belong to, and the actor and request
+/// its audit event records.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RequestMeta {
-    /// The caller (a service or user name); empty when unknown, recorded as [`ANONYMOUS`].
+    /// The authenticated caller: the name of the credential's principal (an API key's name, or
+    /// whatever principal an embedding service's authentication supplies); empty for an
+    /// anonymous caller. A request's idempotency key belongs to it: another principal sending the
+    /// same key string makes a request of its own.
+    pub principal: String,
+    /// The caller as the audit log names it (a service or user name); empty when unknown,
+    /// recorded as [`ANONYMOUS`]. For an authenticated caller, its principal.
     pub actor: String,
     /// The request id, for correlating logs and audit events.
     pub request_id: String,
@@ -322,6 +329,12 @@ pub struct RequestMeta {
 pub const ANONYMOUS: &str = "anonymous";
 
 impl RequestMeta {
+    /// The request `request_id` of the authenticated `principal`, who is also its actor.
+    pub fn of_principal(principal: impl Into<String>, request_id: impl Into<String>) -> Self {
+        let principal = principal.into();
+        Self { actor: principal.clone(), principal, request_id: request_id.into() }
+    }
+
     /// The actor an audit event records: the caller, or [`ANONYMOUS`] when it named none.
     pub fn recorded_actor(&self) -> &str {
         if self.actor.is_empty() { ANONYMOUS } else { &self.actor }
@@ -385,7 +398,7 @@ mod tests {
     fn the_completed_event_names_the_transfer_and_records_anonymous_for_no_actor() {
         let (a, b) = (WalletId::new(), WalletId::new());
         let transfer = TransferCommand::new(a, b, 250, eur()).expect("valid").into_transfer(Timestamp::now());
-        let meta = RequestMeta { actor: String::new(), request_id: "req-1".to_owned() };
+        let meta = RequestMeta::of_principal("", "req-1");
 
         let event = transfer.completed_event(&meta);
 
@@ -406,7 +419,7 @@ mod tests {
                 ("transfer_id", id.as_str())
             ]
         );
-        let named = RequestMeta { actor: "billing".to_owned(), ..meta };
+        let named = RequestMeta::of_principal("billing", "req-1");
         assert_eq!(transfer.completed_event(&named).actor, "billing");
     }
 

@@ -2,11 +2,13 @@
 
 use std::fmt;
 
+use crate::audit::{AuditAction, AuditEvent};
 use crate::error::ValidationError;
 use crate::ids::{LedgerEntryId, TransferId, WalletId};
 use crate::money::{Currency, Money};
 use crate::pagination::{IdCursor, PageLimit};
 use crate::time::Timestamp;
+use crate::transfer::RequestMeta;
 
 /// A wallet owner's name: 1–200 characters, trimmed, no control characters. Personal data: never
 /// logged.
@@ -55,6 +57,14 @@ pub struct Wallet {
 }
 
 impl Wallet {
+    /// The event of opening this wallet for the request `meta` describes: its currency and
+    /// opening balance (the owner is personal data, never recorded).
+    pub fn created_event(&self, meta: &RequestMeta) -> AuditEvent {
+        let details =
+            [("currency", self.currency.to_string()), ("opening_balance_minor", self.balance_minor.to_string())];
+        AuditEvent::of_change(meta, AuditAction::WALLET_CREATED, "wallet", self.id, details)
+    }
+
     /// Checks a wallet about to be stored as new: its balance is not negative.
     ///
     /// # Errors

@@ -1,5 +1,7 @@
-//! [`AuditLog`] in memory. The trail lives in the bank because a transfer appends its event in
-//! the same critical section that moves the money.
+//! [`AuditLog`] in memory. Each consistency domain keeps the events of its own changes under its
+//! own lock (the bank those of transfers and wallets, the products table and the sessions table
+//! theirs), so a change and its event are stored together and no operation takes two locks; a
+//! listing merges the trails.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
@@ -10,7 +12,7 @@ use domain::pagination::{IdCursor, Page};
 use domain::{AuditEventId, AuditLog, Error, Result};
 
 use crate::MemoryStore;
-use crate::locks::{read, write};
+use crate::locks::{lock, read, write};
 use crate::wallets::bank::TABLE;
 
 /// Append-only events ordered by id (ids are time-ordered), with an index by subject because
@@ -33,8 +35,8 @@ impl AuditTrail {
         self.events.insert(event.id, event);
     }
 
-    /// One page, newest first, after the cursor.
-    pub(crate) fn list(&self, query: &AuditQuery) -> Page<AuditEvent> {
+    /// The newest matches after the cursor, newest first, one more than the page holds.
+    pub(crate) fn page(&self, query: &AuditQuery) -> Vec<AuditEvent> {
         // Bounded on one side only, so no cursor value can make the range invalid.
         let older =
             (Bound::Unbounded, query.after.map_or(Bound::Unbounded, |c| Bound::Excluded(AuditEventId::from_uuid(c.0))));
@@ -45,13 +47,11 @@ impl AuditTrail {
             },
             None => Box::new(self.events.range(older).rev().map(|(id, _)| id)),
         };
-        let items = ids
-            .filter_map(|id| self.events.get(id))
+        ids.filter_map(|id| self.events.get(id))
             .filter(|event| query.matches(event))
             .take(query.limit.get() + 1)
             .cloned()
-            .collect();
-        Page::from_overfetch(items, query.limit, |event: &AuditEvent| IdCursor(event.id.as_uuid()).encode())
+            .collect()
     }
 }
 
@@ -67,7 +67,13 @@ impl AuditLog for MemoryStore {
     }
 
     async fn list(&self, query: &AuditQuery) -> Result<Page<AuditEvent>> {
-        let bank = read(&self.inner.bank, TABLE)?;
-        Ok(bank.audit.list(query))
+        // Each trail's page holds its newest matches after the cursor, one more than asked: the
+        // merged page is the newest of those, and its last id is a valid cursor for every trail.
+        let mut events = read(&self.inner.bank, TABLE)?.audit.page(query);
+        events.extend(read(&self.inner.products, crate::products::TABLE)?.audit.page(query));
+        events.extend(lock(&self.inner.sessions, crate::sessions::TABLE)?.audit.page(query));
+        events.sort_by(|a, b| b.id.cmp(&a.id));
+        events.truncate(query.limit.get() + 1);
+        Ok(Page::from_overfetch(events, query.limit, |event: &AuditEvent| IdCursor(event.id.as_uuid()).encode()))
     }
 }

@@ -1,7 +1,8 @@
 //! Idempotency records in memory, one table per consistency domain (the bank, products,
 //! sessions), so that a keyed operation checks and claims its key under the same lock as its
-//! effects and no operation takes two locks. The answer to a taken key is `domain`'s decision
-//! table, shared with the MongoDB store.
+//! effects and no operation takes two locks. A key belongs to the caller that sent it: records
+//! are kept by scope, principal and key. The answer to a taken key is `domain`'s decision table,
+//! shared with the MongoDB store.
 
 use std::collections::HashMap;
 
@@ -9,10 +10,13 @@ use domain::Timestamp;
 use domain::idempotency::{Claim, Decision, KeyConflict, KeyLifetime, Record, Scope, decide};
 use domain::transfer::IdempotencyKey;
 
-/// The records of one lock's operations, by scope and key.
+/// Where a record is kept: the scope, the caller (`RequestMeta::actor`) and the key.
+type Slot = (Scope, String, IdempotencyKey);
+
+/// The records of one lock's operations, by scope, caller and key.
 #[derive(Debug)]
 pub(crate) struct Keys<R> {
-    records: HashMap<(Scope, IdempotencyKey), Record<R>>,
+    records: HashMap<Slot, Record<R>>,
 }
 
 impl<R> Default for Keys<R> {
@@ -25,8 +29,14 @@ impl<R: Clone> Keys<R> {
     /// The stored response when `claim` repeats a completed request; `None` when the key is free
     /// (an expired record is removed on the way); an error when it is taken by another request
     /// or by one in flight.
-    pub(crate) fn check(&mut self, scope: Scope, claim: &Claim, now: Timestamp) -> Result<Option<R>, KeyConflict> {
-        let slot = (scope, claim.key.clone());
+    pub(crate) fn check(
+        &mut self,
+        scope: Scope,
+        principal: &str,
+        claim: &Claim,
+        now: Timestamp,
+    ) -> Result<Option<R>, KeyConflict> {
+        let slot = (scope, principal.to_owned(), claim.key.clone());
         match decide(self.records.get(&slot).cloned(), &claim.fingerprint, now) {
             Decision::Apply => Ok(None),
             Decision::ClearThenApply => {
@@ -39,9 +49,17 @@ impl<R: Clone> Keys<R> {
     }
 
     /// Claims the key with the response of the request that just applied, for `lifetime`.
-    pub(crate) fn claim(&mut self, scope: Scope, claim: Claim, response: R, now: Timestamp, lifetime: KeyLifetime) {
+    pub(crate) fn claim(
+        &mut self,
+        scope: Scope,
+        principal: &str,
+        claim: Claim,
+        response: R,
+        now: Timestamp,
+        lifetime: KeyLifetime,
+    ) {
         let record = Record::completed(claim.fingerprint, response, now, lifetime);
-        self.records.insert((scope, claim.key), record);
+        self.records.insert((scope, principal.to_owned(), claim.key), record);
     }
 }
 
@@ -57,15 +75,20 @@ mod tests {
     fn a_claimed_key_replays_refuses_another_request_and_expires() {
         let now = Timestamp::now();
         let mut keys = Keys::default();
-        assert_eq!(keys.check(Scope::WalletCreate, &claim("a"), now), Ok(None));
+        assert_eq!(keys.check(Scope::WalletCreate, "svc", &claim("a"), now), Ok(None));
 
-        keys.claim(Scope::WalletCreate, claim("a"), 7_u8, now, KeyLifetime::DEFAULT);
+        keys.claim(Scope::WalletCreate, "svc", claim("a"), 7_u8, now, KeyLifetime::DEFAULT);
 
-        assert_eq!(keys.check(Scope::WalletCreate, &claim("a"), now), Ok(Some(7)));
-        assert_eq!(keys.check(Scope::WalletCreate, &claim("b"), now), Err(KeyConflict::Reused));
-        assert_eq!(keys.check(Scope::ProductCreate, &claim("b"), now), Ok(None), "scopes are separate");
+        assert_eq!(keys.check(Scope::WalletCreate, "svc", &claim("a"), now), Ok(Some(7)));
+        assert_eq!(keys.check(Scope::WalletCreate, "svc", &claim("b"), now), Err(KeyConflict::Reused));
+        assert_eq!(keys.check(Scope::ProductCreate, "svc", &claim("b"), now), Ok(None), "scopes are separate");
+        assert_eq!(keys.check(Scope::WalletCreate, "other", &claim("a"), now), Ok(None), "callers are separate");
         let later = KeyLifetime::DEFAULT.expiry(now);
-        assert_eq!(keys.check(Scope::WalletCreate, &claim("b"), later), Ok(None));
-        assert_eq!(keys.check(Scope::WalletCreate, &claim("a"), now), Ok(None), "the expired record was removed");
+        assert_eq!(keys.check(Scope::WalletCreate, "svc", &claim("b"), later), Ok(None));
+        assert_eq!(
+            keys.check(Scope::WalletCreate, "svc", &claim("a"), now),
+            Ok(None),
+            "the expired record was removed"
+        );
     }
 }

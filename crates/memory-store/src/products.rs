@@ -6,42 +6,44 @@ use async_trait::async_trait;
 use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::Page;
 use domain::product::{Category, CategoryStats, Product, ProductDraft, ProductQuery};
+use domain::transfer::RequestMeta;
 use domain::{Error, ProductId, ProductRepository, Result, Timestamp};
 
 use crate::MemoryStore;
 use crate::locks::{read, write};
 use crate::products::table::ProductTable;
 
-const TABLE: &str = "products";
+pub(crate) const TABLE: &str = "products";
 
-/// Stores a new product, refusing a taken id or sku.
-fn insert_new(table: &mut ProductTable, product: Product) -> Result<Product> {
+/// Stores a new product with its event, refusing a taken id or sku.
+fn insert_new(table: &mut ProductTable, product: Product, meta: &RequestMeta) -> Result<Product> {
     if table.get(product.id).is_some() {
         return Err(Error::exists("product", product.id));
     }
     if table.sku_taken(&product.sku, None) {
         return Err(Error::sku_taken(&product.sku));
     }
+    table.audit.append(product.created_event(meta));
     table.insert(product.clone());
     Ok(product)
 }
 
 #[async_trait]
 impl ProductRepository for MemoryStore {
-    async fn create(&self, product: Product) -> Result<Product> {
+    async fn create(&self, product: Product, meta: &RequestMeta) -> Result<Product> {
         let mut table = write(&self.inner.products, TABLE)?;
-        insert_new(&mut table, product)
+        insert_new(&mut table, product, meta)
     }
 
-    async fn create_keyed(&self, product: Product, claim: Claim) -> Result<Created<Product>> {
-        // The key's check, the product and the claim happen under the table's one write lock.
+    async fn create_keyed(&self, product: Product, claim: Claim, meta: &RequestMeta) -> Result<Created<Product>> {
+        // The key's check, the product, its event and the claim happen under the table's lock.
         let mut table = write(&self.inner.products, TABLE)?;
         let now = Timestamp::now();
-        if let Some(stored) = table.keys.check(Scope::ProductCreate, &claim, now)? {
+        if let Some(stored) = table.keys.check(Scope::ProductCreate, &meta.principal, &claim, now)? {
             return Ok(Created::replay(stored));
         }
-        let product = insert_new(&mut table, product)?;
-        table.keys.claim(Scope::ProductCreate, claim, product.clone(), now, self.inner.key_lifetime);
+        let product = insert_new(&mut table, product, meta)?;
+        table.keys.claim(Scope::ProductCreate, &meta.principal, claim, product.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(product))
     }
 
@@ -50,7 +52,13 @@ impl ProductRepository for MemoryStore {
         table.get(id).cloned().ok_or_else(|| Error::not_found("product", id))
     }
 
-    async fn update(&self, id: ProductId, expected_version: u64, draft: ProductDraft) -> Result<Product> {
+    async fn update(
+        &self,
+        id: ProductId,
+        expected_version: u64,
+        draft: ProductDraft,
+        meta: &RequestMeta,
+    ) -> Result<Product> {
         let mut table = write(&self.inner.products, TABLE)?;
         let current = table.get(id).ok_or_else(|| Error::not_found("product", id))?;
         if current.version != expected_version {
@@ -68,12 +76,15 @@ impl ProductRepository for MemoryStore {
         // Re-inserting moves the row in every index: its sku, price or category may have changed.
         table.remove(id);
         table.insert(updated.clone());
+        table.audit.append(updated.updated_event(meta));
         Ok(updated)
     }
 
-    async fn delete(&self, id: ProductId) -> Result<()> {
+    async fn delete(&self, id: ProductId, meta: &RequestMeta) -> Result<()> {
         let mut table = write(&self.inner.products, TABLE)?;
-        table.remove(id).map(drop).ok_or_else(|| Error::not_found("product", id))
+        table.remove(id).ok_or_else(|| Error::not_found("product", id))?;
+        table.audit.append(Product::deleted_event(id, meta));
+        Ok(())
     }
 
     async fn list(&self, query: &ProductQuery) -> Result<Page<Product>> {

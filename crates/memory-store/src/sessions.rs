@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use domain::idempotency::{Claim, Created, Scope};
 use domain::session::{IssuedSession, Session, TokenHash};
+use domain::transfer::RequestMeta;
 use domain::{Error, Result, SessionRepository, Timestamp};
 
 use crate::MemoryStore;
+use crate::audit::AuditTrail;
 use crate::keys::Keys;
 use crate::locks::lock;
 
-const TABLE: &str = "sessions";
+pub(crate) const TABLE: &str = "sessions";
 
 /// Below this many sessions a full purge is not worth its scan.
 const MIN_SWEEP: usize = 64;
@@ -25,6 +27,8 @@ pub(crate) struct SessionTable {
     sweep_at: usize,
     /// Idempotency records of session creates, under the same lock as the sessions.
     keys: Keys<IssuedSession>,
+    /// The events of starting and ending these sessions, appended under the same lock.
+    pub(crate) audit: AuditTrail,
 }
 
 impl SessionTable {
@@ -38,12 +42,13 @@ impl SessionTable {
         self.sweep_at = self.sessions.len() * 2;
     }
 
-    /// Stores a new session, refusing a taken token hash.
-    fn insert_new(&mut self, session: Session, now: Timestamp) -> Result<()> {
+    /// Stores a new session with its event, refusing a taken token hash.
+    fn insert_new(&mut self, session: Session, meta: &RequestMeta, now: Timestamp) -> Result<()> {
         self.purge_if_due(now);
         if self.sessions.contains_key(&session.token_hash) {
             return Err(Error::session_exists());
         }
+        self.audit.append(session.created_event(meta));
         self.sessions.insert(session.token_hash.clone(), session);
         Ok(())
     }
@@ -59,20 +64,25 @@ impl SessionTable {
 
 #[async_trait]
 impl SessionRepository for MemoryStore {
-    async fn create(&self, session: Session) -> Result<()> {
+    async fn create(&self, session: Session, meta: &RequestMeta) -> Result<()> {
         let mut table = lock(&self.inner.sessions, TABLE)?;
-        table.insert_new(session, Timestamp::now())
+        table.insert_new(session, meta, Timestamp::now())
     }
 
-    async fn create_keyed(&self, issued: IssuedSession, claim: Claim) -> Result<Created<IssuedSession>> {
-        // The key's check, the session and the claim happen under the table's one lock.
+    async fn create_keyed(
+        &self,
+        issued: IssuedSession,
+        claim: Claim,
+        meta: &RequestMeta,
+    ) -> Result<Created<IssuedSession>> {
+        // The key's check, the session, its event and the claim happen under the table's lock.
         let mut table = lock(&self.inner.sessions, TABLE)?;
         let now = Timestamp::now();
-        if let Some(stored) = table.keys.check(Scope::SessionCreate, &claim, now)? {
+        if let Some(stored) = table.keys.check(Scope::SessionCreate, &meta.principal, &claim, now)? {
             return Ok(Created::replay(stored));
         }
-        table.insert_new(issued.session.clone(), now)?;
-        table.keys.claim(Scope::SessionCreate, claim, issued.clone(), now, self.inner.key_lifetime);
+        table.insert_new(issued.session.clone(), meta, now)?;
+        table.keys.claim(Scope::SessionCreate, &meta.principal, claim, issued.clone(), now, self.inner.key_lifetime);
         Ok(Created::fresh(issued))
     }
 
@@ -81,10 +91,11 @@ impl SessionRepository for MemoryStore {
         table.live(token_hash, Timestamp::now()).cloned().ok_or_else(Error::session_not_found)
     }
 
-    async fn delete(&self, token_hash: &TokenHash) -> Result<()> {
+    async fn delete(&self, token_hash: &TokenHash, meta: &RequestMeta) -> Result<()> {
         let mut table = lock(&self.inner.sessions, TABLE)?;
         table.live(token_hash, Timestamp::now()).ok_or_else(Error::session_not_found)?;
         table.sessions.remove(token_hash);
+        table.audit.append(Session::ended_event(token_hash, meta));
         Ok(())
     }
 }

@@ -15,32 +15,40 @@ use crate::MemoryStore;
 use crate::locks::{read, write};
 use crate::wallets::bank::{Bank, TABLE};
 
-/// Stores a new wallet in `bank`, refusing an invalid one or a taken id.
-fn open(bank: &mut Bank, wallet: Wallet) -> Result<Wallet> {
+/// Stores a new wallet in `bank` with its event, refusing an invalid one or a taken id.
+fn open(bank: &mut Bank, wallet: Wallet, meta: &RequestMeta) -> Result<Wallet> {
     wallet.check_new()?;
     if bank.wallets.contains_key(&wallet.id) {
         return Err(Error::exists("wallet", wallet.id));
     }
+    bank.audit.append(wallet.created_event(meta));
     bank.wallets.insert(wallet.id, wallet.clone());
     Ok(wallet)
 }
 
 #[async_trait]
 impl WalletRepository for MemoryStore {
-    async fn create(&self, wallet: Wallet) -> Result<Wallet> {
+    async fn create(&self, wallet: Wallet, meta: &RequestMeta) -> Result<Wallet> {
         let mut bank = write(&self.inner.bank, TABLE)?;
-        open(&mut bank, wallet)
+        open(&mut bank, wallet, meta)
     }
 
-    async fn create_keyed(&self, wallet: Wallet, claim: Claim) -> Result<Created<Wallet>> {
-        // The key's check, the wallet and the claim happen under the bank's one write lock.
+    async fn create_keyed(&self, wallet: Wallet, claim: Claim, meta: &RequestMeta) -> Result<Created<Wallet>> {
+        // The key's check, the wallet, its event and the claim happen under the bank's one lock.
         let mut bank = write(&self.inner.bank, TABLE)?;
         let now = Timestamp::now();
-        if let Some(stored) = bank.wallet_keys.check(Scope::WalletCreate, &claim, now)? {
+        if let Some(stored) = bank.wallet_keys.check(Scope::WalletCreate, &meta.principal, &claim, now)? {
             return Ok(Created::replay(stored));
         }
-        let wallet = open(&mut bank, wallet)?;
-        bank.wallet_keys.claim(Scope::WalletCreate, claim, wallet.clone(), now, self.inner.key_lifetime);
+        let wallet = open(&mut bank, wallet, meta)?;
+        bank.wallet_keys.claim(
+            Scope::WalletCreate,
+            &meta.principal,
+            claim,
+            wallet.clone(),
+            now,
+            self.inner.key_lifetime,
+        );
         Ok(Created::fresh(wallet))
     }
 

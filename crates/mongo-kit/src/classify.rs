@@ -97,6 +97,12 @@ pub fn is_index_conflict(error: &DriverError) -> bool {
     codes(error).iter().any(|c| INDEX_CONFLICTS.contains(c))
 }
 
+/// Whether `error` happened on the connection (an I/O failure or a client-side time-out): the
+/// server may have received the command and acted on it.
+pub fn is_network(error: &DriverError) -> bool {
+    matches!(error.kind.as_ref(), ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. })
+}
+
 /// Whether the operation may succeed if retried: transient labels, network, pool, server
 /// selection, time limits and replica-set state changes.
 pub fn is_transient(error: &DriverError) -> bool {

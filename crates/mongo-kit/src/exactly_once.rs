@@ -30,6 +30,8 @@
 //! }
 //!
 //! impl Operation for Pay {
+//!     type Refusal = std::convert::Infallible;
+//!
 //!     fn writes(&self) -> mongodb::error::Result<Writes> {
 //!         Ok(Writes::models(vec![self.payments.insert_one_model(&self.payment)?.into()]))
 //!     }
@@ -37,8 +39,8 @@
 //!     fn write_one_by_one<'s>(
 //!         &'s self,
 //!         session: &'s mut mongodb::ClientSession,
-//!     ) -> futures::future::BoxFuture<'s, mongodb::error::Result<()>> {
-//!         async move { self.payments.insert_one(&self.payment).session(session).await.map(drop) }.boxed()
+//!     ) -> futures::future::BoxFuture<'s, mongodb::error::Result<bool>> {
+//!         async move { self.payments.insert_one(&self.payment).session(session).await.map(|_| true) }.boxed()
 //!     }
 //! }
 //!
@@ -46,8 +48,9 @@
 //! let records = database.collection("idempotency_keys");
 //! let runner = Runner::new(&client, records, &profiles);
 //! let pay = Pay { payments: database.collection("payments"), payment: doc! { "amount_minor": 1250_i64 } };
-//! let key = KeyId::new("payment", "7f0c2a5e-client-key");
-//! let done = runner.run(&key, "sha256-of-the-request", doc! { "status": "paid" }, &pay, standard_judge).await;
+//! // The key belongs to the caller that sent it (here the API key named "checkout").
+//! let key = KeyId::new("payment", "checkout", "7f0c2a5e-client-key");
+//! let done = runner.run(&key, "sha256-of-the-request", doc! { "status": "paid" }, pay, standard_judge).await;
 //! # let _ = done;
 //! # Ok(())
 //! # }
@@ -58,13 +61,14 @@
 
 pub mod attempts;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bson::{DateTime, doc};
 use futures::FutureExt as _;
 use futures::future::BoxFuture;
-use mongodb::error::{Error, Result as DriverResult};
+use mongodb::error::Result as DriverResult;
 use mongodb::options::WriteModel;
 use mongodb::{Client, ClientSession, Collection};
 use serde::de::DeserializeOwned;
@@ -72,36 +76,53 @@ use serde::{Deserialize, Serialize};
 
 pub use attempts::{Attempts, Counters, GaveUp, OutOfBudget, WRITE_CONFLICTS, counters};
 
+/// How many times an operation starts a new transaction after its key was found held by an
+/// expired record (or its data changed under it).
+pub const ROUNDS: usize = crate::transaction::ROUNDS;
+
 use crate::classify::{Failure, classify, classify_write, failed_write_index, is_duplicate_key};
 use crate::profiles::{OperationClass, Profile, Profiles};
 use crate::time_limit::{TimeLimited as _, within};
+use crate::transaction::{Abort, Failed, Transaction};
 
-/// The layout version of [`KeyRecord`].
-pub const RECORD_SCHEMA_VERSION: i32 = 1;
+/// The layout version of [`KeyRecord`]: 2 since keys belong to their caller (version 1 records
+/// have no principal in their `_id`).
+pub const RECORD_SCHEMA_VERSION: i32 = 2;
 
-/// How many times an operation starts a new transaction after its key was found held by an
-/// expired record (or the caller saw contended data).
-pub const ROUNDS: usize = 8;
-
-/// The `_id` of a key's record: the operation's scope and the client's key. Field order matters
-/// for equality on an embedded `_id`: always build it through [`KeyId::new`].
+/// The `_id` of a key's record: the operation's scope, the caller that sent the key, and the key.
+/// A key belongs to its caller: another caller sending the same key string gets a record of its
+/// own, never the first caller's response. Field order matters for equality on an embedded
+/// `_id`: always build it through [`KeyId::new`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyId {
     /// The operation the key belongs to (`payment`).
     pub scope: String,
+    /// The authenticated caller (an API key's name, a user; empty for an anonymous caller).
+    /// `None` only in records written before keys were bound to callers ([`KeyId::legacy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
     /// The client's key.
     pub key: String,
 }
 
 impl KeyId {
-    /// The id of `key` in `scope`.
-    pub fn new(scope: &str, key: &str) -> Self {
-        Self { scope: scope.to_owned(), key: key.to_owned() }
+    /// The id of `key` sent by `principal` in `scope`.
+    pub fn new(scope: &str, principal: &str, key: &str) -> Self {
+        Self { scope: scope.to_owned(), principal: Some(principal.to_owned()), key: key.to_owned() }
+    }
+
+    /// The id this key had in records written before keys were bound to their caller
+    /// (`{scope, key}`), which [`Runner::legacy_records`] still honours until they expire.
+    pub fn legacy(&self) -> Self {
+        Self { principal: None, ..self.clone() }
     }
 
     /// The id as a BSON document, for filters.
     pub fn to_document(&self) -> bson::Document {
-        doc! { "scope": &self.scope, "key": &self.key }
+        match &self.principal {
+            Some(principal) => doc! { "scope": &self.scope, "principal": principal, "key": &self.key },
+            None => doc! { "scope": &self.scope, "key": &self.key },
+        }
     }
 }
 
@@ -216,8 +237,22 @@ impl Writes {
     }
 }
 
-/// An operation run exactly once per key: its writes after the claim, both ways.
+/// An operation run exactly once per key: what it decides inside the transaction, and its writes
+/// after the claim, both ways.
 pub trait Operation: Send + Sync {
+    /// The operation's own reason to refuse (sold out, say), returned typed by
+    /// [`Runner::run`] as [`Stop::Declined`]; [`std::convert::Infallible`] when it never refuses.
+    type Refusal: Send;
+
+    /// Reads what the operation's decision needs in the transaction's snapshot, before any
+    /// write, and decides: `Ok(Err(refusal))` aborts the transaction and leaves the key free
+    /// (unless an earlier request holds it: then the key's record answers). Every driver error
+    /// must be returned, never swallowed. By default there is nothing to read.
+    fn decide<'s>(&'s self, session: &'s mut ClientSession) -> BoxFuture<'s, DriverResult<Result<(), Self::Refusal>>> {
+        let _ = session;
+        futures::future::ready(Ok(Ok(()))).boxed()
+    }
+
     /// The writes as models of one ordered client `bulkWrite` (servers with wire version 25 and
     /// up), sent after the claim.
     ///
@@ -225,8 +260,16 @@ pub trait Operation: Send + Sync {
     /// A model that cannot be built (a document that does not serialize).
     fn writes(&self) -> DriverResult<Writes>;
 
-    /// The same writes one command each, in `session` (older servers).
-    fn write_one_by_one<'s>(&'s self, session: &'s mut ClientSession) -> BoxFuture<'s, DriverResult<()>>;
+    /// The same writes one command each, in `session` (older servers); `Ok(false)` when a write
+    /// applied to fewer documents than expected (a conditional update matched nothing).
+    fn write_one_by_one<'s>(&'s self, session: &'s mut ClientSession) -> BoxFuture<'s, DriverResult<bool>>;
+
+    /// The refusal when the writes applied to fewer documents than expected, the key being free
+    /// (a conditional update whose condition is the business rule: "only if 2 seats are left");
+    /// `None` (the default) reruns the transaction, as for data that changed under it.
+    fn refuse_short(&self) -> Option<Self::Refusal> {
+        None
+    }
 }
 
 /// What a run did.
@@ -240,7 +283,10 @@ pub enum Done<R> {
 
 /// Why a run stopped without an answer to replay.
 #[derive(Debug)]
-pub enum Stop<E> {
+pub enum Stop<E, D = std::convert::Infallible> {
+    /// The operation refused, with the key free: nothing was written, and a request with the
+    /// same key is judged afresh.
+    Declined(D),
     /// The key is taken by another request, or by one in flight.
     Refused(Refusal),
     /// The operation's own writes met a unique index (the claim went through).
@@ -254,30 +300,50 @@ pub enum Stop<E> {
     Failed(Failure),
 }
 
-/// Runs exactly-once operations with one idempotency collection.
+/// Runs exactly-once operations with one idempotency collection. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Runner<'a, R: Send + Sync> {
-    client: &'a Client,
+pub struct Runner<R: Send + Sync> {
+    client: Client,
     records: Collection<KeyRecord<R>>,
     profile: Profile,
     lifetime: Duration,
     client_bulk_write: bool,
+    legacy_records: bool,
 }
 
-impl<'a, R> Runner<'a, R>
+/// Why a body stopped, inside the runner.
+enum Halt<R, D> {
+    /// The key's record, found where the operation refused: the key is judged, not the refusal.
+    Taken(KeyRecord<R>),
+    /// The operation refused, with the key free.
+    Declined(D),
+}
+
+impl<R> Runner<R>
 where
-    R: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin,
+    R: Serialize + DeserializeOwned + Clone + Send + Sync + Unpin + 'static,
 {
     /// A runner with the critical class of `profiles`, keys kept for a day, and the client
     /// `bulkWrite` path.
-    pub fn new(client: &'a Client, records: Collection<KeyRecord<R>>, profiles: &Profiles) -> Self {
+    pub fn new(client: &Client, records: Collection<KeyRecord<R>>, profiles: &Profiles) -> Self {
         Self {
-            client,
+            client: client.clone(),
             records,
             profile: profiles.get(OperationClass::Critical).clone(),
             lifetime: Duration::from_secs(24 * 60 * 60),
             client_bulk_write: true,
+            legacy_records: false,
         }
+    }
+
+    /// Whether records written before keys were bound to their caller (`_id: {scope, key}`)
+    /// may still hold keys: each run then also reads the key's legacy record in its transaction
+    /// (one more round trip) and answers from it as such records always did, by fingerprint
+    /// alone. Turn it on while such records live (at most one key lifetime after an upgrade).
+    #[must_use]
+    pub fn legacy_records(mut self, enabled: bool) -> Self {
+        self.legacy_records = enabled;
+        self
     }
 
     /// How long a key's record (and so a client's right to replay) is kept.
@@ -297,34 +363,51 @@ where
 
     /// Runs `operation` once for `key`: claims it for a request with `fingerprint`, storing
     /// `response`, in the same transaction as the operation's writes. A taken key is judged by
-    /// `judge`.
+    /// `judge`. The operation may refuse ([`Operation::decide`], [`Operation::refuse_short`]):
+    /// the transaction is aborted, the key stays free, and the refusal comes back as
+    /// [`Stop::Declined`]; a refusal met while the key is held by an earlier request is not
+    /// answered, the key's record is (a replay of a completed request, say).
     ///
     /// # Errors
     /// See [`Stop`].
-    pub async fn run<E>(
+    pub async fn run<E, O: Operation + 'static>(
         &self,
         key: &KeyId,
         fingerprint: &str,
         response: R,
-        operation: &dyn Operation,
+        operation: O,
         judge: Judge<R, E>,
-    ) -> Result<Done<R>, Stop<E>> {
-        let mut attempts = Attempts::new();
+    ) -> Result<Done<R>, Stop<E, O::Refusal>> {
+        let transaction = Transaction::new(&self.client, &self.profile);
+        let operation = Arc::new(operation);
         for _ in 0..ROUNDS {
             let record = KeyRecord::claim(key.clone(), fingerprint, response.clone(), DateTime::now(), self.lifetime);
-            let writes_failed = AtomicBool::new(false);
-            let body = Body { runner: self, record: &record, operation, writes_failed: &writes_failed };
-            let Err(error) = self.transaction(&body, &mut attempts).await else {
-                return Ok(Done::Fresh(response));
+            let writes_failed = Arc::new(AtomicBool::new(false));
+            // The body owns what it uses (see `Transaction::run`).
+            let (runner, operation, failed) = (self.clone(), Arc::clone(&operation), Arc::clone(&writes_failed));
+            let outcome =
+                transaction.run(async move |session| runner.body(session, &record, &*operation, &failed).await).await;
+            let writes_failed = writes_failed.load(Ordering::Relaxed);
+            let error = match outcome {
+                Ok(()) => return Ok(Done::Fresh(response)),
+                Err(Failed::Stopped(Halt::Declined(refusal))) => return Err(Stop::Declined(refusal)),
+                Err(Failed::Stopped(Halt::Taken(record))) => {
+                    let id = record.id.clone();
+                    match self.settle(&id, judge(record, fingerprint, DateTime::now())).await? {
+                        Some(done) => return done,
+                        None => continue,
+                    }
+                }
+                Err(Failed::GaveUp(why)) => return Err(Stop::GaveUp(why)),
+                Err(Failed::Error { error, committing }) => {
+                    if committing || !is_duplicate_key(&error) {
+                        return Err(Stop::Failed(if committing { classify_write(error) } else { classify(error) }));
+                    }
+                    error
+                }
             };
-            if error.get_custom::<OutOfBudget>().is_some() {
-                return Err(Stop::GaveUp(attempts.give_up()));
-            }
-            if !is_duplicate_key(&error) {
-                return Err(Stop::Failed(if attempts.committing() { classify_write(error) } else { classify(error) }));
-            }
             // The claim is the first write: a duplicate key anywhere after it is the operation's.
-            if writes_failed.load(Ordering::Relaxed) || failed_write_index(&error).is_some_and(|index| index > 0) {
+            if writes_failed || failed_write_index(&error).is_some_and(|index| index > 0) {
                 return Err(Stop::Conflict);
             }
             match self.resolve(key, fingerprint, judge).await? {
@@ -336,32 +419,80 @@ where
         Err(Stop::Refused(Refusal::InFlight))
     }
 
-    /// One transaction through the driver's convenient API, within the caller's budget.
-    async fn transaction(&self, body: &Body<'_, R>, attempts: &mut Attempts) -> DriverResult<()> {
-        let mut session = self.client.start_session().await?;
-        let mut options = self.profile.transaction_options();
-        // The commit may not outlast the caller's budget either.
-        options.max_commit_time = options.max_commit_time.map(crate::deadline::cap);
-        let class = self.profile.class();
-        let mut context = attempts;
-        let transaction =
-            session.start_transaction().with_options(options).and_run(&mut context, |session, attempts| {
-                async move {
-                    let attempt = attempts.begin().await?;
-                    crate::telemetry::record_transaction_attempt(class, attempt);
-                    let outcome = body.apply(session).await;
-                    match &outcome {
-                        Ok(()) => attempts.body_done(),
-                        Err(error) => attempts.observe(error),
-                    }
-                    outcome
-                }
-                .boxed()
-            });
-        crate::telemetry::in_class(class, crate::time_limit::within_budget(transaction)).await
+    /// One attempt: the operation's decision, then the claim and the operation's writes.
+    async fn body<O: Operation>(
+        &self,
+        session: &mut ClientSession,
+        record: &KeyRecord<R>,
+        operation: &O,
+        writes_failed: &AtomicBool,
+    ) -> Result<(), Abort<Halt<R, O::Refusal>>> {
+        let profile = &self.profile;
+        if self.legacy_records {
+            let legacy = doc! { "_id": record.id.legacy().to_document() };
+            if let Some(taken) = within(profile, self.records.find_one(legacy).session(&mut *session)).await? {
+                return Err(Abort::Stop(Halt::Taken(taken)));
+            }
+        }
+        if let Err(refusal) = operation.decide(session).await? {
+            // A refusal is only the answer while the key is free: a completed request with this
+            // key (whose writes may be why the operation refuses now) is replayed instead.
+            let find = self.records.find_one(record.id_filter()).session(&mut *session);
+            return Err(Abort::Stop(match within(profile, find).await? {
+                Some(taken) => Halt::Taken(taken),
+                None => Halt::Declined(refusal),
+            }));
+        }
+        let applied = if self.client_bulk_write {
+            let Writes { models, expected } = operation.writes()?;
+            let mut all: Vec<WriteModel> = Vec::with_capacity(models.len() + 1);
+            all.push(self.records.insert_one_model(record)?.into());
+            all.extend(models);
+            let bulk = self.client.bulk_write(all).ordered(true).session(&mut *session);
+            let result = within(profile, bulk).await?;
+            let done = result.inserted_count + result.matched_count + result.upserted_count;
+            expected.is_none_or(|expected| done >= expected + 1)
+        } else {
+            within(profile, self.records.insert_one(record).session(&mut *session)).await?;
+            let written = operation.write_one_by_one(session).await;
+            writes_failed.store(written.is_err(), Ordering::Relaxed);
+            written?
+        };
+        if applied {
+            return Ok(());
+        }
+        // The claim went through (it comes first), so the key was free: a write that found its
+        // condition false is the operation's refusal, or data that changed under the snapshot.
+        match operation.refuse_short() {
+            Some(refusal) => Err(Abort::Stop(Halt::Declined(refusal))),
+            None => Err(Abort::Retry),
+        }
     }
 
-    async fn resolve<E>(&self, key: &KeyId, fingerprint: &str, judge: Judge<R, E>) -> Result<Verdict<R>, Stop<E>> {
+    /// The answer of a judged record; `None` when the key is free again (an expired record,
+    /// removed if still expired) and the operation may be tried again.
+    async fn settle<E, D>(
+        &self,
+        key: &KeyId,
+        judged: Result<Verdict<R>, E>,
+    ) -> Result<Option<Result<Done<R>, Stop<E, D>>>, Stop<E, D>> {
+        Ok(Some(match judged {
+            Ok(Verdict::Replay(stored)) => Ok(Done::Replay(stored)),
+            Ok(Verdict::Refused(refusal)) => Err(Stop::Refused(refusal)),
+            Err(error) => Err(Stop::Judge(error)),
+            Ok(Verdict::Free) => {
+                clear_expired(&self.records, &self.profile, key, DateTime::now()).await.map_err(Stop::Failed)?;
+                return Ok(None);
+            }
+        }))
+    }
+
+    async fn resolve<E, D>(
+        &self,
+        key: &KeyId,
+        fingerprint: &str,
+        judge: Judge<R, E>,
+    ) -> Result<Verdict<R>, Stop<E, D>> {
         match resolve(&self.records, &self.profile, key, fingerprint, judge).await {
             Ok(Ok(verdict)) => Ok(verdict),
             Ok(Err(error)) => Err(Stop::Judge(error)),
@@ -399,47 +530,20 @@ where
         Err(error) => return Ok(Err(error)),
     };
     if matches!(verdict, Verdict::Free) {
-        let clear = records.delete_one(doc! { "_id": key.to_document(), "expires_at": { "$lte": now } });
-        within(profile, clear).await.map_err(classify)?;
+        clear_expired(records, profile, key, now).await?;
     }
     Ok(Ok(verdict))
 }
 
-/// One attempt's writes: the claim, then the operation's.
-struct Body<'b, R: Send + Sync> {
-    runner: &'b Runner<'b, R>,
-    record: &'b KeyRecord<R>,
-    operation: &'b dyn Operation,
-    /// Set when the operation's own writes failed (one command per write): what a `bulkWrite`
-    /// tells by the failed operation's index.
-    writes_failed: &'b AtomicBool,
-}
-
-impl<R: Serialize + Send + Sync> Body<'_, R> {
-    async fn apply(&self, session: &mut ClientSession) -> DriverResult<()> {
-        let runner = self.runner;
-        let profile = &runner.profile;
-        if runner.client_bulk_write {
-            let Writes { models, expected } = self.operation.writes()?;
-            let mut all: Vec<WriteModel> = Vec::with_capacity(models.len() + 1);
-            all.push(runner.records.insert_one_model(self.record)?.into());
-            all.extend(models);
-            let bulk = runner.client.bulk_write(all).ordered(true).session(&mut *session);
-            let result = within(profile, bulk).await?;
-            let done = result.inserted_count + result.matched_count + result.upserted_count;
-            if let Some(expected) = expected
-                && done < expected + 1
-            {
-                // The server answered for fewer writes than were sent, without an error: never commit that.
-                return Err(Error::custom(format!("bulkWrite applied {done} of {} writes", expected + 1)));
-            }
-            return Ok(());
-        }
-        within(profile, runner.records.insert_one(self.record).session(&mut *session)).await?;
-        let written = self.operation.write_one_by_one(session).await;
-        self.writes_failed.store(written.is_err(), Ordering::Relaxed);
-        written
-    }
+/// Removes the record of `key` if it had expired by `now`.
+async fn clear_expired<R: Send + Sync>(
+    records: &Collection<KeyRecord<R>>,
+    profile: &Profile,
+    key: &KeyId,
+    now: DateTime,
+) -> Result<(), Failure> {
+    let clear = records.delete_one(doc! { "_id": key.to_document(), "expires_at": { "$lte": now } });
+    within(profile, clear).await.map(drop).map_err(classify)
 }
 
 #[cfg(test)]
@@ -449,7 +553,7 @@ mod tests {
     fn record(fingerprint: &str, response: Option<&str>, expires_in_ms: i64) -> KeyRecord<String> {
         let now = DateTime::now();
         KeyRecord {
-            id: KeyId::new("payment", "k-1"),
+            id: KeyId::new("payment", "caller", "k-1"),
             schema_version: RECORD_SCHEMA_VERSION,
             fingerprint: fingerprint.to_owned(),
             response: response.map(str::to_owned),
@@ -470,12 +574,29 @@ mod tests {
     #[test]
     fn a_claim_expires_after_its_lifetime_and_its_id_keeps_scope_before_key() {
         let now = DateTime::from_millis(1_000);
-        let claim = KeyRecord::claim(KeyId::new("payment", "k"), "f", 7, now, Duration::from_secs(2));
+        let claim = KeyRecord::claim(KeyId::new("payment", "svc", "k"), "f", 7, now, Duration::from_secs(2));
 
         assert_eq!(claim.expires_at, DateTime::from_millis(3_000));
         assert_eq!(claim.response, Some(7));
         let keys: Vec<_> = claim.id_filter().get_document("_id").expect("an _id").keys().cloned().collect();
-        assert_eq!(keys, ["scope", "key"]);
+        assert_eq!(keys, ["scope", "principal", "key"]);
+        let legacy: Vec<_> = claim.id.legacy().to_document().keys().cloned().collect();
+        assert_eq!(legacy, ["scope", "key"]);
+    }
+
+    #[test]
+    fn a_record_written_before_keys_had_callers_reads_back_without_a_principal() {
+        let stored = doc! {
+            "_id": { "scope": "payment", "key": "k" }, "schema_version": 1, "fingerprint": "f",
+            "response": "ok", "created_at": DateTime::now(), "expires_at": DateTime::now(),
+        };
+        let back: KeyRecord<String> = bson::deserialize_from_document(stored).expect("a version 1 record reads");
+        assert_eq!(back.id, KeyId::new("payment", "", "k").legacy());
+    }
+
+    #[test]
+    fn two_callers_with_the_same_key_string_have_two_records() {
+        assert_ne!(KeyId::new("payment", "a", "k").to_document(), KeyId::new("payment", "b", "k").to_document());
     }
 
     #[test]

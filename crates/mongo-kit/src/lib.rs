@@ -10,6 +10,8 @@
 //! - `classify`: what a driver error means ([`classify::Failure`]); every server code is named there.
 //! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
 //! - `causal`: read-your-writes for classes that read from secondaries ([`causal::CausalClock`]).
+//! - `transaction`: the one transaction runner (budget, backoff, typed stops, no transaction left
+//!   open past its caller).
 //! - `exactly_once`: the idempotency-key runner: a key claimed in the same transaction as the
 //!   operation's writes; replays, reused keys, requests in flight, retries within the budget.
 //! - `indexes`: the query-shape [`indexes::Registry`]; indexes are derived from it.
@@ -38,6 +40,7 @@ pub mod profiles;
 pub mod schema;
 pub mod telemetry;
 pub mod time_limit;
+pub mod transaction;
 
 pub use bson;
 /// The caller's time budget (the `budget` crate): every time limit of this crate is capped by it.

@@ -104,3 +104,19 @@ pub async fn within_budget<T>(operation: impl IntoFuture<Output = Result<T>>) ->
         Err(_) => Err(timed_out("the operation outlasted the caller's time budget".to_owned())),
     }
 }
+
+/// The cause of a run given up on at the caller's deadline, exactly: a time-out like any other to
+/// [`crate::classify`] (an unknown outcome for a write that may have been sent).
+#[derive(Debug, thiserror::Error)]
+#[error("the operation outlasted the caller's time budget")]
+pub struct PastDeadline;
+
+/// A run given up on at the caller's deadline.
+pub(crate) fn past_deadline() -> mongodb::error::Error {
+    ErrorKind::Io(Arc::new(std::io::Error::new(std::io::ErrorKind::TimedOut, PastDeadline))).into()
+}
+
+/// Whether `error` is [`past_deadline`]'s.
+pub(crate) fn is_past_deadline(error: &mongodb::error::Error) -> bool {
+    matches!(error.kind.as_ref(), ErrorKind::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<PastDeadline>()))
+}

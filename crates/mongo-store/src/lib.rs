@@ -29,6 +29,7 @@
 //!   and the shop's collections and validators.
 //! - `store`: [`MongoStore`]: connect, start-up report, readiness.
 //! - `repos`: products, wallets, audit, sessions and feeds ports.
+//! - `audited`: a change and its audit event in one transaction.
 //! - `keyed`: judging a taken key with the domain's table, and the keyed create on the kit's
 //!   exactly-once runner.
 //! - `transfer`: exactly-once transfers (one read with `$lookup`, then the writes, in one
@@ -39,6 +40,7 @@
 
 #![warn(unreachable_pub)]
 
+mod audited;
 pub mod classify;
 pub mod collections;
 mod config;

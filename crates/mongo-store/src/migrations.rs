@@ -18,7 +18,7 @@ use crate::store::MongoStore;
 /// event per migrated document into the shop's audit log, and sending each batch as one client
 /// `bulkWrite` where the store does so for transfers.
 pub fn runner<'a>(store: &'a MongoStore, registry: &'a Registry, options: RunOptions) -> Runner<'a> {
-    Runner::on(store.database(), store.profiles(), registry, options, &ShopAudit)
+    Runner::on(store.database(), store.profiles(), registry, options, ShopAudit)
         .client_bulk_write(store.transfer_settings().client_bulk_write)
 }
 

@@ -362,7 +362,8 @@ mod mongo {
         let owner = domain::wallet::Owner::parse("cli-test").expect("an owner");
         let wallet =
             domain::wallet::NewWallet { owner, opening_balance: opening }.into_wallet(domain::Timestamp::now());
-        wallets.create(wallet).await.expect("create a wallet");
+        let meta = domain::transfer::RequestMeta::of_principal("cli-test", "req-cli");
+        wallets.create(wallet, &meta).await.expect("create a wallet");
         let tampered = store
             .database()
             .collection::<Document>("wallets")

@@ -15,15 +15,23 @@ pub const PLACE_SCOPE: &str = "order.place";
 /// How long a client may replay a placement with its key.
 pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The most a customer's orders may add up to, in minor units: a placement beyond it is refused
+/// with [`OrderError::CreditLimit`], decided on the orders read in the placement's transaction.
+pub const CREDIT_LIMIT_MINOR: i64 = 1_000_000;
+
+/// The caller idempotency keys belong to while the orders API authenticates none.
+pub const ANONYMOUS_CALLER: &str = "";
+
 /// Where orders live.
 #[async_trait]
 pub trait OrderBook: Send + Sync {
     /// Places `request` once per `key`: a retry with the same key and request answers the first
-    /// order (`replayed`).
+    /// order (`replayed`), even when the customer's credit is used up by then (by that order).
     ///
     /// # Errors
     /// [`OrderError::Invalid`], [`OrderError::DuplicateReference`], [`OrderError::KeyReused`],
-    /// [`OrderError::KeyInFlight`], [`OrderError::OutcomeUnknown`], [`OrderError::Unavailable`].
+    /// [`OrderError::KeyInFlight`], [`OrderError::CreditLimit`] (the key stays free),
+    /// [`OrderError::OutcomeUnknown`], [`OrderError::Unavailable`].
     async fn place(&self, request: PlaceOrder, key: &str) -> Result<Placed, OrderError>;
 
     /// The order with `id`.
@@ -75,8 +83,19 @@ impl OrderBook for MemoryBook {
         if state.orders.iter().any(|order| order.reference == request.reference) {
             return Err(OrderError::DuplicateReference(request.reference));
         }
+        let placed: i64 =
+            state.orders.iter().filter(|order| order.customer == request.customer).map(|o| o.amount_minor).sum();
+        if placed.saturating_add(request.amount_minor) > CREDIT_LIMIT_MINOR {
+            return Err(OrderError::CreditLimit { customer: request.customer, limit_minor: CREDIT_LIMIT_MINOR });
+        }
         let order = Order::new(request, now.timestamp_millis());
-        let record = KeyRecord::claim(KeyId::new(PLACE_SCOPE, key), &fingerprint, order.clone(), now, KEY_LIFETIME);
+        let record = KeyRecord::claim(
+            KeyId::new(PLACE_SCOPE, ANONYMOUS_CALLER, key),
+            &fingerprint,
+            order.clone(),
+            now,
+            KEY_LIFETIME,
+        );
         state.keys.insert(key.to_owned(), record);
         state.orders.push(order.clone());
         Ok(Placed { order, replayed: false })

@@ -68,7 +68,9 @@ async fn for_customer(State(book): State<Arc<dyn OrderBook>>, Path(customer): Pa
 
 fn failure(error: &OrderError) -> Response {
     let status = match error {
-        OrderError::Invalid(_) | OrderError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        OrderError::Invalid(_) | OrderError::KeyReused | OrderError::CreditLimit { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         OrderError::NotFound(_) => StatusCode::NOT_FOUND,
         OrderError::DuplicateReference(_) | OrderError::KeyInFlight => StatusCode::CONFLICT,
         OrderError::OutcomeUnknown(_) | OrderError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

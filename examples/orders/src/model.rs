@@ -102,6 +102,15 @@ pub enum OrderError {
     /// Another order has this reference.
     #[error("an order with reference {0} exists")]
     DuplicateReference(String),
+    /// The customer's orders would exceed their credit limit; nothing was placed and the key
+    /// stays free.
+    #[error("customer {customer} would exceed their credit limit of {limit_minor} minor units")]
+    CreditLimit {
+        /// The customer.
+        customer: String,
+        /// The limit.
+        limit_minor: i64,
+    },
     /// The idempotency key was used with another request.
     #[error("idempotency key was used with another request")]
     KeyReused,

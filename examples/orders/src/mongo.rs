@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bson::{Document, doc};
-use futures::FutureExt as _;
 use futures::future::BoxFuture;
+use futures::{FutureExt as _, TryStreamExt as _};
 use mongo_kit::causal::CausalClock;
 use mongo_kit::classify::Failure;
 use mongo_kit::config::ClientConfig;
@@ -20,7 +20,7 @@ use mongo_kit::{Profiles, probe};
 use mongodb::{Client, ClientSession, Database};
 use serde::{Deserialize, Serialize};
 
-use crate::book::{KEY_LIFETIME, OrderBook, PLACE_SCOPE};
+use crate::book::{ANONYMOUS_CALLER, CREDIT_LIMIT_MINOR, KEY_LIFETIME, OrderBook, PLACE_SCOPE};
 use crate::model::{Order, OrderError, PlaceOrder, Placed};
 
 /// Orders.
@@ -66,8 +66,12 @@ fn by_customer(sample: &Document) -> Option<Probe> {
     })
 }
 
+fn customer_total(sample: &Document) -> Option<Probe> {
+    Some(Probe::Find { filter: doc! { "customer": sample.get("customer")?.clone() }, sort: None, limit: None })
+}
+
 /// The book's query shapes.
-pub const SHAPES: [QueryShape; 2] = [
+pub const SHAPES: [QueryShape; 3] = [
     QueryShape {
         name: "orders.by_id",
         collection: ORDERS,
@@ -91,6 +95,18 @@ pub const SHAPES: [QueryShape; 2] = [
         index: &CUSTOMER_NEWEST,
         budget: 1.0,
         representative: by_customer,
+    },
+    QueryShape {
+        name: "orders.customer_total",
+        collection: ORDERS,
+        used_by: "OrderBook::place (the credit limit)",
+        equality: &["customer"],
+        sort: &[],
+        range: &[],
+        filtered: &[],
+        index: &CUSTOMER_NEWEST,
+        budget: 1.0,
+        representative: customer_total,
     },
 ];
 
@@ -283,34 +299,75 @@ impl MongoBook {
         registry: &'a mongo_kit::migrate::Registry,
         options: mongo_kit::migrate::RunOptions,
     ) -> mongo_kit::migrate::Runner<'a> {
-        mongo_kit::migrate::Runner::on(&self.database, &self.profiles, registry, options, &OrderEvents)
+        mongo_kit::migrate::Runner::on(&self.database, &self.profiles, registry, options, OrderEvents)
             .client_bulk_write(self.client_bulk_write)
     }
 }
 
-/// Placement after the claim: the order and its event.
-struct PlaceOne<'a> {
-    book: &'a MongoBook,
+/// Placement: the credit check in the transaction's snapshot, then (after the claim) the order
+/// and its event. Owned, since the runner may run it several times.
+struct PlaceOne {
+    place: Classed<OrderDoc>,
+    events: Classed<Document>,
     order: OrderDoc,
     event: Document,
 }
 
-impl Operation for PlaceOne<'_> {
-    fn writes(&self) -> mongodb::error::Result<Writes> {
-        Ok(Writes::models(vec![
-            self.book.place.insert_one_model(&self.order)?.into(),
-            self.book.events.insert_one_model(&self.event)?.into(),
-        ]))
-    }
+impl Operation for PlaceOne {
+    type Refusal = OrderError;
 
-    fn write_one_by_one<'s>(&'s self, session: &'s mut ClientSession) -> BoxFuture<'s, mongodb::error::Result<()>> {
+    /// The customer's orders so far, read in the snapshot: above the credit limit the order is
+    /// refused, typed, and its key left free (the runner answers a replay instead when an
+    /// earlier request with the key placed it: that order may be why the limit is reached).
+    fn decide<'s>(
+        &'s self,
+        session: &'s mut ClientSession,
+    ) -> BoxFuture<'s, mongodb::error::Result<Result<(), OrderError>>> {
         async move {
-            self.book.place.run(self.book.place.insert_one(&self.order).session(&mut *session)).await?;
-            self.book.events.run(self.book.events.insert_one(&self.event).session(&mut *session)).await?;
-            Ok(())
+            let customer = &self.order.customer;
+            let amounts = self.place.clone_with_type::<OrderAmount>();
+            let find = amounts.find(doc! { "customer": customer }).projection(doc! { "amount_minor": 1, "_id": 0 });
+            let placed: Vec<OrderAmount> = self
+                .place
+                .run(async {
+                    let mut cursor = find.session(&mut *session).await?;
+                    cursor.stream(&mut *session).try_collect().await
+                })
+                .await?;
+            let total =
+                placed.iter().fold(self.order.amount_minor, |sum, order| sum.saturating_add(order.amount_minor));
+            if total > CREDIT_LIMIT_MINOR {
+                return Ok(Err(OrderError::CreditLimit {
+                    customer: customer.clone(),
+                    limit_minor: CREDIT_LIMIT_MINOR,
+                }));
+            }
+            Ok(Ok(()))
         }
         .boxed()
     }
+
+    fn writes(&self) -> mongodb::error::Result<Writes> {
+        Ok(Writes::models(vec![
+            self.place.insert_one_model(&self.order)?.into(),
+            self.events.insert_one_model(&self.event)?.into(),
+        ]))
+    }
+
+    fn write_one_by_one<'s>(&'s self, session: &'s mut ClientSession) -> BoxFuture<'s, mongodb::error::Result<bool>> {
+        async move {
+            self.place.run(self.place.insert_one(&self.order).session(&mut *session)).await?;
+            self.events.run(self.events.insert_one(&self.event).session(&mut *session)).await?;
+            Ok(true)
+        }
+        .boxed()
+    }
+}
+
+/// What the credit check reads of an order.
+#[derive(Debug, Deserialize)]
+struct OrderAmount {
+    amount_minor: i64,
 }
 
 fn failed(failure: Failure) -> OrderError {
@@ -350,12 +407,14 @@ impl OrderBook for MongoBook {
         };
         // The stored response is the stored document: it reads back with the same BSON types.
         let stored = OrderDoc::from(&order);
-        let operation = PlaceOne { book: self, order: stored.clone(), event };
+        let operation =
+            PlaceOne { place: self.place.clone(), events: self.events.clone(), order: stored.clone(), event };
         let runner = exactly_once::Runner::new(&self.client, self.keys.collection().clone(), &self.profiles)
             .key_lifetime(KEY_LIFETIME)
             .client_bulk_write(self.client_bulk_write);
-        let id = KeyId::new(PLACE_SCOPE, key);
-        match runner.run(&id, &fingerprint, stored, &operation, standard_judge).await {
+        // The orders API authenticates no caller yet: every key belongs to the anonymous one.
+        let id = KeyId::new(PLACE_SCOPE, ANONYMOUS_CALLER, key);
+        match runner.run(&id, &fingerprint, stored, operation, standard_judge).await {
             Ok(Done::Fresh(stored)) => Ok(Placed { order: stored.into(), replayed: false }),
             Ok(Done::Replay(stored)) => Ok(Placed { order: stored.into(), replayed: true }),
             Err(Stop::Refused(Refusal::Reused)) => Err(OrderError::KeyReused),
@@ -366,6 +425,7 @@ impl OrderBook for MongoBook {
                 Err(OrderError::Unavailable(format!("{attempts} attempts failed transiently")))
             }
             Err(Stop::Failed(failure)) => Err(failed(failure)),
+            Err(Stop::Declined(refusal)) => Err(refusal),
         }
     }
 

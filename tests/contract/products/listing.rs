@@ -142,8 +142,13 @@ async fn category_stats_follow_updates_and_deletes(store: &TestStore) {
     let (cheapest, dearest) = (&products[0], &products[2]);
     let mut repriced = draft(&category, 900);
     repriced.sku = dearest.sku.clone();
-    store.repos.products.update(dearest.id, dearest.version, repriced).await.expect("reprice a product");
-    store.repos.products.delete(cheapest.id).await.expect("delete a product");
+    store
+        .repos
+        .products
+        .update(dearest.id, dearest.version, repriced, &crate::contract::fixtures::meta())
+        .await
+        .expect("reprice a product");
+    store.repos.products.delete(cheapest.id, &crate::contract::fixtures::meta()).await.expect("delete a product");
 
     let stats = store.repos.products.category_stats(&category).await.expect("category stats");
 

@@ -49,6 +49,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         // An authenticated caller is who its credentials say, whatever it claims in `x-actor`.
         let principal = parts.extensions.get::<Principal>().map(|principal| principal.name().to_owned());
+        // Idempotency keys belong to the authenticated principal, never to a claimed actor:
+        // anonymous callers share one key space, as they share every other right.
+        let principal_name = principal.clone().unwrap_or_default();
         let claimed = if principal.is_some() { None } else { text(&parts.headers, ACTOR)? };
         let actor = match (principal, claimed) {
             (Some(name), _) => name,
@@ -67,7 +70,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
             .ok()
             .flatten()
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), ToOwned::to_owned);
-        Ok(Self(RequestMeta { actor, request_id }))
+        Ok(Self(RequestMeta { principal: principal_name, actor, request_id }))
     }
 }
 

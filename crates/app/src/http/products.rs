@@ -1,7 +1,5 @@
 //! `/v1/products` and `/v1/categories/{category}/stats`.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +7,6 @@ use domain::idempotency::{Claim, Created, product_fingerprint};
 use domain::product::{Category, Product};
 use domain::{ProductId, Timestamp};
 
-use crate::http::audit::record;
 use crate::http::dto::products::{CategoryStatsView, ProductInput, ProductListParams, ProductPage, ProductView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
@@ -18,11 +15,6 @@ use crate::state::AppState;
 
 fn with_etag(product: &Product) -> impl IntoResponse + use<> {
     ([(header::ETAG, etag(product.version))], Json(ProductView::from(product)))
-}
-
-fn details(product: &Product) -> BTreeMap<String, String> {
-    // Ids and versions only: names and attributes are the client's free text.
-    BTreeMap::from([("sku".to_owned(), product.sku.to_string()), ("version".to_owned(), product.version.to_string())])
 }
 
 /// Creates a product.
@@ -46,16 +38,13 @@ pub(crate) async fn create(
     let draft = input.try_into_domain()?;
     let products = &state.repos.products;
     let created = match key {
-        None => Created::fresh(products.create(draft.into_product(Timestamp::now())).await?),
+        None => Created::fresh(products.create(draft.into_product(Timestamp::now()), &meta).await?),
         Some(key) => {
             let claim = Claim::new(key, product_fingerprint(&draft));
-            products.create_keyed(draft.into_product(Timestamp::now()), claim).await?
+            products.create_keyed(draft.into_product(Timestamp::now()), claim, &meta).await?
         }
     };
     let product = &created.value;
-    if !created.replayed {
-        record(&state, &meta, "product.created", "product", product.id, details(product)).await?;
-    }
     let location = format!("/v1/products/{}", product.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], with_etag(product)).into_response();
     mark_replayed(&mut response, created.replayed);
@@ -97,8 +86,7 @@ pub(crate) async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     let id = resource(&id, ProductId::parse)?;
     let draft = input.try_into_domain()?;
-    let product = state.repos.products.update(id, version, draft).await?;
-    record(&state, &meta, "product.updated", "product", product.id, details(&product)).await?;
+    let product = state.repos.products.update(id, version, draft, &meta).await?;
     Ok(with_etag(&product))
 }
 
@@ -115,8 +103,7 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = resource(&id, ProductId::parse)?;
-    state.repos.products.delete(id).await?;
-    record(&state, &meta, "product.deleted", "product", id, BTreeMap::new()).await?;
+    state.repos.products.delete(id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,7 +12,7 @@ use crate::http::dto::time;
 use crate::http::dto::users::{SessionCreated, SessionInput, SessionView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
-use crate::http::headers::{OptionalIdempotencyKey, mark_replayed};
+use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
 use crate::state::AppState;
 
 /// Starts a session and shows its token, once.
@@ -28,6 +28,7 @@ use crate::state::AppState;
     ))]
 pub(crate) async fn create(
     State(state): State<AppState>,
+    Meta(meta): Meta,
     OptionalIdempotencyKey(key): OptionalIdempotencyKey,
     Json(input): Json<SessionInput>,
 ) -> Result<Response, ApiError> {
@@ -35,13 +36,14 @@ pub(crate) async fn create(
     let (token, session) = Session::issue(user_id, ttl, Timestamp::now());
     let issued = match key {
         None => {
-            state.repos.sessions.create(session.clone()).await?;
+            state.repos.sessions.create(session.clone(), &meta).await?;
             Created::fresh(IssuedSession { token, session })
         }
-        // A replay answers the first request's token: the retry is the same client's.
+        // A replay answers the first request's token: the key belongs to the caller that sent
+        // it, so a retry with it is the same caller's.
         Some(key) => {
             let claim = Claim::new(key, session_fingerprint(user_id, ttl));
-            state.repos.sessions.create_keyed(IssuedSession { token, session }, claim).await?
+            state.repos.sessions.create_keyed(IssuedSession { token, session }, claim, &meta).await?
         }
     };
     let IssuedSession { token, session } = &issued.value;
@@ -73,8 +75,12 @@ pub(crate) async fn get(
         (status = 204, description = "Ended"),
         (status = 404, description = "Unknown, expired or malformed token", body = Problem, content_type = "application/problem+json"),
     ))]
-pub(crate) async fn delete(State(state): State<AppState>, Path(token): Path<String>) -> Result<StatusCode, ApiError> {
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(token): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let token = resource(&token, SessionToken::parse)?;
-    state.repos.sessions.delete(&token.hash()).await?;
+    state.repos.sessions.delete(&token.hash(), &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -153,12 +153,12 @@ async fn each_transfer_error_answers_its_status() {
 #[tokio::test]
 async fn conflicts_and_version_mismatches_answer_409_and_412() {
     let mut mocks = Mocks::default();
-    mocks.products.expect_create_keyed().returning(|_, _| Err(Error::Conflict("sku A-1 exists".into())));
+    mocks.products.expect_create_keyed().returning(|_, _, _| Err(Error::Conflict("sku A-1 exists".into())));
     let body = json!({"sku": "A-1", "name": "A", "category": "c", "price_minor": 1, "currency": "EUR"});
     send(mocks, post_json("/v1/products", &body)).await.assert_problem(StatusCode::CONFLICT);
 
     let mut mocks = Mocks::default();
-    mocks.products.expect_update().returning(|id, expected, _| {
+    mocks.products.expect_update().returning(|id, expected, _, _| {
         Err(Error::VersionMismatch { entity: "product", id: id.to_string(), expected, actual: expected + 1 })
     });
     let request = Request::put(format!("/v1/products/{}", uuid::Uuid::now_v7()))

@@ -1,14 +1,11 @@
 //! `/v1/wallets`.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::idempotency::{Claim, Created, wallet_fingerprint};
 use domain::{Timestamp, WalletId};
 
-use crate::http::audit::record;
 use crate::http::dto::wallets::{LedgerPage, PageParams, WalletInput, WalletView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
@@ -36,21 +33,13 @@ pub(crate) async fn create(
     let command = input.try_into_domain()?;
     let wallets = &state.repos.wallets;
     let created = match key {
-        None => Created::fresh(wallets.create(command.into_wallet(Timestamp::now())).await?),
+        None => Created::fresh(wallets.create(command.into_wallet(Timestamp::now()), &meta).await?),
         Some(key) => {
             let claim = Claim::new(key, wallet_fingerprint(&command));
-            wallets.create_keyed(command.into_wallet(Timestamp::now()), claim).await?
+            wallets.create_keyed(command.into_wallet(Timestamp::now()), claim, &meta).await?
         }
     };
     let wallet = &created.value;
-    if !created.replayed {
-        // The owner is personal data: the event names the wallet, its currency and opening balance.
-        let details = BTreeMap::from([
-            ("currency".to_owned(), wallet.currency.to_string()),
-            ("opening_balance_minor".to_owned(), wallet.balance_minor.to_string()),
-        ]);
-        record(&state, &meta, "wallet.created", "wallet", wallet.id, details).await?;
-    }
     let location = format!("/v1/wallets/{}", wallet.id);
     let mut response =
         (StatusCode::CREATED, [(header::LOCATION, location)], Json(WalletView::from(wallet))).into_response();

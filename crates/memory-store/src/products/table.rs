@@ -9,6 +9,7 @@ use domain::product::{Category, CategoryStats, PriceSort, Product, ProductQuery,
 use domain::{Error, ProductId};
 use uuid::Uuid;
 
+use crate::audit::AuditTrail;
 use crate::keys::Keys;
 
 /// Sort key of a listing: price in minor units, then id, which makes the order total.
@@ -27,6 +28,8 @@ pub(crate) struct ProductTable {
     by_category: BTreeMap<Category, BTreeSet<PriceKey>>,
     /// Idempotency records of product creates, under the same lock as the rows they created.
     pub(crate) keys: Keys<Product>,
+    /// The events of the changes to these products, appended under the same lock.
+    pub(crate) audit: AuditTrail,
 }
 
 impl ProductTable {

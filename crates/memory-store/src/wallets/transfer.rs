@@ -20,7 +20,7 @@ impl Bank {
         lifetime: KeyLifetime,
     ) -> Result<TransferOutcome, TransferError> {
         let claim = Claim::new(key, command.fingerprint());
-        if let Some(transfer) = self.transfer_keys.check(Scope::Transfer, &claim, now)? {
+        if let Some(transfer) = self.transfer_keys.check(Scope::Transfer, &meta.principal, &claim, now)? {
             return Ok(TransferOutcome { transfer, replayed: true });
         }
         let balances = command.decide(self.holding(command.from()), self.holding(command.to()))?;
@@ -28,7 +28,7 @@ impl Bank {
         self.debit_and_credit(&transfer, balances);
         self.audit.append(transfer.completed_event(meta));
         self.transfers.insert(transfer.id, transfer.clone());
-        self.transfer_keys.claim(Scope::Transfer, claim, transfer.clone(), now, lifetime);
+        self.transfer_keys.claim(Scope::Transfer, &meta.principal, claim, transfer.clone(), now, lifetime);
         Ok(TransferOutcome { transfer, replayed: false })
     }
 

@@ -73,6 +73,8 @@ pub enum GaveUp {
 #[derive(Debug)]
 pub struct Attempts {
     count: u32,
+    /// At most this many attempts in all, if set.
+    max: Option<u32>,
     deadline: Instant,
     last_was_conflict: bool,
     /// Whether the last attempt's body finished, so the driver went on to commit it.
@@ -88,8 +90,15 @@ impl Default for Attempts {
 impl Attempts {
     /// No attempt yet; the budget is the caller's, else [`DEFAULT_BUDGET`].
     pub fn new() -> Self {
-        let deadline = crate::deadline::current().unwrap_or_else(|| Instant::now() + DEFAULT_BUDGET);
-        Self { count: 0, deadline, last_was_conflict: false, committing: false }
+        Self::within(None, None)
+    }
+
+    /// No attempt yet; the budget is the caller's, else `budget` (else [`DEFAULT_BUDGET`]), and at
+    /// most `max` attempts are started.
+    pub fn within(budget: Option<Duration>, max: Option<u32>) -> Self {
+        let fallback = budget.unwrap_or(DEFAULT_BUDGET);
+        let deadline = crate::deadline::current().unwrap_or_else(|| Instant::now() + fallback);
+        Self { count: 0, max, deadline, last_was_conflict: false, committing: false }
     }
 
     /// Starts an attempt and returns its number (from 1); before a retry, waits the backoff.
@@ -97,19 +106,35 @@ impl Attempts {
     /// # Errors
     /// An [`OutOfBudget`] payload when the budget cannot hold the backoff and one more attempt.
     pub async fn begin(&mut self) -> Result<u32> {
+        let (attempt, pause) = self.start()?;
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+        Ok(attempt)
+    }
+
+    /// Starts an attempt without waiting: its number (from 1) and the backoff to wait before
+    /// it, for callers that must not hold the attempts across the wait.
+    ///
+    /// # Errors
+    /// As [`Attempts::begin`].
+    pub fn start(&mut self) -> Result<(u32, Duration)> {
+        let mut pause = Duration::ZERO;
+        if self.max.is_some_and(|max| self.count >= max) {
+            return Err(Error::custom(OutOfBudget));
+        }
         if self.count > 0 {
-            let pause = backoff(self.count);
+            pause = backoff(self.count);
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left < pause + MIN_ATTEMPT {
                 return Err(Error::custom(OutOfBudget));
             }
             RETRIES.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(pause).await;
         }
         self.count += 1;
         self.committing = false;
         ATTEMPTS.fetch_add(1, Ordering::Relaxed);
-        Ok(self.count)
+        Ok((self.count, pause))
     }
 
     /// Notes that an attempt's body finished: what fails from now on is the commit, whose

@@ -15,7 +15,7 @@
 //! replacement matches; should one not, the transaction is aborted and the batch read again.
 
 use bson::{Bson, Document, doc};
-use futures::{FutureExt as _, TryStreamExt as _};
+use futures::TryStreamExt as _;
 use mongodb::ClientSession;
 use mongodb::error::Error;
 use mongodb::options::{UpdateOneModel, WriteModel};
@@ -24,20 +24,24 @@ use super::changelog::Changelog;
 use super::{Migration, MigrationError, RunCounts, RunError, RunRecord, fingerprint, id_text};
 use crate::profiles::{OperationClass, Profile, Profiles};
 use crate::time_limit::{TimeLimited as _, within};
+use crate::transaction::{Abort, Failed, Transaction};
 
 /// How many times one batch's transaction is tried before the run stops (it resumes from its
-/// checkpoint next time): transient errors are retried by the driver's convenient API, bounded
-/// here so that a persistent fault ends the run instead of retrying for minutes.
+/// checkpoint next time): transient errors and documents changed under the batch are retried by
+/// the kit's transaction runner, bounded here so that a persistent fault ends the run instead of
+/// retrying for minutes.
 const ATTEMPTS: u32 = 6;
 
-/// What one batch needs.
-pub(super) struct Batch<'a> {
-    pub(super) database: &'a mongodb::Database,
-    pub(super) profiles: &'a Profiles,
-    pub(super) migration: &'a Migration,
+/// What one batch needs, owned: the transaction runner's body may run several times and captures
+/// no references.
+#[derive(Clone)]
+pub(super) struct Batch {
+    pub(super) database: mongodb::Database,
+    pub(super) profiles: Profiles,
+    pub(super) migration: Migration,
     /// Where each migrated document's audit event goes.
-    pub(super) sink: &'a dyn super::AuditSink,
-    pub(super) run: &'a RunRecord,
+    pub(super) sink: std::sync::Arc<dyn super::AuditSink>,
+    pub(super) run: RunRecord,
     /// The run's counts before this batch (stored with the checkpoint, this batch added).
     pub(super) counts_before: RunCounts,
     pub(super) batch_size: u32,
@@ -64,22 +68,14 @@ struct Writes {
 
 /// A migration function refused a document: the transaction is aborted, the run fails.
 #[derive(Debug, Clone)]
-struct Refused {
+pub(super) struct Refused {
     id: String,
     error: MigrationError,
 }
 
-/// A replacement matched nothing, or the server answered for fewer writes than were sent.
-#[derive(Debug, Clone, Copy)]
-struct Contended;
-
-/// The batch's transaction failed too often.
-#[derive(Debug, Clone, Copy)]
-struct OutOfAttempts;
-
-impl Batch<'_> {
+impl Batch {
     fn data(&self) -> mongodb::Collection<Document> {
-        self.profiles.collection(self.database, self.migration.collection, OperationClass::Bulk)
+        self.profiles.collection(&self.database, self.migration.collection, OperationClass::Bulk)
     }
 
     fn bulk(&self) -> &Profile {
@@ -89,57 +85,27 @@ impl Batch<'_> {
     /// Runs the batch after the run's checkpoint; `None` when no document at the old version is
     /// left after it.
     pub(super) async fn apply(&self) -> Result<Option<Committed>, RunError> {
-        let mut options = self.profiles.get(OperationClass::Critical).transaction_options();
-        options.max_commit_time = Some(crate::deadline::cap(self.bulk().time_limit()));
-        for _ in 0..ATTEMPTS {
-            let mut session = self.database.client().start_session().await?;
-            let mut context = (self, 0_u32);
-            let outcome = session
-                .start_transaction()
-                .with_options(options.clone())
-                .and_run(&mut context, |session, context| {
-                    let (batch, attempts) = &mut **context;
-                    *attempts += 1;
-                    let over = *attempts > ATTEMPTS;
-                    async move {
-                        if over {
-                            return Err(Error::custom(OutOfAttempts));
-                        }
-                        batch.body(session).await
-                    }
-                    .boxed()
-                })
-                .await;
-            match outcome {
-                Ok(committed) => return Ok(committed),
-                Err(error) if error.get_custom::<Contended>().is_some() => continue,
-                Err(error) => return Err(self.run_error(error)),
+        let critical = self.profiles.get(OperationClass::Critical);
+        let per_batch = self.bulk().time_limit();
+        let transaction = Transaction::new(self.database.client(), critical)
+            .commit_limit(per_batch)
+            .budget(per_batch.saturating_mul(ATTEMPTS))
+            .max_attempts(ATTEMPTS);
+        let batch = self.clone();
+        match transaction.run(async move |session| batch.body(session).await).await {
+            Ok(committed) => Ok(committed),
+            Err(Failed::Stopped(Refused { id, error })) => {
+                Err(RunError::Document { migration: self.migration.name.to_owned(), id, source: error })
             }
+            Err(Failed::GaveUp(_)) => Err(RunError::Driver(Error::custom(format!(
+                "a batch of {} kept failing (transient errors, or documents changing under it) within {ATTEMPTS} attempts; stopped at the checkpoint {:?}",
+                self.migration.name, self.run.checkpoint
+            )))),
+            Err(Failed::Error { error, .. }) => Err(RunError::Driver(error)),
         }
-        Err(RunError::Driver(Error::custom(format!(
-            "batch of {} after checkpoint {:?} kept matching documents that had changed; stopped at the checkpoint",
-            self.migration.name, self.run.checkpoint
-        ))))
     }
 
-    fn run_error(&self, error: Error) -> RunError {
-        if let Some(Refused { id, error }) = error.get_custom::<Refused>() {
-            return RunError::Document {
-                migration: self.migration.name.to_owned(),
-                id: id.clone(),
-                source: error.clone(),
-            };
-        }
-        if error.get_custom::<OutOfAttempts>().is_some() {
-            return RunError::Driver(Error::custom(format!(
-                "a batch of {} failed {ATTEMPTS} times with transient errors; stopped at the checkpoint",
-                self.migration.name
-            )));
-        }
-        RunError::Driver(error)
-    }
-
-    async fn body(&self, session: &mut ClientSession) -> mongodb::error::Result<Option<Committed>> {
+    async fn body(&self, session: &mut ClientSession) -> Result<Option<Committed>, Abort<Refused>> {
         let documents = self.read(session).await?;
         let Some(checkpoint) = documents.last().and_then(|last| last.get("_id")).cloned() else {
             return Ok(None);
@@ -150,11 +116,13 @@ impl Batch<'_> {
             let id = before.get("_id").cloned().unwrap_or(Bson::Null);
             let filter = self.filter(&before, &id);
             let before_fingerprint = fingerprint(&before);
-            let after = super::runner::migrate_one(self.migration, before)
-                .map_err(|error| Error::custom(Refused { id: id_text(&id), error }))?;
+            let after = match super::runner::migrate_one(&self.migration, before) {
+                Ok(after) => after,
+                Err(error) => return Err(Abort::Stop(Refused { id: id_text(&id), error })),
+            };
             let after_fingerprint = fingerprint(&after);
             let migrated = super::Migrated {
-                migration: self.migration,
+                migration: &self.migration,
                 run_id: &self.run.run_id,
                 owner: &self.run.owner,
                 id: &id,
@@ -181,7 +149,7 @@ impl Batch<'_> {
             self.write_commands(session, writes).await?
         };
         if matched != migrated + 1 {
-            return Err(Error::custom(Contended));
+            return Err(Abort::Retry);
         }
         Ok(Some(Committed { migrated, checkpoint }))
     }
@@ -221,7 +189,7 @@ impl Batch<'_> {
         let Writes { rewrites, events, checkpoint_filter, checkpoint_update } = writes;
         let data = self.data();
         let audit =
-            self.profiles.collection::<Document>(self.database, self.sink.collection(), OperationClass::Critical);
+            self.profiles.collection::<Document>(&self.database, self.sink.collection(), OperationClass::Critical);
         let runs = self.database.collection::<Document>(super::RUNS).namespace();
         let mut models = Vec::with_capacity(rewrites.len() * 2 + 1);
         for (filter, replacement) in rewrites {
@@ -253,7 +221,7 @@ impl Batch<'_> {
         }
         let replaced = reply.get_i32("n").map(i64::from).or_else(|_| reply.get_i64("n")).unwrap_or(0);
         let audit =
-            self.profiles.collection::<Document>(self.database, self.sink.collection(), OperationClass::Critical);
+            self.profiles.collection::<Document>(&self.database, self.sink.collection(), OperationClass::Critical);
         within(profile, audit.insert_many(events).session(&mut *session)).await?;
         let runs = self.database.collection::<Document>(super::RUNS);
         let checkpoint = within(profile, runs.update_one(checkpoint_filter, checkpoint_update).session(&mut *session));

@@ -5,6 +5,7 @@
 use bson::{Bson, Document, doc};
 use futures::TryStreamExt as _;
 use mongodb::{Collection, Database};
+use std::sync::Arc;
 
 use super::changelog::Changelog;
 pub use super::report::{BatchProgress, MigrationReport, RunReport};
@@ -50,7 +51,7 @@ pub struct Runner<'a> {
     profiles: &'a Profiles,
     registry: &'a Registry,
     options: RunOptions,
-    sink: &'a dyn AuditSink,
+    sink: Arc<dyn AuditSink>,
     progress: Option<ProgressFn<'a>>,
     client_bulk_write: bool,
 }
@@ -63,9 +64,9 @@ impl<'a> Runner<'a> {
         profiles: &'a Profiles,
         registry: &'a Registry,
         options: RunOptions,
-        sink: &'a dyn AuditSink,
+        sink: impl AuditSink + 'static,
     ) -> Self {
-        Self { database, profiles, registry, options, sink, progress: None, client_bulk_write: false }
+        Self { database, profiles, registry, options, sink: Arc::new(sink), progress: None, client_bulk_write: false }
     }
 
     /// Whether a batch's writes go as one client-level `bulkWrite` (servers with wire version
@@ -209,11 +210,11 @@ impl<'a> Runner<'a> {
                 return Err(error);
             }
             let batch = super::batch::Batch {
-                database: self.database,
-                profiles: self.profiles,
-                migration,
-                sink: self.sink,
-                run: &run,
+                database: self.database.clone(),
+                profiles: self.profiles.clone(),
+                migration: *migration,
+                sink: Arc::clone(&self.sink),
+                run: run.clone(),
                 counts_before: add(run.counts, counts),
                 batch_size: self.options.batch_size,
                 client_bulk_write: self.client_bulk_write,

@@ -7,10 +7,13 @@ use domain::idempotency::{Claim, Created, Scope};
 use domain::pagination::ProductCursor;
 use domain::ports::ProductRepository;
 use domain::product::{Category, CategoryStats, PriceSort, Product, ProductDraft, ProductQuery};
+use domain::transfer::RequestMeta;
 use domain::{Error, Page, ProductId, Result, Timestamp};
+use mongo_kit::time_limit::TimeLimited as _;
 use mongodb::options::ReturnDocument;
 
-use crate::classify::{classify, conflict_as};
+use crate::audited;
+use crate::classify::classify;
 use crate::documents::{ProductDoc, draft_fields, stored_u64, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
 use crate::profiles::OperationClass::Analytics;
@@ -18,20 +21,24 @@ use crate::store::MongoStore;
 
 #[async_trait]
 impl ProductRepository for MongoStore {
-    async fn create(&self, product: Product) -> Result<Product> {
-        let products = &self.collections().products;
-        products
-            .write(products.insert_one(ProductDoc::from(&product)))
-            .await
-            .map_err(conflict_as(|| Error::sku_taken(&product.sku).to_string()))?;
+    async fn create(&self, product: Product, meta: &RequestMeta) -> Result<Product> {
+        let (document, event) = (ProductDoc::from(&product), product.created_event(meta));
+        let conflict = || Error::sku_taken(&product.sku).to_string();
+        let store = self.clone();
+        audited::run(self, conflict, async move |session| {
+            Ok(audited::insert(&store, session, &store.collections().products, &document, &event).await?)
+        })
+        .await?;
         Ok(product)
     }
 
-    async fn create_keyed(&self, product: Product, claim: Claim) -> Result<Created<Product>> {
+    async fn create_keyed(&self, product: Product, claim: Claim, meta: &RequestMeta) -> Result<Created<Product>> {
         let target = &self.collections().products;
         let document = ProductDoc::from(&product);
         let response = document.clone();
-        let insert = KeyedInsert { scope: Scope::ProductCreate, claim: &claim, target, document, response };
+        let event = product.created_event(meta);
+        let insert =
+            KeyedInsert { scope: Scope::ProductCreate, claim: &claim, meta, target, document, event, response };
         let created = keyed::create::run(self, insert, || Error::sku_taken(&product.sku).to_string()).await?;
         Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
@@ -42,15 +49,33 @@ impl ProductRepository for MongoStore {
         products.read(find).await?.ok_or_else(|| Error::not_found("product", id))?.try_into()
     }
 
-    async fn update(&self, id: ProductId, expected_version: u64, draft: ProductDraft) -> Result<Product> {
-        let products = &self.collections().products;
+    async fn update(
+        &self,
+        id: ProductId,
+        expected_version: u64,
+        draft: ProductDraft,
+        meta: &RequestMeta,
+    ) -> Result<Product> {
         let sku = draft.sku.clone();
         let filter = doc! { "_id": stored_uuid(id.as_uuid()), "version": stored_u64(expected_version) };
         let change = doc! { "$set": draft_fields(&draft, Timestamp::now())?, "$inc": { "version": 1_i64 } };
-        let update = products.find_one_and_update(filter, change).return_document(ReturnDocument::After);
-        let updated = products.modify(update).await.map_err(conflict_as(|| Error::sku_taken(&sku).to_string()))?;
-        if let Some(doc) = updated {
-            return doc.try_into();
+        let conflict = || Error::sku_taken(&sku).to_string();
+        let (store, meta) = (self.clone(), meta.clone());
+        let updated = audited::run(self, conflict, async move |session| {
+            let products = &store.collections().products;
+            let update =
+                products.find_one_and_update(filter.clone(), change.clone()).return_document(ReturnDocument::After);
+            let Some(stored) = products.run(update.time_limited(products.profile()).session(&mut *session)).await?
+            else {
+                return Ok(None);
+            };
+            let product = Product::try_from(stored).map_err(audited::stop)?;
+            audited::append(&store, session, &product.updated_event(&meta)).await?;
+            Ok(Some(product))
+        })
+        .await?;
+        if let Some(product) = updated {
+            return Ok(product);
         }
         // No match: either the product is gone or its version moved on. Reading tells which.
         let current = ProductRepository::get(self, id).await?;
@@ -62,10 +87,20 @@ impl ProductRepository for MongoStore {
         })
     }
 
-    async fn delete(&self, id: ProductId) -> Result<()> {
-        let products = &self.collections().products;
-        let result = products.write(products.delete_one(doc! { "_id": stored_uuid(id.as_uuid()) })).await?;
-        if result.deleted_count == 0 { Err(Error::not_found("product", id)) } else { Ok(()) }
+    async fn delete(&self, id: ProductId, meta: &RequestMeta) -> Result<()> {
+        let filter = doc! { "_id": stored_uuid(id.as_uuid()) };
+        let (store, meta) = (self.clone(), meta.clone());
+        let deleted = audited::run(self, String::new, async move |session| {
+            let products = &store.collections().products;
+            let result = products.run(products.delete_one(filter.clone()).session(&mut *session)).await?;
+            if result.deleted_count == 0 {
+                return Ok(false);
+            }
+            audited::append(&store, session, &Product::deleted_event(id, &meta)).await?;
+            Ok(true)
+        })
+        .await?;
+        if deleted { Ok(()) } else { Err(Error::not_found("product", id)) }
     }
 
     async fn list(&self, query: &ProductQuery) -> Result<Page<Product>> {

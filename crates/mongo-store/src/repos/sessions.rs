@@ -9,9 +9,11 @@ use domain::feed::Feed;
 use domain::idempotency::{Claim, Created, Scope};
 use domain::ports::{FeedRepository, SessionRepository};
 use domain::session::{IssuedSession, Session, TokenHash};
+use domain::transfer::RequestMeta;
 use domain::{Error, Result, Timestamp, UserId};
 
-use crate::classify::{classify, conflict_as};
+use crate::audited;
+use crate::classify::classify;
 use crate::documents::{FeedDoc, IssuedSessionDoc, SessionDoc, stored_time, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
 use crate::profiles::OperationClass::Feed as FeedClass;
@@ -28,19 +30,29 @@ fn live(token_hash: &TokenHash) -> bson::Document {
 
 #[async_trait]
 impl SessionRepository for MongoStore {
-    async fn create(&self, session: Session) -> Result<()> {
-        let insert = self.collections().sessions.insert_one(SessionDoc::from(&session));
-        self.collections().sessions.write(insert).await.map_err(conflict_as(session_exists))?;
-        Ok(())
+    async fn create(&self, session: Session, meta: &RequestMeta) -> Result<()> {
+        let (document, event) = (SessionDoc::from(&session), session.created_event(meta));
+        let store = self.clone();
+        audited::run(self, session_exists, async move |session| {
+            Ok(audited::insert(&store, session, &store.collections().sessions, &document, &event).await?)
+        })
+        .await
     }
 
-    async fn create_keyed(&self, issued: IssuedSession, claim: Claim) -> Result<Created<IssuedSession>> {
+    async fn create_keyed(
+        &self,
+        issued: IssuedSession,
+        claim: Claim,
+        meta: &RequestMeta,
+    ) -> Result<Created<IssuedSession>> {
         // The response (token and session) lives in the idempotency record; the sessions
         // collection gets the session alone, keyed by the token's hash.
         let target = &self.collections().sessions;
         let document = SessionDoc::from(&issued.session);
         let response = IssuedSessionDoc::from(&issued);
-        let insert = KeyedInsert { scope: Scope::SessionCreate, claim: &claim, target, document, response };
+        let event = issued.session.created_event(meta);
+        let insert =
+            KeyedInsert { scope: Scope::SessionCreate, claim: &claim, meta, target, document, event, response };
         let created = keyed::create::run(self, insert, session_exists).await?;
         Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
@@ -51,10 +63,19 @@ impl SessionRepository for MongoStore {
         sessions.read(sessions.find_one(live(token_hash))).await?.ok_or_else(Error::session_not_found)?.try_into()
     }
 
-    async fn delete(&self, token_hash: &TokenHash) -> Result<()> {
-        let sessions = &self.collections().sessions;
-        let result = sessions.write(sessions.delete_one(live(token_hash))).await?;
-        if result.deleted_count == 0 { Err(Error::session_not_found()) } else { Ok(()) }
+    async fn delete(&self, token_hash: &TokenHash, meta: &RequestMeta) -> Result<()> {
+        let (store, meta, token_hash) = (self.clone(), meta.clone(), token_hash.clone());
+        let deleted = audited::run(self, String::new, async move |session| {
+            let sessions = &store.collections().sessions;
+            let result = sessions.run(sessions.delete_one(live(&token_hash)).session(&mut *session)).await?;
+            if result.deleted_count == 0 {
+                return Ok(false);
+            }
+            audited::append(&store, session, &Session::ended_event(&token_hash, &meta)).await?;
+            Ok(true)
+        })
+        .await?;
+        if deleted { Ok(()) } else { Err(Error::session_not_found()) }
     }
 }
 

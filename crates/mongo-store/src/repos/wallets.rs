@@ -10,29 +10,32 @@ use domain::transfer::{IdempotencyKey, RequestMeta, Transfer, TransferCommand, T
 use domain::wallet::{LedgerEntry, LedgerQuery, Wallet};
 use domain::{Error, Page, Result, TransferError, TransferId, WalletId};
 
-use crate::classify::conflict_as;
+use crate::audited;
 use crate::documents::{LedgerDoc, WalletDoc, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
 use crate::store::MongoStore;
 
 #[async_trait]
 impl WalletRepository for MongoStore {
-    async fn create(&self, wallet: Wallet) -> Result<Wallet> {
+    async fn create(&self, wallet: Wallet, meta: &RequestMeta) -> Result<Wallet> {
         wallet.check_new()?;
-        let wallets = &self.collections().wallets;
-        wallets
-            .write(wallets.insert_one(WalletDoc::from(&wallet)))
-            .await
-            .map_err(conflict_as(|| Error::exists("wallet", wallet.id).to_string()))?;
+        let (document, event) = (WalletDoc::from(&wallet), wallet.created_event(meta));
+        let conflict = || Error::exists("wallet", wallet.id).to_string();
+        let store = self.clone();
+        audited::run(self, conflict, async move |session| {
+            Ok(audited::insert(&store, session, &store.collections().wallets, &document, &event).await?)
+        })
+        .await?;
         Ok(wallet)
     }
 
-    async fn create_keyed(&self, wallet: Wallet, claim: Claim) -> Result<Created<Wallet>> {
+    async fn create_keyed(&self, wallet: Wallet, claim: Claim, meta: &RequestMeta) -> Result<Created<Wallet>> {
         wallet.check_new()?;
         let target = &self.collections().wallets;
         let document = WalletDoc::from(&wallet);
         let response = document.clone();
-        let insert = KeyedInsert { scope: Scope::WalletCreate, claim: &claim, target, document, response };
+        let event = wallet.created_event(meta);
+        let insert = KeyedInsert { scope: Scope::WalletCreate, claim: &claim, meta, target, document, event, response };
         let created = keyed::create::run(self, insert, || Error::exists("wallet", wallet.id).to_string()).await?;
         Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }

@@ -1,24 +1,26 @@
 //! The body of the transfer transaction: one read, the decision, then the writes. Every call
-//! carries `.session(..)`; every driver error is returned as it is, so the convenient API can
-//! retry transient ones and abort on the rest.
+//! carries `.session(..)`; every driver error is returned as it is, so the kit's transaction
+//! runner can rerun transient ones and abort on the rest; the body's own reasons to stop (a live
+//! record of the key, the domain's refusal) travel out typed.
 
 use bson::{Document, doc};
-use domain::transfer::{Balances, Holding, Transfer};
+use domain::transfer::{Balances, Holding, Refusal, Transfer};
 use domain::{Currency, WalletId};
+use mongo_kit::transaction::Abort;
 use mongodb::ClientSession;
 use mongodb::error::{Error, Result};
 
 use super::{Plan, read, write_bulk, write_commands};
 use crate::documents::{IdempotencyDoc, WalletDoc, read_uuid};
 
-/// The key holds a live record: the transaction is aborted and the caller answered from it.
-#[derive(Debug, Clone)]
-pub(super) struct Taken(pub(super) IdempotencyDoc);
-
-/// A wallet changed between the read and the write. Inside a snapshot transaction MongoDB
-/// reports that as a write conflict first; this covers servers that do not, by trying again.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Contended;
+/// Why the body stops: the transaction is aborted and the caller answered from this.
+#[derive(Debug)]
+pub(super) enum Halt {
+    /// The key holds a live record.
+    Taken(IdempotencyDoc),
+    /// The domain refused the transfer on the wallets read.
+    Refused(Refusal),
+}
 
 /// The writes of one attempt, pinned to what the read saw.
 pub(super) struct Writes {
@@ -61,23 +63,23 @@ impl Writes {
     }
 }
 
-/// Reads, decides and writes one attempt of `plan`.
-pub(super) async fn apply(session: &mut ClientSession, plan: &mut Plan) -> Result<Transfer> {
+/// Reads, decides and writes one attempt of `plan`. A wallet changed between the read and the
+/// write asks for a rerun: inside a snapshot transaction MongoDB reports that as a write conflict
+/// first; this covers servers that do not.
+pub(super) async fn apply(session: &mut ClientSession, plan: &Plan) -> std::result::Result<Transfer, Abort<Halt>> {
     let snapshot = read::snapshot(session, plan).await?;
     let clear_expired = match snapshot.record {
-        Some(record) if record.expires_at > plan.now => return Err(Error::custom(Taken(record))),
+        Some(record) if record.expires_at > plan.now => return Err(Abort::Stop(Halt::Taken(record))),
         Some(_) => true,
         None => false,
     };
     let from = find(&snapshot.wallets, plan.command.from())?;
     let to = find(&snapshot.wallets, plan.command.to())?;
     // The domain's decision, as every store makes it; a refusal aborts the transaction.
-    let balances = plan
-        .command
-        .decide(from.as_ref().map(|(_, held)| *held), to.as_ref().map(|(_, held)| *held))
-        .map_err(Error::custom)?;
+    let decided = plan.command.decide(from.as_ref().map(|(_, held)| *held), to.as_ref().map(|(_, held)| *held));
+    let balances = decided.map_err(|refusal| Abort::Stop(Halt::Refused(refusal)))?;
     let (Some((from, _)), Some((to, _))) = (from, to) else {
-        return Err(Error::custom("the decision accepted a transfer between wallets that were not read"));
+        return Err(Error::custom("the decision accepted a transfer between wallets that were not read").into());
     };
     let writes = Writes { from, to, clear_expired, balances };
     let applied = if plan.client_bulk_write {
@@ -86,7 +88,7 @@ pub(super) async fn apply(session: &mut ClientSession, plan: &mut Plan) -> Resul
         write_commands::apply(session, plan, &writes).await?
     };
     if !applied {
-        return Err(Error::custom(Contended));
+        return Err(Abort::Retry);
     }
     Ok(plan.transfer.clone())
 }

@@ -48,8 +48,8 @@ async fn attempt(
     let currency = Currency::parse("XTS").map_err(|e| e.to_string())?;
     let command = TransferCommand::new(from, to, 1, currency).map_err(|e| e.to_string())?;
     let key = IdempotencyKey::parse(&format!("startup-trial-{}", uuid::Uuid::now_v7())).map_err(|e| e.to_string())?;
-    let meta = RequestMeta { actor: "startup-trial".to_owned(), request_id: String::new() };
-    let record_id = IdempotencyId::new(SCOPE, key.as_str());
+    let meta = RequestMeta::of_principal("startup-trial", "");
+    let record_id = IdempotencyId::new(SCOPE, &meta.principal, key.as_str());
     let plan = plan::build(&context, &command, &record_id, &command.fingerprint(), &meta).map_err(|e| e.to_string())?;
 
     let mut session = client.start_session().await.map_err(|e| format!("starting a session failed: {e}"))?;

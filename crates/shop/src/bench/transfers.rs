@@ -87,10 +87,11 @@ pub async fn run(args: TransfersArgs) -> anyhow::Result<()> {
     };
     let currency = Currency::parse("EUR").context("the bench currency")?;
     let mut wallets = Vec::new();
+    let setup = RequestMeta::of_principal("bench", "bench-setup");
     for _ in 0..args.wallets {
         let opening = Money::new("opening_balance", 1_000_000, currency).context("the opening balance")?;
         let wallet = NewWallet { owner: Owner::parse("Bench Client")?, opening_balance: opening };
-        wallets.push(repos.wallets.create(wallet.into_wallet(Timestamp::now())).await?.id);
+        wallets.push(repos.wallets.create(wallet.into_wallet(Timestamp::now()), &setup).await?.id);
     }
     let (commands_before, counters_before) =
         (mongo_store::telemetry::commands_started(), mongo_store::transfer::counters());
@@ -157,7 +158,7 @@ async fn client(
         let key = IdempotencyKey::parse(&uuid::Uuid::new_v4().to_string())?;
         let sends = if keys == Keys::Replay { 2 } else { 1 };
         for _ in 0..sends {
-            let meta = RequestMeta { actor: "bench".to_owned(), request_id: uuid::Uuid::new_v4().to_string() };
+            let meta = RequestMeta::of_principal("bench", uuid::Uuid::new_v4().to_string());
             let started = Instant::now();
             let outcome = repos.wallets.transfer(command.clone(), key.clone(), meta).await;
             record(&mut tally, started.elapsed())?;

@@ -13,8 +13,8 @@ fn product_body() -> Value {
 
 fn failing(error: fn() -> Error) -> Mocks {
     let mut mocks = Mocks::default();
-    mocks.wallets.expect_create_keyed().returning(move |_, _| Err(error()));
-    mocks.products.expect_create_keyed().returning(move |_, _| Err(error()));
+    mocks.wallets.expect_create_keyed().returning(move |_, _, _| Err(error()));
+    mocks.products.expect_create_keyed().returning(move |_, _, _| Err(error()));
     mocks
 }
 
@@ -68,7 +68,7 @@ async fn a_malformed_key_is_refused_before_any_port_is_called() {
 #[tokio::test]
 async fn a_create_without_a_key_takes_the_unkeyed_path() {
     let mut mocks = Mocks::default();
-    mocks.products.expect_create().times(1).returning(|_| Err(Error::OutcomeUnknown("reply lost".into())));
+    mocks.products.expect_create().times(1).returning(|_, _| Err(Error::OutcomeUnknown("reply lost".into())));
     let request = Request::post("/v1/products")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(product_body().to_string()))
