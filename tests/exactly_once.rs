@@ -1,5 +1,6 @@
 //! Exactly-once transfers proven under injected faults, concurrency and a round-trip budget.
 //!
+//! - `abandoned`: a request that gives up while its transaction is open ends it at once.
 //! - `faults`: through the fault proxy on MongoDB: write conflicts, lost commit replies, client
 //!   retries after a cut, non-transient errors, duplicate keys, a spent budget.
 //! - `round_trips`: commands per fresh transfer and per replay, on both write paths.
@@ -10,6 +11,7 @@
 //! - `http`: the same scenarios as the contract suite's concurrency tests, end to end over HTTP:
 //!   201 or 409, never a 5xx.
 
+mod abandoned;
 mod faults;
 mod http;
 mod keyed_creates;

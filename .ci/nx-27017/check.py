@@ -633,6 +633,29 @@ def _():
         admin.command("setParameter", 1, transactionLifetimeLimitSeconds=60)
 
 
+@check("transactions: killSessions aborts the session's open transaction at once and frees its lock; the session stays usable")
+def _():
+    import time
+
+    c = fresh("tx_killed")
+    c.insert_one({"_id": "seed"})
+    abandoned = client.start_session()
+    abandoned.start_transaction()
+    c.insert_one({"_id": "abandoned"}, session=abandoned)
+    started = time.monotonic()
+    assert client.admin.command("killSessions", [abandoned.session_id])["ok"] == 1
+    with client.start_session() as s:
+        s.with_transaction(lambda s: c.insert_one({"_id": "after"}, session=s))
+    assert time.monotonic() - started < 2, "the killed transaction still held the lock"
+    exc = refused(abandoned.commit_transaction)
+    assert exc.code == 251, exc.details
+    abandoned.start_transaction()
+    c.insert_one({"_id": "reused"}, session=abandoned)
+    abandoned.commit_transaction()
+    abandoned.end_session()
+    assert sorted(d["_id"] for d in c.find({})) == ["after", "reused", "seed"]
+
+
 # ---- indexes: listIndexes, dropIndexes, createIndexes as MongoDB keeps them --
 def index_error(fn):
     try:

@@ -46,7 +46,9 @@ async fn metrics_show_every_series_after_a_short_load(Metered(app): &Metered) {
     let expected = [
         r#"http_request_duration_seconds_bucket{method="POST",route="/v1/products",status="201""#,
         r#"http_request_duration_seconds_bucket{method="GET",route="/v1/products/{id}",status="404""#,
-        r#"mongodb_command_duration_seconds_bucket{command="insert",collection="products",profile="standard""#,
+        // A create commits with its audit event: its insert belongs to a critical transaction.
+        r#"mongodb_command_duration_seconds_bucket{command="insert",collection="products",profile="critical""#,
+        r#"mongodb_command_duration_seconds_bucket{command="insert",collection="audit",profile="critical""#,
         r#"mongodb_command_duration_seconds_bucket{command="find",collection="wallets",profile="critical""#,
         r#"mongodb_command_duration_seconds_bucket{command="commitTransaction",collection="-",profile="critical""#,
         "mongodb_pool_checkout_wait_seconds_bucket{",
@@ -74,6 +76,6 @@ async fn long_jobs_end_with_a_latency_summary(Metered(app): &Metered) {
     let summary = shop::metrics::latency_summary();
 
     assert!(mongo_store::telemetry::commands_started() > before, "commands are counted");
-    let line = summary.lines().find(|line| line.starts_with("insert products standard"));
+    let line = summary.lines().find(|line| line.starts_with("insert products critical"));
     assert!(line.is_some(), "no line for the product insert:\n{summary}");
 }

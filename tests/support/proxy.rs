@@ -1,7 +1,8 @@
 //! A protocol-aware fault proxy between a store and the MongoDB server, standing in for the
 //! server's `failCommand` fail point (which the CI server lacks). It forwards the wire protocol
 //! unchanged, counts every request by command name, and applies [`Rule`]s to chosen commands: a
-//! lost reply ([`Fault::CutAfterForward`]), an error answer ([`Fault::Reply`]) or a pause.
+//! lost reply ([`Fault::CutAfterForward`]), an error answer ([`Fault::Reply`]), a pause before
+//! forwarding ([`Fault::Delay`]) or a reply held back ([`Fault::DelayReply`]).
 //!
 //! Hand-written: the maintained proxies for fault injection (toxiproxy and the like) work on
 //! bytes, not on MongoDB commands, and no crate parses the wire protocol for this.
@@ -12,6 +13,7 @@ pub mod rules;
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -106,14 +108,20 @@ impl FaultProxy {
         let client_write = Arc::new(tokio::sync::Mutex::new(client_write));
         // Requests whose replies are to be dropped, with the connection.
         let lost: Arc<Mutex<HashSet<i32>>> = Arc::default();
+        // Requests whose replies are to be held back, and for how long.
+        let held: Arc<Mutex<HashMap<i32, Duration>>> = Arc::default();
 
         let replies = {
-            let (client_write, lost) = (Arc::clone(&client_write), Arc::clone(&lost));
+            let (client_write, lost, held) = (Arc::clone(&client_write), Arc::clone(&lost), Arc::clone(&held));
             tokio::spawn(async move {
                 while let Ok(Some(reply)) = frame::read(&mut server_read).await {
                     if lost.lock().unwrap_or_else(PoisonError::into_inner).contains(&reply.response_to()) {
                         cut(&client_write).await;
                         return;
+                    }
+                    let pause = held.lock().unwrap_or_else(PoisonError::into_inner).remove(&reply.response_to());
+                    if let Some(pause) = pause {
+                        tokio::time::sleep(pause).await;
                     }
                     if client_write.lock().await.write_all(&reply.bytes).await.is_err() {
                         return;
@@ -142,6 +150,9 @@ impl FaultProxy {
                     lost.lock().unwrap_or_else(PoisonError::into_inner).insert(request.request_id());
                 }
                 Some(Fault::Delay(pause)) => tokio::time::sleep(pause).await,
+                Some(Fault::DelayReply(pause)) => {
+                    held.lock().unwrap_or_else(PoisonError::into_inner).insert(request.request_id(), pause);
+                }
                 None => {}
             }
             if server_write.write_all(&request.bytes).await.is_err() {

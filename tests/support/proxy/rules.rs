@@ -15,6 +15,9 @@ pub enum Fault {
     Reply(Document),
     /// Forward the command after this pause.
     Delay(Duration),
+    /// Forward the command at once, and hold its reply back for this pause (the server acted;
+    /// the client waits).
+    DelayReply(Duration),
 }
 
 impl Fault {
