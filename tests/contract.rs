@@ -15,11 +15,15 @@
 //! - `keyed_creates`: products, wallets and sessions created once per idempotency key.
 //! - `key_lifetime`: keys free again once the lifetime both stores are configured with passed.
 //! - `audit`: the append-only audit log.
+//! - `audited`: exactly one event per stored change, none for a replay or a refusal.
+//! - `callers`: idempotency keys belong to the caller that sent them.
 //! - `sessions`: sessions by token hash, expired ones invisible.
 //! - `feeds`: per-user feeds, replaced whole.
 //! - `readiness`: the readiness probe.
 
 mod audit;
+mod audited;
+mod callers;
 mod feeds;
 pub(crate) mod fixtures;
 mod key_lifetime;

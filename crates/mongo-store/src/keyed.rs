@@ -61,6 +61,35 @@ pub(crate) fn kit_judge<R>(
     })
 }
 
+/// Whether the idempotency collection still holds records written before keys were bound to
+/// their caller (an `_id` without `principal`); checked once at start-up. Such records live at
+/// most one key lifetime, so a restart after that finds none and skips the extra reads. The
+/// lookup is bounded by the critical class's time limit (it may scan the collection); when it
+/// cannot tell, legacy records are assumed, which costs reads, never a double apply.
+pub(crate) async fn legacy_records_present(collections: &crate::collections::Collections) -> bool {
+    use mongo_kit::time_limit::TimeLimited as _;
+    let records = &collections.idempotency;
+    let raw = records.clone_with_type::<bson::Document>();
+    let filter = bson::doc! { "_id.principal": { "$exists": false } };
+    let find = raw.find_one(filter).projection(bson::doc! { "_id": 1 }).time_limited(records.profile());
+    match records.run(find).await {
+        Ok(found) => found.is_some(),
+        Err(error) => {
+            tracing::warn!(%error, "could not tell whether idempotency records without a caller remain; reading them too");
+            true
+        }
+    }
+}
+
+/// The `$match` selecting the record of `id`, and also its legacy record when `legacy` is set.
+pub(crate) fn record_filter(id: &IdempotencyId, legacy: bool) -> bson::Document {
+    if legacy {
+        bson::doc! { "_id": { "$in": [id.to_document(), id.legacy().to_document()] } }
+    } else {
+        bson::doc! { "_id": id.to_document() }
+    }
+}
+
 /// What a taken key means for a request.
 #[derive(Debug)]
 pub(crate) enum Resolution<R> {

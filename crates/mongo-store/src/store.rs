@@ -105,7 +105,8 @@ impl MongoStore {
         let server = probe::server_info(&database).await.map_err(connect_error)?;
         let schema = schema::ensure(&database, &config.profiles).await?;
         let collections = Collections::new(&database, &config.profiles);
-        let transfers = crate::transfer::Settings::new(&config, server.max_wire_version);
+        let mut transfers = crate::transfer::Settings::new(&config, server.max_wire_version);
+        transfers.legacy_records = crate::keyed::legacy_records_present(&collections).await;
         let transactions = crate::transfer::trial(&client, &collections, &config.profiles, &transfers).await;
         let uuid_lookups = probe::uuid_lookups(&database, names::STARTUP_PROBE).await;
         let report = StartupReport {

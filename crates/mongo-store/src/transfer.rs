@@ -66,6 +66,9 @@ pub struct Settings {
     pub key_lifetime: KeyLifetime,
     /// Whether the writes go as one client-level `bulkWrite` (else one command each).
     pub client_bulk_write: bool,
+    /// Whether start-up found idempotency records written before keys were bound to their
+    /// caller: a key's legacy record is then read with its record, and honoured until it expires.
+    pub legacy_records: bool,
 }
 
 impl Settings {
@@ -76,6 +79,7 @@ impl Settings {
         Self {
             key_lifetime: config.key_lifetime,
             client_bulk_write: config.client_bulk_write && wire >= CLIENT_BULK_WRITE_WIRE_VERSION,
+            legacy_records: false,
         }
     }
 }

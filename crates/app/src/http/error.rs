@@ -212,7 +212,7 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",
                 "Request timed out",
-                "the request did not finish within its time budget; retry later",
+                "the request did not finish within its time budget; a write sent with an Idempotency-Key may be retried with it",
             ),
         }
     }

@@ -111,7 +111,10 @@ where
         let latencies = Arc::clone(&self.latencies);
         Box::pin(
             async move {
-                let answered = tokio::time::timeout_at(deadline, budget::scope(deadline, work)).await;
+                // The store stops at the deadline itself and says what happened (nothing applied, or
+                // an unknown outcome when a commit was under way); the grace lets its answer
+                // through, and only work that ignores the budget is cut off as `timeout`.
+                let answered = tokio::time::timeout_at(deadline + ANSWER_GRACE, budget::scope(deadline, work)).await;
                 let mut response = match answered {
                     Ok(Ok(response)) => response,
                     Ok(Err(never)) => match never {},
@@ -130,6 +133,10 @@ where
         )
     }
 }
+
+/// How long after its budget a request may still answer with the store's own verdict before the
+/// layer answers `timeout` for it.
+pub const ANSWER_GRACE: Duration = Duration::from_millis(250);
 
 /// Counts one failed request by its class.
 pub fn count_error(status: StatusCode, problem: &str) {

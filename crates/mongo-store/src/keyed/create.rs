@@ -81,7 +81,8 @@ where
         store.profiles(),
     )
     .key_lifetime(settings.key_lifetime.as_duration())
-    .client_bulk_write(settings.client_bulk_write);
+    .client_bulk_write(settings.client_bulk_write)
+    .legacy_records(settings.legacy_records);
     let event = AuditDoc::from(&insert.event);
     let operation = InsertOne { store: store.clone(), target: insert.target.clone(), document: insert.document, event };
     let done = runner.run(&id, &insert.claim.fingerprint, insert.response, operation, super::kit_judge).await;

@@ -20,6 +20,8 @@ pub(crate) struct Plan {
     pub(super) profile: Profile,
     /// One `bulkWrite` for the writes (else one command each).
     pub(super) client_bulk_write: bool,
+    /// Whether the key's legacy record (written before keys had callers) is read too.
+    pub(super) legacy_records: bool,
     pub(super) command: TransferCommand,
     /// The claim, with the response it answers replays with.
     pub(super) record: IdempotencyDoc,
@@ -91,6 +93,7 @@ pub(super) fn build(
         collections: context.collections.clone(),
         profile: context.profile.clone(),
         client_bulk_write: settings.client_bulk_write,
+        legacy_records: settings.legacy_records,
         command: command.clone(),
         record,
         transfer,

@@ -42,10 +42,15 @@ pub(super) fn pipeline(plan: &Plan) -> Vec<Document> {
         doc! { "$match": { "_id": { "$in": ids.as_slice() } } },
         doc! { "$lookup": {
             "from": records,
-            "pipeline": [ { "$match": plan.record.id_filter() } ],
+            "pipeline": [ { "$match": crate::keyed::record_filter(&plan.record.id, plan.legacy_records) } ],
             "as": JOINED,
         } },
     ]
+}
+
+/// Whether a stored record names its caller (written since keys were bound to callers).
+fn has_principal(record: &Document) -> bool {
+    record.get_document("_id").is_ok_and(|id| id.contains_key("principal"))
 }
 
 /// Reads the snapshot of `plan` in `session`.
@@ -60,16 +65,34 @@ pub(super) async fn snapshot(session: &mut ClientSession, plan: &Plan) -> Result
         .await?;
     let mut snapshot = Snapshot { wallets: Vec::with_capacity(2), record: None };
     for mut document in documents {
-        if let Some(Bson::Array(joined)) = document.remove(JOINED)
-            && let Some(Bson::Document(record)) = joined.into_iter().next()
-        {
-            snapshot.record = Some(bson::deserialize_from_document(record)?);
+        if let Some(Bson::Array(joined)) = document.remove(JOINED) {
+            // The record of this caller's key comes first; a legacy one (no principal) only
+            // when there is none.
+            let mut records = joined.into_iter().filter_map(|record| match record {
+                Bson::Document(record) => Some(record),
+                _ => None,
+            });
+            let (first, second) = (records.next(), records.next());
+            let chosen = match (first, second) {
+                (Some(a), Some(b)) if !has_principal(&a) => Some(b),
+                (first, _) => first,
+            };
+            if let Some(record) = chosen {
+                snapshot.record = Some(bson::deserialize_from_document(record)?);
+            }
         }
         snapshot.wallets.push(bson::deserialize_from_document(document)?);
     }
     if snapshot.wallets.is_empty() {
-        let find = records.find_one(plan.record.id_filter()).time_limited(records.profile());
-        snapshot.record = records.run(find.session(&mut *session)).await?;
+        let filter = crate::keyed::record_filter(&plan.record.id, plan.legacy_records);
+        let find = records.find(filter).sort(doc! { "_id.principal": -1 }).limit(1).time_limited(records.profile());
+        let found: Vec<IdempotencyDoc> = records
+            .run(async {
+                let mut cursor = find.session(&mut *session).await?;
+                cursor.stream(&mut *session).try_collect().await
+            })
+            .await?;
+        snapshot.record = found.into_iter().next();
     }
     Ok(snapshot)
 }

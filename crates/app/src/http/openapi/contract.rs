@@ -286,7 +286,9 @@ fn complete_operation(route: &Route, operation: &mut Map<String, Value>) {
         respond(
             responses,
             "503",
-            "`timeout`: the request ran out of its time budget; `unavailable`: the store is unreachable",
+            "`unavailable`: nothing was applied, retry at will; `outcome-unknown`: a write may have been applied \
+             (its reply was lost, or the time budget ended during its commit), retry with the same Idempotency-Key; \
+             `timeout`: the request outlasted its time budget and the store gave no answer of its own",
         );
     }
 }
