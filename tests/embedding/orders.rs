@@ -53,6 +53,33 @@ fn request(reference: &str, amount_minor: i64) -> PlaceOrder {
 }
 
 #[store_test]
+async fn a_placement_over_the_credit_limit_is_refused_typed_and_leaves_its_key_free(fixture: &Book) {
+    let book = &fixture.book;
+    let customer = format!("credit-{}", uuid::Uuid::new_v4().simple());
+    let order =
+        |reference: &str, amount_minor| PlaceOrder { customer: customer.clone(), ..request(reference, amount_minor) };
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let (first_key, second_key) = (format!("first-{unique}"), format!("second-{unique}"));
+    let most = orders::book::CREDIT_LIMIT_MINOR;
+
+    let first = book.place(order(&format!("A-{unique}"), most - 100), &first_key).await.expect("within the limit");
+    let refused = book.place(order(&format!("B-{unique}"), 500), &second_key).await;
+    let replayed = book.place(order(&format!("A-{unique}"), most - 100), &first_key).await;
+    let smaller = book.place(order(&format!("C-{unique}"), 100), &second_key).await;
+
+    assert!(
+        matches!(&refused, Err(OrderError::CreditLimit { limit_minor, .. }) if *limit_minor == most),
+        "the operation's own refusal comes back as its type: {refused:?}"
+    );
+    let replayed = replayed.expect("a retry of the first placement replays, though the customer is at the limit now");
+    assert!(replayed.replayed && replayed.order.id == first.order.id);
+    let smaller = smaller.expect("the refused request left its key free for another request");
+    assert!(!smaller.replayed);
+    let placed = book.for_customer(&customer, 10).await.expect("the customer's orders");
+    assert_eq!(placed.len(), 2, "the refused order was not stored");
+}
+
+#[store_test]
 async fn a_placement_is_applied_once_per_key_and_a_reused_key_is_refused(fixture: &Book) {
     let book = &fixture.book;
 

@@ -1,6 +1,7 @@
 //! Keyed creates through the fault proxy: a commit whose reply is lost after the server applied
-//! it, answered by the client's retry with the same key (the first product, one document); and
-//! the round trips of a keyed product create, fresh and replayed, on both write paths.
+//! it, answered by the client's retry with the same key (the first product, one document, one
+//! audit event); an audit write that fails fails its change; and the round trips of a keyed
+//! product create, fresh and replayed, on both write paths.
 
 use std::time::Duration;
 
@@ -36,6 +37,17 @@ async fn create(
         .await
 }
 
+/// How many audit events name product `id`, by action.
+async fn events_of(proxied: &Proxied, id: domain::ProductId) -> Vec<String> {
+    let query = domain::audit::AuditQuery {
+        subject: Some(domain::audit::AuditSubject::of("product", id)),
+        limit: domain::PageLimit::new(domain::PageLimit::MAX).expect("a valid limit"),
+        ..domain::audit::AuditQuery::default()
+    };
+    let page = proxied.repos.audit.list(&query).await.expect("list audit events");
+    page.items.iter().map(|event| event.action.as_str().to_owned()).collect()
+}
+
 /// How many product documents carry `draft`'s sku.
 async fn stored_with_sku(proxied: &Proxied, draft: &ProductDraft) -> u64 {
     let products = proxied.store.database().collection::<mongodb::bson::Document>("products");
@@ -65,6 +77,7 @@ async fn a_lost_commit_reply_of_a_keyed_create_is_answered_by_the_retry_with_the
     assert!(retry.replayed, "the retry applied the create again");
     assert_eq!(retry.value.id, first_product.id, "the retry did not answer the first create's product");
     assert_eq!(stored_with_sku(&proxied, &draft).await, 1, "product documents with the sku");
+    assert_eq!(events_of(&proxied, first_product.id).await, ["product.created"], "one event for the one product");
     proxied.finish().await;
 }
 
@@ -82,6 +95,38 @@ async fn a_commit_reply_lost_once_is_retried_by_the_driver_and_creates_once(test
     assert!(!first.replayed && replay.replayed);
     assert_eq!(replay.value, first.value);
     assert_eq!(stored_with_sku(&proxied, &draft).await, 1, "product documents with the sku");
+    assert_eq!(events_of(&proxied, first.value.id).await, ["product.created"], "one event for the one product");
+    proxied.finish().await;
+}
+
+#[store_test(mongo)]
+async fn a_create_whose_audit_event_cannot_be_written_is_not_stored(test: &TestName) {
+    let Some(proxied) = proxied(test, WritePath::Commands).await else { return };
+    // One command per write: the product's insert, then its event's, fails (not transiently).
+    proxied.proxy.add(Rule::nth("insert", 2, Fault::error(2, "BadValue", &[])));
+    let product = draft().into_product(Timestamp::now());
+
+    let refused = proxied.repos.products.create(product.clone(), &crate::contract::fixtures::meta()).await;
+
+    assert!(refused.is_err(), "a create whose event failed was reported stored");
+    proxied.proxy.clear();
+    let found = proxied.repos.products.get(product.id).await;
+    assert!(matches!(found, Err(Error::NotFound { .. })), "the product was stored without its event: {found:?}");
+    assert!(events_of(&proxied, product.id).await.is_empty());
+    proxied.finish().await;
+}
+
+#[store_test(mongo)]
+async fn an_unkeyed_create_whose_commit_reply_is_lost_stores_one_event_with_it(test: &TestName) {
+    let Some(proxied) = proxied(test, WritePath::Commands).await else { return };
+    proxied.proxy.add(Rule::nth("commitTransaction", 1, Fault::CutAfterForward));
+    let product = draft().into_product(Timestamp::now());
+
+    let created = proxied.repos.products.create(product.clone(), &crate::contract::fixtures::meta()).await;
+
+    created.expect("the driver's retried commit reports the create");
+    assert_eq!(proxied.proxy.seen("commitTransaction"), 2, "the commit was sent again");
+    assert_eq!(events_of(&proxied, product.id).await, ["product.created"], "one event for the one product");
     proxied.finish().await;
 }
 

@@ -114,3 +114,24 @@ async fn the_openapi_document_names_the_key_and_the_unknown_outcome_on_every_cre
         assert!(post["responses"]["409"].is_object() && post["responses"]["422"].is_object(), "{path}");
     }
 }
+
+#[store_test]
+async fn another_api_key_sending_the_same_idempotency_key_gets_its_own_session_never_the_first_token(app: &TestApp) {
+    let (key, body) = (fresh_key(), json!({"user_id": uuid::Uuid::new_v4().to_string(), "ttl_seconds": 600}));
+    let other_caller = app.all_but(app::auth::Scope::Admin).to_owned();
+    let as_other = |request: reqwest::RequestBuilder| request.bearer_auth(&other_caller);
+
+    let first = expect_json(post_keyed(app, "/v1/sessions", &body, &key).await, StatusCode::CREATED).await;
+    let request = app.anonymous.post(app.url("/v1/sessions")).json(&body).header("idempotency-key", &key);
+    let other = as_other(request).send().await.expect("POST reaches the service");
+    let other_replayed = replayed(&other);
+    let other = expect_json(other, StatusCode::CREATED).await;
+    let retry = post_keyed(app, "/v1/sessions", &body, &key).await;
+    let retry_replayed = replayed(&retry);
+    let retry = expect_json(retry, StatusCode::CREATED).await;
+
+    assert!(!other_replayed, "another caller's request was answered as a replay");
+    assert_ne!(other["token"], first["token"], "another caller received the first caller's session token");
+    assert!(retry_replayed, "the first caller's retry replays");
+    assert_eq!(retry["token"], first["token"]);
+}
