@@ -72,7 +72,7 @@ impl AuditLog for MemoryStore {
         let mut events = read(&self.inner.bank, TABLE)?.audit.page(query);
         events.extend(read(&self.inner.products, crate::products::TABLE)?.audit.page(query));
         events.extend(lock(&self.inner.sessions, crate::sessions::TABLE)?.audit.page(query));
-        events.sort_by(|a, b| b.id.cmp(&a.id));
+        events.sort_by_key(|event| std::cmp::Reverse(event.id));
         events.truncate(query.limit.get() + 1);
         Ok(Page::from_overfetch(events, query.limit, |event: &AuditEvent| IdCursor(event.id.as_uuid()).encode()))
     }

@@ -33,7 +33,7 @@
 //!
 //! let registry = Registry::new(vec![Migration::new("books_title_to_name", "books", 1, rename_title)])?;
 //! let profiles = Profiles::default();
-//! let report = Runner::on(&database, &profiles, &registry, RunOptions::new("deploy-42"), &Trail).up().await?;
+//! let report = Runner::on(&database, &profiles, &registry, RunOptions::new("deploy-42"), Trail).up().await?;
 //! println!("{report}");
 //! # Ok(())
 //! # }

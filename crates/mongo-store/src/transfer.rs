@@ -106,7 +106,7 @@ pub(crate) async fn run(
         let error = match transaction.run(async move |session| body::apply(session, &plan).await).await {
             Ok(transfer) => return Ok(TransferOutcome { transfer, replayed: false }),
             Err(Failed::Stopped(Halt::Refused(refusal))) => return Err(refusal.into()),
-            Err(Failed::Stopped(Halt::Taken(record))) => match claim::judge(record, &fingerprint)? {
+            Err(Failed::Stopped(Halt::Taken(record))) => match claim::judge(*record, &fingerprint)? {
                 Some(outcome) => return outcome,
                 None => continue,
             },

@@ -17,7 +17,7 @@ use crate::documents::{IdempotencyDoc, WalletDoc, read_uuid};
 #[derive(Debug)]
 pub(super) enum Halt {
     /// The key holds a live record.
-    Taken(IdempotencyDoc),
+    Taken(Box<IdempotencyDoc>),
     /// The domain refused the transfer on the wallets read.
     Refused(Refusal),
 }
@@ -69,7 +69,7 @@ impl Writes {
 pub(super) async fn apply(session: &mut ClientSession, plan: &Plan) -> std::result::Result<Transfer, Abort<Halt>> {
     let snapshot = read::snapshot(session, plan).await?;
     let clear_expired = match snapshot.record {
-        Some(record) if record.expires_at > plan.now => return Err(Abort::Stop(Halt::Taken(record))),
+        Some(record) if record.expires_at > plan.now => return Err(Abort::Stop(Halt::Taken(Box::new(record)))),
         Some(_) => true,
         None => false,
     };
