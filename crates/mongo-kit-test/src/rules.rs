@@ -1,56 +1,84 @@
-//! The MongoDB rules check: every request a MongoDB test sends is judged against MongoDB 8.0's
-//! documented rules before it reaches the test server. The CI server is a MongoDB-compatible
-//! stand-in that accepts commands MongoDB refuses; the authority is MongoDB's manual and server
-//! source, never what the test server accepts.
+//! The MongoDB rules check: every request a test sends is judged against MongoDB 8.0's
+//! documented rules before it reaches the test server. A test server may accept commands
+//! MongoDB refuses (the CI stand-in does); the authority is MongoDB's manual and server source,
+//! never what the test server accepts.
 //!
-//! [`front`] puts a gate (a proxy on 127.0.0.1, one per server and process) in front of the
-//! test server; `mongo::server_uri` hands every test its URI. A command that breaks a rule is
-//! not forwarded: the gate answers with the error MongoDB would send (`errmsg` starting
-//! "MongoDB rules check:", naming command, rule and manual page), prints it, appends it to the
-//! file named by `SHOP_TEST_RULES_LOG`, and keeps it for [`assert_clean`], which the tests'
-//! teardown calls, so a test fails even when the code swallowed the error.
+//! A gate (a proxy on 127.0.0.1, on a thread and runtime of its own) stands in front of the
+//! server. A command that breaks a rule is not forwarded: the gate answers with the error
+//! MongoDB would send (`errmsg` starting "MongoDB rules check:", naming command, rule and manual
+//! page), prints it, appends it to the file named by [`RULES_LOG_VAR`], and keeps it for
+//! [`assert_clean`], so the test that sent it fails even when its code swallowed the error.
 //!
-//! - `wire`: requests taken apart (body, document sequences, sizes).
-//! - `session`: transaction state per session.
-//! - `rules`: the rules, each citing its manual page.
-//! - `judge`: requests and state in, verdicts out; no I/O.
-//! - `violation`: a refused command and the reply for it.
+//! The server choice ([`crate::server::uri_or_skip`]) already hands out URIs through a gate
+//! with MongoDB's rules ([`front`]); a team that adds rules of its own starts a [`RulesCheck`]
+//! with them:
+//!
+//! ```no_run
+//! use mongo_kit_test::rules::{Check, Rules, RulesCheck, Scope};
+//! use mongo_kit_test::server::uri_or_skip;
+//!
+//! # static ORDERS_RULES: Check = Check { family: "orders", scope: Scope::Everywhere, rules: &[], check: |_| Ok(()) };
+//! # async fn example() {
+//! let test = "orders::placing_twice_places_once";
+//! let Some(uri) = uri_or_skip(test).await else { return };
+//! let check = RulesCheck::start(&uri, Rules::mongodb().with(ORDERS_RULES)).expect("a gate starts");
+//! let client = mongodb::Client::with_uri_str(check.uri()).await.expect("a client");
+//! // ... the test ...
+//! mongo_kit_test::rules::assert_clean(); // fails on any violation of either table
+//! # }
+//! ```
+//!
+//! # Layout
+//! - `table`: the rules table ([`Rules`]) and its entries ([`Check`], [`Scope`]).
+//! - [`mongodb`]: MongoDB 8.0's rules, one family per module, each citing its manual page.
+//! - `violation`: a rule ([`Rule`]) and a command that breaks one ([`Violation`]).
+//! - `context`: a request as a rule sees it ([`Context`], [`CollectionFacts`]).
+//! - `session`: transaction state per session ([`Place`], [`Transaction`]).
+//! - `judge`: requests and state in, verdicts out; no I/O ([`Judge`]).
+//! - [`testing`]: builders and runners for unit tests of rules.
 //! - `record`: the process-wide list, the log file, the test's name.
 //! - `gate`: the proxy, on a thread and runtime of its own.
 
-pub mod gate;
-pub mod judge;
-pub mod record;
-pub mod rules;
-pub mod session;
-pub mod violation;
-pub mod wire;
+mod context;
+mod gate;
+mod judge;
+pub mod mongodb;
+mod record;
+mod session;
+mod table;
+pub mod testing;
+mod violation;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-pub use record::assert_clean;
+pub use context::{CollectionFacts, Context};
+pub use judge::Judge;
+pub use record::{RULES_LOG_VAR, assert_clean, test_name};
+pub use session::{Place, Transaction};
+pub use table::{Check, Rules, Scope};
+pub use violation::{PREFIX, Rule, Violation};
 
-use super::proxy;
-use super::skip::skip;
+use crate::proxy::{through, upstream};
+use crate::skip::skip;
 
-/// The gates of this process, by the server address they stand in front of.
-static GATES: Mutex<Option<HashMap<String, SocketAddr>>> = Mutex::new(None);
+/// The process-wide gates, by the server address they stand in front of; kept for the process.
+static GATES: Mutex<Option<HashMap<String, RulesCheck>>> = Mutex::new(None);
 
-/// `uri` pointed at a rules-checking gate in front of its server (started on first use and kept
-/// for the process).
+/// `uri` pointed at a gate with MongoDB's rules in front of its server (started on first use
+/// and kept for the process); its violations fail [`assert_clean`]. The server choice calls it
+/// for every URI it hands out; a test that finds a server of its own calls it too.
 ///
 /// A URI naming several hosts (a replica set's seed list) or an SRV record runs unchecked, after
 /// a named skip line: the driver discovers the members and connects to each one directly, so a
 /// proxy for one address cannot sit in front of them all, and pointing the driver at one member
-/// with a direct connection would change what the tests run against. The skip line keeps this
-/// visible in CI's summary instead of refusing every MongoDB test there.
+/// with a direct connection would change what the tests run against.
 ///
 /// # Panics
 /// When the gate cannot start (no loopback port, no thread): the check must not go quietly.
 pub fn front(uri: &str) -> String {
-    let Some(upstream) = proxy::upstream(uri) else {
+    let Some(server) = upstream(uri) else {
         skip(
             "MongoDB rules check",
             "the MongoDB URI names several hosts or an SRV record; its commands go to the server unchecked",
@@ -59,65 +87,77 @@ pub fn front(uri: &str) -> String {
     };
     let mut gates = GATES.lock().unwrap_or_else(PoisonError::into_inner);
     let gates = gates.get_or_insert_with(HashMap::new);
-    let address = match gates.get(&upstream) {
-        Some(address) => *address,
-        None => {
-            let address = gate::start(&upstream, uri, record::record).expect("start the MongoDB rules check");
-            gates.insert(upstream, address);
-            address
-        }
-    };
-    proxy::through(uri, address).expect("a single-host URI points at the rules check")
+    if let Some(gate) = gates.get(&server) {
+        return gate.uri.clone();
+    }
+    let gate = RulesCheck::start(uri, Rules::mongodb()).expect("start the MongoDB rules check");
+    let through = gate.uri.clone();
+    gates.insert(server, gate);
+    through
+}
+
+/// A gate of the caller's own in front of one server, judging by the caller's [`Rules`]; it
+/// stops when dropped.
+pub struct RulesCheck {
+    address: SocketAddr,
+    uri: String,
+    seen: Arc<Mutex<Vec<Violation>>>,
+    /// Dropping it stops the gate's thread.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl RulesCheck {
+    /// A gate judging by `rules` in front of the single-host `uri`'s server. Its violations go
+    /// where every violation goes (stderr, [`RULES_LOG_VAR`], [`assert_clean`]) and to its own
+    /// list ([`RulesCheck::violations`]).
+    ///
+    /// # Errors
+    /// `InvalidInput` for a URI naming several hosts or an SRV record; an I/O error when the
+    /// listener, runtime or thread cannot be set up.
+    pub fn start(uri: &str, rules: Rules) -> std::io::Result<Self> {
+        Self::start_with(uri, rules, true)
+    }
+
+    /// Like [`RulesCheck::start`], but its violations go to its own list only: for a test that
+    /// sends a refused command on purpose and asserts on the refusal.
+    ///
+    /// # Errors
+    /// As [`RulesCheck::start`].
+    pub fn start_unrecorded(uri: &str, rules: Rules) -> std::io::Result<Self> {
+        Self::start_with(uri, rules, false)
+    }
+
+    fn start_with(uri: &str, rules: Rules, recorded: bool) -> std::io::Result<Self> {
+        let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidInput, "a single-host mongodb:// URI");
+        let server = upstream(uri).ok_or_else(invalid)?;
+        let seen: Arc<Mutex<Vec<Violation>>> = Arc::default();
+        let own = Arc::clone(&seen);
+        let recorder: gate::Recorder = Arc::new(move |violation: &Violation| {
+            if recorded {
+                record::record(violation);
+            }
+            own.lock().unwrap_or_else(PoisonError::into_inner).push(violation.clone());
+        });
+        let (address, stop) = gate::start(&server, uri, rules, recorder)?;
+        let uri = through(uri, address).ok_or_else(invalid)?;
+        Ok(Self { address, uri, seen, _stop: stop })
+    }
+
+    /// The URI to hand a client: the caller's, pointed at the gate.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The gate's address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The violations this gate has seen so far.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use mongodb::bson::{Document, doc};
-
-    use super::violation::Violation;
-    use super::*;
-    use crate::support::fixture::{TestName, store_test};
-    use crate::support::mongo::uri_or_skip;
-
-    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-    fn remember(violation: &Violation) {
-        SEEN.lock().unwrap_or_else(PoisonError::into_inner).push(violation.message());
-    }
-
-    #[store_test(mongo)]
-    async fn every_mongodb_uri_handed_out_points_at_the_rules_check(test: &TestName) {
-        let Some(uri) = uri_or_skip(test).await else { return };
-        let Some(upstream) = proxy::upstream(&uri) else { return };
-
-        let gates = GATES.lock().unwrap_or_else(PoisonError::into_inner).clone().unwrap_or_default();
-
-        assert!(gates.values().any(|gate| gate.to_string() == upstream), "{uri} is no gate's address: {gates:?}");
-    }
-
-    /// A gate of the test's own (its recorder keeps the violation out of the process-wide list
-    /// and the log) in front of the real server: the refused command never reaches the server.
-    #[store_test(mongo)]
-    async fn a_refused_command_is_answered_by_the_check_and_never_reaches_the_server(test: &TestName) {
-        let Some(uri) = uri_or_skip(test).await else { return };
-        let Some(upstream) = proxy::upstream(&uri) else { return };
-        let gate = gate::start(&upstream, &uri, remember).expect("a gate starts");
-        let through = proxy::through(&uri, gate).expect("a single host");
-        let client = mongodb::Client::with_uri_str(through).await.expect("a client of the gate");
-        let database = client.database(&crate::support::mongo::database_name());
-        let wallets = database.collection::<Document>("w");
-        wallets.insert_one(doc! { "_id": 1 }).await.expect("an insert outside a transaction");
-        let mut session = client.start_session().await.expect("a session");
-        session.start_transaction().await.expect("a transaction");
-
-        wallets.insert_one(doc! { "_id": 2 }).session(&mut session).await.expect("an insert in it");
-        let count = database.run_command(doc! { "count": "w" }).session(&mut session).await;
-        let _ = session.abort_transaction().await;
-
-        let error = count.expect_err("count is refused in a transaction").to_string();
-        assert!(error.contains("MongoDB rules check:") && error.contains("`count`"), "{error}");
-        let seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        assert_eq!(seen.len(), 1, "{seen:?}");
-        let _ = database.drop().await;
-    }
-}
+mod tests;

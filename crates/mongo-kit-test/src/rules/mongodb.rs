@@ -1,17 +1,20 @@
-//! MongoDB 8.0's rules, one family per module; each rule cites the manual page that states it.
+//! MongoDB 8.0's rules: the table [`TABLE`] that [`Rules::mongodb`](super::Rules::mongodb)
+//! starts from, one family of rules per module, each rule citing the manual page that states it.
 //!
-//! - `limits`: batch and size limits of every request.
-//! - `concerns`: read and write concerns in and out of transactions.
-//! - `schema`: `$jsonSchema` keywords MongoDB omits, in `create` and `collMod` validators.
-//! - `commands`: commands allowed in a transaction, and which may not open one.
-//! - `namespaces`: databases and collections a transaction may not touch.
-//! - `stages`: aggregation stages refused in a transaction, nested pipelines included.
-//! - `ddl`: `create` and `createIndexes` inside a transaction, and their conditions.
-//! - `cursors`: a cursor is read in the transaction it was opened in, or outside if it was.
+//! | family | where | rules |
+//! |---|---|---|
+//! | `limits` | every request | [`limits::BATCH`], [`limits::DOCUMENT_SIZE`], [`limits::MESSAGE_SIZE`] |
+//! | `concerns` | every request | [`concerns::READ_CONCERN_AFTER_START`], [`concerns::READ_LEVEL_IN_TRANSACTION`], [`concerns::WRITE_CONCERN_IN_TRANSACTION`], [`concerns::UNACKNOWLEDGED_TRANSACTION`], [`concerns::SNAPSHOT_OUTSIDE_TRANSACTION`] |
+//! | `schema` | every request | [`schema::OMITTED_KEYWORD`] |
+//! | `cursors` | every request | [`cursors::OPENED_OUTSIDE`], [`cursors::OPENED_INSIDE`], [`cursors::OPENED_IN_ANOTHER`] |
+//! | `commands` | in a transaction | [`commands::NOT_IN_TRANSACTION`], [`commands::COUNT_IN_TRANSACTION`], [`commands::EXPLAIN_IN_TRANSACTION`], [`commands::INFORMATIONAL_FIRST`], [`commands::CANNOT_OPEN`] |
+//! | `namespaces` | in a transaction | [`namespaces::OUT_OF_REACH`] |
+//! | `stages` | in a transaction | [`stages::STAGE_IN_TRANSACTION`] |
+//! | `ddl` | in a transaction | [`ddl::DDL_READ_CONCERN`], [`ddl::INDEX_ON_EXISTING`] |
 //!
-//! Every rule is a function of a [`Context`]: the request, where it runs (in or out of a
-//! transaction), for `createIndexes` in a transaction what the catalog holds, and for `getMore`
-//! where its cursor was opened.
+//! Each rule's own documentation quotes its page and links it; the violation's message carries
+//! the link too. A team's own rules go in a [`Check`] of its own, added with
+//! [`Rules::with`](super::Rules::with).
 
 pub mod commands;
 pub mod concerns;
@@ -22,88 +25,70 @@ pub mod namespaces;
 pub mod schema;
 pub mod stages;
 
-use mongodb::bson::{Bson, Document};
+use mongodb::bson::Bson;
 
-use super::session::{Place, Transaction};
-use super::violation::{Rule, Violation};
-use super::wire::Request;
+use super::{Check, Scope};
+use crate::wire::Request;
 
-/// What the catalog holds for one collection, asked of the server outside any transaction.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CollectionFacts {
-    /// Whether the collection exists (committed).
-    pub exists: bool,
-    /// The names of its indexes.
-    pub indexes: Vec<String>,
-}
-
-/// One request as the rules see it.
-pub struct Context<'a> {
-    /// The request.
-    pub request: &'a Request,
-    /// Where it runs.
-    pub place: Place<'a>,
-    /// The catalog's facts on its collection, when they were asked for.
-    pub catalog: Option<&'a CollectionFacts>,
-    /// For a `getMore` whose cursor's opening was seen: the transaction it was opened in
-    /// (`None`: outside any).
-    pub cursor_opened_in: Option<Option<i64>>,
-}
-
-impl Context<'_> {
-    /// The command's name.
-    pub fn name(&self) -> &str {
-        self.request.name()
-    }
-
-    /// The command's body.
-    pub fn body(&self) -> &Document {
-        &self.request.body
-    }
-
-    /// The database it runs on (`$db`).
-    pub fn db(&self) -> &str {
-        self.request.body.get_str("$db").unwrap_or("")
-    }
-
-    /// The collection named by the command's first field, for commands that name one.
-    pub fn collection(&self) -> Option<&str> {
-        self.request.body.values().next().and_then(Bson::as_str)
-    }
-
-    /// `db.collection` of the command's collection.
-    pub fn namespace(&self) -> Option<String> {
-        self.collection().map(|collection| format!("{}.{collection}", self.db()))
-    }
-
-    /// Whether the command runs in a transaction.
-    pub fn in_transaction(&self) -> bool {
-        !matches!(self.place, Place::Outside)
-    }
-
-    /// The transaction this later command belongs to, if its start was seen.
-    pub fn transaction(&self) -> Option<&Transaction> {
-        match self.place {
-            Place::Later(transaction) => transaction,
-            _ => None,
-        }
-    }
-
-    /// The read concern level of the transaction the command runs in: its own on the first
-    /// command, the first command's on later ones.
-    pub fn transaction_read_level(&self) -> Option<&str> {
-        match self.place {
-            Place::First => super::session::read_level(self.body()),
-            Place::Later(transaction) => transaction.and_then(|t| t.read_level.as_deref()),
-            Place::Outside => None,
-        }
-    }
-
-    /// A violation of `rule` by this command.
-    pub fn violation(&self, rule: &'static Rule, detail: impl Into<String>) -> Violation {
-        Violation::new(self.name(), rule, detail)
-    }
-}
+/// MongoDB 8.0's rules, in the order they are checked: the limits and concerns of every request
+/// first, the transaction-only families after.
+pub static TABLE: [Check; 8] = [
+    Check {
+        family: "limits",
+        scope: Scope::Everywhere,
+        rules: &[&limits::BATCH, &limits::DOCUMENT_SIZE, &limits::MESSAGE_SIZE],
+        check: limits::check,
+    },
+    Check {
+        family: "concerns",
+        scope: Scope::Everywhere,
+        rules: &[
+            &concerns::READ_CONCERN_AFTER_START,
+            &concerns::READ_LEVEL_IN_TRANSACTION,
+            &concerns::WRITE_CONCERN_IN_TRANSACTION,
+            &concerns::UNACKNOWLEDGED_TRANSACTION,
+            &concerns::SNAPSHOT_OUTSIDE_TRANSACTION,
+        ],
+        check: concerns::check,
+    },
+    Check { family: "schema", scope: Scope::Everywhere, rules: &[&schema::OMITTED_KEYWORD], check: schema::check },
+    Check {
+        family: "cursors",
+        scope: Scope::Everywhere,
+        rules: &[&cursors::OPENED_OUTSIDE, &cursors::OPENED_INSIDE, &cursors::OPENED_IN_ANOTHER],
+        check: cursors::check,
+    },
+    Check {
+        family: "commands",
+        scope: Scope::InTransaction,
+        rules: &[
+            &commands::NOT_IN_TRANSACTION,
+            &commands::COUNT_IN_TRANSACTION,
+            &commands::EXPLAIN_IN_TRANSACTION,
+            &commands::INFORMATIONAL_FIRST,
+            &commands::CANNOT_OPEN,
+        ],
+        check: commands::check,
+    },
+    Check {
+        family: "namespaces",
+        scope: Scope::InTransaction,
+        rules: &[&namespaces::OUT_OF_REACH],
+        check: namespaces::check,
+    },
+    Check {
+        family: "stages",
+        scope: Scope::InTransaction,
+        rules: &[&stages::STAGE_IN_TRANSACTION],
+        check: stages::check,
+    },
+    Check {
+        family: "ddl",
+        scope: Scope::InTransaction,
+        rules: &[&ddl::DDL_READ_CONCERN, &ddl::INDEX_ON_EXISTING],
+        check: ddl::check,
+    },
+];
 
 /// A number of any BSON numeric type, as the server reads numeric options.
 pub fn number(value: &Bson) -> Option<f64> {
@@ -134,4 +119,22 @@ pub fn bulk_operations(request: &Request) -> Vec<(&'static str, usize, bool)> {
             Some((kind, index as usize, op.get_bool("upsert").ok() == Some(true)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_of_the_table_cites_a_page_of_mongodbs_manual_and_appears_once() {
+        let rules: Vec<_> = TABLE.iter().flat_map(|check| check.rules.iter()).collect();
+
+        for rule in &rules {
+            assert!(rule.manual.starts_with("https://www.mongodb.com/docs/"), "{rule:?}");
+        }
+        let mut names: Vec<_> = rules.iter().map(|rule| rule.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), rules.len(), "a rule is listed twice");
+    }
 }
