@@ -22,8 +22,8 @@ struct Book {
 
 impl Fixture for Book {
     async fn mongo(test: &'static str) -> Option<Self> {
-        let uri = crate::support::mongo::uri_or_skip(test).await?;
-        let config = ClientConfig::new(uri).with_database(crate::support::mongo::database_name());
+        let uri = mongo_kit_test::server::uri_or_skip(test).await?;
+        let config = ClientConfig::new(uri).with_database(mongo_kit_test::server::database_name());
         let book = MongoBook::connect(&config).await.expect("the orders book starts on the test MongoDB");
         Some(Self { book: Arc::new(book.clone()), mongo: Some(book) })
     }

@@ -229,4 +229,3 @@ impl FaultProxy {
 async fn cut(client_write: &tokio::sync::Mutex<OwnedWriteHalf>) {
     let _ = client_write.lock().await.shutdown().await;
 }
-

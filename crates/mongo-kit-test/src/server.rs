@@ -73,10 +73,24 @@ pub async fn uri_or_skip(test: &str) -> Option<String> {
     match server_uri().await {
         Ok(uri) => Some(uri),
         Err(reason) => {
-            skip(test, &reason);
+            no_server(test, &reason);
             None
         }
     }
+}
+
+/// Says that `test` cannot run for want of a server, for a test that finds its server its own
+/// way (a synchronous test reading [`URI_VAR`], say): a printed skip, or a failure where
+/// [`REQUIRE_SERVER_VAR`] is set. The server choice's functions call it themselves.
+///
+/// # Panics
+/// Where [`REQUIRE_SERVER_VAR`] is set.
+pub fn no_server(test: &str, reason: &str) {
+    assert!(
+        !required(),
+        "{test}: {REQUIRE_SERVER_VAR} is set, so a MongoDB server is required, but none is reachable: {reason}"
+    );
+    skip(test, reason);
 }
 
 /// The test server's URI (through the rules check), or why there is none.
@@ -88,10 +102,11 @@ pub async fn uri_or_skip(test: &str) -> Option<String> {
 /// Where [`REQUIRE_SERVER_VAR`] is set and no server is reachable: the job promised one.
 pub async fn server_uri() -> Result<String, NoServer> {
     let found = SERVER.get_or_init(find_server).await.0.clone();
-    if let Err(reason) = &found
-        && required()
-    {
-        panic!("{REQUIRE_SERVER_VAR} is set, so a MongoDB server is required, but none is reachable: {reason}");
+    if let Err(reason) = &found {
+        assert!(
+            !required(),
+            "{REQUIRE_SERVER_VAR} is set, so a MongoDB server is required, but none is reachable: {reason}"
+        );
     }
     found
 }

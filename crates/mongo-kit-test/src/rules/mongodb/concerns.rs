@@ -4,8 +4,8 @@
 //! `snapshot` is taken by few commands.
 
 use super::number;
-use crate::rules::{Context, Place, Rule, Violation};
 use crate::rules::session::read_level;
+use crate::rules::{Context, Place, Rule, Violation};
 
 /// "Operations in a transaction use the transaction-level read concern": only the first command
 /// may carry a `readConcern` (the server: "Only the first command in a transaction may specify a

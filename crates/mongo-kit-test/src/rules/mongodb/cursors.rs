@@ -58,8 +58,8 @@ mod tests {
     use mongodb::bson::doc;
 
     use crate::rules::Judge;
-    use crate::rules::testing::{first, later};
     use crate::rules::session::transaction_number;
+    use crate::rules::testing::{first, later};
     use crate::wire::Request;
 
     fn get_more(id: i64) -> mongodb::bson::Document {

@@ -57,8 +57,8 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
-    use crate::rules::testing::{first, later, verdicts, verdicts_with};
     use crate::rules::CollectionFacts;
+    use crate::rules::testing::{first, later, verdicts, verdicts_with};
 
     fn index(name: &str) -> mongodb::bson::Document {
         doc! { "createIndexes": "w", "indexes": [{ "key": { "a": 1 }, "name": name }] }
