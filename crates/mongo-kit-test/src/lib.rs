@@ -21,7 +21,7 @@
 //! A team's test, end to end (the server choice, a database of its own, a fault, the verdict
 //! of the rules check):
 //!
-//! ```no_run
+//! ```no_run,test_harness
 //! use mongo_kit_test::database::TestDatabase;
 //! use mongo_kit_test::proxy::{self, Fault, Rule};
 //! use mongodb::bson::{Document, doc};
@@ -40,7 +40,6 @@
 //!     assert!(first.is_err_and(|error| error.contains_label("TransientTransactionError")));
 //!     db.finish().await;
 //! }
-//! # fn main() {}
 //! ```
 //!
 //! Environment variables: [`server::URI_VAR`], [`server::REQUIRE_SERVER_VAR`],

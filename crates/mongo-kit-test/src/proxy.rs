@@ -229,3 +229,6 @@ impl FaultProxy {
 async fn cut(client_write: &tokio::sync::Mutex<OwnedWriteHalf>) {
     let _ = client_write.lock().await.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,17 @@
 //!
 //! Wire format: <https://www.mongodb.com/docs/v8.0/reference/mongodb-wire-protocol/>.
 //!
+//! ```
+//! use mongo_kit_test::wire::{Frame, Request};
+//! use mongodb::bson::doc;
+//!
+//! // A frame holding `{ find: "orders" }`, as a proxy answering request 7 would build it.
+//! let frame = Frame::reply(7, 8, &doc! { "find": "orders", "filter": {}, "$db": "shop" });
+//! let request = Request::parse(&frame.bytes).expect("an OP_MSG");
+//!
+//! assert_eq!((frame.response_to(), request.name()), (7, "find"));
+//! ```
+//!
 //! # Layout
 //! - `frame`: the 16-byte header, whole frames, replies.
 //! - `request`: an `OP_MSG` request's body, document sequences and sizes.
