@@ -42,6 +42,17 @@ pub enum Scope {
 ///     rules: &[&NO_DELETE_OF_ORDERS],
 ///     check: no_delete_of_orders,
 /// };
+///
+/// // Unit-tested like MongoDB's own rules, then put in front of a client with `RulesCheck`.
+/// use mongo_kit_test::rules::Rules;
+/// use mongo_kit_test::rules::testing::verdicts_of;
+/// use mongodb::bson::doc;
+///
+/// let rules = Rules::mongodb().with(ORDERS_RULES);
+/// let delete = doc! { "delete": "orders", "deletes": [{ "q": {}, "limit": 0 }], "$db": "shop" };
+/// let find = doc! { "find": "orders", "filter": {}, "$db": "shop" };
+///
+/// assert_eq!(verdicts_of(&rules, &[delete, find], None), [Some(&NO_DELETE_OF_ORDERS), None]);
 /// ```
 #[derive(Clone, Copy)]
 pub struct Check {
