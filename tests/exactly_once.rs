@@ -21,11 +21,11 @@ mod trial;
 use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand};
 use domain::wallet::{NewWallet, Owner};
 use domain::{Currency, Money, Repositories, Timestamp, WalletId};
+use mongo_kit_test::proxy::FaultProxy;
+use mongo_kit_test::skip::skip;
 use mongo_store::{MongoConfig, MongoStore};
 
 use crate::support::mongo::UUID_LOOKUPS_MISSING;
-use crate::support::proxy::FaultProxy;
-use crate::support::skip::skip;
 
 /// A MongoDB store whose every connection goes through a fault proxy.
 pub struct Proxied {

@@ -1,13 +1,12 @@
-//! Test support: `#[store_test]` and its fixtures, printed skips, the running service, and the MongoDB rules check
-//! in front of every MongoDB test.
+//! The shop's test fixtures: `#[store_test]` and its runners, the shop's stores on memory and on
+//! MongoDB, a store behind the fault proxy, and the running service. What any service's tests
+//! need (the server choice, the rules check, the fault proxy, printed skips) is the
+//! `mongo-kit-test` crate's.
 
 pub mod app;
-pub mod conformance;
 pub mod fixture;
 pub mod mongo;
 pub mod proxied;
-pub mod proxy;
-pub mod skip;
 pub mod stores;
 
 pub use stores::TestStore;

@@ -12,13 +12,14 @@ use domain::Repositories;
 use domain::idempotency::{Claim, KeyLifetime, wallet_fingerprint};
 use domain::wallet::{NewWallet, Owner};
 use domain::{Money, Timestamp, TransferError};
+use mongo_kit_test::server::{database_name, uri_or_skip};
+use mongo_kit_test::skip::skip;
 use mongo_store::{MongoConfig, MongoStore};
 
 use super::fixtures::{OWNER, eur, euros, fresh_key, meta, open_wallet};
 use crate::support::TestStore;
 use crate::support::fixture::{Fixture, MemoryFixture, store_test};
-use crate::support::mongo::{UUID_LOOKUPS_MISSING, database_name, uri_or_skip};
-use crate::support::skip::skip;
+use crate::support::mongo::UUID_LOOKUPS_MISSING;
 
 /// The lifetime the stores are configured with: the shortest one accepted.
 fn lifetime() -> KeyLifetime {

@@ -9,13 +9,13 @@ use domain::idempotency::{Claim, Created, product_fingerprint, session_fingerpri
 use domain::session::{IssuedSession, Session, SessionTtl};
 use domain::wallet::{NewWallet, Owner, Wallet};
 use domain::{Error, Money, Timestamp, UserId};
+use mongo_kit_test::skip::skip;
 
 use super::fixtures::{
     OWNER, assert_error, assert_not_found, draft, eur, fresh_category, fresh_key, in_parallel, meta,
 };
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
-use crate::support::skip::skip;
 
 fn new_wallet(balance_minor: i64) -> NewWallet {
     NewWallet {

@@ -1,31 +1,39 @@
 //! The orders example: placement exactly once per key on both books, its API beside the shop's
-//! in one router, and on MongoDB its registry's indexes and its migration with audit events.
+//! in one router, and on MongoDB its registry's indexes, the explain audit of its query shapes,
+//! its migration with audit events, and a placement whose commit reply is lost. Like every
+//! MongoDB test here, its traffic passes the MongoDB rules check (the kit's server choice hands
+//! out URIs through it, and the fixture's teardown asserts it clean).
 
 use std::sync::Arc;
 
 use bson::doc;
 use futures::TryStreamExt as _;
 use mongo_kit::config::ClientConfig;
+use mongo_kit::index_audit::{AuditOptions, audit};
 use mongo_kit::index_plan::PlanItem;
 use mongo_kit::migrate::RunOptions;
+use mongo_kit_test::proxy::{self, Fault, Rule};
+use mongo_kit_test::server::database_name;
 use orders::book::{MemoryBook, OrderBook};
 use orders::model::{OrderError, PlaceOrder};
 use orders::mongo::{MongoBook, ORDER_EVENTS, ORDERS};
 
-use crate::support::fixture::{Fixture, MemoryFixture, store_test};
+use crate::support::fixture::{Fixture, MemoryFixture, TestName, store_test};
 
 /// A book to test, and the MongoDB one when it runs there.
 struct Book {
+    /// The test's full name, for its skip lines.
+    test: &'static str,
     book: Arc<dyn OrderBook>,
     mongo: Option<MongoBook>,
 }
 
 impl Fixture for Book {
     async fn mongo(test: &'static str) -> Option<Self> {
-        let uri = crate::support::mongo::uri_or_skip(test).await?;
-        let config = ClientConfig::new(uri).with_database(crate::support::mongo::database_name());
+        let uri = mongo_kit_test::server::uri_or_skip(test).await?;
+        let config = ClientConfig::new(uri).with_database(database_name());
         let book = MongoBook::connect(&config).await.expect("the orders book starts on the test MongoDB");
-        Some(Self { book: Arc::new(book.clone()), mongo: Some(book) })
+        Some(Self { test, book: Arc::new(book.clone()), mongo: Some(book) })
     }
 
     async fn finish(self) {
@@ -38,8 +46,8 @@ impl Fixture for Book {
 }
 
 impl MemoryFixture for Book {
-    async fn memory(_test: &'static str) -> Self {
-        Self { book: Arc::new(MemoryBook::default()), mongo: None }
+    async fn memory(test: &'static str) -> Self {
+        Self { test, book: Arc::new(MemoryBook::default()), mongo: None }
     }
 }
 
@@ -208,4 +216,46 @@ async fn the_migration_rewrites_version_1_orders_with_one_event_each_and_a_rerun
     let events = mongo.database().collection::<bson::Document>(ORDER_EVENTS);
     let count = events.count_documents(doc! { "kind": "order.migrated" }).await.expect("count");
     assert_eq!(count, 5, "one event per migrated order");
+}
+
+#[store_test(mongo)]
+async fn every_query_shape_of_the_book_passes_the_explain_audit_or_is_named_not_judged(fixture: &Book) {
+    let mongo = fixture.mongo.as_ref().expect("a MongoDB book");
+    for n in 0..20 {
+        let customer = if n % 2 == 0 { "c-even" } else { "c-odd" };
+        let request = PlaceOrder { customer: customer.to_owned(), ..request(&format!("AUD-{n}"), 100 + n) };
+        fixture.book.place(request, &format!("audit-{n}")).await.expect("placed");
+    }
+
+    let report = audit(mongo.database(), mongo.profiles(), &orders::mongo::registry(), None, AuditOptions::default())
+        .await
+        .expect("the audit runs");
+
+    assert_eq!(report.shapes.len(), orders::mongo::SHAPES.len(), "{report}");
+    // Fails on a shape that lost its index; a server without real plans is a named skip.
+    mongo_kit_test::audit::assert_judged(fixture.test, &report);
+}
+
+/// The commit's reply is lost on the way (the fault proxy forwards the commit, then cuts the
+/// connection): the driver retries the commit, the order is placed once, and the caller's retry
+/// with the same key is a replay.
+#[store_test(mongo)]
+async fn a_placement_whose_commit_reply_is_lost_is_placed_once_and_replayed_on_retry(test: &TestName) {
+    let Some((proxy, uri)) = proxy::start_or_skip(test).await else { return };
+    let config = ClientConfig::new(uri).with_database(database_name());
+    let book = MongoBook::connect(&config).await.expect("the orders book starts behind the proxy");
+    proxy.reset_counts();
+    proxy.add(Rule::nth("commitTransaction", 1, Fault::CutAfterForward));
+
+    let placed = book.place(request("LOST-1", 4200), "lost-1").await;
+    let retried = book.place(request("LOST-1", 4200), "lost-1").await;
+
+    let listed = book.for_customer("c-42", 10).await.expect("listed");
+    let commits = proxy.seen("commitTransaction");
+    let _ = book.database().drop().await;
+    let placed = placed.expect("placed, the lost reply notwithstanding");
+    assert!(!placed.replayed);
+    assert!(retried.expect("answered").replayed, "the same key replays");
+    assert_eq!(commits, 2, "the lost commit was sent again");
+    assert_eq!(listed.len(), 1, "one order, whatever the retries: {listed:?}");
 }

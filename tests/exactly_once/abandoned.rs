@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::{Proxied, WritePath, balance, euros, fresh_key, ledger_len, meta, open, proxied};
 use crate::support::fixture::{TestName, store_test};
-use crate::support::proxy::{Fault, Rule};
+use mongo_kit_test::proxy::{Fault, Rule};
 
 /// The budget of each request here, and how long a delayed reply or command waits: longer than
 /// the budget, far shorter than the server's transaction lifetime.

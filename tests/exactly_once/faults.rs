@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use domain::TransferError;
+use mongo_kit_test::proxy::{Fault, Rule};
 use mongo_store::transfer::counters;
 
 use super::{Proxied, WritePath, audit_events, balance, euros, fresh_key, ledger_len, meta, open, proxied};
 use crate::support::fixture::{TestName, store_test};
-use crate::support::proxy::{Fault, Rule};
 
 /// A store behind the proxy with two wallets (1,000 and 0 cents), or `None` after a skip.
 async fn arranged(test: &str) -> Option<(Proxied, domain::WalletId, domain::WalletId)> {

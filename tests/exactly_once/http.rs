@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
+use mongo_kit_test::skip::skip;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::TestStore;
 use crate::support::app::{TestApp, spawn_app};
 use crate::support::fixture::{Fixture, MemoryFixture, store_test};
-use crate::support::skip::skip;
 
 const SENDERS: usize = 12;
 const HOT_WALLETS: usize = 3;

@@ -8,10 +8,10 @@ use std::time::Duration;
 use domain::idempotency::{Claim, product_fingerprint};
 use domain::product::{Category, Product, ProductDraft, ProductName, Sku, parse_tags};
 use domain::{Error, Timestamp};
+use mongo_kit_test::proxy::{Fault, Rule};
 
 use super::{Proxied, WritePath, commands_of, eur, fresh_key, proxied};
 use crate::support::fixture::{TestName, store_test};
-use crate::support::proxy::{Fault, Rule};
 
 fn draft() -> ProductDraft {
     let unique = uuid::Uuid::new_v4().simple().to_string();

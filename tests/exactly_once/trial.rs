@@ -3,13 +3,13 @@
 //! the step that failed.
 
 use domain::{Error, TransferError};
+use mongo_kit_test::proxy::{Fault, FaultProxy, Rule};
+use mongo_kit_test::skip::skip;
 use mongo_store::bson::{Document, doc};
 use mongo_store::{MongoStore, TransactionSupport};
 
 use super::{euros, fresh_key, meta};
 use crate::support::fixture::{TestName, store_test};
-use crate::support::proxy::{Fault, FaultProxy, Rule};
-use crate::support::skip::skip;
 
 /// A store connected through a fresh proxy that already holds `rules`, or `None` after a skip.
 async fn connect_with(test: &str, rules: Vec<Rule>) -> Option<(MongoStore, FaultProxy)> {

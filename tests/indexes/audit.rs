@@ -1,6 +1,7 @@
 //! The explain audit on a seeded data set. The server must explain for real (plans made of
 //! stages, with figures); one that does not is named in a printed skip.
 
+use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
 use mongo_store::index_audit::{AuditOptions, AuditReport, Outcome, audit, audit_shape};
 use mongo_store::indexes::{INDEXES, shape};
@@ -9,7 +10,6 @@ use super::plan::drop_declared;
 use super::seed;
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
-use crate::support::skip::skip;
 
 /// A store with the seeded shop whose server explains for real and runs transactions, and its
 /// audit, or `None` after a named skip. The explain probe runs before any transfer is written.

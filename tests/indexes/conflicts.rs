@@ -5,6 +5,8 @@
 //! index, and the plan lists the commands that reconcile the one left as the team made it.
 //! `apply` changes it only with `--drop-extra`.
 
+use mongo_kit_test::server::{database_name, uri_or_skip};
+use mongo_kit_test::skip::skip;
 use mongo_store::index_plan::{self, ApplyReport, IndexPlan, PlanItem, apply, create_command, plan, shell};
 use mongo_store::indexes::{INDEXES, IndexSpec};
 use mongo_store::schema::IndexConflict;
@@ -13,8 +15,6 @@ use mongodb::bson::{Document, doc};
 
 use super::plan::misreported_keys;
 use crate::support::fixture::{TestName, store_test};
-use crate::support::mongo::{database_name, uri_or_skip};
-use crate::support::skip::skip;
 
 fn declared(collection: &str, name: &str) -> &'static IndexSpec {
     INDEXES.iter().find(|spec| spec.collection == collection && spec.name == name).expect("a declared index")

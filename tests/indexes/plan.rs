@@ -1,6 +1,7 @@
 //! `plan` and `apply` on a live server.
 
 use futures::TryStreamExt as _;
+use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
 use mongo_store::index_plan::{PlanItem, apply, existing, plan, same_keys};
 use mongo_store::indexes::{INDEXES, IndexSpec};
@@ -8,7 +9,6 @@ use mongodb::bson::{Document, doc};
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
-use crate::support::skip::skip;
 
 const DROPPED: &str = "category_price_id";
 

@@ -3,12 +3,12 @@
 //! server under test does with conflicting indexes. A refused batch is retried one index at a
 //! time; an index refused on its own is reported, and the store starts either way.
 
+use mongo_kit_test::proxy::{Fault, Rule};
 use mongo_store::index_plan::{apply, plan};
 use mongo_store::indexes::{INDEXES, declared};
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::proxied;
-use crate::support::proxy::{Fault, Rule};
 
 #[store_test(mongo)]
 async fn a_refused_batch_of_indexes_is_created_one_at_a_time(test: &TestName) {

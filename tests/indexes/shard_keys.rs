@@ -3,13 +3,13 @@
 //! ordinary undeclared index beside it is still dropped. Runs only where the server is a `mongos`;
 //! elsewhere a named skip (a replica set has no shard keys to protect).
 
+use mongo_kit_test::skip::skip;
 use mongo_store::Topology;
 use mongo_store::index_plan::{apply, plan, shard_keys};
 use mongodb::bson::{Document, doc};
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
-use crate::support::skip::skip;
 
 #[store_test(mongo)]
 async fn an_index_supporting_the_shard_key_survives_drop_extra(test: &TestName) {

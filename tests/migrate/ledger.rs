@@ -4,6 +4,7 @@
 use domain::transfer::{IdempotencyKey, RequestMeta, TransferCommand};
 use domain::wallet::{NewWallet, Owner, Wallet};
 use domain::{Currency, Money, Repositories, Timestamp};
+use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
 use mongo_store::documents::stored_uuid;
 use mongo_store::ledger_check::{CheckOptions, LedgerReport, OpeningSource, check};
@@ -11,7 +12,6 @@ use mongodb::bson::{Document, doc};
 
 use super::fixtures::raw;
 use crate::support::fixture::store_test;
-use crate::support::skip::skip;
 
 fn eur() -> Currency {
     Currency::parse("EUR").expect("EUR is a currency")

@@ -3,14 +3,14 @@
 //! changed document has exactly one audit event. A batch costs the read, one `bulkWrite` and the
 //! commit where the server has client-level `bulkWrite`.
 
+use mongo_kit_test::proxy::{Fault, FaultProxy, Rule};
+use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
 use mongo_store::migrate::{RunError, RunState};
 use mongo_store::telemetry::commands_started;
 
 use super::fixtures::{at_version, ids, migration_events, options, registry, seed};
 use crate::support::fixture::{Fixture, store_test};
-use crate::support::proxy::{Fault, FaultProxy, Rule};
-use crate::support::skip::skip;
 
 /// A store behind a fault proxy on a server with client-level `bulkWrite`, the write these faults
 /// aim at (a named skip elsewhere).

@@ -3,11 +3,11 @@
 //! that stands in front of every MongoDB test. Each must send only commands MongoDB accepts.
 
 use clap::Parser as _;
+use mongo_kit_test::server::{database_name, server_uri};
+use mongo_kit_test::skip::skip;
 use shop::cli::{Cli, Command};
 
 use crate::support::fixture::{TestName, store_test};
-use crate::support::mongo::{database_name, server_uri};
-use crate::support::skip::skip;
 
 /// Runs `shop <words>` against `uri` and `database`, as `main` would.
 async fn shop(words: &[&str], uri: &str, database: &str) -> anyhow::Result<()> {

@@ -7,11 +7,11 @@
 use domain::feed::Feed;
 use domain::product::Category;
 use domain::{Timestamp, UserId};
+use mongo_kit_test::proxy::{Fault, Rule};
 use mongodb::bson::{self, doc};
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::proxied;
-use crate::support::proxy::{Fault, Rule};
 
 const STAMP: bson::Timestamp = bson::Timestamp { time: 1_900_000_000, increment: 7 };
 

@@ -53,7 +53,7 @@ async fn stored_documents_use_binary_uuids_int64_money_dates_and_a_schema_versio
     let Some(store) = mongo::connect(test).await else { return };
     let keeps_int64 = server_keeps_int64(&store).await;
     if !keeps_int64 {
-        crate::support::skip::skip(
+        mongo_kit_test::skip::skip(
             &format!("{test} (Int64 width)"),
             "the server returns small Int64 values as Int32 (capability probe); integer type still checked",
         );

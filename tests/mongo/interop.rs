@@ -9,10 +9,10 @@ use std::process::Command;
 use domain::product::{Attributes, Category, ProductDraft, ProductName, Sku};
 use domain::wallet::{NewWallet, Owner};
 use domain::{Currency, Money, Timestamp};
+use mongo_kit_test::skip::skip;
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
-use crate::support::skip::skip;
 
 /// Reads one product and one wallet with PyMongo (standard UUID representation, as a Python
 /// service would configure it) and checks the Python types of their fields.
@@ -66,7 +66,7 @@ async fn pymongo_reads_uuid_ids_integer_money_and_datetimes(test: &TestName) {
         .create(NewWallet { owner, opening_balance: opening }.into_wallet(now), &crate::contract::fixtures::meta())
         .await;
     let wallet = wallet.expect("create a wallet");
-    let uri = mongo::server_uri().await.expect("a server, since the store connected");
+    let uri = mongo_kit_test::server::server_uri().await.expect("a server, since the store connected");
 
     let output = Command::new(&python)
         .args(["-c", READER, &uri, store.database().name()])

@@ -10,7 +10,7 @@ use mongo_store::{MongoConfig, MongoStore};
 
 use crate::contract::fixtures::{eur, euros, fresh_key, meta};
 use crate::support::fixture::store_test;
-use crate::support::mongo::uri_or_skip;
+use mongo_kit_test::server::uri_or_skip;
 
 /// Rewrites every record of the idempotency collection the way a version before callers wrote
 /// it: no principal in its `_id`, layout version 1.

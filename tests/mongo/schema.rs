@@ -2,13 +2,13 @@
 
 use domain::UserId;
 use domain::session::{Session, TokenHash};
+use mongo_kit_test::skip::skip;
 use mongo_store::documents::SessionDoc;
 use mongo_store::indexes::{INDEXES, for_collection};
 use mongodb::bson::{Document, doc};
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
-use crate::support::skip::skip;
 
 #[store_test(mongo)]
 async fn ensuring_the_schema_twice_changes_nothing(test: &TestName) {

@@ -3,9 +3,10 @@
 //! one-command-per-write fallbacks, so wherever a MongoDB is reached this smoke test fails on an
 //! older one; only the CI stand-in (named by `SHOP_TEST_NX_BIN`) may skip, by name.
 
+use mongo_kit_test::skip::skip;
+
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;
-use crate::support::skip::skip;
 
 /// MongoDB 8.0's wire version.
 const MONGODB_8_WIRE_VERSION: i32 = 25;

@@ -5,15 +5,15 @@
 //! is named in the start-up report and its warning, never left silently stale.
 
 use futures::TryStreamExt as _;
+use mongo_kit_test::proxy::{Fault, Rule};
+use mongo_kit_test::server::{database_name, uri_or_skip};
+use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
 use mongo_store::schema::validator;
 use mongodb::bson::{Document, doc};
 
 use crate::support::fixture::{TestName, store_test};
-use crate::support::mongo::{database_name, uri_or_skip};
 use crate::support::proxied;
-use crate::support::proxy::{Fault, Rule};
-use crate::support::skip::skip;
 
 /// Why a test cannot run on a server that forgets validators: nx-27017 0.8.1 answers every
 /// collection's `listCollections` options as `{}`.

@@ -9,12 +9,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use app::HttpSettings;
+use mongo_kit_test::skip::skip;
 use mongo_store::{MongoConfig, MongoStore};
 use reqwest::StatusCode;
 
 use crate::support::app::{expect_json, expect_problem, spawn_app_with};
 use crate::support::fixture::{TestName, store_test};
-use crate::support::skip::skip;
 
 /// A private server on `port` keeping its data in `dir`; killed when dropped.
 struct Server {
@@ -73,7 +73,7 @@ async fn requests_fail_fast_while_the_database_is_down_and_resume_after(test: &T
     std::fs::create_dir_all(&dir).expect("create the data directory");
     let server = Server::start(&binary, port, &dir);
     // The private server's traffic goes through the rules check too.
-    let uri = crate::support::conformance::front(&format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
+    let uri = mongo_kit_test::rules::front(&format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
     let mut config = MongoConfig::new(uri).with_database("outage");
     config.server_selection_timeout = Duration::from_secs(2);
     config.connect_timeout = Duration::from_secs(1);

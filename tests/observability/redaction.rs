@@ -114,15 +114,15 @@ struct Logged {
 
 impl Fixture for Logged {
     async fn mongo(test: &'static str) -> Option<Self> {
-        let uri = crate::support::mongo::uri_or_skip(test).await?;
+        let uri = mongo_kit_test::server::uri_or_skip(test).await?;
         let capture = Capture::default();
         let guard = capture.install();
-        let mut config = MongoConfig::new(uri).with_database(crate::support::mongo::database_name());
+        let mut config = MongoConfig::new(uri).with_database(mongo_kit_test::server::database_name());
         config.slow_operation_threshold = Some(Duration::ZERO);
         let store = MongoStore::connect(config).await.expect("connect to the test MongoDB");
         if !store.startup_report().uuid_lookups {
             let _ = store.drop_database().await;
-            crate::support::skip::skip(test, crate::support::mongo::UUID_LOOKUPS_MISSING);
+            mongo_kit_test::skip::skip(test, crate::support::mongo::UUID_LOOKUPS_MISSING);
             return None;
         }
         let app = spawn_app(store.repositories()).await;

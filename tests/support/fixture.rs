@@ -24,7 +24,8 @@
 //! builds the fixture ([`MemoryFixture::memory`], [`Fixture::mongo`] or
 //! [`MongoSetup::mongo_setup`]; the MongoDB ones print a named skip and return `None` where they
 //! cannot run), runs the body, tears the fixture down ([`Fixture::finish`]) and then runs the
-//! MongoDB rules check ([`conformance::assert_clean`]), skipped or not, so no test leaves it out.
+//! MongoDB rules check ([`mongo_kit_test::rules::assert_clean`]), skipped or not, so no test
+//! leaves it out.
 //!
 //! Fixtures implemented here and beside their types: [`TestStore`](super::TestStore) (the
 //! ports), [`TestApp`](super::app::TestApp) (the service), [`mongo_store::MongoStore`] (MongoDB
@@ -35,10 +36,11 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt as _;
 
 pub use shop_test_macros::store_test;
-
-use super::conformance;
 
 /// What a store test receives, built on MongoDB.
 pub trait Fixture: Sized {
@@ -47,7 +49,7 @@ pub trait Fixture: Sized {
     async fn mongo(test: &'static str) -> Option<Self>;
 
     /// Releases what the fixture holds (a database, a proxy, a server); runs after the body
-    /// passed. The rules check runs after it.
+    /// (also one that panicked). The rules check runs after it.
     async fn finish(self);
 }
 
@@ -89,12 +91,18 @@ pub fn mongo_setup<S, F: MongoSetup<S>>(test: &'static str, workers: usize, body
 
 /// Runs `body` on `fixture` and tears it down, then runs the rules check: also after a skip, for
 /// the commands sent while finding out that the test cannot run.
+///
+/// A body that panics still has its fixture torn down (its database dropped) before the panic
+/// goes on to fail the test.
 async fn run<F: Fixture>(fixture: Option<F>, body: impl AsyncFnOnce(&F)) {
     if let Some(fixture) = fixture {
-        body(&fixture).await;
+        let outcome = AssertUnwindSafe(body(&fixture)).catch_unwind().await;
         fixture.finish().await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
     }
-    conformance::assert_clean();
+    mongo_kit_test::rules::assert_clean();
 }
 
 /// The runtime a test runs on: the current thread, as `#[tokio::test]` builds it, or `workers`

@@ -1,29 +1,15 @@
-//! MongoDB fixtures: `MONGODB_URI` if set, else a testcontainers replica set of MongoDB 8.0 (the
-//! version the README promises: client `bulkWrite` needs its wire version 25) where Docker runs,
-//! else a printed skip. Each test gets its own database, dropped afterwards. Every URI handed
-//! out points at the MongoDB rules check (`conformance`) in front of the server.
-
-use std::path::Path;
+//! The shop's MongoDB fixtures: its store on a database of its own, on the server that
+//! `mongo-kit-test` chooses (through the rules check), dropped afterwards.
 
 use futures::FutureExt as _;
+use mongo_kit_test::server::{database_name, server_uri, uri_or_skip};
+use mongo_kit_test::skip::skip;
 use mongo_store::{MongoConfig, MongoStore};
 use mongodb::bson::{Document, doc};
-use testcontainers::runners::AsyncRunner as _;
-use testcontainers::{ContainerAsync, ImageExt as _};
-use testcontainers_modules::mongo::Mongo;
 use tokio::sync::OnceCell;
 
 use super::TestStore;
-use super::conformance;
 use super::fixture::Fixture;
-use super::skip::skip;
-
-/// Where the test server is: the URI, or why there is none.
-type Server = Result<String, String>;
-
-/// The server of this test process: found once, shared by every test in it. The container (if
-/// any) lives as long as the process.
-static SERVER: OnceCell<(Server, Option<ContainerAsync<Mongo>>)> = OnceCell::const_new();
 
 /// Whether the server runs two transactions at once, probed once per process.
 static CONCURRENT_TRANSACTIONS: OnceCell<bool> = OnceCell::const_new();
@@ -83,96 +69,6 @@ pub async fn connect_any(test: &str) -> Option<MongoStore> {
 /// as subtype 0 and matches no binary value in a filter, so no document is found by its id.
 pub const UUID_LOOKUPS_MISSING: &str =
     "the server does not keep BSON binary subtype 4 (UUID) ids as written or find documents by them";
-
-/// The test server's URI (through the rules check), or `None` after printing why `test` is
-/// skipped.
-pub async fn uri_or_skip(test: &str) -> Option<String> {
-    match server_uri().await {
-        Ok(uri) => Some(uri),
-        Err(reason) => {
-            skip(test, &reason);
-            None
-        }
-    }
-}
-
-/// The test server's URI (through the rules check), or why there is none.
-pub async fn server_uri() -> Server {
-    SERVER.get_or_init(find_server).await.0.clone()
-}
-
-/// A database name unique to one test: `t_` and a UUID, well under MongoDB's 63 bytes.
-pub fn database_name() -> String {
-    format!("t_{}", uuid::Uuid::new_v4().simple())
-}
-
-async fn find_server() -> (Server, Option<ContainerAsync<Mongo>>) {
-    if let Ok(uri) = std::env::var("MONGODB_URI") {
-        return (Ok(conformance::front(&uri)), None);
-    }
-    if !docker_reachable() {
-        return (Err("no MONGODB_URI and no Docker engine reachable".to_owned()), None);
-    }
-    // The module's own tag is 5.0.6 (wire version 13), on which the client `bulkWrite` paths
-    // never run; its `repl_set` starts `mongod --replSet rs` and initiates the set from mongosh.
-    match Mongo::repl_set().with_tag(MONGODB_TAG).start().await {
-        Ok(container) => {
-            let host = container.get_host().await.map(|h| h.to_string());
-            let port = container.get_host_port_ipv4(27017).await;
-            match (host, port) {
-                // The set's member is named after the container, unknown to this host.
-                (Ok(host), Ok(port)) => {
-                    let uri = format!("mongodb://{host}:{port}/?directConnection=true");
-                    if let Err(reason) = await_primary(&uri).await {
-                        return (Err(format!("no MONGODB_URI; the MongoDB container {reason}")), None);
-                    }
-                    (Ok(conformance::front(&uri)), Some(container))
-                }
-                (Err(e), _) | (_, Err(e)) => {
-                    (Err(format!("no MONGODB_URI; the MongoDB container has no address: {e}")), None)
-                }
-            }
-        }
-        Err(error) => (Err(format!("no MONGODB_URI; starting a MongoDB container failed: {error}")), None),
-    }
-}
-
-/// The MongoDB image tag the tests start where no `MONGODB_URI` is given.
-pub const MONGODB_TAG: &str = "8.0";
-
-/// Waits until the container's member is a writable primary, initiating the set itself should the
-/// module's initiation not have happened (its readiness is judged from log lines, which vary
-/// between MongoDB versions).
-async fn await_primary(uri: &str) -> Result<(), String> {
-    let client = mongodb::Client::with_uri_str(uri).await.map_err(|e| format!("has a bad address: {e}"))?;
-    let admin = client.database("admin");
-    for _ in 0..150 {
-        match admin.run_command(doc! { "hello": 1 }).await {
-            Ok(hello) if hello.get_bool("isWritablePrimary").unwrap_or(false) => return Ok(()),
-            Ok(hello) if hello.get_str("setName").is_err() => {
-                // Not initiated yet: a default configuration names this member as it names itself.
-                let _ = admin.run_command(doc! { "replSetInitiate": {} }).await;
-            }
-            _ => {}
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    Err("never became a writable primary".to_owned())
-}
-
-/// Whether a Docker engine may answer: `DOCKER_HOST`, or a socket in a usual place.
-fn docker_reachable() -> bool {
-    if std::env::var_os("DOCKER_HOST").is_some() {
-        return true;
-    }
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let mut sockets = vec![Path::new("/var/run/docker.sock").to_path_buf()];
-    if let Some(home) = home {
-        sockets.push(home.join(".docker/run/docker.sock"));
-        sockets.push(home.join(".docker/desktop/docker.sock"));
-    }
-    sockets.iter().any(|socket| socket.exists())
-}
 
 /// Runs several transactions at once, each on its own session inserting its own scratch
 /// document through the driver's convenient API (which retries transient errors), and reports

@@ -27,6 +27,15 @@
 //! - `pagination`: page limits, pages and opaque keyset cursors.
 //! - `rules`: the shape of every validated text value, for validation and the API document.
 //! - `ports`: the repository traits and the `Repositories` bundle.
+//!
+//! # Features
+//! - `mocks`: a [mockall](https://docs.rs/mockall) mock of every port, beside its trait in
+//!   [`ports`]: `MockProductRepository`, `MockWalletRepository`, `MockAuditLog`,
+//!   `MockSessionRepository`, `MockFeedRepository` and `MockReadiness`. Enable it in your
+//!   dev-dependencies (`domain = { ..., features = ["mocks"] }`) to test handlers without a
+//!   store; docs/testing.md ("Testing your own service") shows one in a complete test. The
+//!   documentation shows the mocks when built with the feature (`cargo doc -p domain
+//!   --features mocks`), as docs.rs does.
 
 #![warn(unreachable_pub)]
 

@@ -4,6 +4,22 @@
 //! against every store. Any failure not listed may surface as [`Error::Unavailable`] (the store
 //! is unreachable or out of time, and nothing was applied), [`Error::OutcomeUnknown`] (a write
 //! may have been applied) or [`Error::Internal`].
+//!
+//! With the `mocks` feature, each trait has a mockall mock beside it (`MockWalletRepository`
+//! for [`WalletRepository`], and so on), for tests of code that takes the ports:
+//!
+//! ```
+//! # #[cfg(feature = "mocks")]
+//! # {
+//! use std::sync::Arc;
+//!
+//! use domain::ports::{MockReadiness, Readiness};
+//!
+//! let mut readiness = MockReadiness::new();
+//! readiness.expect_check().returning(|| Ok(()));
+//! let port: Arc<dyn Readiness> = Arc::new(readiness);
+//! # }
+//! ```
 
 use std::sync::Arc;
 

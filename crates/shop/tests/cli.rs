@@ -11,9 +11,6 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-#[path = "../../../tests/support/skip.rs"]
-mod skip;
-
 /// What one run of `shop` left behind.
 struct Run {
     line: String,
@@ -283,13 +280,17 @@ mod mongo {
     use mongo_store::{MongoConfig, MongoStore};
     use serde_json::Value;
 
-    use super::{Run, Scratch, generate, run, skip::skip};
+    use mongo_kit_test::server::{URI_VAR, no_server};
 
+    use super::{Run, Scratch, generate, run};
+
+    /// The server's URI, through the rules check (which judges the child processes' commands
+    /// too); `None` after a named skip, or a failure where a server is required.
     fn server(test: &str) -> Option<String> {
-        match std::env::var("MONGODB_URI") {
-            Ok(uri) if !uri.trim().is_empty() => Some(uri),
+        match std::env::var(URI_VAR) {
+            Ok(uri) if !uri.trim().is_empty() => Some(mongo_kit_test::rules::front(&uri)),
             _ => {
-                skip(test, "no MONGODB_URI: the admin commands need a MongoDB server");
+                no_server(test, "no MONGODB_URI: the admin commands need a MongoDB server");
                 None
             }
         }
@@ -381,5 +382,6 @@ mod mongo {
         admin(&uri, &database, "ledger", &["verify", "--json"]).expect_status(0);
 
         store.drop_database().await.expect("drop the test database");
+        mongo_kit_test::rules::assert_clean();
     }
 }

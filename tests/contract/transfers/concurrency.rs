@@ -8,13 +8,13 @@ use domain::audit::AuditSubject;
 use domain::ports::WalletRepository;
 use domain::transfer::{IdempotencyKey, TransferOutcome};
 use domain::{TransferError, TransferId, WalletId};
+use mongo_kit_test::skip::skip;
 
 use crate::contract::fixtures::{
     Rng, audit_of, balance, eur, euros, fresh_key, in_parallel, meta, open_wallet, whole_ledger,
 };
 use crate::support::TestStore;
 use crate::support::fixture::store_test;
-use crate::support::skip::skip;
 
 const NO_CONCURRENT_TRANSACTIONS: &str = "the server cannot run concurrent transactions (capability probe)";
 

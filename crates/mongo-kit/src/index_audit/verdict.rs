@@ -1,10 +1,12 @@
-//! The verdict on one shape: what the server did against what the shape declares.
+//! The verdict on one shape (what the server did against what the shape declares), and on a
+//! whole audit: passed, failed, or not judged where the server gave no plan or had no data.
 
 use std::fmt;
 
 use serde::Serialize;
 
 use super::explain::Explained;
+use super::{AuditReport, Outcome};
 use crate::index_plan::same_keys;
 use crate::indexes::QueryShape;
 
@@ -58,6 +60,37 @@ pub fn judge(shape: &QueryShape, explained: &Explained) -> Vec<Finding> {
         findings.push(Finding::OverBudget { ratio, budget: shape.budget, basis: explained.ratio_basis() });
     }
     findings
+}
+
+/// What an audit concludes, all shapes together. "Not judged" is not a pass: a server that
+/// returns no plan (a wire-compatible stand-in) or a collection without data says nothing about
+/// the indexes, and a test or a rollout gate must not count it as proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every shape was explained, and every plan is as declared and within budget.
+    Passed,
+    /// At least one shape's plan breaks its declaration: the failing shapes' names.
+    Failed(Vec<&'static str>),
+    /// No shape failed, but some were not judged: each with the reason (no plan, no data).
+    NotJudged(Vec<(&'static str, String)>),
+}
+
+impl AuditReport {
+    /// The audit's [`Verdict`]: failed if any shape failed, else not judged if any shape was
+    /// not explained (no plan, no data), else passed.
+    pub fn verdict(&self) -> Verdict {
+        let failed: Vec<&'static str> = self.failures().map(|shape| shape.shape).collect();
+        if !failed.is_empty() {
+            return Verdict::Failed(failed);
+        }
+        let unjudged: Vec<(&'static str, String)> = self
+            .shapes
+            .iter()
+            .filter(|shape| matches!(shape.outcome, Outcome::NoPlan | Outcome::NoData))
+            .map(|shape| (shape.shape, shape.note.clone().unwrap_or_else(|| shape.outcome.as_str().to_owned())))
+            .collect();
+        if unjudged.is_empty() { Verdict::Passed } else { Verdict::NotJudged(unjudged) }
+    }
 }
 
 impl fmt::Display for Finding {
@@ -121,6 +154,38 @@ mod tests {
 
         assert_eq!(findings[..2], [Finding::CollectionScan, Finding::InMemorySort]);
         assert!(matches!(findings[2], Finding::OverBudget { ratio, .. } if ratio > 200.0), "{findings:?}");
+    }
+
+    fn report(outcomes: &[Outcome]) -> AuditReport {
+        let shapes = outcomes
+            .iter()
+            .zip(&example::SHAPES)
+            .map(|(outcome, shape)| super::super::ShapeAudit {
+                shape: shape.name,
+                collection: shape.collection,
+                declared_index: shape.index.name,
+                budget: shape.budget,
+                outcome: *outcome,
+                note: None,
+                explained: None,
+                findings: Vec::new(),
+                latency: None,
+            })
+            .collect();
+        AuditReport { taken_at: String::new(), database: "t".to_owned(), server_version: None, index_count: 0, shapes }
+    }
+
+    #[test]
+    fn an_audit_without_plans_is_not_judged_and_a_failure_outweighs_it() {
+        let names: Vec<&str> = example::SHAPES.iter().map(|shape| shape.name).collect();
+
+        let no_plans = report(&[Outcome::NoPlan, Outcome::Pass]).verdict();
+        let one_failed = report(&[Outcome::NoPlan, Outcome::Fail]).verdict();
+        let all_passed = report(&[Outcome::Pass, Outcome::Pass]).verdict();
+
+        assert_eq!(no_plans, Verdict::NotJudged(vec![(names[0], "no plan".to_owned())]));
+        assert_eq!(one_failed, Verdict::Failed(vec![names[1]]));
+        assert_eq!(all_passed, Verdict::Passed);
     }
 
     #[test]

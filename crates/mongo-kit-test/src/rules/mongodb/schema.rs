@@ -6,8 +6,7 @@
 
 use mongodb::bson::{Bson, Document};
 
-use super::Context;
-use crate::support::conformance::violation::{Rule, Violation};
+use crate::rules::{Context, Rule, Violation};
 
 /// The keywords MongoDB omits, the `integer` type, and unknown keywords (the server answers
 /// `FailedToParse`, "Unknown $jsonSchema keyword").
@@ -142,7 +141,7 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
-    use crate::support::conformance::judge::testing::verdicts;
+    use crate::rules::testing::verdicts;
 
     fn create(schema: Document) -> Document {
         doc! { "create": "products", "validator": { "$jsonSchema": schema }, "$db": "s" }

@@ -6,8 +6,8 @@
 //! <https://www.mongodb.com/docs/v8.0/core/transactions-operations/>
 
 use super::commands::INFORMATIONAL;
-use super::{Context, bulk_namespaces, bulk_operations};
-use crate::support::conformance::violation::{Rule, Violation};
+use super::{bulk_namespaces, bulk_operations};
+use crate::rules::{Context, Rule, Violation};
 
 /// Databases and collections out of a transaction's reach.
 /// <https://www.mongodb.com/docs/v8.0/core/transactions-operations/>
@@ -57,7 +57,7 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
-    use crate::support::conformance::judge::testing::{first, later, verdicts};
+    use crate::rules::testing::{first, later, verdicts};
 
     #[test]
     fn admin_config_and_local_and_system_writes_are_refused() {

@@ -6,13 +6,13 @@ use mongodb::bson::{Document, doc};
 /// Where every error message of the check starts, so a test's output names its source.
 pub const PREFIX: &str = "MongoDB rules check:";
 
-/// One rule of MongoDB's: a short name, the manual page that states it and the error MongoDB
-/// answers with.
+/// One rule: a short name, the page that states it (MongoDB's manual for MongoDB's rules, the
+/// team's own document for a team's) and the error the gate answers with, as the server would.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rule {
     /// What the rule forbids, in a few words.
     pub name: &'static str,
-    /// The manual page (and section) that states it.
+    /// The page (and section) that states it.
     pub manual: &'static str,
     /// The server's error code for it.
     pub code: i32,

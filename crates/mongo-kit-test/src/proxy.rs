@@ -1,26 +1,75 @@
-//! A protocol-aware fault proxy between a store and the MongoDB server, standing in for the
-//! server's `failCommand` fail point (which the CI server lacks). It forwards the wire protocol
-//! unchanged, counts every request by command name, and applies [`Rule`]s to chosen commands: a
-//! lost reply ([`Fault::CutAfterForward`]), an error answer ([`Fault::Reply`]), a pause before
-//! forwarding ([`Fault::Delay`]) or a reply held back ([`Fault::DelayReply`]).
+//! The fault proxy: a protocol-aware proxy between a client and the MongoDB server, standing in
+//! for the server's `failCommand` fail point (which test servers other than a real `mongod`
+//! lack, and which a real one only grants to a privileged user). It forwards the wire protocol
+//! unchanged, counts every request by command name, and applies [`Rule`]s to chosen commands:
+//! a lost reply ([`Fault::CutAfterForward`]), an error answer with labels ([`Fault::Reply`],
+//! [`Fault::error`] and the named errors), a reply amended after the command ran
+//! ([`Fault::Amend`], as a write-concern error is), a pause before forwarding ([`Fault::Delay`]),
+//! or a reply held back ([`Fault::DelayReply`]).
+//!
+//! ```no_run
+//! use mongo_kit_test::proxy::{self, Fault, Rule};
+//!
+//! # async fn example() {
+//! let test = "orders::a_lost_commit_reply_is_retried";
+//! // The server choice, then a proxy in front of it; `None` after a printed skip.
+//! let Some((proxy, uri)) = proxy::start_or_skip(test).await else { return };
+//! proxy.add(Rule::nth("commitTransaction", 1, Fault::CutAfterForward));
+//! proxy.add(Rule::every("insert", Fault::Delay(std::time::Duration::from_millis(50))));
+//! let client = mongodb::Client::with_uri_str(&uri).await.expect("a client");
+//! // ... run the operation under test with `client` ...
+//! proxy.reset_counts();
+//! // ... run it again, then count its round trips:
+//! assert!(proxy.seen("commitTransaction") <= 1);
+//! # }
+//! ```
 //!
 //! Hand-written: the maintained proxies for fault injection (toxiproxy and the like) work on
 //! bytes, not on MongoDB commands, and no crate parses the wire protocol for this.
+//!
+//! # Layout
+//! - `fault`: what happens to a chosen command ([`Fault`]) and which occurrences ([`Rule`]).
+//! - `uri`: a single-host URI pointed at a proxy ([`through`], [`upstream`]).
 
-pub mod frame;
-pub mod rules;
+mod fault;
+mod uri;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use mongodb::bson::Document;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 
-pub use frame::Frame;
-pub use rules::{Fault, Rule};
+pub use fault::{Fault, Occurrence, Rule};
+pub use uri::{through, upstream};
+
+use crate::server::uri_or_skip;
+use crate::skip::skip;
+use crate::wire::{self, Frame};
+
+/// The fault proxy in front of the test server (the server choice's URI, so behind the rules
+/// check) and the URI to hand a client instead; `None` after printing why `test` cannot run
+/// here: no server ([`uri_or_skip`]), or a URI naming several hosts or an SRV record, which one
+/// proxy cannot stand in for.
+///
+/// The proxy's tasks run on the caller's runtime and stop with it.
+///
+/// # Panics
+/// As [`FaultProxy::start`].
+pub async fn start_or_skip(test: &str) -> Option<(FaultProxy, String)> {
+    let uri = uri_or_skip(test).await?;
+    let Some(upstream) = upstream(&uri) else {
+        skip(test, "the MongoDB URI names several hosts or an SRV record; the fault proxy stands in for one host");
+        return None;
+    };
+    let proxy = FaultProxy::start(&upstream).await;
+    let through = through(&uri, proxy.address)?;
+    Some((proxy, through))
+}
 
 /// Where the proxy listens, its rules and what it saw. Tasks stop with the test's runtime.
 #[derive(Clone)]
@@ -35,12 +84,16 @@ struct Shared {
     rules: Vec<Rule>,
     seen: HashMap<String, usize>,
     /// The bodies of watched commands, in the order sent.
-    watched: HashMap<String, Vec<mongodb::bson::Document>>,
+    watched: HashMap<String, Vec<Document>>,
 }
 
 impl FaultProxy {
     /// Listens on 127.0.0.1 (a free port) and forwards each connection to `upstream`
-    /// (`host:port`).
+    /// (`host:port`). Its tasks run on the caller's runtime and stop with it.
+    ///
+    /// # Panics
+    /// When `upstream` does not resolve or no loopback port can be bound: a test cannot run
+    /// without its proxy.
     pub async fn start(upstream: &str) -> Self {
         let upstream = tokio::net::lookup_host(upstream)
             .await
@@ -85,13 +138,19 @@ impl FaultProxy {
     }
 
     /// The bodies of the watched `command` requests sent so far.
-    pub fn bodies(&self, command: &str) -> Vec<mongodb::bson::Document> {
+    pub fn bodies(&self, command: &str) -> Vec<Document> {
         self.shared().watched.get(command).cloned().unwrap_or_default()
     }
 
     /// How many `command` requests passed through (answered by a rule or forwarded).
     pub fn seen(&self, command: &str) -> usize {
         self.shared().seen.get(command).copied().unwrap_or(0)
+    }
+
+    /// Every command seen since the proxy started or [`FaultProxy::reset_counts`], with how many
+    /// times: the round trips of the operations run in between.
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        self.shared().seen.iter().map(|(command, n)| (command.clone(), *n)).collect()
     }
 
     /// Counts `command` and returns the fault of the first rule that fires on it.
@@ -110,11 +169,14 @@ impl FaultProxy {
         let lost: Arc<Mutex<HashSet<i32>>> = Arc::default();
         // Requests whose replies are to be held back, and for how long.
         let held: Arc<Mutex<HashMap<i32, Duration>>> = Arc::default();
+        // Requests whose replies are to be amended, with the fields to set.
+        let amended: Arc<Mutex<HashMap<i32, Document>>> = Arc::default();
 
         let replies = {
-            let (client_write, lost, held) = (Arc::clone(&client_write), Arc::clone(&lost), Arc::clone(&held));
+            let (client_write, lost, held, amended) =
+                (Arc::clone(&client_write), Arc::clone(&lost), Arc::clone(&held), Arc::clone(&amended));
             tokio::spawn(async move {
-                while let Ok(Some(reply)) = frame::read(&mut server_read).await {
+                while let Ok(Some(mut reply)) = wire::read(&mut server_read).await {
                     if lost.lock().unwrap_or_else(PoisonError::into_inner).contains(&reply.response_to()) {
                         cut(&client_write).await;
                         return;
@@ -123,6 +185,13 @@ impl FaultProxy {
                     if let Some(pause) = pause {
                         tokio::time::sleep(pause).await;
                     }
+                    let amend = amended.lock().unwrap_or_else(PoisonError::into_inner).remove(&reply.response_to());
+                    if let Some(fields) = amend
+                        && let Some(mut body) = reply.body()
+                    {
+                        body.extend(fields);
+                        reply = Frame::reply(reply.response_to(), reply.request_id(), &body);
+                    }
                     if client_write.lock().await.write_all(&reply.bytes).await.is_err() {
                         return;
                     }
@@ -130,7 +199,7 @@ impl FaultProxy {
                 cut(&client_write).await;
             })
         };
-        while let Ok(Some(request)) = frame::read(&mut client_read).await {
+        while let Ok(Some(request)) = wire::read(&mut client_read).await {
             let fault = request.command_name().and_then(|command| {
                 if let Some(bodies) = self.shared().watched.get_mut(&command) {
                     bodies.extend(request.body());
@@ -148,6 +217,9 @@ impl FaultProxy {
                 }
                 Some(Fault::CutAfterForward) => {
                     lost.lock().unwrap_or_else(PoisonError::into_inner).insert(request.request_id());
+                }
+                Some(Fault::Amend(fields)) => {
+                    amended.lock().unwrap_or_else(PoisonError::into_inner).insert(request.request_id(), fields);
                 }
                 Some(Fault::Delay(pause)) => tokio::time::sleep(pause).await,
                 Some(Fault::DelayReply(pause)) => {
@@ -170,52 +242,5 @@ async fn cut(client_write: &tokio::sync::Mutex<OwnedWriteHalf>) {
     let _ = client_write.lock().await.shutdown().await;
 }
 
-/// `uri` with its single host replaced by `address` and a direct connection asked for; `None`
-/// for a URI the proxy cannot stand in for (several hosts, or an SRV name).
-pub fn through(uri: &str, address: SocketAddr) -> Option<String> {
-    let (scheme, rest) = uri.split_once("://")?;
-    if scheme != "mongodb" {
-        return None;
-    }
-    let (authority, tail) = rest.find(['/', '?']).map_or((rest, ""), |at| rest.split_at(at));
-    let (credentials, hosts) = authority.rsplit_once('@').map_or(("", authority), |(c, h)| (c, h));
-    if hosts.contains(',') {
-        return None;
-    }
-    let credentials = if credentials.is_empty() { String::new() } else { format!("{credentials}@") };
-    let tail = if tail.is_empty() { "/".to_owned() } else { tail.to_owned() };
-    let separator = if tail.contains('?') { "&" } else { "?" };
-    let direct =
-        if tail.contains("directConnection") { String::new() } else { format!("{separator}directConnection=true") };
-    Some(format!("mongodb://{credentials}{address}{tail}{direct}"))
-}
-
-/// The server address of a single-host `uri`.
-pub fn upstream(uri: &str) -> Option<String> {
-    let rest = uri.strip_prefix("mongodb://")?;
-    let authority = rest.find(['/', '?']).map_or(rest, |at| &rest[..at]);
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    (!host.contains(',')).then(|| if host.contains(':') { host.to_owned() } else { format!("{host}:27017") })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_single_host_uri_is_pointed_at_the_proxy_with_its_credentials_and_options() {
-        let proxy: SocketAddr = "127.0.0.1:4000".parse().expect("an address");
-
-        let plain = through("mongodb://127.0.0.1:27017/?directConnection=true", proxy);
-        let secret = through("mongodb://app:pw@db.internal:27017/shop?replicaSet=rs0", proxy);
-        let many = through("mongodb://a:1,b:2/", proxy);
-
-        assert_eq!(plain.as_deref(), Some("mongodb://127.0.0.1:4000/?directConnection=true"));
-        assert_eq!(
-            secret.as_deref(),
-            Some("mongodb://app:pw@127.0.0.1:4000/shop?replicaSet=rs0&directConnection=true")
-        );
-        assert_eq!(many, None);
-        assert_eq!(upstream("mongodb://app:pw@db.internal/shop").as_deref(), Some("db.internal:27017"));
-    }
-}
+mod tests;

@@ -1,8 +1,7 @@
 //! Batch and size limits, in or out of transactions. A store that stays under them on a
 //! permissive test server can still be refused by MongoDB in production.
 
-use super::Context;
-use crate::support::conformance::violation::{Rule, Violation};
+use crate::rules::{Context, Rule, Violation};
 
 /// `maxWriteBatchSize`: the most operations one write command (or client `bulkWrite`) holds,
 /// 100,000 since MongoDB 3.6; and at least one. The server answers `InvalidLength` ("Write batch
@@ -83,8 +82,8 @@ mod tests {
     use mongodb::bson::{Document, doc};
 
     use super::*;
-    use crate::support::conformance::judge::testing::verdict_of;
-    use crate::support::conformance::wire::Request;
+    use crate::rules::testing::verdict_of;
+    use crate::wire::Request;
 
     fn inserts(count: usize) -> Request {
         let documents = (0..count).map(|i| doc! { "_id": i64::try_from(i).expect("small") }).collect();

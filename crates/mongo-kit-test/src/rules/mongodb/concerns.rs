@@ -3,9 +3,9 @@
 //! `abortTransaction` and never with an operation. Outside a transaction, read concern
 //! `snapshot` is taken by few commands.
 
-use super::{Context, number};
-use crate::support::conformance::session::{Place, read_level};
-use crate::support::conformance::violation::{Rule, Violation};
+use super::number;
+use crate::rules::session::read_level;
+use crate::rules::{Context, Place, Rule, Violation};
 
 /// "Operations in a transaction use the transaction-level read concern": only the first command
 /// may carry a `readConcern` (the server: "Only the first command in a transaction may specify a
@@ -85,7 +85,7 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
-    use crate::support::conformance::judge::testing::{first, later, verdicts};
+    use crate::rules::testing::{first, later, verdicts};
 
     #[test]
     fn a_read_concern_after_the_first_command_is_refused() {

@@ -8,8 +8,7 @@
 
 use mongodb::bson::Bson;
 
-use super::Context;
-use crate::support::conformance::violation::{Rule, Violation};
+use crate::rules::{Context, Rule, Violation};
 
 /// Explicit `create` or `createIndexes` in a transaction that reads at another level than
 /// `local`.
@@ -58,8 +57,8 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
-    use crate::support::conformance::judge::testing::{first, later, verdicts, verdicts_with};
-    use crate::support::conformance::rules::CollectionFacts;
+    use crate::rules::CollectionFacts;
+    use crate::rules::testing::{first, later, verdicts, verdicts_with};
 
     fn index(name: &str) -> mongodb::bson::Document {
         doc! { "createIndexes": "w", "indexes": [{ "key": { "a": 1 }, "name": name }] }

@@ -1,32 +1,11 @@
-//! MongoDB 8.0's rules, one family per module; each rule cites the manual page that states it.
-//!
-//! - `limits`: batch and size limits of every request.
-//! - `concerns`: read and write concerns in and out of transactions.
-//! - `schema`: `$jsonSchema` keywords MongoDB omits, in `create` and `collMod` validators.
-//! - `commands`: commands allowed in a transaction, and which may not open one.
-//! - `namespaces`: databases and collections a transaction may not touch.
-//! - `stages`: aggregation stages refused in a transaction, nested pipelines included.
-//! - `ddl`: `create` and `createIndexes` inside a transaction, and their conditions.
-//! - `cursors`: a cursor is read in the transaction it was opened in, or outside if it was.
-//!
-//! Every rule is a function of a [`Context`]: the request, where it runs (in or out of a
-//! transaction), for `createIndexes` in a transaction what the catalog holds, and for `getMore`
-//! where its cursor was opened.
-
-pub mod commands;
-pub mod concerns;
-pub mod cursors;
-pub mod ddl;
-pub mod limits;
-pub mod namespaces;
-pub mod schema;
-pub mod stages;
+//! One request as a rule sees it ([`Context`]): the request, where it runs, and what the
+//! server's catalog holds when a rule needs that.
 
 use mongodb::bson::{Bson, Document};
 
 use super::session::{Place, Transaction};
 use super::violation::{Rule, Violation};
-use super::wire::Request;
+use crate::wire::Request;
 
 /// What the catalog holds for one collection, asked of the server outside any transaction.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -103,35 +82,4 @@ impl Context<'_> {
     pub fn violation(&self, rule: &'static Rule, detail: impl Into<String>) -> Violation {
         Violation::new(self.name(), rule, detail)
     }
-}
-
-/// A number of any BSON numeric type, as the server reads numeric options.
-pub fn number(value: &Bson) -> Option<f64> {
-    match value {
-        Bson::Int32(n) => Some(f64::from(*n)),
-        Bson::Int64(n) => Some(*n as f64),
-        Bson::Double(n) => Some(*n),
-        _ => None,
-    }
-}
-
-/// The namespaces (`db.coll`) a client-level `bulkWrite` writes to, by `nsInfo` index.
-pub fn bulk_namespaces(request: &Request) -> Vec<String> {
-    request.documents("nsInfo").iter().filter_map(|info| info.get_str("ns").ok().map(str::to_owned)).collect()
-}
-
-/// For each operation of a client-level `bulkWrite`: its kind (`insert`, `update`, `delete`),
-/// its namespace's index in `nsInfo`, and whether it is an upsert.
-pub fn bulk_operations(request: &Request) -> Vec<(&'static str, usize, bool)> {
-    request
-        .documents("ops")
-        .iter()
-        .filter_map(|op| {
-            let (kind, index) = ["insert", "update", "delete"]
-                .into_iter()
-                .find_map(|kind| op.get(kind).and_then(number).map(|index| (kind, index)))?;
-            // An index into `nsInfo`: small and not negative in any request a driver sends.
-            Some((kind, index as usize, op.get_bool("upsert").ok() == Some(true)))
-        })
-        .collect()
 }

@@ -8,11 +8,7 @@
 
 use mongodb::bson::{Bson, Document};
 
-/// The opcode of `OP_MSG`.
-pub const OP_MSG: i32 = 2013;
-
-/// The opcode of `OP_COMPRESSED`, which wraps another message compressed.
-pub const OP_COMPRESSED: i32 = 2012;
+use super::OP_MSG;
 
 /// `flagBits`: a CRC-32C checksum ends the message.
 const CHECKSUM_PRESENT: u32 = 1;
@@ -153,6 +149,7 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
+    use crate::wire::OP_COMPRESSED;
 
     /// An `OP_MSG` with `flags`, a `documents` sequence first and then the body.
     fn message(flags: u32, body: &Document, documents: &[Document]) -> Vec<u8> {

@@ -9,8 +9,7 @@
 
 use mongodb::bson::{Bson, Document};
 
-use super::Context;
-use crate::support::conformance::violation::{Rule, Violation};
+use crate::rules::{Context, Rule, Violation};
 
 /// A stage refused in a transaction.
 /// <https://www.mongodb.com/docs/v8.0/core/transactions-operations/#crud-operations>
@@ -85,7 +84,7 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
-    use crate::support::conformance::judge::testing::{first, later, verdicts};
+    use crate::rules::testing::{first, later, verdicts};
 
     #[test]
     fn refused_stages_are_found_at_the_top_and_nested_in_lookup_and_facet() {

@@ -10,9 +10,7 @@
 //! `abortTransaction` as the first command.
 //! <https://www.mongodb.com/docs/v8.0/core/transactions-operations/>
 
-use super::Context;
-use crate::support::conformance::session::Place;
-use crate::support::conformance::violation::{Rule, Violation};
+use crate::rules::{Context, Place, Rule, Violation};
 
 /// Commands outside the allowlist ("Restricted Operations").
 /// <https://www.mongodb.com/docs/v8.0/core/transactions-operations/#restricted-operations>
@@ -104,7 +102,7 @@ mod tests {
     use mongodb::bson::doc;
 
     use super::*;
-    use crate::support::conformance::judge::testing::{first, later, verdicts};
+    use crate::rules::testing::{first, later, verdicts};
 
     #[test]
     fn catalog_and_admin_commands_are_refused_in_a_transaction() {

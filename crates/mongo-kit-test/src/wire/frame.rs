@@ -1,12 +1,11 @@
-//! MongoDB wire-protocol frames, as far as the proxy needs them: the 16-byte header
+//! MongoDB wire-protocol frames, as far as the proxies need them: the 16-byte header
 //! (`messageLength`, `requestID`, `responseTo`, `opCode`, little-endian), the command name of an
 //! `OP_MSG` request (the first key of its kind-0 body), and `OP_MSG` replies built from a document.
 
 use mongodb::bson::Document;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
-/// The opcode of `OP_MSG`, the only one drivers send commands with.
-pub const OP_MSG: i32 = 2013;
+use super::OP_MSG;
 
 /// The fixed header's length.
 const HEADER_LEN: usize = 16;

@@ -4,21 +4,41 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::rules::{self, CollectionFacts, Context, bulk_namespaces, bulk_operations};
+use super::context::{CollectionFacts, Context};
+use super::mongodb::{bulk_namespaces, bulk_operations};
 use super::session::{Sessions, in_transaction};
+use super::table::Rules;
 use super::violation::Violation;
-use super::wire::Request;
+use crate::wire::Request;
 
-/// The rules check's state: the open transactions of every session seen, and where each cursor
-/// seen was opened.
+/// The rules check's state: its rules, the open transactions of every session seen, and where
+/// each cursor seen was opened. It does no I/O, so a team's rules are unit-tested with it:
+///
+/// ```
+/// use mongo_kit_test::rules::{Judge, testing};
+/// use mongo_kit_test::wire::Request;
+/// use mongodb::bson::doc;
+///
+/// let mut judge = Judge::default(); // MongoDB 8.0's rules
+/// let count = testing::first(doc! { "count": "orders", "query": {} });
+///
+/// let refused = judge.judge(&Request::from_body(count), None).expect_err("count is refused in a transaction");
+/// assert_eq!(refused.rule.code_name, "OperationNotSupportedInTransaction");
+/// ```
 #[derive(Debug, Default)]
 pub struct Judge {
+    rules: Rules,
     sessions: Sessions,
     /// Cursor id to the transaction it was opened in (`None`: outside any).
     cursors: HashMap<i64, Option<i64>>,
 }
 
 impl Judge {
+    /// A judge of `rules`.
+    pub fn new(rules: Rules) -> Self {
+        Self { rules, ..Self::default() }
+    }
+
     /// The collection (`db`, `collection`) whose catalog facts judging `request` needs, if any.
     pub fn needs_catalog(&self, request: &Request) -> Option<(String, String)> {
         let body = &request.body;
@@ -42,7 +62,7 @@ impl Judge {
             _ => None,
         };
         let cx = Context { request, place: self.sessions.place(body), catalog, cursor_opened_in };
-        check(&cx)?;
+        self.rules.check(&cx)?;
         self.sessions.record(body, &filled(request));
         if request.name() == "killCursors" {
             for id in body.get_array("cursors").map(Vec::as_slice).unwrap_or_default() {
@@ -59,21 +79,6 @@ impl Judge {
             self.cursors.insert(id, opened_in);
         }
     }
-}
-
-/// Every rule, the ones for transactions only in transactions.
-fn check(cx: &Context<'_>) -> Result<(), Violation> {
-    rules::limits::check(cx)?;
-    rules::concerns::check(cx)?;
-    rules::schema::check(cx)?;
-    rules::cursors::check(cx)?;
-    if cx.in_transaction() {
-        rules::commands::check(cx)?;
-        rules::namespaces::check(cx)?;
-        rules::stages::check(cx)?;
-        rules::ddl::check(cx)?;
-    }
-    Ok(())
 }
 
 /// The namespaces `request` may put documents in: inserts and upserts.
@@ -99,67 +104,13 @@ fn filled(request: &Request) -> Vec<String> {
     namespaces.into_iter().collect()
 }
 
-/// Builders and runners for the rules' unit tests.
-#[cfg(test)]
-pub mod testing {
-    use mongodb::bson::{Binary, Document, doc, spec::BinarySubtype};
-
-    use super::*;
-    use crate::support::conformance::violation::Rule;
-
-    /// `command` with the session fields of a transaction's first command (`$db` `s` unless set).
-    pub fn first(command: Document) -> Document {
-        let mut command = later(command);
-        command.insert("startTransaction", true);
-        command
-    }
-
-    /// `command` with the session fields of a later command of the same transaction.
-    pub fn later(mut command: Document) -> Document {
-        command.insert("lsid", doc! { "id": Binary { subtype: BinarySubtype::Uuid, bytes: vec![7; 16] } });
-        command.insert("txnNumber", 1_i64);
-        command.insert("autocommit", false);
-        if !command.contains_key("$db") {
-            command.insert("$db", "s");
-        }
-        command
-    }
-
-    /// The rule each command breaks (`None`: accepted), judged in order by one judge.
-    pub fn verdicts(commands: &[Document]) -> Vec<Option<&'static Rule>> {
-        run(commands, None)
-    }
-
-    /// Like [`verdicts`], with `facts` as the catalog's answer wherever one is asked for.
-    pub fn verdicts_with(commands: &[Document], facts: &CollectionFacts) -> Vec<Option<&'static Rule>> {
-        run(commands, Some(facts))
-    }
-
-    /// The rule `request` breaks, judged alone.
-    pub fn verdict_of(request: &Request) -> Option<&'static Rule> {
-        Judge::default().judge(request, None).err().map(|violation| violation.rule)
-    }
-
-    fn run(commands: &[Document], facts: Option<&CollectionFacts>) -> Vec<Option<&'static Rule>> {
-        let mut judge = Judge::default();
-        commands
-            .iter()
-            .map(|command| {
-                let request = Request::from_body(command.clone());
-                let facts = judge.needs_catalog(&request).and(facts);
-                judge.judge(&request, facts).err().map(|violation| violation.rule)
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use mongodb::bson::{Binary, doc, spec::BinarySubtype};
 
-    use super::testing::{first, later, verdicts};
     use super::*;
-    use crate::support::conformance::rules::stages::STAGE_IN_TRANSACTION;
+    use crate::rules::mongodb::stages::STAGE_IN_TRANSACTION;
+    use crate::rules::testing::{first, later, verdicts};
 
     fn wallet(byte: u8) -> Binary {
         Binary { subtype: BinarySubtype::Uuid, bytes: vec![byte; 16] }

@@ -1,6 +1,6 @@
-//! Where violations go besides the error reply: stderr, a process-wide list that the tests'
+//! Where violations go besides the error reply: stderr, a process-wide list that the test's
 //! teardown asserts empty ([`assert_clean`]), and a line in the file named by
-//! `SHOP_TEST_RULES_LOG` (CI prints it and fails on any line). The reply alone is not enough:
+//! [`RULES_LOG_VAR`] (a CI job prints it and fails on any line). The reply alone is not enough:
 //! code that swallows the error, or a probe that falls back, would let the test pass.
 
 use std::io::Write as _;
@@ -8,14 +8,18 @@ use std::sync::{Mutex, PoisonError};
 
 use super::violation::Violation;
 
+/// The environment variable naming a file each violation is appended to as a line
+/// (`RULES <test>: <message>`), for a CI job to print and fail on.
+pub const RULES_LOG_VAR: &str = "MONGO_KIT_TEST_RULES_LOG";
+
 /// The violations of this process not yet asserted on.
 static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Records `violation`: stderr, the process-wide list and the log file.
-pub fn record(violation: &Violation) {
+pub(crate) fn record(violation: &Violation) {
     let line = format!("RULES {}: {}", test_name(), violation.message());
     eprintln!("{line}");
-    if let Ok(path) = std::env::var("SHOP_TEST_RULES_LOG") {
+    if let Ok(path) = std::env::var(RULES_LOG_VAR) {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&path);
         if let Ok(mut file) = file {
             // One write per line keeps lines of concurrent test processes whole.
@@ -25,8 +29,11 @@ pub fn record(violation: &Violation) {
     SEEN.lock().unwrap_or_else(PoisonError::into_inner).push(violation.message());
 }
 
-/// Fails the calling test if any command sent so far broke a rule, naming each; clears the list
-/// so one violation fails one teardown.
+/// Fails the calling test if any command sent so far (through any gate of this process) broke
+/// a rule, naming each; clears the list so one violation fails one teardown. Call it at the end
+/// of every test that used the server ([`TestDatabase::finish`](crate::database::TestDatabase::finish)
+/// does). Under nextest each test is a process of its own, so the list is the test's; under
+/// `cargo test`, tests running at the same time share it.
 ///
 /// # Panics
 /// When there were violations.

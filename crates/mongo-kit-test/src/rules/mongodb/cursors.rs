@@ -4,8 +4,7 @@
 //! in another transaction than the cursor's, each case with an error code of its own.
 //! <https://www.mongodb.com/docs/v8.0/core/transactions-operations/>
 
-use super::Context;
-use crate::support::conformance::violation::{Rule, Violation};
+use crate::rules::{Context, Rule, Violation};
 
 /// The manual page of the three cases.
 const PAGE: &str = "https://www.mongodb.com/docs/v8.0/core/transactions-operations/";
@@ -58,10 +57,10 @@ pub fn check(cx: &Context<'_>) -> Result<(), Violation> {
 mod tests {
     use mongodb::bson::doc;
 
-    use crate::support::conformance::judge::Judge;
-    use crate::support::conformance::judge::testing::{first, later};
-    use crate::support::conformance::session::transaction_number;
-    use crate::support::conformance::wire::Request;
+    use crate::rules::Judge;
+    use crate::rules::session::transaction_number;
+    use crate::rules::testing::{first, later};
+    use crate::wire::Request;
 
     fn get_more(id: i64) -> mongodb::bson::Document {
         doc! { "getMore": id, "collection": "w" }

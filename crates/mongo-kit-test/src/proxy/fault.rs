@@ -1,5 +1,7 @@
 //! What the proxy does to a chosen command: the `failCommand` fail point's faults, decided on the
-//! client side of the wire.
+//! client side of the wire. The named errors carry the codes and labels a MongoDB 8.0 server
+//! sends (codes: <https://github.com/mongodb/mongo/blob/master/src/mongo/base/error_codes.yml>;
+//! labels: the transactions and retryable-writes specifications of the drivers).
 
 use std::time::Duration;
 
@@ -18,6 +20,9 @@ pub enum Fault {
     /// Forward the command at once, and hold its reply back for this pause (the server acted;
     /// the client waits).
     DelayReply(Duration),
+    /// Forward the command, then set these fields in the server's reply: the command ran, and
+    /// the client is told something more (a `writeConcernError`, say).
+    Amend(Document),
 }
 
 impl Fault {
@@ -32,9 +37,38 @@ impl Fault {
         })
     }
 
-    /// A write conflict inside a transaction, labelled `TransientTransactionError`.
+    /// A write conflict inside a transaction, labelled `TransientTransactionError`: the
+    /// driver's transaction API runs the whole transaction again.
     pub fn write_conflict() -> Self {
         Self::error(112, "WriteConflict", &["TransientTransactionError"])
+    }
+
+    /// The member is no longer primary (an election), labelled `RetryableWriteError` as a 4.4+
+    /// server labels it on a write: the driver retries a retryable write once, on the new
+    /// primary.
+    pub fn not_writable_primary() -> Self {
+        Self::error(10107, "NotWritablePrimary", &["RetryableWriteError"])
+    }
+
+    /// A commit whose outcome the server cannot tell (it timed out waiting for the write
+    /// concern), labelled `UnknownTransactionCommitResult`: the driver retries the commit.
+    /// For a commit whose reply is lost on the way, use [`Fault::CutAfterForward`].
+    pub fn unknown_commit_result() -> Self {
+        Self::error(50, "MaxTimeMSExpired", &["UnknownTransactionCommitResult"])
+    }
+
+    /// The command ran, but the write concern was not satisfied in time: the server's reply
+    /// gains a `writeConcernError` (`WriteConcernFailed`, 64, with `wtimeout`), so the write may
+    /// or may not survive; the caller cannot tell.
+    pub fn write_concern_error() -> Self {
+        Self::Amend(doc! {
+            "writeConcernError": {
+                "code": 64,
+                "codeName": "WriteConcernFailed",
+                "errmsg": "waiting for replication timed out (injected by the test proxy)",
+                "errInfo": { "wtimeout": true },
+            },
+        })
     }
 }
 

@@ -1,7 +1,8 @@
 //! The network side of the rules check: a proxy on 127.0.0.1 that reads every request, lets the
 //! [`Judge`] decide, forwards what MongoDB would run and answers the rest with MongoDB's error.
 //! It runs on a thread and a runtime of its own: each `#[tokio::test]` has its own runtime, and
-//! the gate serves every test of the process (and its child processes, such as PyMongo readers).
+//! a gate may serve every test of the process (and its child processes, such as PyMongo
+//! readers).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,15 +12,15 @@ use mongodb::bson::{Document, doc};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 
+use super::context::CollectionFacts;
 use super::judge::Judge;
-use super::rules::CollectionFacts;
 use super::session::transaction_number;
+use super::table::Rules;
 use super::violation::{Rule, Violation};
-use super::wire::{OP_COMPRESSED, OP_MSG, Request};
-use crate::support::proxy::frame::{self, Frame};
+use crate::wire::{self as frame, Frame, OP_COMPRESSED, OP_MSG, Request};
 
-/// What the gate does with a violation besides answering it (the tests' recorder, or a test's).
-pub type Recorder = fn(&Violation);
+/// What the gate does with a violation besides answering it.
+pub(crate) type Recorder = Arc<dyn Fn(&Violation) + Send + Sync>;
 
 /// A compressed message: the check reads only uncompressed `OP_MSG`, so compression must stay
 /// off in tests (the workspace's driver is built without compressors; PyMongo compresses only
@@ -42,12 +43,18 @@ struct Shared {
     recorder: Recorder,
 }
 
-/// Starts a gate in front of `upstream` (`host:port`), asking catalog questions through
-/// `catalog_uri`; returns the address to connect to instead of the server.
+/// Starts a gate judging by `rules` in front of `upstream` (`host:port`), asking catalog
+/// questions through `catalog_uri`; returns the address to connect to instead of the server,
+/// and the sender that stops the gate when dropped.
 ///
 /// # Errors
-/// The listener or the runtime could not be set up.
-pub fn start(upstream: &str, catalog_uri: &str, recorder: Recorder) -> std::io::Result<SocketAddr> {
+/// The listener, the runtime or the thread could not be set up.
+pub(crate) fn start(
+    upstream: &str,
+    catalog_uri: &str,
+    rules: Rules,
+    recorder: Recorder,
+) -> std::io::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>)> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
@@ -59,19 +66,27 @@ pub fn start(upstream: &str, catalog_uri: &str, recorder: Recorder) -> std::io::
     let shared = Arc::new(Shared {
         upstream: upstream.to_owned(),
         catalog_uri: catalog_uri.to_owned(),
-        judge: Mutex::default(),
+        judge: Mutex::new(Judge::new(rules)),
         catalog: tokio::sync::OnceCell::new(),
         recorder,
     });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     std::thread::Builder::new().name("mongodb-rules-check".to_owned()).spawn(move || {
         runtime.block_on(async move {
             let Ok(listener) = TcpListener::from_std(listener) else { return };
-            while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(Arc::clone(&shared).serve(client));
+            let accept = async {
+                while let Ok((client, _)) = listener.accept().await {
+                    tokio::spawn(Arc::clone(&shared).serve(client));
+                }
+            };
+            // The sender dropped (or sent): the gate's runtime goes, and its connections with it.
+            tokio::select! {
+                () = accept => {}
+                _ = stopped => {}
             }
         });
     })?;
-    Ok(address)
+    Ok((address, stop))
 }
 
 impl Shared {
@@ -190,8 +205,8 @@ mod tests {
 
     static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-    fn remember(violation: &Violation) {
-        SEEN.lock().unwrap_or_else(PoisonError::into_inner).push(violation.message());
+    fn remember() -> Recorder {
+        Arc::new(|violation: &Violation| SEEN.lock().unwrap_or_else(PoisonError::into_inner).push(violation.message()))
     }
 
     /// A stand-in server answering every request with `{ok: 1, from: "server"}`.
@@ -223,7 +238,8 @@ mod tests {
     #[tokio::test]
     async fn a_refused_command_is_answered_by_the_gate_and_an_accepted_one_by_the_server() {
         let upstream = server().await.to_string();
-        let gate = start(&upstream, "mongodb://127.0.0.1:1/", remember).expect("the gate starts");
+        let (gate, _stop) =
+            start(&upstream, "mongodb://127.0.0.1:1/", Rules::mongodb(), remember()).expect("the gate starts");
         let mut stream = TcpStream::connect(gate).await.expect("connect to the gate");
         let lsid = doc! { "id": Binary { subtype: BinarySubtype::Uuid, bytes: vec![3; 16] } };
 
