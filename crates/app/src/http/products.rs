@@ -14,6 +14,7 @@ use crate::http::dto::products::{CategoryStatsView, ProductInput, ProductListPar
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
 use crate::http::headers::{IfMatch, Meta, OptionalIdempotencyKey, etag, mark_replayed};
+use crate::metrics::business;
 use crate::state::AppState;
 
 fn with_etag(product: &Product) -> impl IntoResponse + use<> {
@@ -49,13 +50,14 @@ pub(crate) async fn create(
         None => Created::fresh(products.create(draft.into_product(Timestamp::now())).await?),
         Some(key) => {
             let claim = Claim::new(key, product_fingerprint(&draft));
-            products.create_keyed(draft.into_product(Timestamp::now()), claim).await?
+            business::keyed("product", products.create_keyed(draft.into_product(Timestamp::now()), claim)).await?
         }
     };
     let product = &created.value;
     if !created.replayed {
         record(&state, &meta, "product.created", "product", product.id, details(product)).await?;
     }
+    business::audited_unless_replayed("product.created", created.replayed);
     let location = format!("/v1/products/{}", product.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], with_etag(product)).into_response();
     mark_replayed(&mut response, created.replayed);
@@ -99,6 +101,7 @@ pub(crate) async fn update(
     let draft = input.try_into_domain()?;
     let product = state.repos.products.update(id, version, draft).await?;
     record(&state, &meta, "product.updated", "product", product.id, details(&product)).await?;
+    business::audited("product.updated");
     Ok(with_etag(&product))
 }
 
@@ -117,6 +120,7 @@ pub(crate) async fn delete(
     let id = resource(&id, ProductId::parse)?;
     state.repos.products.delete(id).await?;
     record(&state, &meta, "product.deleted", "product", id, BTreeMap::new()).await?;
+    business::audited("product.deleted");
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -13,6 +13,7 @@ use crate::http::dto::users::{SessionCreated, SessionInput, SessionView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
 use crate::http::headers::{OptionalIdempotencyKey, mark_replayed};
+use crate::metrics::business;
 use crate::state::AppState;
 
 /// Starts a session and shows its token, once.
@@ -41,7 +42,7 @@ pub(crate) async fn create(
         // A replay answers the first request's token: the retry is the same client's.
         Some(key) => {
             let claim = Claim::new(key, session_fingerprint(user_id, ttl));
-            state.repos.sessions.create_keyed(IssuedSession { token, session }, claim).await?
+            business::keyed("session", state.repos.sessions.create_keyed(IssuedSession { token, session }, claim)).await?
         }
     };
     let IssuedSession { token, session } = &issued.value;

@@ -13,6 +13,7 @@ use crate::http::dto::wallets::{LedgerPage, PageParams, WalletInput, WalletView}
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
 use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
+use crate::metrics::business;
 use crate::state::AppState;
 
 /// Opens a wallet.
@@ -39,7 +40,7 @@ pub(crate) async fn create(
         None => Created::fresh(wallets.create(command.into_wallet(Timestamp::now())).await?),
         Some(key) => {
             let claim = Claim::new(key, wallet_fingerprint(&command));
-            wallets.create_keyed(command.into_wallet(Timestamp::now()), claim).await?
+            business::keyed("wallet", wallets.create_keyed(command.into_wallet(Timestamp::now()), claim)).await?
         }
     };
     let wallet = &created.value;
@@ -51,6 +52,7 @@ pub(crate) async fn create(
         ]);
         record(&state, &meta, "wallet.created", "wallet", wallet.id, details).await?;
     }
+    business::audited_unless_replayed("wallet.created", created.replayed);
     let location = format!("/v1/wallets/{}", wallet.id);
     let mut response =
         (StatusCode::CREATED, [(header::LOCATION, location)], Json(WalletView::from(wallet))).into_response();
