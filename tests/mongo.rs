@@ -8,6 +8,7 @@
 //! - `startup`: configuration, redaction, profiles and the start-up probes.
 //! - `documents`: the stored shapes, read back as raw BSON.
 //! - `interop`: the same documents read by PyMongo.
+//! - `monitor`: the deployment-health monitor's figures, or their "unknown" state, on this server.
 //! - `schema`: idempotent indexes, validators (where the server enforces them), sessions' TTL.
 //! - `server_version`: the server is the MongoDB 8.0 the README promises (wire version 25).
 //! - `validator_drift`: a stale validator is replaced, or named when it cannot be.
@@ -16,6 +17,7 @@ mod admin_commands;
 mod causal;
 mod documents;
 mod interop;
+mod monitor;
 mod schema;
 mod server_version;
 mod startup;
