@@ -10,7 +10,7 @@
 //! the recorder and its upkeep task is the binary's choice, here.
 
 pub mod jobs;
-mod summary;
+pub(crate) mod summary;
 
 use std::sync::OnceLock;
 use std::time::Duration;

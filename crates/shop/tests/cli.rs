@@ -255,7 +255,10 @@ fn compare_exits_1_on_a_regression_and_prints_it_as_json() {
             index_used: index.to_owned(),
             scan_ratio: Some(1.0),
             latency: Some(Latency { runs: 3, p50_ms: 0.5, p95_ms: 0.9 }),
+            write_amplification: Some(4),
+            service: None,
         }],
+        service: None,
     };
     let save = |name: &str, board: &Scoreboard| {
         let path = scratch.path(name);
