@@ -64,7 +64,10 @@ async fn the_monitor_answers_each_check_or_says_why_it_cannot(test: &TestName) {
             has(r#"mongodb_monitor_known{check="index_builds"} 0"#);
             has(&format!(r#"mongodb_monitor_unknown_total{{check="index_builds",reason="{}"}} 2"#, why.name()));
             has(r#"mongodb_index_builds_in_progress{phase="scanning"} NaN"#);
-            skip(test, &format!("the server does not list operations with $currentOp ({}): index builds unknown", why.name()));
+            skip(
+                test,
+                &format!("the server does not list operations with $currentOp ({}): index builds unknown", why.name()),
+            );
         }
     }
 }

@@ -61,7 +61,9 @@ async fn run() -> anyhow::Result<()> {
             served
         }
         Command::Profiles(args) => store::print_profiles(&args),
-        Command::Ingest(args) => shop::metrics::jobs::run(job, shop::metrics::summarized(shop::ingest::run(args))).await,
+        Command::Ingest(args) => {
+            shop::metrics::jobs::run(job, shop::metrics::summarized(shop::ingest::run(args))).await
+        }
         Command::Migrate(args) => {
             shop::metrics::jobs::run(job, shop::metrics::summarized(shop::admin::migrate::run(args))).await
         }

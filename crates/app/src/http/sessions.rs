@@ -42,7 +42,8 @@ pub(crate) async fn create(
         // A replay answers the first request's token: the retry is the same client's.
         Some(key) => {
             let claim = Claim::new(key, session_fingerprint(user_id, ttl));
-            business::keyed("session", state.repos.sessions.create_keyed(IssuedSession { token, session }, claim)).await?
+            business::keyed("session", state.repos.sessions.create_keyed(IssuedSession { token, session }, claim))
+                .await?
         }
     };
     let IssuedSession { token, session } = &issued.value;

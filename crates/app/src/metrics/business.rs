@@ -26,7 +26,8 @@ pub const FEED_AGE: &str = "shop_feed_age_seconds";
 pub const AUDIT_EVENTS: &str = "shop_audit_events_total";
 
 /// Buckets of [`FEED_AGE`], in seconds: a minute to two days, where a feed's staleness matters.
-pub const FEED_AGE_BUCKETS: [f64; 10] = [60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 21_600.0, 43_200.0, 86_400.0, 172_800.0];
+pub const FEED_AGE_BUCKETS: [f64; 10] =
+    [60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 21_600.0, 43_200.0, 86_400.0, 172_800.0];
 
 /// Why a transfer was refused: the `reason` label.
 pub const REFUSALS: [&str; 6] =

@@ -93,7 +93,8 @@ pub fn parse(operations: &[Document]) -> Vec<IndexBuild> {
             let (done, total) = (number(progress, "done")?, number(progress, "total")?);
             (total > 0.0).then(|| (done / total).clamp(0.0, 1.0))
         });
-        let build = IndexBuild { namespace: namespace.to_owned(), phase: message.map_or(Phase::Other, Phase::of), progress };
+        let build =
+            IndexBuild { namespace: namespace.to_owned(), phase: message.map_or(Phase::Other, Phase::of), progress };
         // The build thread's entry, when listed, tells more than the waiting command's.
         match builds.get(namespace) {
             Some(known) if message.is_none() || known.phase != Phase::Other => {}

@@ -29,8 +29,10 @@ pub fn window(first: &Document, last: &Document) -> Option<Duration> {
 pub(super) async fn read(client: &Client, limit: Duration) -> Reading<Duration> {
     let oplog = client.database("local").collection::<Document>("oplog.rs");
     let end = |direction: i32| {
-        let options =
-            FindOneOptions::builder().sort(doc! { "$natural": direction }).projection(doc! { "ts": 1, "_id": 0 }).build();
+        let options = FindOneOptions::builder()
+            .sort(doc! { "$natural": direction })
+            .projection(doc! { "ts": 1, "_id": 0 })
+            .build();
         oplog.find_one(doc! {}).with_options(options)
     };
     let both = async { Ok::<_, mongodb::error::Error>((end(1).await?, end(-1).await?)) };

@@ -34,8 +34,14 @@ pub enum Unknown {
 
 impl Unknown {
     /// Every reason, so each counter shows from the first scrape.
-    pub const ALL: [Self; 6] =
-        [Self::NotReplicaSet, Self::Unauthorized, Self::Unreachable, Self::Refused, Self::UnexpectedReply, Self::EmptyOplog];
+    pub const ALL: [Self; 6] = [
+        Self::NotReplicaSet,
+        Self::Unauthorized,
+        Self::Unreachable,
+        Self::Refused,
+        Self::UnexpectedReply,
+        Self::EmptyOplog,
+    ];
 
     /// The label value.
     pub fn name(self) -> &'static str {

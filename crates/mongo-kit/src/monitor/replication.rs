@@ -49,7 +49,8 @@ fn healthy(member: &Document) -> bool {
 pub fn parse(reply: &Document) -> Option<Replication> {
     let members: Vec<&Document> = reply.get_array("members").ok()?.iter().filter_map(Bson::as_document).collect();
     let optime = |member: &Document| member.get_datetime("optimeDate").ok().filter(|_| healthy(member)).copied();
-    let primary = members.iter().find(|member| member.get_str("stateStr").ok() == Some("PRIMARY")).and_then(|m| optime(m));
+    let primary =
+        members.iter().find(|member| member.get_str("stateStr").ok() == Some("PRIMARY")).and_then(|m| optime(m));
     let reference = primary.or_else(|| members.iter().filter_map(|member| optime(member)).max());
     let term = match reply.get("term") {
         Some(Bson::Int64(term)) => Some(*term),
@@ -113,7 +114,9 @@ mod tests {
             first.insert("stateStr", "SECONDARY");
             first.insert("health", 0.0);
         }
-        members.push(Bson::Document(doc! { "name": "m4.example.net:27017", "stateStr": "SECONDARY", "health": 1.0, "optimeDate": at(14) }));
+        members.push(Bson::Document(
+            doc! { "name": "m4.example.net:27017", "stateStr": "SECONDARY", "health": 1.0, "optimeDate": at(14) },
+        ));
 
         let status = parse(&reply).expect("a status reply");
 

@@ -71,7 +71,9 @@ pub fn finished(job: &'static str, succeeded: bool) {
     if succeeded {
         gauge!(PROGRESS, "job" => job).set(1.0);
         #[expect(clippy::cast_precision_loss, reason = "seconds since 1970 stay far below 2^53")]
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64 / 1000.0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_millis() as f64 / 1000.0);
         gauge!(LAST_SUCCESS, "job" => job).set(now);
     }
     write(job, true);

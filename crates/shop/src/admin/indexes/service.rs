@@ -79,7 +79,9 @@ fn errors(exposition: &str) -> BTreeMap<String, f64> {
     let prefix = format!("{ERRORS}{{");
     let mut classes = BTreeMap::new();
     for line in exposition.lines() {
-        let Some((labels, value)) = line.strip_prefix(&prefix).and_then(|rest| rest.rsplit_once("} ")) else { continue };
+        let Some((labels, value)) = line.strip_prefix(&prefix).and_then(|rest| rest.rsplit_once("} ")) else {
+            continue;
+        };
         let Some(class) = labels.split(',').find_map(|pair| pair.strip_prefix("class=\"")) else { continue };
         let class = class.trim_end_matches('"');
         if class != "conflict" {
