@@ -11,6 +11,10 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+// A directory of its own: a file beside this one would be a test binary of its own.
+#[path = "cli/textfile.rs"]
+mod textfile;
+
 #[path = "../../../tests/support/skip.rs"]
 mod skip;
 

@@ -27,7 +27,7 @@ pub const JOBS: [&str; 4] = ["ingest", "migrate", "ledger_verify", "ledger_repai
 
 /// The textfile directory, when configured.
 static DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
-/// When each job's file was last written.
+/// The jobs started by this process, and when each one's file was last written.
 static WRITTEN: Mutex<Vec<(&'static str, Instant)>> = Mutex::new(Vec::new());
 
 /// Describes the job series.
@@ -58,8 +58,12 @@ pub fn started(job: &'static str) {
     write(job, true);
 }
 
-/// Records `job`'s progress (`done` of `total`; NaN without a total).
+/// Records `job`'s progress (`done` of `total`; NaN without a total), if `job` was
+/// [`started`]: a dry run or a benchmark shows progress too, but keeps no figures.
 pub fn progress(job: &'static str, done: u64, total: Option<u64>) {
+    if !WRITTEN.lock().unwrap_or_else(PoisonError::into_inner).iter().any(|(name, _)| *name == job) {
+        return;
+    }
     #[expect(clippy::cast_precision_loss, reason = "a ratio needs no more than 2^53 precision")]
     let ratio = total.filter(|total| *total > 0).map_or(f64::NAN, |total| (done as f64 / total as f64).min(1.0));
     gauge!(PROGRESS, "job" => job).set(ratio);
@@ -134,7 +138,6 @@ fn job_lines(exposition: &str) -> String {
 }
 
 fn write(job: &'static str, now: bool) {
-    let Some(path) = file(job) else { return };
     {
         let mut written = WRITTEN.lock().unwrap_or_else(PoisonError::into_inner);
         let last = written.iter_mut().find(|(name, _)| *name == job);
@@ -144,6 +147,7 @@ fn write(job: &'static str, now: bool) {
             None => written.push((job, Instant::now())),
         }
     }
+    let Some(path) = file(job) else { return };
     if let Err(error) = replace(&path, &job_lines(&super::render())) {
         tracing::warn!(path = %path.display(), %error, "cannot write the job's metrics textfile");
     }
