@@ -46,7 +46,7 @@ async fn run() -> anyhow::Result<()> {
             let recorder = shop::metrics::install().clone();
             let store = store::open(&args.mongo).await?;
             let interval = std::time::Duration::from_secs(args.monitor_interval_seconds);
-            let _monitor = store
+            let monitor = store
                 .mongo
                 .as_ref()
                 .filter(|_| !interval.is_zero())
@@ -57,6 +57,8 @@ async fn run() -> anyhow::Result<()> {
             let drain = std::time::Duration::from_millis(args.shutdown_drain_ms);
             let state = AppState::new(store.repos.clone(), args.http_settings(), authentication).with_metrics(recorder);
             let served = server::serve(listener, state, server::shutdown_signal(), drain).await;
+            // No pass may start on a client being closed.
+            drop(monitor);
             store.close(drain).await;
             served
         }
