@@ -35,10 +35,32 @@ if (!shop.getRole("shopApp")) {
     roles: [],
   });
 }
+// The deployment-health monitor `shop serve` runs (docs/observability.md): exactly the three
+// privileges its questions need, rather than the built-in clusterMonitor, which grants far more
+// (serverStatus, getLog, listDatabases, top...) and still lacks the oplog read.
+//   replSetGetStatus: member lag and the term (manual, "replSetGetStatus", Access Control).
+//   inprog: $currentOp with allUsers, to see the server's index builds (manual, "$currentOp").
+//   find on local.oplog.rs: its first and last entries, the oplog window (as
+//   db.getReplicationInfo() reads them; clusterMonitor grants find on local.system.replset only).
+// `hello` needs none. A role with a cluster resource lives in the admin database.
+const admin = db.getSiblingDB("admin");
+if (!admin.getRole("shopMonitor")) {
+  admin.createRole({
+    role: "shopMonitor",
+    privileges: [
+      { resource: { cluster: true }, actions: ["replSetGetStatus", "inprog"] },
+      { resource: { db: "local", collection: "oplog.rs" }, actions: ["find"] },
+    ],
+    roles: [],
+  });
+}
 if (!shop.getUser(process.env.SHOP_DB_USER || "shop")) {
   shop.createUser({
     user: process.env.SHOP_DB_USER || "shop",
     pwd: process.env.SHOP_DB_PASSWORD,
-    roles: [{ role: "shopApp", db: name }],
+    roles: [
+      { role: "shopApp", db: name },
+      { role: "shopMonitor", db: "admin" },
+    ],
   });
 }

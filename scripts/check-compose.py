@@ -11,7 +11,7 @@ promises the README makes.
 
 Every file: MongoDB 8 images only, ports bound to loopback only, the app user's role from
 mongo-init.js (exactly the actions start-up and the service need, collMod included, nothing that
-drops)."""
+drops), and the monitor's role (exactly the three privileges its questions need)."""
 import pathlib
 import re
 import sys
@@ -115,6 +115,13 @@ checks["mongo-init.js: the app role has exactly the actions the service needs"] 
 checks["mongo-init.js: the app user gets that role and no built-in one"] = (
     'role: "shopApp"' in init and "readWrite" not in init.split("createUser")[1] and "root" not in init
 )
+monitor = init[init.index('role: "shopMonitor"') : init.index("roles: []", init.index('role: "shopMonitor"'))]
+checks["mongo-init.js: the monitor role holds replSetGetStatus and inprog on the cluster, find on local.oplog.rs, nothing else"] = (
+    re.findall(r'actions: \[([^\]]*)\]', monitor) == ['"replSetGetStatus", "inprog"', '"find"']
+    and 'resource: { cluster: true }' in monitor
+    and 'resource: { db: "local", collection: "oplog.rs" }' in monitor
+)
+checks["mongo-init.js: the app user gets the monitor role"] = '{ role: "shopMonitor", db: "admin" }' in init.split("createUser")[1]
 dockerfile = (docker / "Dockerfile").read_text()
 checks["the image runs as a non-root user"] = "USER shop" in dockerfile
 

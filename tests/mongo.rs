@@ -9,6 +9,7 @@
 //! - `documents`: the stored shapes, read back as raw BSON.
 //! - `interop`: the same documents read by PyMongo.
 //! - `legacy_keys`: idempotency records without a caller, from before keys had one, still honoured.
+//! - `monitor`: the deployment-health monitor's figures, or their "unknown" state, on this server.
 //! - `schema`: idempotent indexes, validators (where the server enforces them), sessions' TTL.
 //! - `server_version`: the server is the MongoDB 8.0 the README promises (wire version 25).
 //! - `validator_drift`: a stale validator is replaced, or named when it cannot be.
@@ -18,6 +19,7 @@ mod causal;
 mod documents;
 mod interop;
 mod legacy_keys;
+mod monitor;
 mod schema;
 mod server_version;
 mod startup;

@@ -4,6 +4,10 @@
 //! itself: the `shop` binary installs its Prometheus recorder, describes these series and the
 //! MongoDB driver's, and passes the handle `/metrics` renders ([`crate::AppState::with_metrics`]).
 //! A service embedding the router does the same with its own recorder.
+//!
+//! [`business`] holds the business symptoms (`shop_*`) the handlers record from their results.
+
+pub mod business;
 
 use metrics::{Unit, counter, describe_counter, describe_histogram};
 
@@ -16,12 +20,13 @@ pub const HTTP_ERRORS: &str = "http_errors_total";
 /// The classes of [`HTTP_ERRORS`].
 pub const HTTP_ERROR_CLASSES: [&str; 6] = ["validation", "conflict", "not_found", "timeout", "transient", "internal"];
 
-/// Describes the HTTP series to the installed recorder and starts the error counters at zero, so
-/// each class shows from the first scrape.
+/// Describes the HTTP series and the business symptoms ([`business::describe`]) to the installed
+/// recorder and starts the counters at zero, so each class shows from the first scrape.
 pub fn describe() {
     describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request durations by route template and status");
     describe_counter!(HTTP_ERRORS, "failed HTTP requests by class");
     for class in HTTP_ERROR_CLASSES {
         counter!(HTTP_ERRORS, "class" => class).absolute(0);
     }
+    business::describe();
 }

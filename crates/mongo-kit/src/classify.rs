@@ -86,6 +86,22 @@ pub fn is_capability_refusal(error: &DriverError) -> bool {
     codes(error).iter().any(|c| CAPABILITY_REFUSALS.contains(c))
 }
 
+/// Unauthorized: the user lacks a privilege the command needs.
+const UNAUTHORIZED: i32 = 13;
+/// NoReplicationEnabled: replica-set state was asked of a server that is not a member of one.
+const NO_REPLICATION_ENABLED: i32 = 76;
+
+/// Whether the server refused `error`'s command for want of a privilege (a user without the
+/// role the command needs).
+pub fn is_unauthorized(error: &DriverError) -> bool {
+    codes(error).contains(&UNAUTHORIZED)
+}
+
+/// Whether the server answered that it is not a replica-set member (a standalone `mongod`).
+pub fn is_not_replica_set(error: &DriverError) -> bool {
+    codes(error).contains(&NO_REPLICATION_ENABLED)
+}
+
 /// Whether `error` says the collection exists already.
 pub fn is_namespace_exists(error: &DriverError) -> bool {
     codes(error).contains(&NAMESPACE_EXISTS)

@@ -9,13 +9,15 @@
 //! - `explain`: reading explain replies (find, aggregate, slot-based and sharded plans).
 //! - `verdict`: findings of one shape (collection scan, other index, in-memory sort, budget).
 //! - `report`: the report's text form.
-//! - `scoreboard`: saved audits (latency percentiles, scan ratios) and their comparison.
+//! - `scoreboard`: saved audits (latency percentiles, scan ratios, write amplification, the
+//!   service's own latencies and incidents over a window) and their comparison.
 
 pub mod explain;
 mod report;
 pub mod scoreboard;
 pub mod verdict;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bson::{Document, doc};
@@ -97,6 +99,8 @@ pub struct AuditReport {
     pub server_version: Option<String>,
     /// Indexes on the server in the registry's collections.
     pub index_count: usize,
+    /// Indexes per collection: the index entries each inserted document writes.
+    pub indexes_by_collection: BTreeMap<String, usize>,
     /// One entry per shape, in registry order.
     pub shapes: Vec<ShapeAudit>,
 }
@@ -133,11 +137,17 @@ pub async fn audit(
     for shape in registry.shapes() {
         shapes.push(audit_shape(database, profiles, shape, options).await?);
     }
+    let existing = crate::index_plan::existing(database, registry).await?;
+    let mut indexes_by_collection = BTreeMap::new();
+    for index in &existing {
+        *indexes_by_collection.entry(index.collection.clone()).or_insert(0) += 1;
+    }
     Ok(AuditReport {
         taken_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         database: database.name().to_owned(),
         server_version,
-        index_count: crate::index_plan::existing(database, registry).await?.len(),
+        index_count: existing.len(),
+        indexes_by_collection,
         shapes,
     })
 }

@@ -19,6 +19,8 @@
 //! - `index_audit`: every shape explained and judged; the scoreboard of saved audits.
 //! - `schema`: idempotent creation of collections, `$jsonSchema` validators and indexes.
 //! - `migrate`: the migration runner (lease, batches, checkpoint, audit sink, changelog, status).
+//! - `monitor`: the deployment-health monitor: replication lag, oplog window, index builds,
+//!   the primary; "unknown" where the server cannot answer.
 //! - `probe`: topology, server version, whether UUID ids are kept and matched.
 //! - `config`: [`config::ClientConfig`] (URI, database, pool, timeouts, profiles) and URI redaction.
 //! - `error`: the kit's [`Error`] (configuration, connection, schema).
@@ -35,6 +37,7 @@ pub mod index_audit;
 pub mod index_plan;
 pub mod indexes;
 pub mod migrate;
+pub mod monitor;
 pub mod probe;
 pub mod profiles;
 pub mod schema;

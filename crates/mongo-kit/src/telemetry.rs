@@ -77,6 +77,9 @@ pub fn register() {
         }
         counter!(TRANSACTION_RETRIES, "profile" => profile.name()).absolute(0);
     }
+    // Exactly-once operations run in the critical class: the one series they record, shown from
+    // the first scrape so a rate over it exists before the first conflict.
+    counter!(crate::exactly_once::WRITE_CONFLICTS, "profile" => OperationClass::Critical.name()).absolute(0);
 }
 
 /// Records one run of a transaction body; `attempt` counts from 1.

@@ -21,6 +21,11 @@ pub struct Cli {
     /// (default `info`).
     #[arg(long, env = "SHOP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
+    /// Directory where `shop ingest`, `shop migrate up` and `shop ledger` write their progress,
+    /// last success and drift found as `shop_<job>.prom`, for node_exporter's textfile collector
+    /// (docs/observability.md). Unset: no file.
+    #[arg(long, env = "SHOP_METRICS_TEXTFILE_DIR", global = true)]
+    pub metrics_textfile_dir: Option<std::path::PathBuf>,
 }
 
 /// The subcommands.
@@ -104,6 +109,10 @@ pub struct ServeArgs {
     /// service accepts anonymous calls and starts only on a loopback address.
     #[arg(long = "api-keys", env = "SHOP_API_KEYS", hide_env_values = true)]
     pub api_keys: Option<String>,
+    /// On MongoDB, how often the deployment-health monitor samples replication lag, the oplog
+    /// window, index builds and the primary, in seconds; 0 turns it off.
+    #[arg(long, env = "SHOP_MONITOR_INTERVAL_SECONDS", default_value_t = 30)]
+    pub monitor_interval_seconds: u64,
     /// The store.
     #[command(flatten)]
     pub mongo: MongoArgs,

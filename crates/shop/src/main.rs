@@ -36,24 +36,40 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse_args();
     // Held to the end of `run`: dropping it writes out the log lines still queued.
     let _log = telemetry::init(cli.log_format)?;
+    if let Some(directory) = cli.metrics_textfile_dir {
+        shop::metrics::jobs::write_to(directory);
+    }
+    let job = shop::metrics::jobs::of(&cli.command);
     match cli.command {
         Command::Serve(args) => {
             let authentication = args.authentication()?;
             let recorder = shop::metrics::install().clone();
             let store = store::open(&args.mongo).await?;
+            let interval = std::time::Duration::from_secs(args.monitor_interval_seconds);
+            let monitor = store
+                .mongo
+                .as_ref()
+                .filter(|_| !interval.is_zero())
+                .map(|mongo| mongo_kit::monitor::Monitor::start(mongo.client().clone(), interval));
             let listener = tokio::net::TcpListener::bind(args.address())
                 .await
                 .with_context(|| format!("binding {}", args.address()))?;
             let drain = std::time::Duration::from_millis(args.shutdown_drain_ms);
             let state = AppState::new(store.repos.clone(), args.http_settings(), authentication).with_metrics(recorder);
             let served = server::serve(listener, state, server::shutdown_signal(), drain).await;
+            // No pass may start on a client being closed.
+            drop(monitor);
             store.close(drain).await;
             served
         }
         Command::Profiles(args) => store::print_profiles(&args),
-        Command::Ingest(args) => shop::metrics::summarized(shop::ingest::run(args)).await,
-        Command::Migrate(args) => shop::metrics::summarized(shop::admin::migrate::run(args)).await,
-        Command::Ledger(args) => shop::admin::ledger::run(args).await,
+        Command::Ingest(args) => {
+            shop::metrics::jobs::run(job, shop::metrics::summarized(shop::ingest::run(args))).await
+        }
+        Command::Migrate(args) => {
+            shop::metrics::jobs::run(job, shop::metrics::summarized(shop::admin::migrate::run(args))).await
+        }
+        Command::Ledger(args) => shop::metrics::jobs::run(job, shop::admin::ledger::run(args)).await,
         Command::Indexes(args) => shop::admin::indexes::run(args).await,
         Command::Bench(args) => shop::bench::run(args).await,
         Command::Keys(args) => shop::keys::run(&args),

@@ -4,10 +4,13 @@
 //! Every `_seconds` metric is a real Prometheus histogram with [`BUCKETS`], so p50, p95 and p99
 //! follow with `histogram_quantile`. The series come from the HTTP middleware (`http_*`, see
 //! `app::metrics`) and from the MongoDB driver's events (`mongodb_*`, see
-//! `mongo_store::telemetry`). The HTTP library and the stores only record; installing the recorder
-//! and its upkeep task is the binary's choice, here.
+//! `mongo_store::telemetry`), the HTTP layer's business symptoms (`shop_*`, see
+//! `app::metrics::business`), the deployment-health monitor (`mongo_kit::monitor`) and the one-shot
+//! jobs ([`jobs`], written to a textfile). The HTTP library and the stores only record; installing
+//! the recorder and its upkeep task is the binary's choice, here.
 
-mod summary;
+pub mod jobs;
+pub(crate) mod summary;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -31,8 +34,16 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 /// Inside a Tokio runtime it also starts the upkeep task that folds histogram samples.
 pub fn install() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
+        // Feed ages run to days, not the milliseconds of round trips: buckets of their own (an exact
+        // name outranks a suffix in the exporter's matching).
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)
+            .and_then(|builder| {
+                builder.set_buckets_for_metric(
+                    Matcher::Full(app::metrics::business::FEED_AGE.to_owned()),
+                    &app::metrics::business::FEED_AGE_BUCKETS,
+                )
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -54,10 +65,13 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
-/// Describes every series the shop records: the HTTP layer's and the MongoDB driver's.
+/// Describes every series the shop records: the HTTP layer's, the MongoDB driver's, the
+/// monitor's and the jobs'.
 fn register() {
     app::metrics::describe();
     mongo_store::telemetry::register();
+    mongo_kit::monitor::series::describe();
+    jobs::describe();
 }
 
 /// The current metrics in the Prometheus text format.

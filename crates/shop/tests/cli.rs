@@ -11,6 +11,10 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+// A directory of its own: a file beside this one would be a test binary of its own.
+#[path = "cli/textfile.rs"]
+mod textfile;
+
 /// What one run of `shop` left behind.
 struct Run {
     line: String,
@@ -252,7 +256,10 @@ fn compare_exits_1_on_a_regression_and_prints_it_as_json() {
             index_used: index.to_owned(),
             scan_ratio: Some(1.0),
             latency: Some(Latency { runs: 3, p50_ms: 0.5, p95_ms: 0.9 }),
+            write_amplification: Some(4),
+            service: None,
         }],
+        service: None,
     };
     let save = |name: &str, board: &Scoreboard| {
         let path = scratch.path(name);

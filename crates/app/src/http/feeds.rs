@@ -6,6 +6,7 @@ use domain::{Timestamp, UserId};
 use crate::http::dto::users::{FeedInput, FeedView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
+use crate::metrics::business;
 use crate::state::AppState;
 
 /// Replaces a user's feed.
@@ -37,5 +38,7 @@ pub(crate) async fn get(
     Path(user_id): Path<String>,
 ) -> Result<Json<FeedView>, ApiError> {
     let user_id = resource(&user_id, UserId::parse)?;
-    Ok(Json(FeedView::from(&state.repos.feeds.get(user_id).await?)))
+    let feed = state.repos.feeds.get(user_id).await?;
+    business::feed_served(feed.generated_at);
+    Ok(Json(FeedView::from(&feed)))
 }

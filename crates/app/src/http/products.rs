@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::audit::AuditAction;
 use domain::idempotency::{Claim, Created, product_fingerprint};
 use domain::product::{Category, Product};
 use domain::{ProductId, Timestamp};
@@ -11,6 +12,7 @@ use crate::http::dto::products::{CategoryStatsView, ProductInput, ProductListPar
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
 use crate::http::headers::{IfMatch, Meta, OptionalIdempotencyKey, etag, mark_replayed};
+use crate::metrics::business;
 use crate::state::AppState;
 
 fn with_etag(product: &Product) -> impl IntoResponse + use<> {
@@ -41,10 +43,12 @@ pub(crate) async fn create(
         None => Created::fresh(products.create(draft.into_product(Timestamp::now()), &meta).await?),
         Some(key) => {
             let claim = Claim::new(key, product_fingerprint(&draft));
-            products.create_keyed(draft.into_product(Timestamp::now()), claim, &meta).await?
+            business::keyed("product", products.create_keyed(draft.into_product(Timestamp::now()), claim, &meta))
+                .await?
         }
     };
     let product = &created.value;
+    business::audited_unless_replayed(AuditAction::PRODUCT_CREATED, created.replayed);
     let location = format!("/v1/products/{}", product.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], with_etag(product)).into_response();
     mark_replayed(&mut response, created.replayed);
@@ -87,6 +91,7 @@ pub(crate) async fn update(
     let id = resource(&id, ProductId::parse)?;
     let draft = input.try_into_domain()?;
     let product = state.repos.products.update(id, version, draft, &meta).await?;
+    business::audited(AuditAction::PRODUCT_UPDATED);
     Ok(with_etag(&product))
 }
 
@@ -104,6 +109,7 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let id = resource(&id, ProductId::parse)?;
     state.repos.products.delete(id, &meta).await?;
+    business::audited(AuditAction::PRODUCT_DELETED);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::Timestamp;
+use domain::audit::AuditAction;
 use domain::idempotency::{Claim, Created, session_fingerprint};
 use domain::session::{IssuedSession, Session, SessionToken};
 
@@ -13,6 +14,7 @@ use crate::http::dto::users::{SessionCreated, SessionInput, SessionView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
 use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
+use crate::metrics::business;
 use crate::state::AppState;
 
 /// Starts a session and shows its token, once.
@@ -43,9 +45,11 @@ pub(crate) async fn create(
         // it, so a retry with it is the same caller's.
         Some(key) => {
             let claim = Claim::new(key, session_fingerprint(user_id, ttl));
-            state.repos.sessions.create_keyed(IssuedSession { token, session }, claim, &meta).await?
+            let issued = IssuedSession { token, session };
+            business::keyed("session", state.repos.sessions.create_keyed(issued, claim, &meta)).await?
         }
     };
+    business::audited_unless_replayed(AuditAction::SESSION_CREATED, issued.replayed);
     let IssuedSession { token, session } = &issued.value;
     let body = SessionCreated { token: token.expose().to_owned(), expires_at: time(session.expires_at) };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
@@ -82,5 +86,6 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let token = resource(&token, SessionToken::parse)?;
     state.repos.sessions.delete(&token.hash(), &meta).await?;
+    business::audited(AuditAction::SESSION_ENDED);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,7 @@ use crate::http::dto::wallets::{TransferInput, TransferView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
 use crate::http::headers::{IdempotencyKeyHeader, Meta, mark_replayed};
+use crate::metrics::business;
 use crate::state::AppState;
 
 /// Applies a transfer once per idempotency key. Retrying with the same key and body answers
@@ -32,7 +33,7 @@ pub(crate) async fn create(
     Json(input): Json<TransferInput>,
 ) -> Result<Response, ApiError> {
     let command = input.try_into_domain()?;
-    let outcome = state.repos.wallets.transfer(command, key, meta).await?;
+    let outcome = business::transfer(state.repos.wallets.transfer(command, key, meta)).await?;
     let location = format!("/v1/transfers/{}", outcome.transfer.id);
     let mut response =
         (StatusCode::CREATED, [(header::LOCATION, location)], Json(TransferView::from(&outcome.transfer)))

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::audit::AuditAction;
 use domain::idempotency::{Claim, Created, wallet_fingerprint};
 use domain::{Timestamp, WalletId};
 
@@ -10,6 +11,7 @@ use crate::http::dto::wallets::{LedgerPage, PageParams, WalletInput, WalletView}
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
 use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
+use crate::metrics::business;
 use crate::state::AppState;
 
 /// Opens a wallet.
@@ -36,10 +38,11 @@ pub(crate) async fn create(
         None => Created::fresh(wallets.create(command.into_wallet(Timestamp::now()), &meta).await?),
         Some(key) => {
             let claim = Claim::new(key, wallet_fingerprint(&command));
-            wallets.create_keyed(command.into_wallet(Timestamp::now()), claim, &meta).await?
+            business::keyed("wallet", wallets.create_keyed(command.into_wallet(Timestamp::now()), claim, &meta)).await?
         }
     };
     let wallet = &created.value;
+    business::audited_unless_replayed(AuditAction::WALLET_CREATED, created.replayed);
     let location = format!("/v1/wallets/{}", wallet.id);
     let mut response =
         (StatusCode::CREATED, [(header::LOCATION, location)], Json(WalletView::from(wallet))).into_response();

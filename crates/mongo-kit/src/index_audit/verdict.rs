@@ -172,7 +172,14 @@ mod tests {
                 latency: None,
             })
             .collect();
-        AuditReport { taken_at: String::new(), database: "t".to_owned(), server_version: None, index_count: 0, shapes }
+        AuditReport {
+            taken_at: String::new(),
+            database: "t".to_owned(),
+            server_version: None,
+            index_count: 0,
+            indexes_by_collection: std::collections::BTreeMap::new(),
+            shapes,
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! `shop indexes`: the query-shape registry against a deployment. `plan` shows the difference
 //! between declared and existing indexes, `apply` closes it, `audit` asks the server how it
 //! answers every shape (and fails when one lost its index), `compare` sets two saved audits side
-//! by side.
+//! by side: plans, scan ratios, write amplification and, read from a running service's `/metrics`
+//! over a window, the latency it recorded and its incidents.
+
+mod service;
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +66,14 @@ pub struct AuditArgs {
     /// Save the scoreboard (time, latency percentiles, scan ratios, index count) to this file.
     #[arg(long)]
     pub save: Option<PathBuf>,
+    /// A running service's metrics URL (`http://127.0.0.1:8080/metrics`): read before the audit
+    /// and again a window later, for the latency the service itself recorded on each shape's
+    /// collection and the incidents (errors by class) in that window, saved with the scoreboard.
+    #[arg(long, requires = "save")]
+    pub metrics_url: Option<String>,
+    /// The window between the two reads of --metrics-url, in seconds.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub metrics_window_seconds: u64,
 }
 
 /// Runs `shop indexes`.
@@ -80,10 +91,22 @@ pub async fn run(args: IndexesArgs) -> anyhow::Result<()> {
         IndexesCommand::Plan => output.report(&plan(&store).await?)?,
         IndexesCommand::Apply { drop_extra } => output.report(&apply(&store, drop_extra).await?)?,
         IndexesCommand::Audit(options) => {
+            let started = std::time::Instant::now();
+            let before = match &options.metrics_url {
+                Some(url) => Some(service::read(url).await?),
+                None => None,
+            };
             let report = audit(&store, AuditOptions { runs: options.runs }).await?;
             output.report(&report)?;
             if let Some(path) = &options.save {
-                save(path, &report)?;
+                let mut board = Scoreboard::from(&report);
+                if let (Some(url), Some(before)) = (&options.metrics_url, before) {
+                    let window = std::time::Duration::from_secs(options.metrics_window_seconds);
+                    tokio::time::sleep(window.saturating_sub(started.elapsed())).await;
+                    let after = service::read(url).await?;
+                    service::add(&mut board, &report, url, started.elapsed().as_secs_f64(), &before, &after);
+                }
+                save(path, &board)?;
             }
             verdict(&report)?;
         }
@@ -106,8 +129,8 @@ fn verdict(report: &AuditReport) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn save(path: &Path, report: &AuditReport) -> anyhow::Result<()> {
-    let json = serde_json::to_string_pretty(&Scoreboard::from(report))?;
+fn save(path: &Path, board: &Scoreboard) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(board)?;
     std::fs::write(path, json).with_context(|| format!("writing the scoreboard to {}", path.display()))?;
     eprintln!("scoreboard saved to {}", path.display());
     Ok(())

@@ -17,6 +17,8 @@ pub async fn run(args: LedgerArgs) -> anyhow::Result<()> {
     let repair = args.command == LedgerCommand::Repair;
     let options = CheckOptions { batch_size: args.batch, repair, actor: format!("ledger:{}", super::operator()) };
     let report = check(store.database(), store.profiles(), &options).await?;
+    // A repair reports what it could not correct; a check, all it found.
+    crate::metrics::jobs::ledger_drift(if repair { report.left.len() } else { report.drifts.len() });
     args.output.report(&report)?;
     match (repair, report.drifts.len(), report.left.len()) {
         (_, 0, _) => Ok(()),

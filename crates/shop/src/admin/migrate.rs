@@ -96,6 +96,7 @@ impl Display {
 
     fn show(&self, progress: &BatchProgress) {
         let counts = progress.counts;
+        crate::metrics::jobs::progress("migrate", counts.scanned, Some(progress.pending_at_start.max(counts.scanned)));
         match &self.bar {
             Some(bar) => {
                 bar.set_length(progress.pending_at_start.max(counts.scanned));

@@ -34,6 +34,7 @@ impl Progress {
                     _ = ticks.tick() => {}
                     _ = stopped.changed() => break,
                 }
+                crate::metrics::jobs::progress("ingest", tally.bytes.load(Ordering::Relaxed), total_bytes);
                 match &bar {
                     Some(bar) => {
                         bar.set_position(tally.bytes.load(Ordering::Relaxed));

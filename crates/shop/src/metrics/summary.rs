@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use mongo_store::telemetry::COMMAND_DURATION;
 
 /// One series' cumulative buckets: upper bound → count at or below it.
-type Buckets = Vec<(f64, f64)>;
+pub(crate) type Buckets = Vec<(f64, f64)>;
 
 /// The latency table of every MongoDB command recorded by this process so far, one line per
 /// command, collection and profile class; or a line saying nothing was recorded.
@@ -35,7 +35,7 @@ fn render_summary(exposition: &str, metric: &str) -> String {
 
 /// The buckets of every series of `metric`, keyed by its labels (without `le`), as
 /// `command collection profile` text.
-fn buckets(exposition: &str, metric: &str) -> BTreeMap<String, Buckets> {
+pub(crate) fn buckets(exposition: &str, metric: &str) -> BTreeMap<String, Buckets> {
     let prefix = format!("{metric}_bucket{{");
     let mut series: BTreeMap<String, Buckets> = BTreeMap::new();
     for line in exposition.lines() {
@@ -65,7 +65,7 @@ fn buckets(exposition: &str, metric: &str) -> BTreeMap<String, Buckets> {
 
 /// The `q` quantile of cumulative `buckets`, interpolated linearly inside the bucket that holds
 /// it; the highest finite bound when it falls in `+Inf`.
-fn quantile(buckets: &[(f64, f64)], q: f64) -> f64 {
+pub(crate) fn quantile(buckets: &[(f64, f64)], q: f64) -> f64 {
     let total = buckets.last().map_or(0.0, |(_, count)| *count);
     if total <= 0.0 {
         return 0.0;
