@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
     // One `layer` call: axum wraps every endpoint in a box per call, and clones each box for every
     // request.
     let middleware = ServiceBuilder::new()
-        .layer(observe::ObserveLayer::new(settings.request_timeout))
+        .layer(observe::ObserveLayer::new(settings.request_timeout, settings.body_read_timeout))
         .layer(auth::AuthLayer::new(authentication))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
     routes

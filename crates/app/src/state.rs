@@ -15,6 +15,10 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Time budget of one request; a request still running after it is answered with 503.
     pub request_timeout: Duration,
+    /// How long a request body may take to arrive whole, from the request's start; a body still
+    /// arriving after it is answered with 408. Shorter than `request_timeout`, or the budget
+    /// answers 503 first.
+    pub body_read_timeout: Duration,
 }
 
 impl HttpSettings {
@@ -22,11 +26,18 @@ impl HttpSettings {
     pub const DEFAULT_BODY_LIMIT_BYTES: usize = 64 * 1024;
     /// Default time budget of a request.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_millis(5000);
+    /// Default body read time-out: 3 s, within the default request budget; a 64 KiB body then
+    /// needs about 22 kB/s.
+    pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_millis(3000);
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { body_limit_bytes: Self::DEFAULT_BODY_LIMIT_BYTES, request_timeout: Self::DEFAULT_REQUEST_TIMEOUT }
+        Self {
+            body_limit_bytes: Self::DEFAULT_BODY_LIMIT_BYTES,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            body_read_timeout: Self::DEFAULT_BODY_READ_TIMEOUT,
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 //!    inside it;
 //! 3. the time budget: a request still running after it is answered 503 (`timeout` problem), and
 //!    every database call inside it gets at most what is left (the `budget` crate), so the
-//!    server stops its own work when the request is answered;
+//!    server stops its own work when the request is answered; a body still arriving after the
+//!    body read time-out fails to read (the extractor answers 408, `body-timeout`, see [`body`]);
 //! 4. the access log line (`finished processing request`, with `latency` and `status`, target
 //!    [`ACCESS_LOG`]) and the latency histogram by method, route template and final status,
 //!    time-outs included ([`latency`]).
@@ -18,6 +19,7 @@
 //! request id, trace and propagation layers, a timeout with its error handler, and two axum
 //! `from_fn` middlewares) cost a box, a clone of the rest of the stack and dynamic dispatch each.
 
+pub(crate) mod body;
 pub mod latency;
 pub mod request_id;
 
@@ -46,16 +48,18 @@ pub const ACCESS_LOG: &str = "access";
 /// Route label of requests no route matched.
 pub const UNMATCHED: &str = "unmatched";
 
-/// Applies [`Observe`] with a request time budget.
+/// Applies [`Observe`] with a request time budget and a body read time-out.
 #[derive(Debug, Clone, Copy)]
 pub struct ObserveLayer {
     budget: Duration,
+    body_read_timeout: Duration,
 }
 
 impl ObserveLayer {
-    /// Requests still running after `budget` are answered 503.
-    pub fn new(budget: Duration) -> Self {
-        Self { budget }
+    /// Requests still running after `budget` are answered 503; a body not received within
+    /// `body_read_timeout` of the request's start fails to read (408).
+    pub fn new(budget: Duration, body_read_timeout: Duration) -> Self {
+        Self { budget, body_read_timeout }
     }
 }
 
@@ -64,7 +68,7 @@ impl<S> Layer<S> for ObserveLayer {
 
     // The router applies its layers to each endpoint, so each endpoint keeps its own series.
     fn layer(&self, inner: S) -> Self::Service {
-        Observe { inner, budget: self.budget, latencies: Arc::default() }
+        Observe { inner, budget: self.budget, body_read_timeout: self.body_read_timeout, latencies: Arc::default() }
     }
 }
 
@@ -73,6 +77,7 @@ impl<S> Layer<S> for ObserveLayer {
 pub struct Observe<S> {
     inner: S,
     budget: Duration,
+    body_read_timeout: Duration,
     latencies: Arc<Latencies>,
 }
 
@@ -98,8 +103,9 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         let started = Instant::now();
+        let mut request = body::bounded(request, started + self.body_read_timeout);
         let request_id = request_id::ensure(request.headers_mut());
         let method = request.method().clone();
         let route = request.extensions().get::<MatchedPath>().cloned();
