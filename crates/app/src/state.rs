@@ -19,6 +19,13 @@ pub struct HttpSettings {
     /// arriving after it is answered with 408. Shorter than `request_timeout`, or the budget
     /// answers 503 first.
     pub body_read_timeout: Duration,
+    /// Longest request target (path and query) accepted, in bytes; longer ones are answered with
+    /// 414. The HTTP server refuses targets above 65,534 bytes itself, with an empty body.
+    pub max_uri_bytes: usize,
+    /// Largest header section accepted (each header counted as name, value and 4 bytes of
+    /// separators), in bytes; larger ones are answered with 431. The HTTP server refuses heads
+    /// above about 400 KiB, or with more than 100 headers, itself, with an empty body.
+    pub max_header_bytes: usize,
 }
 
 impl HttpSettings {
@@ -29,6 +36,11 @@ impl HttpSettings {
     /// Default body read time-out: 3 s, within the default request budget; a 64 KiB body then
     /// needs about 22 kB/s.
     pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_millis(3000);
+    /// Default request target limit: 8 KiB, what common proxies allow, far above any URL of this
+    /// API.
+    pub const DEFAULT_MAX_URI_BYTES: usize = 8 * 1024;
+    /// Default header section limit: 32 KiB.
+    pub const DEFAULT_MAX_HEADER_BYTES: usize = 32 * 1024;
 }
 
 impl Default for HttpSettings {
@@ -37,6 +49,8 @@ impl Default for HttpSettings {
             body_limit_bytes: Self::DEFAULT_BODY_LIMIT_BYTES,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             body_read_timeout: Self::DEFAULT_BODY_READ_TIMEOUT,
+            max_uri_bytes: Self::DEFAULT_MAX_URI_BYTES,
+            max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
         }
     }
 }

@@ -86,6 +86,12 @@ pub enum ApiError {
     /// The request ran out of its time budget.
     #[error("request timed out")]
     Timeout,
+    /// The request target (path and query) is longer than the limit.
+    #[error("the request target is longer than {0} bytes")]
+    UriTooLong(usize),
+    /// The header section is larger than the limit.
+    #[error("the request headers are larger than {0} bytes")]
+    HeadersTooLarge(usize),
     /// The request body did not arrive within the body read time-out.
     #[error("the request body did not arrive in time")]
     BodyTimeout,
@@ -175,7 +181,7 @@ fn transfer_parts(error: &TransferError) -> Parts {
         }
         TransferError::CurrencyMismatch { .. } => parts(unprocessable, "currency-mismatch", "Currency mismatch", error),
         TransferError::SameWallet => parts(unprocessable, "same-wallet", "Same wallet", error),
-        TransferError::InvalidAmount => Parts {
+        TransferError::InvalidAmount | TransferError::AmountTooLarge => Parts {
             field: Some("amount_minor".to_owned()),
             ..parts(unprocessable, "invalid-amount", "Invalid amount", error)
         },
@@ -220,6 +226,13 @@ impl ApiError {
                 "timeout",
                 "Request timed out",
                 "the request did not finish within its time budget; retry later",
+            ),
+            Self::UriTooLong(_) => parts(StatusCode::URI_TOO_LONG, "uri-too-long", "URI too long", self),
+            Self::HeadersTooLarge(_) => parts(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers-too-large",
+                "Request headers too large",
+                self,
             ),
             Self::BodyTimeout => parts(
                 StatusCode::REQUEST_TIMEOUT,
