@@ -96,7 +96,7 @@ async fn open(file: &Path) -> anyhow::Result<(tokio::fs::File, Option<u64>)> {
     let input = tokio::fs::File::open(file).await.with_context(|| format!("opening {}", file.display()))?;
     let metadata = input.metadata().await.with_context(|| format!("reading the metadata of {}", file.display()))?;
     anyhow::ensure!(!metadata.is_dir(), "{} is a directory, not an NDJSON file", file.display());
-    Ok((input, metadata.is_file().then(|| metadata.len())))
+    Ok((input, metadata.is_file().then_some(metadata.len())))
 }
 
 /// The report of `shop ingest --json`: the counts and where the rejected and failed lines went.

@@ -7,12 +7,14 @@
 //! 2. a span named `request` with the method, the route template (never the raw path, which may
 //!    hold a session token or a user id) and the request id; everything logged for the request is
 //!    inside it;
-//! 3. the limits on the request target and the header section: past them the request is answered
-//!    414 (`uri-too-long`) or 431 (`headers-too-large`) without reaching its handler ([`limits`]);
+//! 3. the limits on the request target and the header section (the `limits` module): past them
+//!    the request is answered 414 (`uri-too-long`) or 431 (`headers-too-large`) without reaching
+//!    its handler;
 //! 4. the time budget: a request still running after it is answered 503 (`timeout` problem), and
 //!    every database call inside it gets at most what is left (the `budget` crate), so the
 //!    server stops its own work when the request is answered; a body still arriving after the
-//!    body read time-out fails to read (the extractor answers 408, `body-timeout`, see [`body`]);
+//!    body read time-out fails to read, and the extractor answers 408 (`body-timeout`; the `body`
+//!    module);
 //! 5. the access log line (`finished processing request`, with `latency` and `status`, target
 //!    [`ACCESS_LOG`]) and the latency histogram by method, route template and final status,
 //!    time-outs included ([`latency`]).

@@ -268,3 +268,48 @@ impl<F: Future> Future for InFlight<F> {
         answer
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(75),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn a_head_trickling_in_never_moves_its_deadline() {
+        let activity = Activity::new();
+        let (first, cut) = activity.deadline(&settings()).expect("a fresh connection has a deadline");
+
+        activity.received();
+        activity.received();
+
+        assert_eq!(cut, Cut::Header);
+        assert_eq!(activity.deadline(&settings()), Some((first, Cut::Header)));
+    }
+
+    #[test]
+    fn a_connection_has_no_deadline_while_busy_then_the_idle_one_then_a_head_one_once_bytes_arrive() {
+        let activity = Activity::new();
+
+        activity.started();
+        activity.started();
+        activity.ended();
+        let busy = activity.deadline(&settings());
+        activity.ended();
+        let idle = activity.deadline(&settings()).map(|(_, cut)| cut);
+        activity.received();
+        let head = activity.deadline(&settings()).map(|(_, cut)| cut);
+
+        assert_eq!(busy, None, "one of two requests is still in flight");
+        assert_eq!(idle, Some(Cut::Idle));
+        assert_eq!(head, Some(Cut::Header));
+    }
+}
