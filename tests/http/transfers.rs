@@ -103,6 +103,18 @@ async fn refused_transfers_answer_their_status_and_move_nothing(app: &TestApp) {
 }
 
 #[store_test]
+async fn an_amount_above_the_largest_transfer_is_refused_as_too_large_not_as_non_positive(app: &TestApp) {
+    let (from, to) = two_wallets(app, 100).await;
+
+    let answer = app.transfer(&transfer(&from, &to, 1_000_000_000_000_001), Some(&key())).await;
+
+    let problem = expect_problem(answer, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(problem["type"].as_str().expect("a type").ends_with("/invalid-amount"), "{problem}");
+    assert_eq!(problem["detail"], "amount exceeds the largest transfer, 1000000000000000 minor units");
+    assert_eq!(problem["field"], "amount_minor");
+}
+
+#[store_test]
 async fn unknown_transfers_answer_404(app: &TestApp) {
     expect_problem(app.get(&format!("/v1/transfers/{}", uuid::Uuid::now_v7())).await, StatusCode::NOT_FOUND).await;
     expect_problem(app.get("/v1/transfers/nope").await, StatusCode::NOT_FOUND).await;

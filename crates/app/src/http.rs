@@ -2,9 +2,10 @@
 //!
 //! Around every route, outermost first: [`observe`] (a request id, the client's `x-request-id`
 //! when usable, else a new UUID, echoed in the response; a tracing span named by the route
-//! template, never the raw path, which may hold a session token; the request timeout, a 503
-//! problem, and the time budget that caps every database call, the `budget` crate; the access
-//! log line and the latency histogram by route template and status), then [`auth`] (the scope
+//! template, never the raw path, which may hold a session token; the request target and header
+//! limits, 414 and 431 problems; the request timeout, a 503 problem, and the time budget that
+//! caps every database call, the `budget` crate; the body read time-out, a 408 problem; the
+//! access log line and the latency histogram by route template and status), then [`auth`] (the scope
 //! each route needs, from [`crate::auth::ROUTES`]: 401 or 403 problems), then the body limit (413
 //! problem, enforced by the `extract` module's JSON extractor).
 //!
@@ -44,7 +45,7 @@ pub fn router(state: AppState) -> Router {
     // One `layer` call: axum wraps every endpoint in a box per call, and clones each box for every
     // request.
     let middleware = ServiceBuilder::new()
-        .layer(observe::ObserveLayer::new(settings.request_timeout))
+        .layer(observe::ObserveLayer::new(&settings))
         .layer(auth::AuthLayer::new(authentication))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
     routes

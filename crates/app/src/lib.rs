@@ -8,7 +8,8 @@
 //! - `state`: what every handler shares: the ports, the HTTP settings, the authentication and
 //!   the metrics handle.
 //! - `auth`: API keys with scopes, the scope each route needs, and the embedder's hook.
-//! - `server`: serving a listener until Ctrl-C or SIGTERM, draining requests in flight.
+//! - `server`: serving a listener until Ctrl-C or SIGTERM under connection limits (header read
+//!   and idle time-outs, a cap on open connections), draining requests in flight.
 //! - `metrics`: the series the HTTP layer records, and what describes them; the recorder is the
 //!   process's (the `shop` binary installs one and passes its handle for `/metrics`).
 //! - `http`: the router, its middleware, one module per resource, wire types and the error mapping.

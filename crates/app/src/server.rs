@@ -1,75 +1,187 @@
-//! Serving the router until the process is asked to stop: stop accepting, drain requests in
-//! flight within a bound, and return so that the caller closes the store's client.
+//! Serving the router until the process is asked to stop: connections that cannot be held open
+//! for free, then a bounded drain of the requests in flight, and a return, so that the caller
+//! closes the store's client.
+//!
+//! Each accepted connection is served by hyper (HTTP/1.1, or HTTP/2 with prior knowledge, as
+//! `axum::serve` does) under [`Settings`]:
+//! - a connection that starts no request within the header read time-out (counted from the
+//!   accept, or from the first byte of a later request) is closed;
+//! - a connection with no request in flight and no byte received for the idle time-out (counted
+//!   from the end of its last request) is closed; this also ends a connection whose client does
+//!   not read its answer;
+//! - at most `max_connections` are open at once: a connection accepted beyond the cap is answered
+//!   `503` with the `too-many-connections` problem, `Connection: close` and `Retry-After: 1`, and
+//!   closed, so that a client learns why instead of waiting in the listen queue;
+//! - the request body's own time-out (a `408` problem) is the router's, set in
+//!   [`HttpSettings`](crate::HttpSettings).
+//!
+//! A connection closed for a time-out gets no answer: no request was received to answer.
+//!
+//! # Layout
+//! - `connection`: one connection: its watchdog, the activity it reads and the graceful stop.
+//! - `refuse`: the answer beyond the cap.
 
+mod connection;
+mod refuse;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use axum::Router;
+use metrics::{counter, gauge};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, watch};
 
 use crate::http::router;
+use crate::metrics::{HTTP_CONNECTIONS_OPEN, HTTP_CONNECTIONS_REFUSED};
 use crate::state::AppState;
 
 /// How long requests in flight may take to finish after a stop signal, unless configured: a
 /// little more than the default request budget, which bounds each of them anyway.
 pub const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
 
-/// Serves `state`'s router on `listener` until Ctrl-C or SIGTERM, then stops accepting connections
-/// and lets requests in flight finish (each is bounded by the request timeout, the whole drain by
-/// [`DEFAULT_DRAIN`]).
+/// How connections are accepted, bounded and stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// After the stop signal, how long requests in flight may take to finish; connections still
+    /// open then are dropped.
+    pub drain: Duration,
+    /// How long a connection may take to send a complete request head: from the accept for the
+    /// first request, from its first byte for a later one.
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay open with no request in flight and nothing received.
+    pub idle_timeout: Duration,
+    /// The most connections open at once; the next is answered 503 and closed.
+    pub max_connections: usize,
+}
+
+impl Settings {
+    /// Default header read time-out: 10 s, ample for any client that means to send a request.
+    pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default idle time-out: 75 s, longer than the 60 s idle time-out of common load balancers,
+    /// so that a balancer, not this service, closes a pooled connection it may be about to reuse.
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+    /// Default cap on open connections: kept under the 1024 file descriptors a process is often
+    /// allowed, less the database pool's.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 900;
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            drain: DEFAULT_DRAIN,
+            header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: Self::DEFAULT_IDLE_TIMEOUT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Serves `state`'s router on `listener` until Ctrl-C or SIGTERM, with the default [`Settings`].
 ///
 /// # Errors
-/// Fails when the listener fails.
+/// Fails when the listener's address cannot be read.
 pub async fn run(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     run_until(listener, state, shutdown_signal()).await
 }
 
-/// Serves `state`'s router on `listener` until `shutdown` resolves, then drains requests in
-/// flight for at most [`DEFAULT_DRAIN`]. For embedding and tests, which choose their own stop
-/// signal.
+/// Serves `state`'s router on `listener` until `shutdown` resolves, with the default
+/// [`Settings`]. For embedding and tests, which choose their own stop signal.
 ///
 /// # Errors
-/// Fails when the listener fails.
+/// Fails when the listener's address cannot be read.
 pub async fn run_until(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve(listener, state, shutdown, DEFAULT_DRAIN).await
+    serve(listener, state, shutdown, Settings::default()).await
 }
 
-/// Serves `state`'s router on `listener` until `shutdown` resolves, then stops accepting and lets
-/// requests in flight finish for at most `drain`; connections still open then are dropped.
+/// Serves `state`'s router on `listener` under `settings` until `shutdown` resolves, then stops
+/// accepting and lets requests in flight finish for at most `settings.drain`.
 ///
 /// # Errors
-/// Fails when the listener fails.
+/// Fails when the listener's address cannot be read.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    drain: Duration,
+    settings: Settings,
+) -> anyhow::Result<()> {
+    serve_router(listener, router(state), shutdown, settings).await
+}
+
+/// Serves any `router` (the shop's mounted in a larger service, say) on `listener` under
+/// `settings` until `shutdown` resolves, then drains as [`serve`] does.
+///
+/// # Errors
+/// Fails when the listener's address cannot be read.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    settings: Settings,
 ) -> anyhow::Result<()> {
     let address = listener.local_addr().context("reading the listening address")?;
-    tracing::info!(%address, drain_ms = drain.as_millis(), "listening");
-    let (stopping, stopped) = oneshot::channel();
-    let signal = async move {
-        shutdown.await;
-        let _ = stopping.send(());
-    };
-    let serving = axum::serve(listener, router(state)).with_graceful_shutdown(signal).into_future();
-    let bound = async move {
-        // A dropped sender means serving ended on its own: never bound it then.
-        if stopped.await.is_err() {
-            std::future::pending::<()>().await;
-        }
-        tokio::time::sleep(drain).await;
-    };
-    tokio::select! {
-        result = serving => result.context("serving HTTP")?,
-        () = bound => tracing::warn!(drain_ms = drain.as_millis(), "requests still in flight after the drain bound: dropped"),
+    tracing::info!(%address, drain_ms = settings.drain.as_millis(), max_connections = settings.max_connections,
+        header_read_timeout_ms = settings.header_read_timeout.as_millis(),
+        idle_timeout_ms = settings.idle_timeout.as_millis(), "listening");
+    let slots = Arc::new(Semaphore::new(settings.max_connections));
+    let refusals = Arc::new(Semaphore::new(refuse::MAX_AT_ONCE));
+    let (stopping, stop) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(error) => {
+                accept_failed(&error).await;
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            counter!(HTTP_CONNECTIONS_REFUSED).increment(1);
+            refuse::answer(stream, &refusals);
+            continue;
+        };
+        gauge!(HTTP_CONNECTIONS_OPEN).increment(1.0);
+        let (router, stop) = (router.clone(), stop.clone());
+        tokio::spawn(async move {
+            connection::serve(stream, router, &settings, stop).await;
+            gauge!(HTTP_CONNECTIONS_OPEN).decrement(1.0);
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: draining requests in flight");
+    let _ = stopping.send(true);
+    // Every open connection holds a slot: all slots back means every connection has ended.
+    let all = u32::try_from(settings.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(settings.drain, slots.acquire_many(all)).await.is_err() {
+        tracing::warn!(
+            drain_ms = settings.drain.as_millis(),
+            "requests still in flight after the drain bound: dropped"
+        );
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What axum and hyper do after a failed accept: a connection that failed before it was accepted
+/// concerns that client alone; anything else (no file descriptor left, say) is waited out for a
+/// second, rather than retried in a tight loop.
+async fn accept_failed(error: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        return;
+    }
+    tracing::error!(%error, "accepting a connection failed");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Resolves on the first Ctrl-C or SIGTERM (what container runtimes send). The handlers are
@@ -95,7 +207,6 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
             tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-        tracing::info!("shutting down: draining requests in flight");
     }
 }
 
@@ -112,3 +223,6 @@ async fn received(handler: std::io::Result<tokio::signal::unix::Signal>, name: &
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

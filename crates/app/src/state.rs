@@ -15,6 +15,17 @@ pub struct HttpSettings {
     pub body_limit_bytes: usize,
     /// Time budget of one request; a request still running after it is answered with 503.
     pub request_timeout: Duration,
+    /// How long a request body may take to arrive whole, from the request's start; a body still
+    /// arriving after it is answered with 408. Shorter than `request_timeout`, or the budget
+    /// answers 503 first.
+    pub body_read_timeout: Duration,
+    /// Longest request target (path and query) accepted, in bytes; longer ones are answered with
+    /// 414. The HTTP server refuses targets above 65,534 bytes itself, with an empty body.
+    pub max_uri_bytes: usize,
+    /// Largest header section accepted (each header counted as name, value and 4 bytes of
+    /// separators), in bytes; larger ones are answered with 431. The HTTP server refuses heads
+    /// above about 400 KiB, or with more than 100 headers, itself, with an empty body.
+    pub max_header_bytes: usize,
 }
 
 impl HttpSettings {
@@ -22,11 +33,25 @@ impl HttpSettings {
     pub const DEFAULT_BODY_LIMIT_BYTES: usize = 64 * 1024;
     /// Default time budget of a request.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_millis(5000);
+    /// Default body read time-out: 3 s, within the default request budget; a 64 KiB body then
+    /// needs about 22 kB/s.
+    pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_millis(3000);
+    /// Default request target limit: 8 KiB, what common proxies allow, far above any URL of this
+    /// API.
+    pub const DEFAULT_MAX_URI_BYTES: usize = 8 * 1024;
+    /// Default header section limit: 32 KiB.
+    pub const DEFAULT_MAX_HEADER_BYTES: usize = 32 * 1024;
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { body_limit_bytes: Self::DEFAULT_BODY_LIMIT_BYTES, request_timeout: Self::DEFAULT_REQUEST_TIMEOUT }
+        Self {
+            body_limit_bytes: Self::DEFAULT_BODY_LIMIT_BYTES,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            body_read_timeout: Self::DEFAULT_BODY_READ_TIMEOUT,
+            max_uri_bytes: Self::DEFAULT_MAX_URI_BYTES,
+            max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
+        }
     }
 }
 

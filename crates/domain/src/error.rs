@@ -143,6 +143,9 @@ pub enum TransferError {
     /// The amount is not a positive number of minor units.
     #[error("amount must be positive")]
     InvalidAmount,
+    /// The amount is above [`Money::MAX_MINOR`](crate::Money::MAX_MINOR).
+    #[error("amount exceeds the largest transfer, {} minor units", crate::Money::MAX_MINOR)]
+    AmountTooLarge,
     /// The store failed; see [`Error`].
     #[error(transparent)]
     Store(#[from] Error),

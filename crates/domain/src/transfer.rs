@@ -55,7 +55,8 @@ impl TransferCommand {
     ///
     /// # Errors
     /// [`TransferError::SameWallet`] when `from == to`; [`TransferError::InvalidAmount`] when the
-    /// amount is not positive or above [`Money::MAX_MINOR`].
+    /// amount is not positive; [`TransferError::AmountTooLarge`] when it is above
+    /// [`Money::MAX_MINOR`].
     pub fn new(from: WalletId, to: WalletId, amount_minor: i64, currency: Currency) -> Result<Self, TransferError> {
         if from == to {
             return Err(TransferError::SameWallet);
@@ -63,7 +64,8 @@ impl TransferCommand {
         if amount_minor <= 0 {
             return Err(TransferError::InvalidAmount);
         }
-        let amount = Money::new("amount_minor", amount_minor, currency).map_err(|_| TransferError::InvalidAmount)?;
+        // The amount is positive here, so the bound is all `Money::new` can still refuse.
+        let amount = Money::new("amount_minor", amount_minor, currency).map_err(|_| TransferError::AmountTooLarge)?;
         Ok(Self { from, to, amount })
     }
 
@@ -354,6 +356,16 @@ mod tests {
         let a = WalletId::new();
         assert!(matches!(TransferCommand::new(a, a, 1, eur()), Err(TransferError::SameWallet)));
         assert!(matches!(TransferCommand::new(a, WalletId::new(), 0, eur()), Err(TransferError::InvalidAmount)));
+    }
+
+    #[test]
+    fn an_amount_above_the_largest_transfer_says_so() {
+        let too_large = TransferCommand::new(WalletId::new(), WalletId::new(), Money::MAX_MINOR + 1, eur());
+
+        let Err(error) = too_large else { panic!("{too_large:?} was accepted") };
+        assert!(matches!(error, TransferError::AmountTooLarge));
+        assert_eq!(error.to_string(), "amount exceeds the largest transfer, 1000000000000000 minor units");
+        assert!(TransferCommand::new(WalletId::new(), WalletId::new(), Money::MAX_MINOR, eur()).is_ok());
     }
 
     fn holding(id: WalletId, currency: Currency, balance_minor: i64) -> Option<Holding> {

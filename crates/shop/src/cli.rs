@@ -101,6 +101,28 @@ pub struct ServeArgs {
     /// Time budget of one request, in milliseconds.
     #[arg(long, env = "SHOP_REQUEST_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
+    /// How long a request body may take to arrive whole, in milliseconds (408 past it); shorter
+    /// than the request timeout.
+    #[arg(long, env = "SHOP_BODY_READ_TIMEOUT_MS", default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_ms: u64,
+    /// Longest request target (path and query) accepted, in bytes; longer ones are answered 414.
+    #[arg(long, env = "SHOP_MAX_URI_BYTES", default_value_t = 8 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_uri_bytes: u32,
+    /// Largest request header section accepted, in bytes; larger ones are answered 431.
+    #[arg(long, env = "SHOP_MAX_HEADER_BYTES", default_value_t = 32 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_header_bytes: u32,
+    /// How long a connection may take to send a complete request head, in milliseconds: from the
+    /// accept for its first request, from the first byte for a later one; then it is closed.
+    #[arg(long, env = "SHOP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+    /// How long a connection may stay open with no request in flight and nothing received, in
+    /// milliseconds; then it is closed.
+    #[arg(long, env = "SHOP_IDLE_TIMEOUT_MS", default_value_t = 75_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_ms: u64,
+    /// The most connections open at once; one more is answered 503 (`too-many-connections`) and
+    /// closed. Keep it below the process's file-descriptor limit less the MongoDB pool.
+    #[arg(long, env = "SHOP_MAX_CONNECTIONS", default_value_t = 900, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
     /// After Ctrl-C or SIGTERM, how long requests in flight may take to finish, in milliseconds.
     #[arg(long, env = "SHOP_SHUTDOWN_DRAIN_MS", default_value_t = 10_000)]
     pub shutdown_drain_ms: u64,
@@ -148,10 +170,34 @@ impl ServeArgs {
     }
 
     /// The HTTP limits these options set.
-    pub fn http_settings(&self) -> HttpSettings {
-        HttpSettings {
+    ///
+    /// # Errors
+    /// When the body read timeout is not shorter than the request timeout: the request's 503
+    /// would then always come first, and a stalled body would never be told 408.
+    pub fn http_settings(&self) -> anyhow::Result<HttpSettings> {
+        anyhow::ensure!(
+            self.body_read_timeout_ms < self.request_timeout_ms,
+            "the body read timeout ({} ms, SHOP_BODY_READ_TIMEOUT_MS) must be shorter than the request timeout \
+             ({} ms, SHOP_REQUEST_TIMEOUT_MS)",
+            self.body_read_timeout_ms,
+            self.request_timeout_ms
+        );
+        Ok(HttpSettings {
             body_limit_bytes: usize::try_from(self.body_limit_bytes).unwrap_or(usize::MAX),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
+            body_read_timeout: Duration::from_millis(self.body_read_timeout_ms),
+            max_uri_bytes: self.max_uri_bytes as usize,
+            max_header_bytes: self.max_header_bytes as usize,
+        })
+    }
+
+    /// How the server accepts, bounds and stops connections, as these options set it.
+    pub fn server_settings(&self) -> app::server::Settings {
+        app::server::Settings {
+            drain: Duration::from_millis(self.shutdown_drain_ms),
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_connections: self.max_connections as usize,
         }
     }
 }
@@ -235,6 +281,26 @@ mod tests {
         let cli = Cli::try_parse_from(["shop", "serve", "--bind", "0.0.0.0:80", "--port", "9000"]).expect("parses");
         let Command::Serve(args) = cli.command else { panic!("expected serve") };
         assert_eq!(args.address(), "0.0.0.0:9000".parse().expect("valid address"));
+    }
+
+    #[test]
+    fn a_body_read_timeout_not_shorter_than_the_request_timeout_is_refused() {
+        let parse = |body_ms: &str| {
+            let cli = Cli::try_parse_from([
+                "shop",
+                "serve",
+                "--request-timeout-ms",
+                "2000",
+                "--body-read-timeout-ms",
+                body_ms,
+            ])
+            .expect("parses");
+            let Command::Serve(args) = cli.command else { panic!("expected serve") };
+            args.http_settings()
+        };
+
+        assert_eq!(parse("1999").expect("shorter is fine").body_read_timeout, Duration::from_millis(1999));
+        assert!(parse("2000").is_err());
     }
 
     #[test]

@@ -60,14 +60,20 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     }
     let file = args.file.context("an input file (or -) is required")?;
     let path = (!args.run.dry_run).then(|| write_path(&args.run)).flatten();
+    // The input first: a missing file or a directory is refused before anything is connected to
+    // or written.
+    let input = if file == Path::new("-") { None } else { Some(open(&file).await?) };
     let target = crate::store::connect_ingest(&args.mongo, path).await?;
     let rejects = RejectSink::create(&rejects_path(&file, args.run.rejects.as_deref())).await?;
-    let report = if file == Path::new("-") {
-        ingest(BufReader::new(tokio::io::stdin()), None, &target, &args.run, &rejects, true).await?
-    } else {
-        let input = tokio::fs::File::open(&file).await.with_context(|| format!("opening {}", file.display()))?;
-        let size = input.metadata().await.ok().map(|m| m.len());
-        ingest(BufReader::with_capacity(256 * 1024, input), size, &target, &args.run, &rejects, true).await?
+    let report = match input {
+        None => ingest(BufReader::new(tokio::io::stdin()), None, &target, &args.run, &rejects, true)
+            .await
+            .context("ingesting standard input")?,
+        Some((input, size)) => {
+            ingest(BufReader::with_capacity(256 * 1024, input), size, &target, &args.run, &rejects, true)
+                .await
+                .with_context(|| format!("ingesting {}", file.display()))?
+        }
     };
     let rejects = rejects.path().filter(|_| report.rejected + report.failed > 0);
     let text = match rejects {
@@ -79,6 +85,18 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
         return Err(Finding(format!("{} lines failed in the store after retries", report.failed)).into());
     }
     Ok(())
+}
+
+/// Opens the input `file` and reads its size (when it is a regular file), naming the file in
+/// every error.
+///
+/// # Errors
+/// The file cannot be opened or is a directory.
+async fn open(file: &Path) -> anyhow::Result<(tokio::fs::File, Option<u64>)> {
+    let input = tokio::fs::File::open(file).await.with_context(|| format!("opening {}", file.display()))?;
+    let metadata = input.metadata().await.with_context(|| format!("reading the metadata of {}", file.display()))?;
+    anyhow::ensure!(!metadata.is_dir(), "{} is a directory, not an NDJSON file", file.display());
+    Ok((input, metadata.is_file().then_some(metadata.len())))
 }
 
 /// The report of `shop ingest --json`: the counts and where the rejected and failed lines went.

@@ -43,6 +43,7 @@ async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let authentication = args.authentication()?;
+            let http = args.http_settings()?;
             let recorder = shop::metrics::install().clone();
             let store = store::open(&args.mongo).await?;
             let interval = std::time::Duration::from_secs(args.monitor_interval_seconds);
@@ -54,12 +55,12 @@ async fn run() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(args.address())
                 .await
                 .with_context(|| format!("binding {}", args.address()))?;
-            let drain = std::time::Duration::from_millis(args.shutdown_drain_ms);
-            let state = AppState::new(store.repos.clone(), args.http_settings(), authentication).with_metrics(recorder);
-            let served = server::serve(listener, state, server::shutdown_signal(), drain).await;
+            let settings = args.server_settings();
+            let state = AppState::new(store.repos.clone(), http, authentication).with_metrics(recorder);
+            let served = server::serve(listener, state, server::shutdown_signal(), settings).await;
             // No pass may start on a client being closed.
             drop(monitor);
-            store.close(drain).await;
+            store.close(settings.drain).await;
             served
         }
         Command::Profiles(args) => store::print_profiles(&args),

@@ -211,6 +211,42 @@ fn ingest_reports_json_on_stdout_and_the_memory_banner_on_stderr() {
     assert_eq!(counts(&piped.expect_status(0).json()), [lines, inserted, 0, rejected]);
 }
 
+const PRODUCT: &str = r#"{"sku":"bom-1","name":"Lamp","category":"home","price_minor":100,"currency":"EUR"}"#;
+
+#[test]
+fn ingest_skips_a_byte_order_mark_and_leaves_no_rejects_file_when_nothing_is_rejected() {
+    let scratch = Scratch::new("ingest-bom");
+    let file = scratch.path("bom.ndjson");
+    std::fs::write(&file, format!("\u{feff}{PRODUCT}\n")).expect("write the input");
+
+    let report = run(&["ingest", &file, "--json"], None).expect_status(0).json();
+
+    assert_eq!(counts(&report), [1, 1, 0, 0], "{report:#}");
+    assert_eq!(report["rejects"], Value::Null);
+    assert!(!std::path::Path::new(&format!("{file}.rejects.ndjson")).exists(), "an empty rejects file was left");
+}
+
+#[test]
+fn ingest_names_the_path_it_cannot_read_and_writes_no_rejects_file() {
+    let scratch = Scratch::new("ingest-unreadable");
+    let missing = scratch.path("missing.ndjson");
+    let directory = scratch.path("a-directory");
+    std::fs::create_dir(&directory).expect("create the directory");
+
+    let from_missing = run(&["ingest", &missing], None);
+    let from_directory = run(&["ingest", &directory], None);
+
+    assert!(from_missing.expect_status(2).stderr.contains(&format!("opening {missing}")), "{}", from_missing.stderr);
+    assert!(
+        from_directory.expect_status(2).stderr.contains(&format!("{directory} is a directory")),
+        "{}",
+        from_directory.stderr
+    );
+    for input in [&missing, &directory] {
+        assert!(!std::path::Path::new(&format!("{input}.rejects.ndjson")).exists(), "a rejects file for {input}");
+    }
+}
+
 #[test]
 fn serve_logs_on_stderr_and_writes_nothing_on_stdout() {
     let mut child = shop_command(&["serve", "--bind", "127.0.0.1:0"], None)

@@ -39,7 +39,10 @@ async fn main() -> anyhow::Result<()> {
     let service = shop.merge(orders::http::router(book));
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     eprintln!("serving the shop's /v1 and the orders' {} on {bind}", orders::http::PREFIX);
-    axum::serve(listener, service).with_graceful_shutdown(app::server::shutdown_signal()).await?;
+    // The shop's server, not `axum::serve`: the same connection limits (header and idle time-outs,
+    // a cap on connections) guard the orders' routes too.
+    app::server::serve_router(listener, service, app::server::shutdown_signal(), app::server::Settings::default())
+        .await?;
     Ok(())
 }
 

@@ -86,6 +86,19 @@ pub enum ApiError {
     /// The request ran out of its time budget.
     #[error("request timed out")]
     Timeout,
+    /// The request target (path and query) is longer than the limit.
+    #[error("the request target is longer than {0} bytes")]
+    UriTooLong(usize),
+    /// The header section is larger than the limit.
+    #[error("the request headers are larger than {0} bytes")]
+    HeadersTooLarge(usize),
+    /// The request body did not arrive within the body read time-out.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
+    /// The server holds as many connections as it accepts (written by the server before any
+    /// request is read, never by a handler).
+    #[error("too many connections")]
+    TooManyConnections,
     /// The route needs a principal and the request authenticated as none.
     #[error("{0}")]
     Unauthenticated(Refusal),
@@ -168,7 +181,7 @@ fn transfer_parts(error: &TransferError) -> Parts {
         }
         TransferError::CurrencyMismatch { .. } => parts(unprocessable, "currency-mismatch", "Currency mismatch", error),
         TransferError::SameWallet => parts(unprocessable, "same-wallet", "Same wallet", error),
-        TransferError::InvalidAmount => Parts {
+        TransferError::InvalidAmount | TransferError::AmountTooLarge => Parts {
             field: Some("amount_minor".to_owned()),
             ..parts(unprocessable, "invalid-amount", "Invalid amount", error)
         },
@@ -214,6 +227,25 @@ impl ApiError {
                 "Request timed out",
                 "the request did not finish within its time budget; a write sent with an Idempotency-Key may be retried with it",
             ),
+            Self::UriTooLong(_) => parts(StatusCode::URI_TOO_LONG, "uri-too-long", "URI too long", self),
+            Self::HeadersTooLarge(_) => parts(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers-too-large",
+                "Request headers too large",
+                self,
+            ),
+            Self::BodyTimeout => parts(
+                StatusCode::REQUEST_TIMEOUT,
+                "body-timeout",
+                "Request body timed out",
+                "the request body did not arrive within the body read time-out; send it again without pausing",
+            ),
+            Self::TooManyConnections => parts(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too-many-connections",
+                "Too many connections",
+                "the service holds as many connections as it accepts; retry shortly",
+            ),
         }
     }
 }
@@ -232,9 +264,29 @@ impl ApiError {
     }
 }
 
+fn problem(parts: Parts) -> Problem {
+    let Parts { status, slug, title, detail, field } = parts;
+    Problem {
+        kind: format!("{PROBLEM_TYPE_BASE}{slug}"),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail,
+        field,
+    }
+}
+
+/// The status and problem body of `error`, for an answer written outside the router (the
+/// server's refusal beyond its connection cap).
+pub(crate) fn problem_json(error: &ApiError) -> (StatusCode, Vec<u8>) {
+    let parts = error.parts();
+    let status = parts.status;
+    (status, serde_json::to_vec(&problem(parts)).unwrap_or_default())
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let Parts { status, slug, title, detail, field } = self.parts();
+        let parts = self.parts();
+        let (status, slug) = (parts.status, parts.slug);
         crate::http::observe::count_error(status, slug);
         if status.is_server_error() {
             // The one log line of a failed request, with the internal error chain.
@@ -242,17 +294,15 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(status = status.as_u16(), problem = slug, "request refused");
         }
-        let problem = Problem {
-            kind: format!("{PROBLEM_TYPE_BASE}{slug}"),
-            title: title.to_owned(),
-            status: status.as_u16(),
-            detail,
-            field,
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let body = serde_json::to_vec(&problem(parts)).unwrap_or_default();
         let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // RFC 9110, section 15.5.9: the rest of a stalled body would be read as the next
+            // request, so the connection ends with this answer.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

@@ -12,11 +12,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::http::error::ApiError;
+use crate::http::observe::body::BodyTimedOut;
 
 /// A JSON body in, a JSON body out.
 ///
-/// In: the content type must be JSON (else 415), the body within the limit (else 413) and
-/// well-formed (else 400); a value of the wrong type, an unknown field or a number out of range
+/// In: the content type must be JSON (else 415), the body within the limit (else 413), received
+/// within the body read time-out (else 408) and well-formed (else 400); a value of the wrong type, an unknown field or a number out of range
 /// is invalid input (422) naming the field.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Json<T>(pub T);
@@ -69,6 +70,7 @@ where
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|rejection| match rejection {
             BytesRejection::FailedToBufferBody(failed) if failed.status().as_u16() == 413 => ApiError::BodyTooLarge,
+            BytesRejection::FailedToBufferBody(failed) if BodyTimedOut::caused(&failed) => ApiError::BodyTimeout,
             other => ApiError::MalformedJson(other.body_text()),
         })?;
         from_slice(&bytes).map(Self)

@@ -7,10 +7,15 @@
 //! 2. a span named `request` with the method, the route template (never the raw path, which may
 //!    hold a session token or a user id) and the request id; everything logged for the request is
 //!    inside it;
-//! 3. the time budget: a request still running after it is answered 503 (`timeout` problem), and
+//! 3. the limits on the request target and the header section (the `limits` module): past them
+//!    the request is answered 414 (`uri-too-long`) or 431 (`headers-too-large`) without reaching
+//!    its handler;
+//! 4. the time budget: a request still running after it is answered 503 (`timeout` problem), and
 //!    every database call inside it gets at most what is left (the `budget` crate), so the
-//!    server stops its own work when the request is answered;
-//! 4. the access log line (`finished processing request`, with `latency` and `status`, target
+//!    server stops its own work when the request is answered; a body still arriving after the
+//!    body read time-out fails to read, and the extractor answers 408 (`body-timeout`; the `body`
+//!    module);
+//! 5. the access log line (`finished processing request`, with `latency` and `status`, target
 //!    [`ACCESS_LOG`]) and the latency histogram by method, route template and final status,
 //!    time-outs included ([`latency`]).
 //!
@@ -18,7 +23,9 @@
 //! request id, trace and propagation layers, a timeout with its error handler, and two axum
 //! `from_fn` middlewares) cost a box, a clone of the rest of the stack and dynamic dispatch each.
 
+pub(crate) mod body;
 pub mod latency;
+pub(crate) mod limits;
 pub mod request_id;
 
 use std::convert::Infallible;
@@ -39,6 +46,7 @@ use tracing::Instrument as _;
 use self::latency::Latencies;
 use crate::http::error::ApiError;
 use crate::metrics::HTTP_ERRORS;
+use crate::state::HttpSettings;
 
 /// Target of the access log line: `RUST_LOG=info,access=warn` turns it off and keeps the rest.
 pub const ACCESS_LOG: &str = "access";
@@ -46,16 +54,18 @@ pub const ACCESS_LOG: &str = "access";
 /// Route label of requests no route matched.
 pub const UNMATCHED: &str = "unmatched";
 
-/// Applies [`Observe`] with a request time budget.
+/// Applies [`Observe`] with the limits of [`HttpSettings`].
 #[derive(Debug, Clone, Copy)]
 pub struct ObserveLayer {
-    budget: Duration,
+    settings: HttpSettings,
 }
 
 impl ObserveLayer {
-    /// Requests still running after `budget` are answered 503.
-    pub fn new(budget: Duration) -> Self {
-        Self { budget }
+    /// Requests past `settings`' target or header limits are answered 414 or 431; requests still
+    /// running after the request timeout are answered 503; a body not received within the body
+    /// read time-out of the request's start fails to read (408).
+    pub fn new(settings: &HttpSettings) -> Self {
+        Self { settings: *settings }
     }
 }
 
@@ -64,7 +74,7 @@ impl<S> Layer<S> for ObserveLayer {
 
     // The router applies its layers to each endpoint, so each endpoint keeps its own series.
     fn layer(&self, inner: S) -> Self::Service {
-        Observe { inner, budget: self.budget, latencies: Arc::default() }
+        Observe { inner, settings: self.settings, latencies: Arc::default() }
     }
 }
 
@@ -72,7 +82,7 @@ impl<S> Layer<S> for ObserveLayer {
 #[derive(Clone)]
 pub struct Observe<S> {
     inner: S,
-    budget: Duration,
+    settings: HttpSettings,
     latencies: Arc<Latencies>,
 }
 
@@ -98,27 +108,36 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         let started = Instant::now();
+        let mut request = body::bounded(request, started + self.settings.body_read_timeout);
         let request_id = request_id::ensure(request.headers_mut());
         let method = request.method().clone();
         let route = request.extensions().get::<MatchedPath>().cloned();
         let span = tracing::info_span!("request", method = %method,
             route = route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
             request_id = request_id.to_str().unwrap_or("-"));
-        let work = span.in_scope(|| self.inner.call(request));
-        let deadline = started + self.budget;
+        // A request past the limits never reaches its handler.
+        let work = match limits::check(&request, &self.settings) {
+            Some(refused) => Err(refused),
+            None => Ok(span.in_scope(|| self.inner.call(request))),
+        };
+        let deadline = started + self.settings.request_timeout;
         let latencies = Arc::clone(&self.latencies);
         Box::pin(
             async move {
                 // The store stops at the deadline itself and says what happened (nothing applied, or
                 // an unknown outcome when a commit was under way); the grace lets its answer
                 // through, and only work that ignores the budget is cut off as `timeout`.
-                let answered = tokio::time::timeout_at(deadline + ANSWER_GRACE, budget::scope(deadline, work)).await;
-                let mut response = match answered {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(never)) => match never {},
-                    Err(_elapsed) => ApiError::Timeout.into_response(),
+                let mut response = match work {
+                    Ok(work) => {
+                        match tokio::time::timeout_at(deadline + ANSWER_GRACE, budget::scope(deadline, work)).await {
+                            Ok(Ok(response)) => response,
+                            Ok(Err(never)) => match never {},
+                            Err(_elapsed) => ApiError::Timeout.into_response(),
+                        }
+                    }
+                    Err(refused) => refused.into_response(),
                 };
                 let (status, latency) = (response.status(), started.elapsed());
                 tracing::info!(target: ACCESS_LOG, latency = %Millis(latency), status = status.as_u16(),

@@ -40,8 +40,7 @@ const CREATE_OUTCOMES: [&str; 7] =
 /// Resources created with an `Idempotency-Key`.
 const RESOURCES: [&str; 3] = ["wallet", "product", "session"];
 /// Audit actions of the HTTP API's changes.
-const AUDIT_ACTIONS: [&str; 5] =
-    ["wallet.created", "product.created", "product.updated", "product.deleted", "transfer.completed"];
+const AUDIT_ACTIONS: [&str; 7] = domain::audit::AuditAction::ALL;
 /// The `reason` of an outcome that is not a refusal.
 const NO_REASON: &str = "-";
 
@@ -88,7 +87,7 @@ fn transfer_labels(result: &Result<TransferOutcome, TransferError>) -> (&'static
         Err(TransferError::InsufficientFunds { .. }) => ("refused", "insufficient_funds"),
         Err(TransferError::CurrencyMismatch { .. }) => ("refused", "currency_mismatch"),
         Err(TransferError::SameWallet) => ("refused", "same_wallet"),
-        Err(TransferError::InvalidAmount) => ("refused", "invalid_amount"),
+        Err(TransferError::InvalidAmount | TransferError::AmountTooLarge) => ("refused", "invalid_amount"),
         Err(TransferError::UnknownWallet(_)) => ("refused", "unknown_wallet"),
         Err(TransferError::KeyReused | TransferError::Store(Error::KeyReused)) => ("refused", "key_reused"),
         Err(TransferError::KeyInFlight) => ("in_flight", NO_REASON),
@@ -128,7 +127,7 @@ pub(crate) async fn transfer(
     let (outcome, reason) = transfer_labels(&result);
     counter!(TRANSFERS, "outcome" => outcome, "reason" => reason).increment(1);
     if outcome == "applied" {
-        audited("transfer.completed");
+        audited(domain::audit::AuditAction::TRANSFER_COMPLETED);
     }
     result
 }

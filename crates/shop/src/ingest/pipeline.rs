@@ -63,12 +63,22 @@ pub struct Measures {
 type Numbered = (u64, ProductDraft);
 
 /// The draft a line describes, or why it is rejected: the same JSON → domain conversion as the
-/// HTTP API's `POST /products`.
+/// HTTP API's `POST /products`. A value that does not fit names its field (`price_minor: invalid
+/// type: …`), as the HTTP API's problem does.
 pub fn validate(line: &[u8]) -> Result<ProductDraft, String> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err("empty line".to_owned());
     }
-    let input: ProductInput = serde_json::from_slice(line).map_err(|e| format!("invalid product JSON: {e}"))?;
+    let mut deserializer = serde_json::Deserializer::from_slice(line);
+    let input: ProductInput = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data if field != "." => format!("{field}: {inner}"),
+            _ => format!("invalid product JSON: {inner}"),
+        }
+    })?;
+    deserializer.end().map_err(|error| format!("invalid product JSON: {error}"))?;
     input.try_into_domain().map_err(|e| e.to_string())
 }
 

@@ -4,6 +4,10 @@
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _};
 
+/// The UTF-8 byte-order mark some editors write at the start of a file: no part of the first
+/// line's JSON, which would otherwise be rejected as malformed.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// One line of input: its bytes without the newline, or the fact that it was too long.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Line<'a> {
@@ -74,7 +78,10 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
         if self.too_long {
             return Ok(Some((self.number, Line::TooLong)));
         }
-        let text = self.buffer.strip_suffix(b"\r").unwrap_or(&self.buffer);
+        let mut text = self.buffer.strip_suffix(b"\r").unwrap_or(&self.buffer);
+        if self.number == 1 {
+            text = text.strip_prefix(BOM).unwrap_or(text);
+        }
         Ok(Some((self.number, Line::Text(text))))
     }
 }
@@ -108,6 +115,12 @@ mod tests {
     async fn an_over_long_line_is_reported_and_reading_goes_on() {
         let got = lines(b"short\nthis one is far too long\nok\n", 8).await;
         assert_eq!(got, [(1, Some("short".into())), (2, None), (3, Some("ok".into()))]);
+    }
+
+    #[tokio::test]
+    async fn a_byte_order_mark_at_the_start_is_skipped_and_nowhere_else() {
+        let got = lines(b"\xEF\xBB\xBF{}\r\n\xEF\xBB\xBF{}\n", 16).await;
+        assert_eq!(got, [(1, Some("{}".into())), (2, Some("\u{feff}{}".into()))]);
     }
 
     #[tokio::test]

@@ -272,8 +272,15 @@ fn complete_operation(route: &Route, operation: &mut Map<String, Value>) {
         let body = if has_body { "`malformed-json`: the body is not JSON; " } else { "" };
         respond(responses, "400", &format!("{body}`invalid-header`: a header is malformed (the problem names it)"));
     }
+    respond(responses, "414", "`uri-too-long`: the request target (path and query) exceeds the configured limit");
+    respond(responses, "431", "`headers-too-large`: the header section exceeds the configured limit");
     if has_body {
         respond(responses, "400", "`malformed-json`: the body is not JSON");
+        respond(
+            responses,
+            "408",
+            "`body-timeout`: the body did not arrive within the body read time-out (the connection is closed)",
+        );
         respond(responses, "413", "`body-too-large`: the body exceeds the configured limit");
         respond(responses, "415", "`unsupported-media-type`: the body is not sent as `application/json`");
         respond(responses, "422", "`invalid-input`: a field is invalid (the problem names it)");
@@ -288,7 +295,9 @@ fn complete_operation(route: &Route, operation: &mut Map<String, Value>) {
             "503",
             "`unavailable`: nothing was applied, retry at will; `outcome-unknown`: a write may have been applied \
              (its reply was lost, or the time budget ended during its commit), retry with the same Idempotency-Key; \
-             `timeout`: the request outlasted its time budget and the store gave no answer of its own",
+             `timeout`: the request outlasted its time budget and the store gave no answer of its own; \
+             `too-many-connections`: the server holds as many connections as it accepts (written before \
+             the request is read, with `Retry-After: 1`)",
         );
     }
 }
@@ -389,8 +398,11 @@ mod tests {
                 Access::Open => assert_eq!(operation["security"], json!([]), "{}", route.name),
                 Access::AdminUnlessLoopback => assert!(responses["403"].is_object()),
             }
+            for status in ["414", "431"] {
+                assert!(responses[status].is_object(), "{} lacks {status}", route.name);
+            }
             if operation.contains_key("requestBody") {
-                for status in ["400", "413", "415", "422"] {
+                for status in ["400", "408", "413", "415", "422"] {
                     assert!(responses[status].is_object(), "{} lacks {status}", route.name);
                 }
             }

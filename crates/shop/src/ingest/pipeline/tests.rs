@@ -195,3 +195,18 @@ fn backoff_grows_and_stays_within_its_jitter_band() {
     }
     assert!(backoff(base, 40) <= Duration::from_secs(30));
 }
+
+#[test]
+fn a_rejected_line_says_which_field_is_wrong_and_how() {
+    let product = |price: &str| {
+        format!(r#"{{"sku":"a","name":"n","category":"c","price_minor":{price},"currency":"EUR"}}"#).into_bytes()
+    };
+
+    let wrong_type = validate(&product("\"12\"")).expect_err("a price as text is refused");
+    let too_large = validate(&product("1000000000000001")).expect_err("a price above the largest is refused");
+    let malformed = validate(b"{\"sku\":").expect_err("a cut line is refused");
+
+    assert!(wrong_type.starts_with("price_minor: invalid type: string"), "{wrong_type}");
+    assert_eq!(too_large, "price_minor: must be at most 1000000000000000");
+    assert!(malformed.starts_with("invalid product JSON: "), "{malformed}");
+}
