@@ -6,15 +6,26 @@
 //! - [`ROUTES`] and [`required_access`]: the access each route of the API needs. The router's
 //!   enforcement, the OpenAPI document's security requirements and any embedder's own layer read
 //!   this one table.
-//! - [`Principal`]: who a request authenticated as; the audit log records its name as the actor.
+//! - [`Principal`]: who a request authenticated as, a service or an end user; the audit log
+//!   records its name as the actor.
 //! - [`Authenticator`]: turns a request's credentials into a principal. [`keys::ApiKeys`] is the
 //!   built-in one (bearer keys whose SHA-256 hashes are configured); an embedding service supplies
 //!   its own (its OAuth middleware's result, say), or authenticates in its own layer in front of
 //!   the router and hands the principal over with [`Upstream`].
+//! - [`sessions::SessionTokens`]: end users' session tokens as bearer credentials, beside the
+//!   services' credentials.
+//! - [`policy::Policy`]: what each principal may do, per route and per object;
+//!   [`policy::ShopPolicy`] is the default, an embedding service installs its own in the state.
 //! - [`Authentication`]: what the router enforces: anonymous (every call allowed, only for a
-//!   loopback bind) or checked by an authenticator, and whether `/metrics` is open.
+//!   loopback bind) or checked by an authenticator, whether session tokens are accepted and
+//!   whether `/metrics` is open.
 
 pub mod keys;
+pub mod policy;
+mod principal;
+pub mod sessions;
+
+pub use principal::{Principal, PrincipalKind, USER_PREFIX, is_name};
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -202,6 +213,12 @@ pub const ROUTES: &[Route] = &[
 /// such as `/shop/v1/products`: the route is the one whose template ends the path at a segment
 /// boundary (the longest such, so `/v1/wallets/{id}/ledger` is never read as `/v1/wallets/{id}`).
 pub fn required_access(method: &str, path: &str) -> Option<Access> {
+    find_route(method, path).map(|route| route.access)
+}
+
+/// The route of [`ROUTES`] that serves `method` on the path template `path`, found as
+/// [`required_access`] finds it.
+pub fn find_route(method: &str, path: &str) -> Option<&'static Route> {
     let method = if method == "HEAD" { "GET" } else { method };
     ROUTES
         .iter()
@@ -210,51 +227,6 @@ pub fn required_access(method: &str, path: &str) -> Option<Access> {
             path.strip_suffix(route.path).is_some_and(|prefix| prefix.is_empty() || prefix.starts_with('/'))
         })
         .max_by_key(|route| route.path.len())
-        .map(|route| route.access)
-}
-
-/// Who a request authenticated as. Cloning it (once per authenticated request) shares the name.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Principal {
-    name: Arc<str>,
-    scopes: Scopes,
-}
-
-impl Principal {
-    /// A principal named `name` holding `scopes`.
-    ///
-    /// # Errors
-    /// When `name` is not 1–64 ASCII letters, digits, `-`, `_`, `.` or `@` (it is written to the
-    /// audit log and to configuration lines).
-    pub fn new(name: &str, scopes: Scopes) -> Result<Self, String> {
-        if is_name(name) {
-            Ok(Self { name: Arc::from(name), scopes })
-        } else {
-            Err(format!("invalid principal name {name:?}: use 1 to 64 ASCII letters, digits, '-', '_', '.' or '@'"))
-        }
-    }
-
-    /// The name recorded as the actor of every audited change the principal makes.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// What the principal may do.
-    pub const fn scopes(&self) -> Scopes {
-        self.scopes
-    }
-}
-
-impl fmt::Debug for Principal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Principal").field("name", &self.name).field("scopes", &self.scopes).finish()
-    }
-}
-
-/// Whether `raw` can name a principal.
-pub fn is_name(raw: &str) -> bool {
-    (1..=64).contains(&raw.len())
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'))
 }
 
 /// Why a request has no principal.
@@ -264,6 +236,8 @@ pub enum Refusal {
     Missing,
     /// Its credentials are malformed or unknown (the problem never says which, nor echoes them).
     Invalid,
+    /// Its credentials could not be checked: the store holding them did not answer (503).
+    Unavailable,
 }
 
 impl fmt::Display for Refusal {
@@ -271,6 +245,7 @@ impl fmt::Display for Refusal {
         f.write_str(match self {
             Self::Missing => "this route needs an API key: send Authorization: Bearer <key>",
             Self::Invalid => "the credentials are malformed or unknown",
+            Self::Unavailable => "the credentials could not be checked; retry later",
         })
     }
 }
@@ -317,19 +292,48 @@ impl Authenticator for Upstream {
 pub struct Authentication {
     checker: Option<Arc<dyn Authenticator>>,
     metrics_open: bool,
+    session_tokens: bool,
 }
 
 impl Authentication {
     /// No authentication: every call is allowed and audited under the caller's `x-actor` (or
     /// the default actor). `shop serve` allows it only on a loopback address.
     pub fn anonymous() -> Self {
-        Self { checker: None, metrics_open: true }
+        Self { checker: None, metrics_open: true, session_tokens: false }
     }
 
     /// Every route but the open ones needs a principal from `authenticator` holding the route's
     /// scope; `/metrics` needs `admin` until [`Self::with_open_metrics`] opens it.
     pub fn checked(authenticator: impl Authenticator) -> Self {
-        Self { checker: Some(Arc::new(authenticator)), metrics_open: false }
+        Self { checker: Some(Arc::new(authenticator)), metrics_open: false, session_tokens: false }
+    }
+
+    /// Also accepts end users' session tokens (`POST /v1/sessions`) as bearer credentials,
+    /// looked up in the state's session port before the authenticator sees the request
+    /// ([`sessions::SessionTokens`]), or not. Without an authenticator (anonymous calls) there
+    /// is nothing to check and this changes nothing.
+    #[must_use]
+    pub fn with_session_tokens(mut self, accept: bool) -> Self {
+        self.session_tokens = accept;
+        self
+    }
+
+    /// Whether session tokens are accepted as credentials.
+    pub const fn session_tokens(&self) -> bool {
+        self.session_tokens
+    }
+
+    /// This authentication as the router of `sessions` enforces it: with
+    /// [`Self::with_session_tokens`], the authenticator wrapped in [`sessions::SessionTokens`].
+    pub fn for_sessions(&self, sessions: &Arc<dyn domain::SessionRepository>) -> Self {
+        let checker = match &self.checker {
+            Some(inner) if self.session_tokens => Some(Arc::new(sessions::SessionTokens::new(
+                Arc::clone(sessions),
+                Arc::clone(inner),
+            )) as Arc<dyn Authenticator>),
+            other => other.clone(),
+        };
+        Self { checker, ..self.clone() }
     }
 
     /// Opens `/metrics` to anyone (for a service bound to a loopback address) or not.
@@ -365,6 +369,7 @@ impl fmt::Debug for Authentication {
         f.debug_struct("Authentication")
             .field("checked", &self.checker.is_some())
             .field("metrics_open", &self.metrics_open)
+            .field("session_tokens", &self.session_tokens)
             .finish()
     }
 }
@@ -373,15 +378,15 @@ impl fmt::Debug for Authentication {
 pub const API_KEYS_SETTING: &str = "SHOP_API_KEYS";
 
 /// The authentication `shop serve` uses on `address` with the configured `keys`: checked keys
-/// (with `/metrics` open on a loopback address), or anonymous calls on a loopback address when no
-/// key is configured.
+/// and end users' session tokens (with `/metrics` open on a loopback address), or anonymous calls
+/// on a loopback address when no key is configured.
 ///
 /// # Errors
 /// Refuses anonymous calls on any address but a loopback one, naming the setting to add.
 pub fn for_bind(keys: keys::ApiKeys, address: SocketAddr) -> anyhow::Result<Authentication> {
     let loopback = address.ip().is_loopback();
     if !keys.is_empty() {
-        return Ok(Authentication::checked(keys).with_open_metrics(loopback));
+        return Ok(Authentication::checked(keys).with_open_metrics(loopback).with_session_tokens(true));
     }
     if !loopback {
         anyhow::bail!(

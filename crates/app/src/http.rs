@@ -5,8 +5,9 @@
 //! template, never the raw path, which may hold a session token; the request target and header
 //! limits, 414 and 431 problems; the request timeout, a 503 problem, and the time budget that
 //! caps every database call, the `budget` crate; the body read time-out, a 408 problem; the
-//! access log line and the latency histogram by route template and status), then [`auth`] (the scope
-//! each route needs, from [`crate::auth::ROUTES`]: 401 or 403 problems), then the body limit (413
+//! access log line and the latency histogram by route template and status), then [`auth`] (the principal, API key or
+//! session, and the policy's decision on the route, from [`crate::auth::ROUTES`] and
+//! [`crate::auth::policy::Policy`]: 401 or 403 problems), then the body limit (413
 //! problem, enforced by the `extract` module's JSON extractor).
 //!
 //! An embedding service chooses the authentication in the state it passes
@@ -20,6 +21,7 @@ pub mod dto;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod feeds;
+pub(crate) mod guard;
 pub(crate) mod headers;
 pub(crate) mod health;
 pub(crate) mod metrics;
@@ -39,14 +41,15 @@ use crate::state::AppState;
 /// The service's router, ready to serve or to mount in a larger service.
 pub fn router(state: AppState) -> Router {
     let settings = state.settings;
-    let authentication = state.authentication.clone();
+    let authentication = state.authentication.for_sessions(&state.repos.sessions);
+    let policy = std::sync::Arc::clone(&state.policy);
     let (routes, document) = openapi::api_router().split_for_parts();
     health::keep_document(&document);
     // One `layer` call: axum wraps every endpoint in a box per call, and clones each box for every
     // request.
     let middleware = ServiceBuilder::new()
         .layer(observe::ObserveLayer::new(&settings))
-        .layer(auth::AuthLayer::new(authentication))
+        .layer(auth::AuthLayer::new(authentication, policy))
         .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
     routes
         .fallback(error::no_route)

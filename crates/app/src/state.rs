@@ -7,6 +7,7 @@ use std::time::Duration;
 use domain::Repositories;
 
 use crate::auth::Authentication;
+use crate::auth::policy::{Policy, ShopPolicy};
 
 /// Limits the HTTP layer enforces on every request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,8 +57,8 @@ impl Default for HttpSettings {
 }
 
 /// The state behind the router: the ports (as shared trait objects), the HTTP settings and the
-/// authentication, read and set through [`Deref`] and [`DerefMut`] (`state.repos`,
-/// `state.settings`, `state.authentication`).
+/// authentication and authorization, read and set through [`Deref`] and [`DerefMut`]
+/// (`state.repos`, `state.settings`, `state.authentication`, `state.policy`).
 ///
 /// One `Arc` around both: axum clones the state for every request (the handler's service, then
 /// the `State` extractor), and one reference count shared by every worker thread costs less than
@@ -74,6 +75,9 @@ pub struct Shared {
     pub settings: HttpSettings,
     /// Who may call which route: API keys, an embedder's own authenticator, or anonymous calls.
     pub authentication: Authentication,
+    /// What each principal may do, per route and per object: [`ShopPolicy`] unless the
+    /// embedding service installs its own ([`AppState::with_policy`]).
+    pub policy: Arc<dyn Policy>,
     /// The recorder `/metrics` renders, when the process installed one (`shop serve` installs a
     /// Prometheus recorder and passes its handle); without it `/metrics` answers 404. The router installs nothing itself: a
     /// service embedding it keeps its own recorder and background tasks.
@@ -81,9 +85,18 @@ pub struct Shared {
 }
 
 impl AppState {
-    /// State serving `repos` with `settings`, enforcing `authentication`, without `/metrics`.
+    /// State serving `repos` with `settings`, enforcing `authentication` and the shop's
+    /// authorization ([`ShopPolicy`]), without `/metrics`.
     pub fn new(repos: Repositories, settings: HttpSettings, authentication: Authentication) -> Self {
-        Self(Arc::new(Shared { repos, settings, authentication, metrics: None }))
+        let policy: Arc<dyn Policy> = Arc::new(ShopPolicy);
+        Self(Arc::new(Shared { repos, settings, authentication, policy, metrics: None }))
+    }
+
+    /// This state deciding what principals may do with `policy` instead of [`ShopPolicy`].
+    #[must_use]
+    pub fn with_policy(mut self, policy: impl Policy) -> Self {
+        self.policy = Arc::new(policy);
+        self
     }
 
     /// This state with `/metrics` rendering `handle` (for example the one `shop serve` installs).

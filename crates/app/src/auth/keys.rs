@@ -185,7 +185,7 @@ impl ApiKeys {
 }
 
 /// The credentials of a bearer `Authorization` header (RFC 6750): the scheme is case-insensitive.
-fn bearer(request: &Parts) -> Result<&str, Refusal> {
+pub(crate) fn bearer(request: &Parts) -> Result<&str, Refusal> {
     let value = request.headers.get(header::AUTHORIZATION).ok_or(Refusal::Missing)?;
     let text = value.to_str().map_err(|_| Refusal::Invalid)?;
     let (scheme, credentials) = text.split_once(' ').ok_or(Refusal::Invalid)?;

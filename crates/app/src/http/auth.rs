@@ -1,10 +1,12 @@
-//! The layer that enforces [`crate::auth::ROUTES`]: a route that needs a scope is served only to a
-//! principal holding it; the principal rides on the request's extensions to the handlers, which
-//! record its name as the actor of their audit events.
+//! The layer that enforces [`crate::auth::ROUTES`] and the state's
+//! [`crate::auth::policy::Policy`]: a route that needs a principal is served only to one the
+//! policy admits; the principal rides on the request's extensions to the handlers, which record
+//! its name as the actor of their audit events, and so does [`ObjectChecks`] when the policy
+//! admits the principal to some objects only.
 //!
 //! Without credentials, or with unknown ones: 401 with `WWW-Authenticate: Bearer` and a problem
-//! body; with a principal lacking the scope: 403 naming the scope. Open routes never look at
-//! credentials.
+//! body; with a principal the policy refuses: 403 (naming the scope a service lacks). Open routes
+//! never look at credentials.
 
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
@@ -18,19 +20,32 @@ use axum::response::{IntoResponse as _, Response};
 use futures::future::{BoxFuture, Either, Ready, ready};
 use tower::{Layer, Service};
 
-use crate::auth::{Access, Authentication, Principal, Refusal, Scope, required_access};
+use crate::auth::policy::{Decision, Policy};
+use crate::auth::{Authentication, Principal, Refusal, Route, Scope, find_route};
 use crate::http::error::ApiError;
 
+/// Marks a request whose principal the policy admitted to some objects only
+/// ([`Decision::PerObject`]): the handler checks each object it touches.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ObjectChecks;
+
 /// Applies [`Authenticate`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AuthLayer {
     authentication: Authentication,
+    policy: Arc<dyn Policy>,
 }
 
 impl AuthLayer {
-    /// Enforces `authentication` on every route.
-    pub fn new(authentication: Authentication) -> Self {
-        Self { authentication }
+    /// Enforces `authentication` and `policy` on every route.
+    pub fn new(authentication: Authentication, policy: Arc<dyn Policy>) -> Self {
+        Self { authentication, policy }
+    }
+}
+
+impl std::fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLayer").field("authentication", &self.authentication).finish_non_exhaustive()
     }
 }
 
@@ -40,39 +55,51 @@ impl<S> Layer<S> for AuthLayer {
     // The router applies its layers to each endpoint: each service sees one route template, so
     // the access it needs is looked up in the table once and kept.
     fn layer(&self, inner: S) -> Self::Service {
-        Authenticate { inner, authentication: self.authentication.clone(), kept: Arc::default() }
+        Authenticate {
+            inner,
+            authentication: self.authentication.clone(),
+            policy: Arc::clone(&self.policy),
+            kept: Arc::default(),
+        }
     }
 }
 
-/// The access the first request of an endpoint needed, by its method and route template.
+/// The route the first request of an endpoint called, by its method and route template.
 #[derive(Debug)]
 struct Kept {
     method: Method,
-    route: Arc<str>,
-    access: Option<Access>,
+    template: Arc<str>,
+    route: Option<&'static Route>,
 }
 
 /// See the module documentation.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Authenticate<S> {
     inner: S,
     authentication: Authentication,
+    policy: Arc<dyn Policy>,
     kept: Arc<OnceLock<Kept>>,
 }
 
+impl<S: std::fmt::Debug> std::fmt::Debug for Authenticate<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticate").field("inner", &self.inner).finish_non_exhaustive()
+    }
+}
+
 impl<S> Authenticate<S> {
-    /// The access `method` on `route` needs: the kept answer when it is the endpoint's usual
+    /// The route `method` on `template` calls: the kept answer when it is the endpoint's usual
     /// method and template, else a look-up in the table.
-    fn access(&self, method: &Method, route: &str) -> Option<Access> {
+    fn route(&self, method: &Method, template: &str) -> Option<&'static Route> {
         let kept = self.kept.get_or_init(|| Kept {
             method: method.clone(),
-            route: Arc::from(route),
-            access: required_access(method.as_str(), route),
+            template: Arc::from(template),
+            route: find_route(method.as_str(), template),
         });
-        if kept.method == *method && *kept.route == *route {
-            kept.access
+        if kept.method == *method && *kept.template == *template {
+            kept.route
         } else {
-            required_access(method.as_str(), route)
+            find_route(method.as_str(), template)
         }
     }
 }
@@ -100,14 +127,16 @@ where
         let Some(authenticator) = self.authentication.authenticator() else {
             return Either::Left(Either::Right(self.inner.call(request)));
         };
-        let access =
-            request.extensions().get::<MatchedPath>().and_then(|path| self.access(request.method(), path.as_str()));
-        let Some(scope) = access.and_then(|access| self.authentication.needed(access)) else {
+        let route =
+            request.extensions().get::<MatchedPath>().and_then(|path| self.route(request.method(), path.as_str()));
+        let Some((route, scope)) = route.and_then(|route| Some((route, self.authentication.needed(route.access)?)))
+        else {
             return Either::Left(Either::Right(self.inner.call(request)));
         };
         let (parts, body) = request.into_parts();
+        let judge = Judge { policy: Arc::clone(&self.policy), route, scope };
         match authenticator.authenticate_now(&parts) {
-            Some(outcome) => match admit(outcome, scope, parts, body) {
+            Some(outcome) => match judge.admit(outcome, parts, body) {
                 Ok(request) => Either::Left(Either::Right(self.inner.call(request))),
                 Err(refusal) => Either::Left(Either::Left(ready(Ok(refusal.into_response())))),
             },
@@ -118,7 +147,7 @@ where
                 let mut inner = std::mem::replace(&mut self.inner, clone);
                 Either::Right(Box::pin(async move {
                     let outcome = authenticator.authenticate(&parts).await;
-                    match admit(outcome, scope, parts, body) {
+                    match judge.admit(outcome, parts, body) {
                         Ok(request) => inner.call(request).await,
                         Err(refusal) => Ok(refusal.into_response()),
                     }
@@ -128,13 +157,29 @@ where
     }
 }
 
-/// The request, with its principal in its extensions, when authentication gave one holding
-/// `scope`; else the refusal to answer (401 without a principal, 403 without the scope).
-fn admit(outcome: Result<Principal, Refusal>, scope: Scope, mut parts: Parts, body: Body) -> Result<Request, ApiError> {
-    let principal = outcome.map_err(ApiError::Unauthenticated)?;
-    if !principal.scopes().contains(scope) {
-        return Err(ApiError::Forbidden(scope));
+/// The policy's question for one request: may its principal call `route`, which needs `scope`
+/// from a service?
+struct Judge {
+    policy: Arc<dyn Policy>,
+    route: &'static Route,
+    scope: Scope,
+}
+
+impl Judge {
+    /// The request, with its principal (and [`ObjectChecks`] when the policy asks for them) in
+    /// its extensions, when authentication gave a principal the policy admits; else the refusal
+    /// to answer (401 without a principal, 503 when it could not be checked, 403 when refused).
+    fn admit(&self, outcome: Result<Principal, Refusal>, mut parts: Parts, body: Body) -> Result<Request, ApiError> {
+        let principal = outcome.map_err(ApiError::Unauthenticated)?;
+        match self.policy.decide(&principal, self.route, self.scope) {
+            Decision::Allow => {}
+            Decision::PerObject => {
+                parts.extensions.insert(ObjectChecks);
+            }
+            Decision::Refuse(Some(scope)) => return Err(ApiError::Forbidden(scope)),
+            Decision::Refuse(None) => return Err(ApiError::NotForPrincipal),
+        }
+        parts.extensions.insert(principal);
+        Ok(Request::from_parts(parts, body))
     }
-    parts.extensions.insert(principal);
-    Ok(Request::from_parts(parts, body))
 }

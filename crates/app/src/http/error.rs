@@ -105,6 +105,10 @@ pub enum ApiError {
     /// The principal lacks the route's scope.
     #[error("this route needs the {0} scope")]
     Forbidden(Scope),
+    /// The authorization policy refuses this route to this kind of principal (an end user on a
+    /// service's route).
+    #[error("this route is not open to this principal")]
+    NotForPrincipal,
 }
 
 impl From<ApiError> for Response {
@@ -219,8 +223,14 @@ impl ApiError {
             Self::MethodNotAllowed => {
                 parts(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", self)
             }
+            Self::Unauthenticated(Refusal::Unavailable) => parts(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "the store is unavailable; retry later",
+            ),
             Self::Unauthenticated(_) => parts(StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthenticated", self),
-            Self::Forbidden(_) => parts(StatusCode::FORBIDDEN, "forbidden", "Forbidden", self),
+            Self::Forbidden(_) | Self::NotForPrincipal => parts(StatusCode::FORBIDDEN, "forbidden", "Forbidden", self),
             Self::Timeout => parts(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "timeout",

@@ -4,7 +4,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use domain::Timestamp;
+use domain::{Error, Timestamp};
+
+use crate::auth::policy::{Act, Object};
 use domain::audit::AuditAction;
 use domain::idempotency::{Claim, Created, session_fingerprint};
 use domain::session::{IssuedSession, Session, SessionToken};
@@ -13,6 +15,7 @@ use crate::http::dto::time;
 use crate::http::dto::users::{SessionCreated, SessionInput, SessionView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
+use crate::http::guard::Guard;
 use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
 use crate::metrics::business;
 use crate::state::AppState;
@@ -66,10 +69,13 @@ pub(crate) async fn create(
     ))]
 pub(crate) async fn get(
     State(state): State<AppState>,
+    guard: Guard,
     Path(token): Path<String>,
 ) -> Result<Json<SessionView>, ApiError> {
     let token = resource(&token, SessionToken::parse)?;
-    Ok(Json(SessionView::from(&state.repos.sessions.find(&token.hash()).await?)))
+    let session = state.repos.sessions.find(&token.hash()).await?;
+    guard.check(Act::Read, Object::Session(&session), Error::session_not_found)?;
+    Ok(Json(SessionView::from(&session)))
 }
 
 /// Ends a session.
@@ -81,10 +87,16 @@ pub(crate) async fn get(
     ))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
+    guard: Guard,
     Meta(meta): Meta,
     Path(token): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let token = resource(&token, SessionToken::parse)?;
+    // A user may end their own sessions only: one extra read, for users alone.
+    if guard.checks() {
+        let session = state.repos.sessions.find(&token.hash()).await?;
+        guard.check(Act::End, Object::Session(&session), Error::session_not_found)?;
+    }
     state.repos.sessions.delete(&token.hash(), &meta).await?;
     business::audited(AuditAction::SESSION_ENDED);
     Ok(StatusCode::NO_CONTENT)

@@ -3,11 +3,14 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::TransferId;
+use domain::{Error, TransferId};
+
+use crate::auth::policy::{Act, Object};
 
 use crate::http::dto::wallets::{TransferInput, TransferView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, resource};
+use crate::http::guard::Guard;
 use crate::http::headers::{IdempotencyKeyHeader, Meta, mark_replayed};
 use crate::metrics::business;
 use crate::state::AppState;
@@ -28,11 +31,13 @@ use crate::state::AppState;
     ))]
 pub(crate) async fn create(
     State(state): State<AppState>,
+    guard: Guard,
     Meta(meta): Meta,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     Json(input): Json<TransferInput>,
 ) -> Result<Response, ApiError> {
     let command = input.try_into_domain()?;
+    guard.transfer_source(&state, command.from()).await?;
     let outcome = business::transfer(state.repos.wallets.transfer(command, key, meta)).await?;
     let location = format!("/v1/transfers/{}", outcome.transfer.id);
     let mut response =
@@ -49,7 +54,28 @@ pub(crate) async fn create(
         (status = 200, description = "The transfer", body = TransferView),
         (status = 404, description = "No such transfer", body = Problem, content_type = "application/problem+json"),
     ))]
-pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TransferView>, ApiError> {
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    guard: Guard,
+    Path(id): Path<String>,
+) -> Result<Json<TransferView>, ApiError> {
     let id = resource(&id, TransferId::parse)?;
-    Ok(Json(TransferView::from(&state.repos.wallets.get_transfer(id).await?)))
+    let transfer = state.repos.wallets.get_transfer(id).await?;
+    if guard.checks() && !readable(&state, &guard, [transfer.from, transfer.to]).await? {
+        return Err(Error::not_found("transfer", id).into());
+    }
+    Ok(Json(TransferView::from(&transfer)))
+}
+
+/// Whether the request may read one of `wallets` (a transfer's source and destination), reading
+/// them in turn until one is admitted.
+async fn readable(state: &AppState, guard: &Guard, wallets: [domain::WalletId; 2]) -> Result<bool, ApiError> {
+    for id in wallets {
+        match state.repos.wallets.get(id).await {
+            Ok(wallet) if guard.may(Act::Read, Object::Wallet(&wallet)) => return Ok(true),
+            Ok(_) | Err(Error::NotFound { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(false)
 }

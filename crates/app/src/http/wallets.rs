@@ -5,11 +5,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::audit::AuditAction;
 use domain::idempotency::{Claim, Created, wallet_fingerprint};
-use domain::{Timestamp, WalletId};
+use domain::{Error, Timestamp, WalletId};
+
+use crate::auth::policy::{Act, Object};
 
 use crate::http::dto::wallets::{LedgerPage, PageParams, WalletInput, WalletView};
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{Json, Path, Query, resource};
+use crate::http::guard::Guard;
 use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
 use crate::metrics::business;
 use crate::state::AppState;
@@ -57,9 +60,15 @@ pub(crate) async fn create(
         (status = 200, description = "The wallet", body = WalletView),
         (status = 404, description = "No such wallet", body = Problem, content_type = "application/problem+json"),
     ))]
-pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<WalletView>, ApiError> {
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    guard: Guard,
+    Path(id): Path<String>,
+) -> Result<Json<WalletView>, ApiError> {
     let id = resource(&id, WalletId::parse)?;
-    Ok(Json(WalletView::from(&state.repos.wallets.get(id).await?)))
+    let wallet = state.repos.wallets.get(id).await?;
+    guard.check(Act::Read, Object::Wallet(&wallet), || Error::not_found("wallet", id))?;
+    Ok(Json(WalletView::from(&wallet)))
 }
 
 /// One page of a wallet's ledger, newest first.
@@ -72,10 +81,12 @@ pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -
     ))]
 pub(crate) async fn ledger(
     State(state): State<AppState>,
+    guard: Guard,
     Path(id): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<LedgerPage>, ApiError> {
     let id = resource(&id, WalletId::parse)?;
     let query = params.ledger(id)?;
+    guard.wallet(&state, Act::Read, id).await?;
     Ok(Json(state.repos.wallets.ledger(&query).await?.into()))
 }
