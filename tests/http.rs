@@ -7,6 +7,7 @@
 //! - `audit`: the audit trail the API writes, and its listing.
 //! - `auth`: API keys and scopes on every route, open routes, the actor of audited changes.
 //! - `sessions`: tokens shown once, lookup and ending.
+//! - `users`: session tokens as end users' credentials, acting on their own objects only.
 //! - `feeds`: replacing and reading feeds.
 //! - `operations`: health, readiness, the OpenAPI document and the shared middleware.
 
@@ -18,4 +19,5 @@ mod operations;
 mod products;
 mod sessions;
 mod transfers;
+mod users;
 mod wallets;

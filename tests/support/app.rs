@@ -2,9 +2,10 @@
 //! [`TestApp`] with request helpers; as a fixture (`#[store_test] async fn name(app: &TestApp)`)
 //! it serves a fresh store of each kind ([`AnonymousApp`]: the same without authentication).
 //!
-//! The service requires API keys: the app's client sends [`TestApp::key`], which holds every
-//! scope, and [`TestApp::keys`] holds one key per scope alone ([`TestApp::only`]) and one per scope
-//! with every other scope ([`TestApp::all_but`]), for the scope tests.
+//! The service requires API keys and accepts end users' session tokens, as `shop serve` does: the
+//! app's client sends [`TestApp::key`], which holds every scope, and [`TestApp::keys`] holds one
+//! key per scope alone ([`TestApp::only`]) and one per scope with every other scope
+//! ([`TestApp::all_but`]), for the scope tests; [`TestApp::session_for`] starts a user's session.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -92,8 +93,8 @@ pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> Test
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
     let address = listener.local_addr().expect("read the bound address");
     let (api_keys, keys) = test_keys();
-    let state = AppState::new(repos.clone(), settings, Authentication::checked(api_keys))
-        .with_metrics(shop::metrics::install().clone());
+    let authentication = Authentication::checked(api_keys).with_session_tokens(true);
+    let state = AppState::new(repos.clone(), settings, authentication).with_metrics(shop::metrics::install().clone());
     // The server stops with the test's runtime; it never needs to drain.
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
@@ -183,6 +184,26 @@ impl TestApp {
             serde_json::json!({"owner": "Ada Lovelace", "currency": currency, "opening_balance_minor": balance_minor});
         let wallet = expect_json(self.post("/v1/wallets", &body).await, StatusCode::CREATED).await;
         wallet["id"].as_str().expect("the wallet has an id").to_owned()
+    }
+
+    /// Opens a wallet owned by `owner` (a user's wallet when it is the user's id) and returns
+    /// its id, failing the test unless it answers 201.
+    pub async fn create_wallet_of(&self, owner: &str, currency: &str, balance_minor: i64) -> String {
+        let body = serde_json::json!({"owner": owner, "currency": currency, "opening_balance_minor": balance_minor});
+        let wallet = expect_json(self.post("/v1/wallets", &body).await, StatusCode::CREATED).await;
+        wallet["id"].as_str().expect("the wallet has an id").to_owned()
+    }
+
+    /// Starts a session for `user_id` with the full key and returns its token.
+    pub async fn session_for(&self, user_id: &str) -> String {
+        let body = serde_json::json!({"user_id": user_id, "ttl_seconds": 600});
+        let session = expect_json(self.post("/v1/sessions", &body).await, StatusCode::CREATED).await;
+        session["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// A request of `method` on `path` carrying `credential` as its bearer credential.
+    pub fn as_bearer(&self, credential: &str, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.anonymous.request(method, self.url(path)).bearer_auth(credential)
     }
 
     /// The balance of a wallet, read through the API.

@@ -327,10 +327,10 @@ impl Authentication {
     /// [`Self::with_session_tokens`], the authenticator wrapped in [`sessions::SessionTokens`].
     pub fn for_sessions(&self, sessions: &Arc<dyn domain::SessionRepository>) -> Self {
         let checker = match &self.checker {
-            Some(inner) if self.session_tokens => Some(Arc::new(sessions::SessionTokens::new(
-                Arc::clone(sessions),
-                Arc::clone(inner),
-            )) as Arc<dyn Authenticator>),
+            Some(inner) if self.session_tokens => {
+                Some(Arc::new(sessions::SessionTokens::new(Arc::clone(sessions), Arc::clone(inner)))
+                    as Arc<dyn Authenticator>)
+            }
             other => other.clone(),
         };
         Self { checker, ..self.clone() }

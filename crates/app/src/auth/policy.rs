@@ -5,6 +5,34 @@
 //!
 //! An object the principal may not act on is answered exactly as one that does not exist (404,
 //! the same problem), so a user learns nothing about other users' ids.
+//!
+//! A policy of your own, here the shop's rule with transfers closed to end users:
+//!
+//! ```
+//! use app::auth::policy::{Act, Decision, Object, Policy, ShopPolicy};
+//! use app::auth::{Principal, PrincipalKind, Route, Scope};
+//!
+//! struct NoUserTransfers;
+//!
+//! impl Policy for NoUserTransfers {
+//!     fn decide(&self, principal: &Principal, route: &Route, scope: Scope) -> Decision {
+//!         match principal.kind() {
+//!             PrincipalKind::User(_) if route.name == "createTransfer" => Decision::Refuse(None),
+//!             _ => ShopPolicy.decide(principal, route, scope),
+//!         }
+//!     }
+//!
+//!     fn may(&self, principal: &Principal, act: Act, object: Object<'_>) -> bool {
+//!         ShopPolicy.may(principal, act, object)
+//!     }
+//! }
+//!
+//! let repos = domain::Repositories::from_store(memory_store::MemoryStore::new());
+//! let authentication = app::auth::Authentication::anonymous();
+//! let state = app::AppState::new(repos, app::HttpSettings::default(), authentication)
+//!     .with_policy(NoUserTransfers);
+//! let _router = app::router(state);
+//! ```
 
 use domain::UserId;
 use domain::session::Session;
@@ -62,16 +90,8 @@ pub trait Policy: Send + Sync + 'static {
 }
 
 /// Routes an end user may call on their own objects only.
-const USER_OWNED: &[&str] = &[
-    "getWallet",
-    "getLedger",
-    "createTransfer",
-    "getTransfer",
-    "getFeed",
-    "putFeed",
-    "getSession",
-    "deleteSession",
-];
+const USER_OWNED: &[&str] =
+    &["getWallet", "getLedger", "createTransfer", "getTransfer", "getFeed", "putFeed", "getSession", "deleteSession"];
 
 /// Routes an end user may call on anything: the public catalogue, which holds no one's data and
 /// which a feed's product ids point into.

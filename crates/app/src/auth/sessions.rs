@@ -58,8 +58,8 @@ impl Authenticator for SessionTokens {
 #[cfg(test)]
 mod tests {
     use axum::http::{Request, header};
-    use domain::session::{Session, SessionTtl};
     use domain::ports::MockSessionRepository;
+    use domain::session::{Session, SessionTtl};
     use domain::{Timestamp, UserId};
 
     use super::*;

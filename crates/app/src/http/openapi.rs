@@ -22,9 +22,11 @@ use crate::state::AppState;
             invalid input, `field`. Unknown fields are refused (422). A path segment that cannot \
             name a resource (an id that is not a UUID, a malformed token) answers 404 for every \
             method, like an id that does not exist. Every response carries `x-request-id` (the \
-            client's if it sent a usable one). Every `/v1` route needs an API key \
-            (`Authorization: Bearer <key>`) holding the route's scope; audit events name the key as \
-            their actor. Only a service started without keys (on loopback) accepts anonymous calls, \
+            client's if it sent a usable one). Every `/v1` route needs a bearer \
+            credential (`Authorization: Bearer <credential>`): a service's API key holding the \
+            route's scope, or an end user's session token, which reaches the user's own wallets, \
+            feed and sessions only (another user's answers 404, as a missing one does) and the \
+            catalogue; audit events name the key, or `user:<id>`, as their actor. Only a service started without keys (on loopback) accepts anonymous calls, \
             and then records the `x-actor` header, if sent, as the actor."
     ),
     tags(

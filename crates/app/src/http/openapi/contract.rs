@@ -265,8 +265,16 @@ fn complete_operation(route: &Route, operation: &mut Map<String, Value>) {
     let has_body = operation.contains_key("requestBody");
     let Some(responses) = operation.entry("responses").or_insert_with(|| json!({})).as_object_mut() else { return };
     if route.access != Access::Open {
-        respond(responses, "401", "`unauthenticated`: no API key, or an unknown one (with `WWW-Authenticate: Bearer`)");
-        respond(responses, "403", "`forbidden`: the key lacks this route's scope");
+        respond(
+            responses,
+            "401",
+            "`unauthenticated`: no credential, or an unknown API key or session token (with `WWW-Authenticate: Bearer`)",
+        );
+        respond(
+            responses,
+            "403",
+            "`forbidden`: the key lacks this route's scope, or the route is not open to a user's session",
+        );
     }
     if has_header_parameters {
         let body = if has_body { "`malformed-json`: the body is not JSON; " } else { "" };
@@ -307,8 +315,12 @@ pub(crate) fn complete(document: &mut Value) {
     let scopes: Vec<_> = Scope::ALL.iter().map(|scope| format!("`{scope}`: {}", scope.description())).collect();
     document["components"]["securitySchemes"][BEARER] = json!({
         "type": "http", "scheme": "bearer",
-        "description": format!("An API key from `shop keys new`, sent as `Authorization: Bearer <key>`. Scopes: {}.",
-            scopes.join("; ")),
+        "description": format!("An API key from `shop keys new` (`shop_` and 43 characters), or an end user's \
+            session token from `POST /v1/sessions` (43 characters), sent as `Authorization: Bearer <credential>`. \
+            A key holds scopes, and the operations below name the scope each needs. A session needs none: \
+            it reaches only its user's wallets (those whose `owner` is the user's id), ledgers, transfers \
+            from those wallets, feed and sessions, plus the catalogue reads; another user's object answers \
+            404, every other operation 403. Scopes: {}.", scopes.join("; ")),
     });
     if let Some(schemas) = document["components"]["schemas"].as_object_mut() {
         for (schema, property, constraint) in BODY_FIELDS {
