@@ -1,7 +1,7 @@
 //! The layer that enforces [`crate::auth::ROUTES`] and the state's
 //! [`crate::auth::policy::Policy`]: a route that needs a principal is served only to one the
 //! policy admits; the principal rides on the request's extensions to the handlers, which record
-//! its name as the actor of their audit events, and so does [`ObjectChecks`] when the policy
+//! its name as the actor of their audit events, and so does a marker when the policy
 //! admits the principal to some objects only.
 //!
 //! Without credentials, or with unknown ones: 401 with `WWW-Authenticate: Bearer` and a problem
