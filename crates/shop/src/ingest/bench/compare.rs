@@ -107,6 +107,11 @@ async fn recipe_run(
         rejected: count("rejected"),
         elapsed: Duration::from_secs_f64(seconds.max(0.0)),
         commands: Some(count("commands")),
+        // One `bulk_write` per batch of 1,000, one at a time.
+        batch_calls: count("commands"),
+        batch_size: 1_000,
+        smallest_batch_size: 1_000,
+        concurrency: 1,
         ..Report::from_tally(&Tally::default())
     })
 }
