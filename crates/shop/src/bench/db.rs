@@ -46,7 +46,7 @@ pub struct DbArgs {
     #[arg(long)]
     pub bare_bin: Option<PathBuf>,
     /// The connection string (a database in it or in `MONGODB_DB` is not used: the run makes its own).
-    #[arg(long, env = "MONGODB_URI", hide_env_values = true)]
+    #[arg(long = "mongodb-uri", env = "MONGODB_URI", hide_env_values = true)]
     pub uri: String,
 }
 
@@ -137,7 +137,11 @@ fn report(what: &str, shop: &[Run], bare: &[Run]) {
     let (shop, bare) = (median(shop), median(bare));
     println!("median {what:<10} {}", line("shop", &shop));
     println!("median {what:<10} {}", line("bare", &bare));
-    println!("ratio  {what:<10} shop/bare {:.3}", shop.per_second / bare.per_second.max(1e-9));
+    if bare.per_second > 0.0 {
+        println!("ratio  {what:<10} shop/bare {:.3}", shop.per_second / bare.per_second);
+    } else {
+        println!("ratio  {what:<10} none: the baseline completed nothing");
+    }
 }
 
 fn http_client(authorization: &str) -> anyhow::Result<reqwest::Client> {
