@@ -3,6 +3,8 @@
 //! - `abandoned`: a request that gives up while its transaction is open ends it at once.
 //! - `faults`: through the fault proxy on MongoDB: write conflicts, lost commit replies, client
 //!   retries after a cut, non-transient errors, duplicate keys, a spent budget.
+//! - `remembered`: transfers that skip their read on remembered wallets write the stored
+//!   balances when another process changed a wallet since.
 //! - `round_trips`: commands per fresh transfer and per replay, on both write paths.
 //! - `keyed_creates`: a keyed product create whose commit reply is lost, answered by the retry
 //!   with the same key; its round trips, fresh and replayed.
@@ -15,6 +17,7 @@ mod abandoned;
 mod faults;
 mod http;
 mod keyed_creates;
+mod remembered;
 mod round_trips;
 mod trial;
 

@@ -32,6 +32,7 @@ struct Inner {
     collections: Collections,
     report: StartupReport,
     transfers: crate::transfer::Settings,
+    known: crate::transfer::Known,
     clock: crate::causal::CausalClock,
 }
 
@@ -120,7 +121,9 @@ impl MongoStore {
             schema,
         };
         log(&report);
-        let inner = Inner { client, database, profiles: config.client.profiles, collections, report, transfers, clock };
+        let known = crate::transfer::Known::default();
+        let inner =
+            Inner { client, database, profiles: config.client.profiles, collections, report, transfers, known, clock };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -186,6 +189,11 @@ impl MongoStore {
 
     pub(crate) fn transfer_settings(&self) -> &crate::transfer::Settings {
         &self.inner.transfers
+    }
+
+    /// The wallets this store's transfers left behind (a guess, see `transfer::known`).
+    pub(crate) fn known_wallets(&self) -> &crate::transfer::Known {
+        &self.inner.known
     }
 
     /// The newest `operationTime` of this store's acknowledged writes: what reads from

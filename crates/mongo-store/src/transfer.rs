@@ -14,7 +14,9 @@
 //!    the transfer and the audit event, checked through its per-operation results;
 //! 3. the commit.
 //!
-//! Older servers get the same writes as one command each (at most eight round trips). A claim that
+//! Older servers get the same writes as one command per collection (`write_commands`: seven
+//! round trips, six when the wallets' state is remembered from this store's earlier transfers and
+//! the read is skipped, see `known`). A claim that
 //! meets a record the read did not see fails with a duplicate key; the error is returned, never
 //! swallowed (the server has aborted the transaction already), and the record is read outside it.
 //! The decision on the wallets read is the domain's (`TransferCommand::decide`, the same order of
@@ -31,6 +33,7 @@
 
 mod body;
 mod claim;
+mod known;
 mod plan;
 mod read;
 mod trial;
@@ -43,6 +46,7 @@ use domain::{Error, TransferError};
 use mongo_kit::transaction::{Failed, Transaction};
 
 use body::Halt;
+pub(crate) use known::Known;
 pub use mongo_kit::exactly_once::attempts::{self, Counters, WRITE_CONFLICTS, counters};
 pub(crate) use plan::Plan;
 pub(crate) use trial::run as trial;
@@ -100,8 +104,9 @@ pub(crate) async fn run(
     let record_id = IdempotencyId::new(SCOPE, &meta.principal, key.as_str());
     let fingerprint = command.fingerprint();
     let transaction = Transaction::new(store.client(), store.profile(OperationClass::Critical));
-    for _ in 0..ROUNDS {
-        let plan = plan::plan(store, &command, &record_id, &fingerprint, &meta)?;
+    for round in 0..ROUNDS {
+        // A key found taken by an expired record is cleared by the read: no guess after it.
+        let plan = plan::plan(store, &command, &record_id, &fingerprint, &meta, round == 0)?;
         // The body owns its plan (see `mongo_kit::transaction::Transaction::run`).
         let error = match transaction.run(async move |session| body::apply(session, &plan).await).await {
             Ok(transfer) => return Ok(TransferOutcome { transfer, replayed: false }),

@@ -1,7 +1,9 @@
 //! `shop bench`: the benchmarks. `shop bench ingest` lives with the ingest pipeline
 //! (`crate::ingest::bench`); `shop bench transfers` measures exactly-once transfers ([`transfers`]);
-//! `shop bench http` measures the HTTP layer against bare axum ([`http`]).
+//! `shop bench http` measures the HTTP layer against bare axum ([`http`]); `shop bench db`
+//! measures the database path against a hand-written axum + driver service ([`db`]).
 
+pub mod db;
 pub mod http;
 pub mod transfers;
 
@@ -26,6 +28,9 @@ pub enum BenchCommand {
     /// `GET /v1/products/{id}` on the shop and on a bare axum server, side by side under `wrk`:
     /// req/s, p50/p99 latency and the ratio.
     Http(http::HttpArgs),
+    /// `GET /v1/products/{id}` and transfers on the shop and on a hand-written axum + driver
+    /// service (`bare-mongo`), side by side on the server `MONGODB_URI` names: rates and ratios.
+    Db(db::DbArgs),
 }
 
 /// Runs `shop bench`.
@@ -37,5 +42,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchCommand::Ingest(args) => crate::ingest::bench::run(args).await,
         BenchCommand::Transfers(args) => transfers::run(args).await,
         BenchCommand::Http(args) => http::run(args).await,
+        BenchCommand::Db(args) => db::run(args).await,
     }
 }

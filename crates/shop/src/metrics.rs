@@ -10,6 +10,7 @@
 //! the recorder and its upkeep task is the binary's choice, here.
 
 pub mod jobs;
+pub(crate) mod measured;
 pub(crate) mod summary;
 
 use std::sync::OnceLock;
@@ -47,7 +48,7 @@ pub fn install() -> &'static PrometheusHandle {
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
-        if metrics::set_global_recorder(recorder).is_err() {
+        if metrics::set_global_recorder(measured::Teed(recorder)).is_err() {
             tracing::warn!("a metrics recorder was installed already: /metrics shows no series");
         }
         register();
@@ -74,6 +75,13 @@ fn register() {
     jobs::describe();
 }
 
+/// Keeps every MongoDB command duration from now on, for the measured quantiles of
+/// [`latency_summary`]; [`summarized`] calls it. Off otherwise, so a service pays nothing for it.
+pub fn keep_command_latencies() {
+    install();
+    measured::start();
+}
+
 /// The current metrics in the Prometheus text format.
 pub fn render() -> String {
     install().render()
@@ -85,6 +93,7 @@ pub fn render() -> String {
 pub async fn summarized<T>(job: impl Future<Output = T>) -> T {
     let before = mongo_store::telemetry::commands_started();
     install();
+    keep_command_latencies();
     let outcome = job.await;
     if mongo_store::telemetry::commands_started() > before {
         eprint!("{}", latency_summary());

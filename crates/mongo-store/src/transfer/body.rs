@@ -1,4 +1,6 @@
-//! The body of the transfer transaction: one read, the decision, then the writes. Every call
+//! The body of the transfer transaction: one read, the decision, then the writes (or, on the
+//! path of one command per write, the writes on the wallets' remembered state, proven by their
+//! conditional update: [`super::known`]). Every call
 //! carries `.session(..)`; every driver error is returned as it is, so the kit's transaction
 //! runner can rerun transient ones and abort on the rest; the body's own reasons to stop (a live
 //! record of the key, the domain's refusal) travel out typed.
@@ -35,21 +37,37 @@ pub(super) struct Writes {
 }
 
 impl Writes {
-    /// The conditional debit's filter: the wallet, its currency, the version read and enough
-    /// balance, so a match proves the balance after is the one written in the ledger.
+    /// The conditional debit's filter: the wallet, its currency, the version and balance read
+    /// and enough balance, so a match proves the balance after is the one written in the ledger
+    /// (the balance too, as a wallet changed outside the transfers may keep its version).
     pub(super) fn debit_filter(&self, plan: &Plan) -> Document {
         let amount = plan.command.amount();
         doc! {
             "_id": self.from.id,
             "currency": amount.currency().as_str(),
             "version": self.from.version,
-            "balance_minor": { "$gte": amount.minor() },
+            "balance_minor": { "$gte": amount.minor(), "$eq": self.from.balance_minor },
         }
     }
 
-    /// The credit's filter: the wallet, its currency and the version read.
+    /// The credit's filter: the wallet, its currency, the version and balance read.
     pub(super) fn credit_filter(&self, plan: &Plan) -> Document {
-        doc! { "_id": self.to.id, "currency": plan.command.amount().currency().as_str(), "version": self.to.version }
+        doc! {
+            "_id": self.to.id,
+            "currency": plan.command.amount().currency().as_str(),
+            "version": self.to.version,
+            "balance_minor": self.to.balance_minor,
+        }
+    }
+
+    /// Both wallets as these writes leave them.
+    fn after(&self) -> [WalletDoc; 2] {
+        let moved = |wallet: &WalletDoc, balance_minor| WalletDoc {
+            balance_minor,
+            version: wallet.version.saturating_add(1),
+            ..wallet.clone()
+        };
+        [moved(&self.from, self.balances.from_after), moved(&self.to, self.balances.to_after)]
     }
 
     /// The change of a balance by `delta` minor units.
@@ -67,6 +85,9 @@ impl Writes {
 /// write asks for a rerun: inside a snapshot transaction MongoDB reports that as a write conflict
 /// first; this covers servers that do not.
 pub(super) async fn apply(session: &mut ClientSession, plan: &Plan) -> std::result::Result<Transfer, Abort<Halt>> {
+    if let Some(transfer) = on_known(session, plan).await? {
+        return Ok(transfer);
+    }
     let snapshot = read::snapshot(session, plan).await?;
     let clear_expired = match snapshot.record {
         Some(record) if record.expires_at > plan.now => return Err(Abort::Stop(Halt::Taken(Box::new(record)))),
@@ -90,15 +111,49 @@ pub(super) async fn apply(session: &mut ClientSession, plan: &Plan) -> std::resu
     if !applied {
         return Err(Abort::Retry);
     }
+    remember(plan, &writes);
     Ok(plan.transfer.clone())
+}
+
+/// The transfer written on the wallets' remembered state without reading them: `None` when
+/// there is no guess to make, or when the guess would refuse it (the read decides refusals).
+/// A guess that missed is forgotten and the transaction run again, with its read.
+async fn on_known(session: &mut ClientSession, plan: &Plan) -> std::result::Result<Option<Transfer>, Abort<Halt>> {
+    let Some((from, to)) = plan.guess() else { return Ok(None) };
+    let (from_id, to_id) = (plan.command.from(), plan.command.to());
+    let decided = plan.command.decide(Some(holding(&from, from_id)?), Some(holding(&to, to_id)?));
+    let Ok(balances) = decided else { return Ok(None) };
+    let writes = Writes { from, to, clear_expired: false, balances };
+    if !write_commands::apply(session, plan, &writes).await? {
+        if let Some(known) = &plan.known {
+            known.forget(from_id, to_id);
+        }
+        return Err(Abort::Retry);
+    }
+    remember(plan, &writes);
+    Ok(Some(plan.transfer.clone()))
+}
+
+/// Remembers the wallets as `writes` leave them, for the next transfer's guess. Before the
+/// commit: should it fail, the next guess misses and reads.
+fn remember(plan: &Plan, writes: &Writes) {
+    if let Some(known) = &plan.known
+        && !plan.client_bulk_write
+    {
+        known.remember(writes.after());
+    }
 }
 
 /// The wallet `id` among those read, with what the decision needs of it; `None` when it was not
 /// found.
 fn find(wallets: &[WalletDoc], id: WalletId) -> Result<Option<(WalletDoc, Holding)>> {
     let Some(wallet) = wallets.iter().find(|w| read_uuid(&w.id) == id.as_uuid()) else { return Ok(None) };
+    Ok(Some((wallet.clone(), holding(wallet, id)?)))
+}
+
+/// What the decision needs of the stored `wallet`.
+fn holding(wallet: &WalletDoc, id: WalletId) -> Result<Holding> {
     let currency =
         Currency::parse(&wallet.currency).map_err(|e| Error::custom(format!("stored wallet {id} is invalid: {e}")))?;
-    let held = Holding { id, currency, balance_minor: wallet.balance_minor };
-    Ok(Some((wallet.clone(), held)))
+    Ok(Holding { id, currency, balance_minor: wallet.balance_minor })
 }

@@ -1,6 +1,8 @@
 //! Everything a transfer writes, decided before its transaction starts, so that every attempt of
 //! the body writes the same transfer, and so that the stored response can travel with the claim.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use domain::audit::AuditEvent;
 use domain::idempotency::Record;
 use domain::transfer::{Balances, RequestMeta, Transfer, TransferCommand};
@@ -8,8 +10,9 @@ use domain::wallet::LedgerEntry;
 use domain::{LedgerEntryId, Timestamp, TransferError};
 use mongodb::Client;
 
+use super::known::Known;
 use crate::collections::Collections;
-use crate::documents::{IdempotencyDoc, IdempotencyId, TransferDoc, stored_time};
+use crate::documents::{IdempotencyDoc, IdempotencyId, TransferDoc, WalletDoc, stored_time};
 use crate::profiles::{OperationClass, Profile};
 use crate::store::MongoStore;
 
@@ -31,12 +34,25 @@ pub(crate) struct Plan {
     pub(super) ledger_ids: [LedgerEntryId; 2],
     /// When planned: records that expired by then no longer hold the key.
     pub(super) now: bson::DateTime,
+    /// The wallets this store's transfers left behind; `None` where no guess may be made.
+    pub(super) known: Option<Known>,
+    /// Whether the guess was offered already: it is worth one attempt.
+    pub(super) guessed: AtomicBool,
 }
 
 impl Plan {
     /// The debit and credit entries, with the balances after the transfer.
     pub(super) fn ledger_entries(&self, balances: Balances) -> [LedgerEntry; 2] {
         self.transfer.ledger_entries(balances, self.ledger_ids)
+    }
+
+    /// The remembered state of both wallets ([`Known`]), offered to the first attempt only and
+    /// only on the path of one command per write.
+    pub(super) fn guess(&self) -> Option<(WalletDoc, WalletDoc)> {
+        if self.client_bulk_write || self.guessed.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        self.known.as_ref()?.pair(self.command.from(), self.command.to())
     }
 }
 
@@ -46,6 +62,8 @@ pub(super) struct Context<'a> {
     pub(super) collections: &'a Collections,
     pub(super) profile: &'a Profile,
     pub(super) settings: &'a super::Settings,
+    /// The remembered wallets, when the plan may guess.
+    pub(super) known: Option<&'a Known>,
 }
 
 impl<'a> Context<'a> {
@@ -56,19 +74,26 @@ impl<'a> Context<'a> {
             collections: store.collections(),
             profile: store.profile(OperationClass::Critical),
             settings: store.transfer_settings(),
+            known: Some(store.known_wallets()),
         }
     }
 }
 
-/// Plans `command` under `record_id` on `store`.
+/// Plans `command` under `record_id` on `store`; `guess`: whether the remembered wallets may
+/// save the read (not after a first round found the key taken).
 pub(super) fn plan(
     store: &MongoStore,
     command: &TransferCommand,
     record_id: &IdempotencyId,
     fingerprint: &str,
     meta: &RequestMeta,
+    guess: bool,
 ) -> Result<Plan, TransferError> {
-    build(&Context::of(store), command, record_id, fingerprint, meta)
+    let mut context = Context::of(store);
+    if !guess {
+        context.known = None;
+    }
+    build(&context, command, record_id, fingerprint, meta)
 }
 
 /// Plans `command` under `record_id` in `context`.
@@ -100,5 +125,7 @@ pub(super) fn build(
         audit,
         ledger_ids: [LedgerEntryId::new(), LedgerEntryId::new()],
         now: stored_time(now),
+        known: context.known.cloned(),
+        guessed: AtomicBool::new(false),
     })
 }

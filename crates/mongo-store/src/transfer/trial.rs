@@ -43,7 +43,7 @@ async fn attempt(
     settings: &Settings,
 ) -> Result<(), String> {
     let profile = profiles.get(OperationClass::Critical);
-    let context = Context { client, collections, profile, settings };
+    let context = Context { client, collections, profile, settings, known: None };
     let (from, to) = (WalletId::new(), WalletId::new());
     let currency = Currency::parse("XTS").map_err(|e| e.to_string())?;
     let command = TransferCommand::new(from, to, 1, currency).map_err(|e| e.to_string())?;

@@ -1,34 +1,32 @@
-//! Round trips 2 to 7 on servers without client-level `bulkWrite` (or with it switched off): the
-//! same writes as [`super::write_bulk`], one command each, in the same order.
+//! Round trips 2 to 6 on servers without client-level `bulkWrite` (or with it switched off): the
+//! same writes as [`super::write_bulk`], grouped into as few commands as MongoDB allows, since a
+//! command writes to one collection: the claim, then the debit and the credit as one `update`
+//! command with two conditional statements, both ledger entries as one `insert`, the transfer,
+//! and the audit event. With the read before and the commit after, a fresh transfer costs seven
+//! round trips.
 
+use bson::{Bson, Document, doc};
 use mongodb::ClientSession;
-use mongodb::error::Result;
+use mongodb::error::{Error, Result};
 
 use super::Plan;
 use super::body::Writes;
 use crate::documents::{AuditDoc, LedgerDoc, TransferDoc};
+use crate::time_limit::within;
 
 /// Sends the writes; `Ok(false)` when the debit or the credit matched nothing (a wallet changed
-/// since the read), and then nothing after it is sent. Each handle applies its class's limits
+/// since it was read), and then nothing after it is sent. Each handle applies its class's limits
 /// and keeps the driver's error, whose labels the transaction runner reads.
 pub(super) async fn apply(session: &mut ClientSession, plan: &Plan, writes: &Writes) -> Result<bool> {
     let collections = &plan.collections;
-    let amount = plan.command.amount().minor();
     if writes.clear_expired {
         let clear = collections.idempotency.delete_one(Writes::expired_filter(plan)).session(&mut *session);
         collections.idempotency.run(clear).await?;
     }
     collections.idempotency.run(collections.idempotency.insert_one(&plan.record).session(&mut *session)).await?;
-
-    let debit = collections.wallets.update_one(writes.debit_filter(plan), Writes::change(-amount));
-    if collections.wallets.run(debit.session(&mut *session)).await?.matched_count != 1 {
+    if !move_funds(session, plan, writes).await? {
         return Ok(false);
     }
-    let credit = collections.wallets.update_one(writes.credit_filter(plan), Writes::change(amount));
-    if collections.wallets.run(credit.session(&mut *session)).await?.matched_count != 1 {
-        return Ok(false);
-    }
-
     let entries = plan.ledger_entries(writes.balances);
     let ledger = collections.ledger.insert_many(entries.iter().map(LedgerDoc::from)).session(&mut *session);
     collections.ledger.run(ledger).await?;
@@ -36,4 +34,43 @@ pub(super) async fn apply(session: &mut ClientSession, plan: &Plan, writes: &Wri
     collections.transfers.run(collections.transfers.insert_one(&transfer).session(&mut *session)).await?;
     collections.audit.run(collections.audit.insert_one(AuditDoc::from(&plan.audit)).session(&mut *session)).await?;
     Ok(true)
+}
+
+/// The debit and the credit as one `update` command of two conditional statements; `Ok(true)`
+/// only when the reply counts both as matched and modified (`n` and `nModified` of 2).
+async fn move_funds(session: &mut ClientSession, plan: &Plan, writes: &Writes) -> Result<bool> {
+    let wallets = plan.collections.wallets.namespace();
+    let database = plan.client.database(&wallets.db);
+    let command = funds_command(&wallets.coll, plan, writes);
+    let reply = within(&plan.profile, database.run_command(command).session(&mut *session)).await?;
+    if let Ok(errors) = reply.get_array("writeErrors")
+        && !errors.is_empty()
+    {
+        // Inside a transaction MongoDB reports a failed statement as the command's error (with
+        // its labels); a write error here is a reply no transfer may be committed on.
+        return Err(Error::custom(format!("the debit and credit failed: {errors:?}")));
+    }
+    Ok(count(&reply, "n") == Some(2) && count(&reply, "nModified") == Some(2))
+}
+
+/// The `update` command moving the amount between the wallets read.
+pub(super) fn funds_command(collection: &str, plan: &Plan, writes: &Writes) -> Document {
+    let amount = plan.command.amount().minor();
+    let statement = |filter: Document, delta: i64| {
+        doc! { "q": filter, "u": Writes::change(delta), "multi": false, "upsert": false }
+    };
+    doc! {
+        "update": collection,
+        "updates": [statement(writes.debit_filter(plan), -amount), statement(writes.credit_filter(plan), amount)],
+        "ordered": true,
+    }
+}
+
+/// A count of the reply, whichever integer type the server chose.
+fn count(reply: &Document, field: &str) -> Option<i64> {
+    match reply.get(field)? {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        _ => None,
+    }
 }

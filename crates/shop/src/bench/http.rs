@@ -127,7 +127,10 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
 
 /// Creates one product through the API; returns its path, its body as `GET` answers it, and its
 /// `ETag`.
-async fn create_product(shop: &Server, authorization: Option<&str>) -> anyhow::Result<(String, String, String)> {
+pub(super) async fn create_product(
+    shop: &Server,
+    authorization: Option<&str>,
+) -> anyhow::Result<(String, String, String)> {
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(value) = authorization {
         headers.insert(reqwest::header::AUTHORIZATION, value.parse().context("the Authorization header")?);
@@ -149,19 +152,19 @@ async fn create_product(shop: &Server, authorization: Option<&str>) -> anyhow::R
 }
 
 /// A run whose answers were all 2xx, over sockets that never failed.
-fn checked(run: Run) -> anyhow::Result<Run> {
+pub(super) fn checked(run: Run) -> anyhow::Result<Run> {
     if run.errors > 0 || run.bad_status > 0 {
         bail!("{} socket errors and {} answers other than 2xx during a load run", run.errors, run.bad_status);
     }
     Ok(run)
 }
 
-fn line(name: &str, run: &Run) -> String {
+pub(super) fn line(name: &str, run: &Run) -> String {
     format!("{name}  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms", run.per_second, run.p50_ms, run.p99_ms)
 }
 
 /// The median of each figure over the rounds.
-fn median(runs: &[Run]) -> Run {
+pub(super) fn median(runs: &[Run]) -> Run {
     let of = |figure: fn(&Run) -> f64| {
         let mut values: Vec<f64> = runs.iter().map(figure).collect();
         values.sort_by(f64::total_cmp);

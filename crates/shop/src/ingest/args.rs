@@ -110,14 +110,13 @@ pub struct BenchIngestArgs {
     /// Ingest the same file a second time and report that run too (always done when comparing).
     #[arg(long)]
     pub rerun: bool,
-    /// With MongoDB, skip the comparison with the naive loop and ingest batched only, into the
-    /// configured database.
+    /// With MongoDB, skip the comparison with the seeds' recipe and ingest batched only, into
+    /// the configured database.
     #[arg(long)]
     pub no_compare: bool,
-    /// Lines the naive loop of the comparison ingests: the first N of the same input [default:
-    /// all of them].
-    #[arg(long)]
-    pub naive_lines: Option<u64>,
+    /// The Python interpreter running the seeds' recipe (`scripts/ingest-recipe.py`, PyMongo).
+    #[arg(long, env = "SHOP_BENCH_PYTHON", default_value = "python3")]
+    pub python: String,
     /// How to ingest.
     #[command(flatten)]
     pub run: RunArgs,

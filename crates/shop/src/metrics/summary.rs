@@ -1,34 +1,31 @@
 //! A latency table for the end of long CLI jobs (`shop ingest`, `shop migrate`): count, p50, p95
-//! and p99 of each MongoDB command series, estimated from the histogram buckets the way
-//! Prometheus' `histogram_quantile` does (linear within a bucket).
+//! and p99 of each MongoDB command series, as measured ([`super::measured`]).
 //!
-//! The exporter only hands out its text format, so the buckets are read back from it: a small
-//! parser of `name_bucket{labels,le="x"} n` lines, the only shape it needs.
+//! Where only the exporter's text is at hand (the service view of `shop indexes`), quantiles are
+//! estimated from its buckets the way Prometheus' `histogram_quantile` does (linear within a
+//! bucket): a small parser of `name_bucket{labels,le="x"} n` lines, the only shape it needs.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use mongo_store::telemetry::COMMAND_DURATION;
-
 /// One series' cumulative buckets: upper bound → count at or below it.
 pub(crate) type Buckets = Vec<(f64, f64)>;
 
-/// The latency table of every MongoDB command recorded by this process so far, one line per
-/// command, collection and profile class; or a line saying nothing was recorded.
+/// The latency table of every MongoDB command recorded by this process since its job started
+/// keeping them, one line per command, collection and profile class, with measured quantiles;
+/// or a line saying nothing was recorded.
 pub fn latency_summary() -> String {
-    render_summary(&super::render(), COMMAND_DURATION)
+    render_summary(&super::measured::series())
 }
 
-fn render_summary(exposition: &str, metric: &str) -> String {
-    let series = buckets(exposition, metric);
+fn render_summary(series: &super::measured::Series) -> String {
     if series.is_empty() {
         return "no MongoDB commands recorded\n".to_owned();
     }
     let mut out = format!("{:<48} {:>8} {:>9} {:>9} {:>9}\n", "MongoDB latency (ms)", "count", "p50", "p95", "p99");
-    for (labels, buckets) in series {
-        let count = buckets.last().map_or(0.0, |(_, count)| *count);
-        let [p50, p95, p99] = [0.5, 0.95, 0.99].map(|q| quantile(&buckets, q) * 1000.0);
-        let _ = writeln!(out, "{labels:<48} {count:>8} {p50:>9.2} {p95:>9.2} {p99:>9.2}");
+    for (labels, histogram) in series {
+        let [p50, p95, p99] = [0.5, 0.95, 0.99].map(|q| histogram.value_at_quantile(q) as f64 / 1000.0);
+        let _ = writeln!(out, "{labels:<48} {:>8} {p50:>9.2} {p95:>9.2} {p99:>9.2}", histogram.len());
     }
     out
 }
@@ -110,17 +107,36 @@ mongodb_command_duration_seconds_count{command=\"find\",collection=\"products\",
         assert!((quantile(find, 0.95) - 0.055).abs() < 1e-9);
     }
 
+    fn measured(values_micros: &[u64]) -> hdrhistogram::Histogram<u64> {
+        let mut histogram = hdrhistogram::Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
+        for &value in values_micros {
+            histogram.record(value).expect("a value within bounds");
+        }
+        histogram
+    }
+
     #[test]
-    fn the_summary_has_one_line_per_series() {
-        let summary = render_summary(EXPOSITION, "mongodb_command_duration_seconds");
+    fn the_summary_prints_the_measured_quantiles_one_line_per_series() {
+        // 98 commands of 1 ms, one of 40 ms and one of 2 s.
+        let mut values = vec![1_000; 98];
+        values.extend([40_000, 2_000_000]);
+        let series = super::super::measured::Series::from([("find products standard".to_owned(), measured(&values))]);
+
+        let summary = render_summary(&series);
 
         let lines: Vec<&str> = summary.lines().collect();
         assert_eq!(lines.len(), 2, "{summary}");
-        assert!(lines[1].starts_with("find products standard") && lines[1].contains("100"), "{summary}");
+        let fields: Vec<&str> = lines[1].split_whitespace().collect();
+        assert_eq!(fields[..4], ["find", "products", "standard", "100"], "{summary}");
+        let quantiles: Vec<f64> = fields[4..].iter().map(|field| field.parse().expect("a number")).collect();
+        // Measured to three significant digits (HDR reports the top of a value's bucket).
+        let near = |value: f64, measured: f64| (measured..=measured * 1.001).contains(&value);
+        assert!(near(quantiles[0], 1.0) && near(quantiles[1], 1.0), "p50 and p95 as measured: {summary}");
+        assert!(near(quantiles[2], 40.0), "p99 as measured, not a bucket's bound: {summary}");
     }
 
     #[test]
     fn an_empty_recorder_says_so() {
-        assert_eq!(render_summary("", "mongodb_command_duration_seconds"), "no MongoDB commands recorded\n");
+        assert_eq!(render_summary(&super::super::measured::Series::new()), "no MongoDB commands recorded\n");
     }
 }

@@ -93,6 +93,35 @@ impl Server {
         Self::start(command, address, "shop")
     }
 
+    /// Starts `shop serve` (the binary at `shop`) on MongoDB (`uri`, database `database`), with
+    /// the API key configuration entry `key`, and waits until it accepts connections.
+    ///
+    /// # Errors
+    /// It cannot be started or does not listen within 10 s.
+    pub fn shop_on_mongo(shop: &Path, key: &str, uri: &str, database: &str) -> anyhow::Result<Self> {
+        let address = free_address()?;
+        let mut command = Command::new(shop);
+        command
+            .args(["serve", "--bind", &address.to_string(), "--shutdown-drain-ms", "2000"])
+            .env("MONGODB_URI", uri)
+            .env("MONGODB_DB", database)
+            .env(app::auth::API_KEYS_SETTING, key)
+            .current_dir(std::env::temp_dir());
+        Self::start(command, address, "shop")
+    }
+
+    /// Starts the hand-written axum + driver baseline (the binary at `bare`) on `uri`, database
+    /// `database`.
+    ///
+    /// # Errors
+    /// It cannot be started or does not listen within 10 s.
+    pub fn bare_mongo(bare: &Path, uri: &str, database: &str) -> anyhow::Result<Self> {
+        let address = free_address()?;
+        let mut command = Command::new(bare);
+        command.args(["--bind", &address.to_string(), "--database", database]).env("MONGODB_URI", uri);
+        Self::start(command, address, "bare-mongo")
+    }
+
     /// Starts the bare axum baseline (the binary at `bare`) answering with `body` and `etag`.
     ///
     /// # Errors

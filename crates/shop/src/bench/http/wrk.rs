@@ -59,21 +59,31 @@ impl Script {
     /// # Errors
     /// The file cannot be written.
     pub fn write(authorization: Option<&str>) -> anyhow::Result<Self> {
+        Self::write_with(authorization, "")
+    }
+
+    /// [`Script::write`], with `requests` (Lua setting the method, body or a `request`
+    /// function) before the summary.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn write_with(authorization: Option<&str>, requests: &str) -> anyhow::Result<Self> {
         use std::io::Write as _;
         use std::os::unix::fs::OpenOptionsExt as _;
 
-        let path = std::env::temp_dir().join(format!("shop-bench-http-{}.lua", std::process::id()));
+        let name = format!("shop-bench-{}-{}.lua", std::process::id(), uuid::Uuid::new_v4().simple());
+        let path = std::env::temp_dir().join(name);
         let mut text = String::new();
         if let Some(value) = authorization {
             // A Lua string literal: backslashes and quotes escaped (a key holds neither).
             let literal = value.replace('\\', "\\\\").replace('"', "\\\"");
             text.push_str(&format!("wrk.headers[\"Authorization\"] = \"{literal}\"\n"));
         }
+        text.push_str(requests);
         text.push_str(SCRIPT);
         let written = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&path)
             .and_then(|mut file| file.write_all(text.as_bytes()));

@@ -1,0 +1,206 @@
+//! `shop bench db`: the shop against what a team would write by hand instead, on the server
+//! `MONGODB_URI` names. The shop (`shop serve` on MongoDB, with an API key and its access log)
+//! and `bare-mongo` (axum and the official driver, no other layer) run side by side on loopback
+//! ports against one fresh database, dropped at the end; `wrk` loads each in turn, round after
+//! round (alternating which goes first), with:
+//!
+//! - `GET /v1/products/{id}` of one product the shop created (the baseline reads the same
+//!   document and answers the same JSON, checked before the load);
+//! - `POST /v1/transfers` between random pairs of wallets opened on each (the baseline keeps its
+//!   own), each with a fresh `Idempotency-Key`.
+//!
+//! It prints requests (or completed transfers) per second, p50 and p99 of both and their ratios.
+//! A transfer refused with 409 (a write conflict that outlasted the retries) is not completed:
+//! the rates count 2xx answers only.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use app::auth::Scopes;
+use clap::Args;
+
+use super::http::servers::Server;
+use super::http::wrk::{self, Load, Run, Script};
+use super::http::{checked, create_product, line, median};
+
+/// Options of `shop bench db`.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// Open connections per load run, each with one request in flight.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    pub connections: u16,
+    /// wrk's threads.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
+    /// Seconds each server is loaded per round and route.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub duration_secs: u64,
+    /// Rounds (each loads both servers once per route).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub rounds: u16,
+    /// Wallets opened on each server; transfers pick two of them at random.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(2..=1000))]
+    pub wallets: u16,
+    /// The baseline binary [default: `bare-mongo` beside this one].
+    #[arg(long)]
+    pub bare_bin: Option<PathBuf>,
+    /// The connection string (a database in it or in `MONGODB_DB` is not used: the run makes its own).
+    #[arg(long = "mongodb-uri", env = "MONGODB_URI", hide_env_values = true)]
+    pub uri: String,
+}
+
+/// Runs the benchmark and prints its figures.
+///
+/// # Errors
+/// A server cannot be started, `wrk` is missing or fails, or a server answers unexpectedly.
+pub async fn run(args: DbArgs) -> anyhow::Result<()> {
+    let shop_bin = std::env::current_exe().context("locating the shop binary")?;
+    let bare_bin = match args.bare_bin.clone() {
+        Some(path) => path,
+        None => shop_bin.with_file_name(format!("bare-mongo{}", std::env::consts::EXE_SUFFIX)),
+    };
+    let database = format!("shop_bench_db_{}", uuid::Uuid::now_v7().simple());
+    let outcome = measure(&args, &shop_bin, &bare_bin, &database).await;
+    let dropped = drop_database(&args.uri, &database).await;
+    outcome?;
+    dropped
+}
+
+async fn measure(
+    args: &DbArgs,
+    shop_bin: &std::path::Path,
+    bare_bin: &std::path::Path,
+    database: &str,
+) -> anyhow::Result<()> {
+    let scopes = Scopes::parse("read,write,transfer").map_err(anyhow::Error::msg)?;
+    let (secret, entry) = app::auth::keys::generate("bench", scopes).context("making the run's API key")?;
+    let authorization = format!("Bearer {}", secret.expose());
+    let shop = Server::shop_on_mongo(shop_bin, &entry.to_string(), &args.uri, database)?;
+    let bare = Server::bare_mongo(bare_bin, &args.uri, database)?;
+    let (path, body, _) = create_product(&shop, Some(&authorization)).await?;
+    let bare_body = reqwest::get(bare.url(&path)).await.context("reading the baseline's answer")?.text().await?;
+    let same = serde_json::from_str::<serde_json::Value>(&bare_body).ok() == serde_json::from_str(&body).ok();
+    if !same {
+        bail!("the baseline answers another body than the shop:\n{bare_body}\n{body}");
+    }
+    let client = http_client(&authorization)?;
+    let shop_wallets = open_wallets(&client, &shop.url("/v1/wallets"), args.wallets).await?;
+    let bare_wallets = open_wallets(&client, &bare.url("/v1/wallets"), args.wallets).await?;
+    println!(
+        "shop bench db: {} connections, {} wrk threads, {} rounds of {} s per server and route, {} wallets, database {database}",
+        args.connections, args.threads, args.rounds, args.duration_secs, args.wallets
+    );
+    let load = Load {
+        connections: args.connections,
+        threads: args.threads,
+        duration: Duration::from_secs(args.duration_secs),
+    };
+    let reads = Script::write(Some(&authorization))?;
+    let warmup = Load { duration: Duration::from_secs(2), ..load };
+    checked(wrk::run(&reads, &shop.url(&path), warmup).await?)?;
+    checked(wrk::run(&reads, &bare.url(&path), warmup).await?)?;
+    let (mut get_runs, mut transfer_runs) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
+    for round in 1..=args.rounds {
+        let shop_first = round % 2 == 1;
+        for is_shop in [shop_first, !shop_first] {
+            let (server, name, wallets) =
+                if is_shop { (&shop, "shop", &shop_wallets) } else { (&bare, "bare", &bare_wallets) };
+            let slot = usize::from(!is_shop);
+            let read = checked(wrk::run(&reads, &server.url(&path), load).await?)?;
+            println!("round {round}  GET       {}", line(name, &read));
+            get_runs[slot].push(read);
+            let script = Script::write_with(Some(&authorization), &transfer_requests(wallets))?;
+            let moved = wrk::run(&script, &server.url("/v1/transfers"), load).await?;
+            if moved.errors > 0 {
+                bail!("{} socket errors during a transfer run of {name}", moved.errors);
+            }
+            println!("round {round}  transfers {}  ({} not 2xx)", line(name, &completed(moved)), moved.bad_status);
+            transfer_runs[slot].push(completed(moved));
+        }
+    }
+    drop(bare);
+    shop.stop()?;
+    report("GET by id", &get_runs[0], &get_runs[1]);
+    report("transfers", &transfer_runs[0], &transfer_runs[1]);
+    Ok(())
+}
+
+/// `run` with only its 2xx answers counted.
+fn completed(run: Run) -> Run {
+    let done = run.requests.saturating_sub(run.bad_status);
+    let share = if run.requests == 0 { 0.0 } else { done as f64 / run.requests as f64 };
+    Run { requests: done, per_second: run.per_second * share, bad_status: 0, ..run }
+}
+
+fn report(what: &str, shop: &[Run], bare: &[Run]) {
+    let (shop, bare) = (median(shop), median(bare));
+    println!("median {what:<10} {}", line("shop", &shop));
+    println!("median {what:<10} {}", line("bare", &bare));
+    if bare.per_second > 0.0 {
+        println!("ratio  {what:<10} shop/bare {:.3}", shop.per_second / bare.per_second);
+    } else {
+        println!("ratio  {what:<10} none: the baseline completed nothing");
+    }
+}
+
+fn http_client(authorization: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, authorization.parse().context("the Authorization header")?);
+    Ok(reqwest::Client::builder().default_headers(headers).build()?)
+}
+
+/// Opens `count` euro wallets holding plenty through `url`; returns their ids.
+async fn open_wallets(client: &reqwest::Client, url: &str, count: u16) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(usize::from(count));
+    for _ in 0..count {
+        let wallet =
+            serde_json::json!({ "owner": "Bench", "currency": "EUR", "opening_balance_minor": 1_000_000_000_000_i64 });
+        let opened = client
+            .post(url)
+            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .json(&wallet)
+            .send()
+            .await
+            .with_context(|| format!("opening a wallet at {url}"))?;
+        if opened.status() != reqwest::StatusCode::CREATED {
+            bail!("opening a wallet at {url} answered {}: {}", opened.status(), opened.text().await?);
+        }
+        let opened: serde_json::Value = opened.json().await?;
+        ids.push(opened["id"].as_str().context("the wallet's id")?.to_owned());
+    }
+    Ok(ids)
+}
+
+/// Lua for `wrk`: every request a transfer of one cent between two random wallets of `wallets`,
+/// under a key made of the script's own prefix, the thread and a counter (fresh in every run).
+fn transfer_requests(wallets: &[String]) -> String {
+    let list = wallets.iter().map(|id| format!("\"{id}\"")).collect::<Vec<_>>().join(",");
+    let prefix = uuid::Uuid::new_v4().simple();
+    format!(
+        r#"wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local wallets = {{{list}}}
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tag", threads)
+end
+local counter = 0
+request = function()
+  counter = counter + 1
+  local i = math.random(#wallets)
+  local j = math.random(#wallets - 1)
+  if j >= i then j = j + 1 end
+  wrk.headers["Idempotency-Key"] = string.format("{prefix}-%d-%d", tag or 0, counter)
+  local body = string.format('{{"from":"%s","to":"%s","amount_minor":1,"currency":"EUR"}}', wallets[i], wallets[j])
+  return wrk.format(nil, nil, nil, body)
+end
+"#
+    )
+}
+
+async fn drop_database(uri: &str, database: &str) -> anyhow::Result<()> {
+    let client = mongodb::Client::with_uri_str(uri).await.context("connecting to drop the run's database")?;
+    client.database(database).drop().await.with_context(|| format!("dropping {database}"))
+}

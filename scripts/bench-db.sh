@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The database path against hand-written code: `shop bench db` after a release build of the shop
+# and of its axum + driver baseline (`bare-mongo`), against the server MONGODB_URI names (a fresh
+# database, dropped at the end). Installs the load generator, Debian's `wrk` package, when it is
+# missing (as root, or through sudo). Arguments go to `shop bench db`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${MONGODB_URI:-}" ]; then
+  echo "MONGODB_URI is not set: name the server to measure against" >&2
+  exit 2
+fi
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "wrk is missing: installing Debian's wrk package" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get install -y wrk || { $sudo apt-get update && $sudo apt-get install -y wrk; }
+fi
+
+cargo build --release -p shop --bins
+exec "${CARGO_TARGET_DIR:-target}/release/shop" bench db "$@"
