@@ -71,8 +71,7 @@ pub async fn proxied(test: &str, path: WritePath) -> Option<Proxied> {
 impl Proxied {
     /// Whether the server speaks client-level `bulkWrite` (wire version 25 and up).
     pub fn has_client_bulk_write(&self) -> bool {
-        self.store.startup_report().max_wire_version.unwrap_or(0)
-            >= mongo_store::transfer::CLIENT_BULK_WRITE_WIRE_VERSION
+        self.store.startup_report().max_wire_version.unwrap_or(0) >= mongo_kit::probe::CLIENT_BULK_WRITE_WIRE_VERSION
     }
 
     /// `Some(self)` when the server speaks client-level `bulkWrite`; else prints why `test` is
@@ -103,7 +102,7 @@ impl Proxied {
 /// The commands sent (driver command events) while `first` and then `second` ran, with their
 /// outputs: `((first, commands), (second, commands))`.
 pub async fn commands_of<T>(first: impl Future<Output = T>, second: impl Future<Output = T>) -> ((T, u64), (T, u64)) {
-    use mongo_store::telemetry::commands_started;
+    use mongo_kit::telemetry::commands_started;
     let before = commands_started();
     let first = first.await;
     let between = commands_started();

@@ -32,7 +32,7 @@ async fn transfer_within_budget(
     key: domain::transfer::IdempotencyKey,
 ) -> Result<domain::transfer::TransferOutcome, TransferError> {
     let deadline = Instant::now() + BUDGET;
-    mongo_store::deadline::scope(deadline, proxied.repos.wallets.transfer(euros(from, to, 100), key, meta())).await
+    budget::scope(deadline, proxied.repos.wallets.transfer(euros(from, to, 100), key, meta())).await
 }
 
 #[store_test(mongo)]

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use domain::TransferError;
+use mongo_kit::exactly_once::attempts::counters;
 use mongo_kit_test::proxy::{Fault, Rule};
-use mongo_store::transfer::counters;
 
 use super::{Proxied, WritePath, audit_events, balance, euros, fresh_key, ledger_len, meta, open, proxied};
 use crate::support::fixture::{TestName, store_test};
@@ -71,9 +71,7 @@ async fn a_client_retry_with_the_same_key_after_a_cut_is_a_replay_never_a_second
     let key = fresh_key();
     let budget = tokio::time::Instant::now() + Duration::from_millis(1_500);
 
-    let first =
-        mongo_store::deadline::scope(budget, proxied.repos.wallets.transfer(euros(from, to, 100), key.clone(), meta()))
-            .await;
+    let first = budget::scope(budget, proxied.repos.wallets.transfer(euros(from, to, 100), key.clone(), meta())).await;
     proxied.proxy.clear();
     let retry = proxied.repos.wallets.transfer(euros(from, to, 100), key, meta()).await;
 
@@ -128,8 +126,7 @@ async fn conflicts_that_outlast_the_budget_end_in_key_in_flight_never_an_error_o
     let budget = tokio::time::Instant::now() + Duration::from_millis(400);
 
     let outcome =
-        mongo_store::deadline::scope(budget, proxied.repos.wallets.transfer(euros(from, to, 100), fresh_key(), meta()))
-            .await;
+        budget::scope(budget, proxied.repos.wallets.transfer(euros(from, to, 100), fresh_key(), meta())).await;
 
     assert!(matches!(outcome, Err(TransferError::KeyInFlight)), "{outcome:?}");
     assert!(proxied.proxy.seen(write) >= 2, "the conflict was not retried");
@@ -144,9 +141,7 @@ async fn a_read_slower_than_the_budget_fails_the_call_and_leaves_the_key_free(te
     let key = fresh_key();
     let budget = tokio::time::Instant::now() + Duration::from_millis(300);
 
-    let slow =
-        mongo_store::deadline::scope(budget, proxied.repos.wallets.transfer(euros(from, to, 100), key.clone(), meta()))
-            .await;
+    let slow = budget::scope(budget, proxied.repos.wallets.transfer(euros(from, to, 100), key.clone(), meta())).await;
     let retry = proxied.repos.wallets.transfer(euros(from, to, 100), key, meta()).await;
 
     assert!(matches!(slow, Err(TransferError::Store(domain::Error::Unavailable(_)))), "{slow:?}");

@@ -64,7 +64,7 @@ async fn a_lost_commit_reply_of_a_keyed_create_is_answered_by_the_retry_with_the
     let first_product = draft.clone().into_product(Timestamp::now());
     let budget = tokio::time::Instant::now() + Duration::from_millis(1_500);
 
-    let first = mongo_store::deadline::scope(
+    let first = budget::scope(
         budget,
         proxied.repos.products.create_keyed(first_product.clone(), claim.clone(), &crate::contract::fixtures::meta()),
     )

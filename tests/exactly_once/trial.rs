@@ -3,10 +3,11 @@
 //! the step that failed.
 
 use domain::{Error, TransferError};
+use mongo_kit::bson::{Document, doc};
+use mongo_kit::probe::TransactionSupport;
 use mongo_kit_test::proxy::{Fault, FaultProxy, Rule};
 use mongo_kit_test::skip::skip;
-use mongo_store::bson::{Document, doc};
-use mongo_store::{MongoStore, TransactionSupport};
+use mongo_store::MongoStore;
 
 use super::{euros, fresh_key, meta};
 use crate::support::fixture::{TestName, store_test};
@@ -17,7 +18,7 @@ async fn connect_with(test: &str, rules: Vec<Rule>) -> Option<(MongoStore, Fault
 }
 
 fn has_client_bulk_write(store: &MongoStore) -> bool {
-    store.startup_report().max_wire_version.unwrap_or(0) >= mongo_store::transfer::CLIENT_BULK_WRITE_WIRE_VERSION
+    store.startup_report().max_wire_version.unwrap_or(0) >= mongo_kit::probe::CLIENT_BULK_WRITE_WIRE_VERSION
 }
 
 fn refusal(code: i32, name: &str) -> Fault {

@@ -1,9 +1,10 @@
 //! The explain audit on a seeded data set. The server must explain for real (plans made of
 //! stages, with figures); one that does not is named in a printed skip.
 
+use mongo_kit::index_audit::{AuditOptions, AuditReport, Outcome, audit_shape};
 use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
-use mongo_store::index_audit::{AuditOptions, AuditReport, Outcome, audit, audit_shape};
+use mongo_store::index_audit::audit;
 use mongo_store::indexes::{INDEXES, shape};
 
 use super::plan::drop_declared;

@@ -5,11 +5,13 @@
 //! index, and the plan lists the commands that reconcile the one left as the team made it.
 //! `apply` changes it only with `--drop-extra`.
 
+use mongo_kit::index_plan::{self, ApplyReport, IndexPlan, PlanItem, create_command, shell};
+use mongo_kit::indexes::IndexSpec;
+use mongo_kit::schema::IndexConflict;
 use mongo_kit_test::server::{database_name, uri_or_skip};
 use mongo_kit_test::skip::skip;
-use mongo_store::index_plan::{self, ApplyReport, IndexPlan, PlanItem, apply, create_command, plan, shell};
-use mongo_store::indexes::{INDEXES, IndexSpec};
-use mongo_store::schema::IndexConflict;
+use mongo_store::index_plan::{apply, plan};
+use mongo_store::indexes::INDEXES;
 use mongo_store::{MongoConfig, MongoStore};
 use mongodb::bson::{Document, doc};
 

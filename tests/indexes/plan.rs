@@ -1,10 +1,12 @@
 //! `plan` and `apply` on a live server.
 
 use futures::TryStreamExt as _;
+use mongo_kit::index_plan::{PlanItem, same_keys};
+use mongo_kit::indexes::IndexSpec;
 use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
-use mongo_store::index_plan::{PlanItem, apply, existing, plan, same_keys};
-use mongo_store::indexes::{INDEXES, IndexSpec};
+use mongo_store::index_plan::{apply, existing, plan};
+use mongo_store::indexes::INDEXES;
 use mongodb::bson::{Document, doc};
 
 use crate::support::fixture::{TestName, store_test};
@@ -116,7 +118,7 @@ async fn an_extra_index_is_reported_and_dropped_only_with_drop_extra(test: &Test
     let after = plan(&store).await.expect("plan after drop-extra");
     store.drop_database().await.expect("drop the test database");
 
-    let extra_keys = |plan: &mongo_store::index_plan::IndexPlan| -> Vec<Document> {
+    let extra_keys = |plan: &mongo_kit::index_plan::IndexPlan| -> Vec<Document> {
         plan.extra().map(|index| index.keys.clone()).collect()
     };
     assert_eq!(extra_keys(&reported), [doc! { "name": 1 }], "{reported}");

@@ -3,9 +3,10 @@
 //! ordinary undeclared index beside it is still dropped. Runs only where the server is a `mongos`;
 //! elsewhere a named skip (a replica set has no shard keys to protect).
 
+use mongo_kit::index_plan::shard_keys;
+use mongo_kit::probe::Topology;
 use mongo_kit_test::skip::skip;
-use mongo_store::Topology;
-use mongo_store::index_plan::{apply, plan, shard_keys};
+use mongo_store::index_plan::{apply, plan};
 use mongodb::bson::{Document, doc};
 
 use crate::support::fixture::{TestName, store_test};

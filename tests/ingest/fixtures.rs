@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use domain::ProductRepository;
 use domain::product::{Product, ProductQuery};
+use mongo_kit::bulk::WritePath;
 use mongo_store::MongoStore;
-use mongo_store::ingest::{MongoIngest, WritePath};
+use mongo_store::ingest::MongoIngest;
 use shop::ingest::args::RunArgs;
 use shop::ingest::rejects::RejectSink;
 use shop::ingest::report::Report;

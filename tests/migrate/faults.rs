@@ -2,9 +2,9 @@
 //! does; a refused document fails the run, which resumes once it is fixed; two runners never
 //! both migrate.
 
+use mongo_kit::migrate::{Lease, LeaseOptions, RunError, RunState};
 use mongo_store::MongoStore;
 use mongo_store::documents::stored_uuid;
-use mongo_store::migrate::{Lease, LeaseOptions, RunError, RunState};
 use mongodb::bson::doc;
 
 use super::fixtures::{all_products, at_version, ids, migration_events, options, products, raw, registry, seed};
@@ -120,7 +120,7 @@ async fn two_concurrent_runners_never_both_migrate_a_document(store: &MongoStore
 
     // Assert: one runner migrated everything in one run; the other was turned away by the lease
     // or came after it and found nothing pending.
-    let migrated = |outcome: &Result<mongo_store::migrate::RunReport, RunError>| match outcome {
+    let migrated = |outcome: &Result<mongo_kit::migrate::RunReport, RunError>| match outcome {
         Ok(report) => report.migrations[0].counts.migrated,
         Err(RunError::LeaseHeld { .. }) => 0,
         Err(other) => panic!("unexpected failure: {other}"),
@@ -128,7 +128,7 @@ async fn two_concurrent_runners_never_both_migrate_a_document(store: &MongoStore
     let mut counts = [migrated(&a), migrated(&b)];
     counts.sort_unstable();
     assert_eq!(counts, [0, 20]);
-    assert_eq!(raw(store, mongo_store::migrate::RUNS, doc! {}).await.len(), 1, "one run in the changelog");
+    assert_eq!(raw(store, mongo_kit::migrate::RUNS, doc! {}).await.len(), 1, "one run in the changelog");
     assert_eq!(migration_events(store).await.len(), 20);
     assert_eq!(at_version(store, 1).await, 0);
 }

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use mongo_kit::migrate::{LeaseOptions, Registry, RunOptions};
 use mongo_store::MongoStore;
 use mongo_store::documents::stored_uuid;
-use mongo_store::migrate::{LeaseOptions, Registry, RunOptions};
 use mongodb::bson::{Bson, DateTime, Document, doc};
 use uuid::Uuid;
 

@@ -2,8 +2,8 @@
 //! meanwhile, and a dry run counts without writing.
 
 use domain::ProductId;
+use mongo_kit::migrate::{RunState, status};
 use mongo_store::MongoStore;
-use mongo_store::migrate::{RunState, status};
 use mongodb::bson::doc;
 
 use super::fixtures::{
@@ -93,7 +93,7 @@ async fn a_dry_run_counts_what_would_change_and_writes_nothing(store: &MongoStor
     assert!(counted.refusals[0].contains(&refused.to_string()), "{:?}", counted.refusals);
     assert!(counted.run.is_none());
     assert_eq!(all_products(store).await, before);
-    for collection in [mongo_store::migrate::RUNS, mongo_store::migrate::LEASES, "audit"] {
+    for collection in [mongo_kit::migrate::RUNS, mongo_kit::migrate::LEASES, "audit"] {
         assert!(raw(store, collection, doc! {}).await.is_empty(), "{collection} was written");
     }
 }

@@ -3,11 +3,11 @@
 //! changed document has exactly one audit event. A batch costs the read, one `bulkWrite` and the
 //! commit where the server has client-level `bulkWrite`.
 
+use mongo_kit::migrate::{RunError, RunState};
+use mongo_kit::telemetry::commands_started;
 use mongo_kit_test::proxy::{Fault, FaultProxy, Rule};
 use mongo_kit_test::skip::skip;
 use mongo_store::MongoStore;
-use mongo_store::migrate::{RunError, RunState};
-use mongo_store::telemetry::commands_started;
 
 use super::fixtures::{at_version, ids, migration_events, options, registry, seed};
 use crate::support::fixture::{Fixture, store_test};
@@ -38,7 +38,7 @@ impl Fixture for BulkWriteProxy {
 }
 
 fn has_client_bulk_write(store: &MongoStore) -> bool {
-    store.startup_report().max_wire_version.unwrap_or(0) >= mongo_store::transfer::CLIENT_BULK_WRITE_WIRE_VERSION
+    store.startup_report().max_wire_version.unwrap_or(0) >= mongo_kit::probe::CLIENT_BULK_WRITE_WIRE_VERSION
 }
 
 #[store_test(mongo)]

@@ -1,6 +1,8 @@
 //! Start-up: configuration, redaction, the profile table, and what the probes report.
 
-use mongo_store::{MongoConfig, MongoStore, OperationClass, Profiles, redact_uri};
+use mongo_kit::config::redact_uri;
+use mongo_kit::profiles::{OperationClass, Profiles};
+use mongo_store::{MongoConfig, MongoStore};
 
 use crate::support::fixture::{TestName, store_test};
 use crate::support::mongo;

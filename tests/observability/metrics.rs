@@ -78,13 +78,13 @@ async fn metrics_show_every_series_after_a_short_load(Metered(app): &Metered) {
 
 #[store_test(mongo)]
 async fn long_jobs_end_with_a_latency_summary(Metered(app): &Metered) {
-    let before = mongo_store::telemetry::commands_started();
+    let before = mongo_kit::telemetry::commands_started();
     shop::metrics::keep_command_latencies();
 
     app.create_product("SUMMARY-1", "books", 100).await;
     let summary = shop::metrics::latency_summary();
 
-    assert!(mongo_store::telemetry::commands_started() > before, "commands are counted");
+    assert!(mongo_kit::telemetry::commands_started() > before, "commands are counted");
     // The create's writes: one client bulkWrite where the server has it, else an insert.
     let line = summary.lines().find(|line| line.starts_with("insert products ") || line.starts_with("bulkWrite - "));
     assert!(line.is_some(), "no line for the product insert:\n{summary}");

@@ -353,9 +353,9 @@ mod tests {
     #[tokio::test]
     async fn a_write_refused_before_it_was_sent_is_unavailable() {
         let past = tokio::time::Instant::now();
-        let profiles = crate::Profiles::default();
-        let refused = crate::deadline::scope(past, async {
-            crate::time_limit::within(profiles.get(crate::OperationClass::Critical), async { Ok(()) }).await
+        let profiles = crate::profiles::Profiles::default();
+        let refused = budget::scope(past, async {
+            crate::time_limit::within(profiles.get(crate::profiles::OperationClass::Critical), async { Ok(()) }).await
         })
         .await
         .expect_err("the budget is spent");

@@ -12,7 +12,7 @@
 //! removed so the next round claims the key again.
 //!
 //! Transient failures are retried by the driver's convenient transaction API, with a jittered
-//! backoff, within the caller's time budget ([`crate::deadline`]); a failed commit may have been
+//! backoff, within the caller's time budget ([`budget`]); a failed commit may have been
 //! applied, which the runner reports as [`Stop::Failed`] of a write so the caller can answer
 //! "outcome unknown" and the client's retry with the same key finds the claim if it was.
 //!
@@ -20,7 +20,7 @@
 //! # async fn demo(client: mongodb::Client, database: mongodb::Database) -> mongodb::error::Result<()> {
 //! use bson::{Document, doc};
 //! use futures::FutureExt as _;
-//! use mongo_kit::Profiles;
+//! use mongo_kit::profiles::Profiles;
 //! use mongo_kit::exactly_once::{KeyId, Operation, Runner, Writes, standard_judge};
 //!
 //! /// Records a payment: one insert after the claim.

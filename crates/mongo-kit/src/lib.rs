@@ -6,7 +6,6 @@
 //! - `bulk`: batches of upserts keyed by a unique field, one round trip each, an answer per item.
 //! - `profiles`: operation classes and their concerns and time limits; overrides; the table.
 //! - `time_limit`: the one helper applying a class's time limit (`maxTimeMS` and a deadline).
-//! - `deadline`: the caller's time budget (a task-local deadline) that caps every time limit.
 //! - `classify`: what a driver error means ([`classify::Failure`]); every server code is named there.
 //! - `telemetry`: metrics from the driver's command and pool events; the slow-operation log.
 //! - `causal`: read-your-writes for classes that read from secondaries ([`causal::CausalClock`]).
@@ -23,7 +22,10 @@
 //!   the primary; "unknown" where the server cannot answer.
 //! - `probe`: topology, server version, whether UUID ids are kept and matched.
 //! - `config`: [`config::ClientConfig`] (URI, database, pool, timeouts, profiles) and URI redaction.
-//! - `error`: the kit's [`Error`] (configuration, connection, schema).
+//! - [`Error`] and [`Result`]: the kit's error (configuration, connection, schema).
+//!
+//! The caller's time budget is the `budget` crate's task-local deadline: every time limit here is
+//! capped by what is left of it.
 
 #![warn(unreachable_pub)]
 
@@ -31,7 +33,7 @@ pub mod bulk;
 pub mod causal;
 pub mod classify;
 pub mod config;
-pub mod error;
+mod error;
 pub mod exactly_once;
 pub mod index_audit;
 pub mod index_plan;
@@ -46,8 +48,5 @@ pub mod time_limit;
 pub mod transaction;
 
 pub use bson;
-/// The caller's time budget (the `budget` crate): every time limit of this crate is capped by it.
-pub use budget as deadline;
 pub use error::{Error, Result};
 pub use mongodb;
-pub use profiles::{OperationClass, Profile, Profiles};

@@ -11,7 +11,7 @@
 //! ```no_run
 //! # async fn demo(database: mongodb::Database) -> Result<(), mongo_kit::migrate::RunError> {
 //! use bson::{Document, doc};
-//! use mongo_kit::Profiles;
+//! use mongo_kit::profiles::Profiles;
 //! use mongo_kit::migrate::{AuditSink, Migrated, Migration, MigrationError, Registry, RunOptions, Runner};
 //!
 //! fn rename_title(mut document: Document) -> Result<Document, MigrationError> {
@@ -80,12 +80,12 @@ pub const AUDIT_ACTION: &str = "migration.applied";
 pub const USES: [crate::profiles::Use; 2] = [
     crate::profiles::Use {
         collection: LEASES,
-        class: crate::OperationClass::Critical,
+        class: crate::profiles::OperationClass::Critical,
         by: "migration runner (leases)",
     },
     crate::profiles::Use {
         collection: RUNS,
-        class: crate::OperationClass::Critical,
+        class: crate::profiles::OperationClass::Critical,
         by: "migration runner (changelog)",
     },
 ];

@@ -32,6 +32,9 @@ impl fmt::Display for Topology {
     }
 }
 
+/// The first wire version with the client-level `bulkWrite` command (MongoDB 8.0).
+pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
+
 /// What the server said about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerInfo {
@@ -39,7 +42,8 @@ pub struct ServerInfo {
     pub topology: Topology,
     /// `buildInfo.version`, when the server answers it.
     pub version: Option<String>,
-    /// The newest wire protocol version it speaks (25 and up have client-level `bulkWrite`).
+    /// The newest wire protocol version it speaks ([`CLIENT_BULK_WRITE_WIRE_VERSION`] and up have
+    /// client-level `bulkWrite`).
     pub max_wire_version: Option<i32>,
 }
 

@@ -6,7 +6,7 @@
 //! little longer than the limit, so a stalled connection cannot hold a request forever; the grace
 //! lets the server's own `MaxTimeMSExpired` answer arrive first when it can.
 //!
-//! Inside a caller's budget ([`crate::deadline::scope`]) both limits shrink to what is left of
+//! Inside a caller's budget ([`budget::scope`]) both limits shrink to what is left of
 //! it, and an operation started after the budget is spent fails at once without a round trip.
 
 use std::future::IntoFuture;
@@ -29,7 +29,7 @@ macro_rules! time_limited {
     ($($ty:ty => [$($generics:tt)*]),* $(,)?) => {$(
         impl<$($generics)*> TimeLimited for $ty {
             fn time_limited(self, profile: &Profile) -> Self {
-                self.max_time(crate::deadline::cap(profile.time_limit()))
+                self.max_time(budget::cap(profile.time_limit()))
             }
         }
     )*};
@@ -47,7 +47,7 @@ time_limited!(
 /// The client-side deadline of `profile`: the time limit (capped by the caller's remaining
 /// budget) plus a quarter, at least 50 ms more.
 pub fn deadline(profile: &Profile) -> Duration {
-    let limit = crate::deadline::cap(profile.time_limit());
+    let limit = budget::cap(profile.time_limit());
     limit + (limit / 4).max(Duration::from_millis(50))
 }
 
@@ -58,7 +58,7 @@ pub fn deadline(profile: &Profile) -> Duration {
 /// # Errors
 /// The operation's own error, or a timeout error past the deadline.
 pub async fn within<T>(profile: &Profile, operation: impl IntoFuture<Output = Result<T>>) -> Result<T> {
-    if crate::deadline::expired() {
+    if budget::expired() {
         crate::telemetry::record_client_timeout(profile.class());
         return Err(not_sent(format!("{} operation started after the caller's time budget", profile.class())));
     }
@@ -95,7 +95,7 @@ pub(crate) fn timed_out(message: String) -> mongodb::error::Error {
 /// # Errors
 /// The operation's own error, or a timeout error once the budget is spent.
 pub async fn within_budget<T>(operation: impl IntoFuture<Output = Result<T>>) -> Result<T> {
-    let Some(left) = crate::deadline::remaining() else {
+    let Some(left) = budget::remaining() else {
         return operation.into_future().await;
     };
     let grace = (left / 4).max(Duration::from_millis(50));

@@ -5,7 +5,7 @@
 //! It owns what each of them once wrote again: a session, the class's concerns, the driver's
 //! convenient API (`and_run2`, which reruns the body on `TransientTransactionError` and the commit
 //! on `UnknownTransactionCommitResult`), a jittered backoff before each rerun, the caller's time
-//! budget ([`crate::deadline`]) bounding the whole run and capping the commit's `maxTimeMS`,
+//! budget ([`budget`]) bounding the whole run and capping the commit's `maxTimeMS`,
 //! attempt counting, the body's own reasons to stop ([`Abort::Stop`], typed, never a string in a
 //! driver error), and reruns when the body found its data changed ([`Abort::Retry`]).
 //!
@@ -26,7 +26,7 @@
 //! ```no_run
 //! # async fn demo(client: mongodb::Client, database: mongodb::Database) {
 //! use bson::{Document, doc};
-//! use mongo_kit::Profiles;
+//! use mongo_kit::profiles::Profiles;
 //! use mongo_kit::transaction::{Abort, Failed, Transaction};
 //!
 //! /// Why a seat reservation is refused.
@@ -35,7 +35,7 @@
 //!
 //! let profiles = Profiles::default();
 //! let shows = database.collection::<Document>("shows");
-//! let reserved = Transaction::new(&client, profiles.get(mongo_kit::OperationClass::Critical))
+//! let reserved = Transaction::new(&client, profiles.get(mongo_kit::profiles::OperationClass::Critical))
 //!     .run(async |session| {
 //!         let taken = shows
 //!             .update_one(doc! { "_id": "show-1", "free": { "$gte": 2 } }, doc! { "$inc": { "free": -2 } })
@@ -210,7 +210,7 @@ impl<'a> Transaction<'a> {
         let mut options = self.profile.transaction_options();
         let limit = self.commit_limit.or(options.max_commit_time).unwrap_or(self.profile.time_limit());
         // The commit may not outlast the caller's budget either.
-        options.max_commit_time = Some(crate::deadline::cap(limit));
+        options.max_commit_time = Some(budget::cap(limit));
         let class = self.profile.class();
         let guard = Arc::new(OpenGuard::new(self.client, session.id()));
         let stop: Arc<Mutex<Option<S>>> = Arc::new(Mutex::new(None));
@@ -356,7 +356,7 @@ fn is_deadline(error: &Error) -> bool {
 /// Runs `run` until the caller's deadline, exactly (no grace: the caller answers at its deadline,
 /// and the guard ends what was left open).
 async fn within_deadline<T>(run: impl Future<Output = DriverResult<T>>) -> DriverResult<T> {
-    match crate::deadline::remaining() {
+    match budget::remaining() {
         None => run.await,
         Some(left) => match tokio::time::timeout(left, run).await {
             Ok(result) => result,

@@ -11,11 +11,12 @@ use mongodb::ClientSession;
 use mongodb::error::Result as DriverResult;
 use serde::Serialize;
 
-use crate::classify::{DomainErrors, classify, classify_write, is_duplicate_key};
+use crate::classify::{DomainErrors, classify, classify_write};
 use crate::documents::AuditDoc;
-use crate::profiles::Classed;
-use crate::profiles::OperationClass::Critical;
 use crate::store::MongoStore;
+use mongo_kit::classify::is_duplicate_key;
+use mongo_kit::profiles::Classed;
+use mongo_kit::profiles::OperationClass::Critical;
 
 /// Runs `body` in one transaction; a duplicate key in it is the change's conflict, described by
 /// `conflict`.

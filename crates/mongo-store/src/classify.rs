@@ -2,10 +2,7 @@
 //! failure means (every server error code is named there), and this module maps its verdict onto
 //! `domain::Error`, the one place that mapping is written.
 
-pub use mongo_kit::classify::{
-    ErrorClass, Failure, error_class, failed_write_index, is_capability_refusal, is_duplicate_key, is_index_conflict,
-    is_namespace_exists, is_transient, is_write_conflict,
-};
+use mongo_kit::classify::Failure;
 use mongodb::error::Error as DriverError;
 
 /// The shop's handles report failures as `domain::Error` ([`to_domain`]).

@@ -6,7 +6,7 @@ use mongodb::Database;
 
 use crate::classify::DomainErrors;
 use crate::documents::{AuditDoc, FeedDoc, IdempotencyDoc, LedgerDoc, ProductDoc, SessionDoc, TransferDoc, WalletDoc};
-use crate::profiles::{Classed, OperationClass, Profiles, Use};
+use mongo_kit::profiles::{Classed, OperationClass, Profiles, Use};
 
 /// The shop's collection names.
 pub mod names {
@@ -107,7 +107,7 @@ pub fn uses() -> Vec<Use> {
     let mut uses = Collections::USES.to_vec();
     uses.push(crate::ingest::INGEST);
     uses.extend(crate::ledger_check::USES);
-    uses.extend(crate::migrate::USES);
+    uses.extend(mongo_kit::migrate::USES);
     uses.extend(migrated);
     uses.push(audit);
     uses

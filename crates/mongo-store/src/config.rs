@@ -4,7 +4,7 @@
 use std::ops::{Deref, DerefMut};
 
 use domain::idempotency::KeyLifetime;
-pub use mongo_kit::config::{ClientConfig, redact_uri};
+use mongo_kit::config::ClientConfig;
 
 /// How to reach MongoDB and how the shop uses it. Reads and writes of the client settings go
 /// through to [`ClientConfig`] (`config.profiles`, `config.max_pool_size`, ...).
@@ -63,7 +63,7 @@ mod tests {
         config.max_pool_size = 7;
 
         let (options, database) =
-            config.client_options(&crate::causal::CausalClock::default()).await.expect("valid options");
+            config.client_options(&mongo_kit::causal::CausalClock::default()).await.expect("valid options");
 
         assert_eq!(database, "shop");
         assert_eq!(options.max_pool_size, Some(7));

@@ -1,9 +1,9 @@
 //! `shop indexes audit`: the kit's [`mongo_kit::index_audit`] on the shop's registry.
 
-pub use mongo_kit::index_audit::*;
+use mongo_kit::index_audit::*;
 
-use crate::error::Result;
 use crate::store::MongoStore;
+use mongo_kit::Result;
 
 /// Explains (and with `options.runs`, times) every shape of the shop's registry.
 ///

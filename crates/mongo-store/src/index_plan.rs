@@ -1,15 +1,15 @@
 //! `shop indexes plan` and `apply`: the kit's [`mongo_kit::index_plan`] on the shop's registry.
 
-pub use mongo_kit::index_plan::*;
+use mongo_kit::index_plan::*;
 use mongodb::Database;
 
-use crate::error::Result;
 use crate::store::MongoStore;
+use mongo_kit::Result;
 
 /// The indexes the server has in the collections the shop's registry knows.
 ///
 /// # Errors
-/// [`crate::Error::Driver`] when the server cannot list collections or indexes.
+/// [`mongo_kit::Error::Driver`] when the server cannot list collections or indexes.
 pub async fn existing(database: &Database) -> Result<Vec<ExistingIndex>> {
     mongo_kit::index_plan::existing(database, crate::indexes::registry()).await
 }

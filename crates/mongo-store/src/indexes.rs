@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 pub use catalog::{CONSTRAINTS, SHAPES};
-pub use mongo_kit::indexes::*;
+use mongo_kit::indexes::*;
 
 /// The shop's registry, built once from the catalog.
 static REGISTRY: LazyLock<Registry> =

@@ -15,7 +15,7 @@
 //! Batches travel as one client-level `bulkWrite` where the server has it (wire version 25 and
 //! up, verbose results giving one result per statement), else as `update` commands carrying many
 //! statements. A setting forces the second path, so both stay tested on any server. Round trips
-//! are counted by the driver's command events ([`crate::telemetry::commands_started`]).
+//! are counted by the driver's command events ([`mongo_kit::telemetry::commands_started`]).
 //!
 //! A call that times out or loses its connection is reported as [`ItemFailure::Unknown`]: the
 //! statements may have been applied. Sending them again is safe, as they are idempotent.
@@ -34,19 +34,16 @@ use async_trait::async_trait;
 use domain::ingest::{ItemFailure, ItemResult, ProductIngest, UpsertOutcome};
 use domain::product::ProductDraft;
 use domain::{Result, Timestamp};
-pub use mongo_kit::bulk::WritePath;
+use mongo_kit::bulk::WritePath;
 use mongo_kit::bulk::{Answer, BulkUpsert, ItemError, Marker, Outcome};
 
 use crate::collections::names;
 use crate::documents::stored_time;
-use crate::profiles::{Classed, OperationClass, Use};
 use crate::store::MongoStore;
+use mongo_kit::profiles::{Classed, OperationClass, Use};
 
 /// The handle ingestion writes with: products, bulk class.
 pub const INGEST: Use = Use { collection: names::PRODUCTS, class: OperationClass::Bulk, by: "ProductIngest" };
-
-/// The first wire version with the client-level `bulkWrite` command (MongoDB 8.0).
-pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
 
 /// Product upserts on MongoDB; cheap to clone.
 #[derive(Debug, Clone)]
@@ -61,7 +58,7 @@ impl MongoIngest {
     /// and `force_update_commands` is false, else `update` commands with many statements.
     pub fn new(store: MongoStore, force_update_commands: bool) -> Self {
         let wire = store.startup_report().max_wire_version.unwrap_or(0);
-        let path = if wire >= CLIENT_BULK_WRITE_WIRE_VERSION && !force_update_commands {
+        let path = if wire >= mongo_kit::probe::CLIENT_BULK_WRITE_WIRE_VERSION && !force_update_commands {
             WritePath::ClientBulkWrite
         } else {
             WritePath::UpdateCommands

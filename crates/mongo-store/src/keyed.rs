@@ -18,8 +18,8 @@ use domain::idempotency::{Decision, KeyConflict, decide};
 use serde::de::DeserializeOwned;
 
 use crate::documents::{IdempotencyDoc, IdempotencyId};
-use crate::profiles::OperationClass::Critical;
 use crate::store::MongoStore;
+use mongo_kit::profiles::OperationClass::Critical;
 
 /// How many times a keyed operation starts a new transaction after its key was found held by
 /// an expired record (or, for transfers, a wallet changed between the read and the write).

@@ -29,10 +29,10 @@ use bson::doc;
 use domain::WalletId;
 use mongodb::Database;
 
-use crate::classify::Failure;
 use crate::collections::names;
 use crate::documents::{WalletDoc, read_uuid};
-use crate::profiles::{Classed, OperationClass, Profiles, Use};
+use mongo_kit::classify::Failure;
+use mongo_kit::profiles::{Classed, OperationClass, Profiles, Use};
 
 /// The check's scan of every wallet: analytics class.
 pub const SCAN: Use = Use { collection: names::WALLETS, class: OperationClass::Analytics, by: "ledger check" };

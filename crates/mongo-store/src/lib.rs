@@ -2,12 +2,13 @@
 //! repositories, transfers, keyed creates, ingest, ledger check, validators, query-shape catalog
 //! and migrations. The generic machinery they stand on (profiles and classed handles, budgets,
 //! the classifier, telemetry, the registry with plan and audit, schema preparation, the migration
-//! and exactly-once runners, bulk upserts, probes) is `mongo-kit`, re-exported here under the
-//! module paths the shop has always used; a team building its own collections uses the kit
-//! directly (see `examples/orders`).
+//! and exactly-once runners, bulk upserts, probes) is `mongo-kit`, and its items are named
+//! by their kit paths (`mongo_kit::telemetry`, `mongo_kit::profiles::Profiles`, ...) here as
+//! everywhere: this crate exports the shop's store, its configuration and its own modules only. A
+//! team building its own collections uses the kit directly (see `examples/orders`).
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), mongo_store::Error> {
+//! # async fn demo() -> Result<(), mongo_kit::Error> {
 //! use mongo_store::{MongoConfig, MongoStore};
 //! let store = MongoStore::connect(MongoConfig::new("mongodb://localhost:27017/shop")).await?;
 //! println!("{}", store.startup_report());
@@ -57,18 +58,5 @@ pub mod schema;
 mod store;
 pub mod transfer;
 
-use mongo_kit::error;
-/// The kit modules this crate is built on, under the paths the shop has always used.
-pub use mongo_kit::{causal, deadline, migrate, probe, profiles, telemetry, time_limit};
-
-/// The BSON crate this store is built on, so embedding code can write documents and filters
-/// (for migrations, its own collections) without pinning a second copy.
-pub use bson;
-pub use config::{ClientConfig, MongoConfig, redact_uri};
-pub use mongo_kit::{Error, Result};
-/// The driver this store is built on, for embedding code that needs its types directly.
-pub use mongodb;
-pub use probe::{Topology, TransactionSupport};
-pub use profiles::{OperationClass, Profile, Profiles};
-pub use schema::SchemaReport;
+pub use config::MongoConfig;
 pub use store::{MongoStore, StartupReport};

@@ -9,10 +9,10 @@ use domain::{AuditEventId, Currency, Timestamp};
 
 use crate::collections::names;
 use crate::documents::AuditDoc;
-use crate::migrate::{
+use crate::store::MongoStore;
+use mongo_kit::migrate::{
     AUDIT_ACTION, AuditSink, Migrated, Migration, MigrationError, Registry, RunError, RunOptions, Runner,
 };
-use crate::store::MongoStore;
 
 /// A runner of `registry` on `store`'s database and profiles, writing one `migration.applied`
 /// event per migrated document into the shop's audit log, and sending each batch as one client
@@ -35,7 +35,7 @@ impl AuditSink for ShopAudit {
         let kind = migrated.migration.subject_kind;
         // An id that makes no valid subject (too long, odd characters) is named by its digest.
         let subject = AuditSubject::parse(&migrated.subject()).unwrap_or_else(|_| {
-            AuditSubject::of(kind, &crate::migrate::fingerprint(&doc! { "_id": migrated.id.clone() })[..32])
+            AuditSubject::of(kind, &mongo_kit::migrate::fingerprint(&doc! { "_id": migrated.id.clone() })[..32])
         });
         let event = AuditEvent {
             id: AuditEventId::new(),

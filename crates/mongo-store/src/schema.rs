@@ -8,12 +8,12 @@ mod validators;
 
 use mongodb::Database;
 
-pub use mongo_kit::schema::{CollectionSpec, IndexConflict, SchemaReport};
+use mongo_kit::schema::{CollectionSpec, SchemaReport};
 pub use validators::validator;
 
 use crate::collections::names;
-use crate::error::Result;
-use crate::profiles::Profiles;
+use mongo_kit::Result;
+use mongo_kit::profiles::Profiles;
 
 /// Every collection start-up prepares, each with its validator.
 pub fn collections() -> Vec<CollectionSpec> {

@@ -11,12 +11,14 @@ use mongodb::{Client, Database};
 
 use crate::collections::Collections;
 use crate::collections::names;
-use crate::config::{MongoConfig, redact_uri};
-use crate::error::{Error, Result};
-use crate::probe::{self, Topology, TransactionSupport};
-use crate::profiles::{OperationClass, Profile, Profiles};
-use crate::schema::{self, SchemaReport};
-use crate::time_limit::within;
+use crate::config::MongoConfig;
+use crate::schema;
+use mongo_kit::config::redact_uri;
+use mongo_kit::probe::{self, Topology, TransactionSupport};
+use mongo_kit::profiles::{OperationClass, Profile, Profiles};
+use mongo_kit::schema::SchemaReport;
+use mongo_kit::time_limit::within;
+use mongo_kit::{Error, Result};
 
 /// The shop's ports on MongoDB. Clones share one client and its pool: create one per process
 /// with [`MongoStore::connect`] and clone it wherever a port is needed.
@@ -33,7 +35,7 @@ struct Inner {
     report: StartupReport,
     transfers: crate::transfer::Settings,
     known: crate::transfer::Known,
-    clock: crate::causal::CausalClock,
+    clock: mongo_kit::causal::CausalClock,
 }
 
 /// What start-up found, for the service's first log lines and for tests.
@@ -97,7 +99,7 @@ impl MongoStore {
     /// [`Error::Schema`] or [`Error::Driver`] when preparing the collections fails.
     pub async fn connect(config: MongoConfig) -> Result<Self> {
         let uri = redact_uri(&config.uri);
-        let clock = crate::causal::CausalClock::default();
+        let clock = mongo_kit::causal::CausalClock::default();
         let (options, database_name) = config.client_options(&clock).await?;
         let connect_error = |source| Error::Connect { uri: uri.clone(), source };
         let client = Client::with_options(options).map_err(connect_error)?;
@@ -198,7 +200,7 @@ impl MongoStore {
 
     /// The newest `operationTime` of this store's acknowledged writes: what reads from
     /// secondaries wait for.
-    pub fn causal_clock(&self) -> &crate::causal::CausalClock {
+    pub fn causal_clock(&self) -> &mongo_kit::causal::CausalClock {
         &self.inner.clock
     }
 

@@ -47,21 +47,18 @@ use mongo_kit::transaction::{Failed, Transaction};
 
 use body::Halt;
 pub(crate) use known::Known;
-pub use mongo_kit::exactly_once::attempts::{self, Counters, WRITE_CONFLICTS, counters};
 pub(crate) use plan::Plan;
 pub(crate) use trial::run as trial;
 
-use crate::classify::{classify, classify_write, is_duplicate_key};
+use crate::classify::{classify, classify_write};
 use crate::config::MongoConfig;
 use crate::documents::IdempotencyId;
-use crate::profiles::OperationClass;
 use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
+use mongo_kit::classify::is_duplicate_key;
+use mongo_kit::profiles::OperationClass;
 
 /// The idempotency scope of transfers.
 pub const SCOPE: &str = "transfer";
-
-/// The first wire version with client-level `bulkWrite` (MongoDB 8.0).
-pub const CLIENT_BULK_WRITE_WIRE_VERSION: i32 = 25;
 
 /// How transfers run on this store, fixed at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +79,7 @@ impl Settings {
         let wire = max_wire_version.unwrap_or(0);
         Self {
             key_lifetime: config.key_lifetime,
-            client_bulk_write: config.client_bulk_write && wire >= CLIENT_BULK_WRITE_WIRE_VERSION,
+            client_bulk_write: config.client_bulk_write && wire >= mongo_kit::probe::CLIENT_BULK_WRITE_WIRE_VERSION,
             legacy_records: false,
         }
     }
@@ -97,7 +94,7 @@ pub(crate) async fn run(
     key: IdempotencyKey,
     meta: RequestMeta,
 ) -> Result<TransferOutcome, TransferError> {
-    if let crate::probe::TransactionSupport::Unsupported { reason } = &store.startup_report().transactions {
+    if let mongo_kit::probe::TransactionSupport::Unsupported { reason } = &store.startup_report().transactions {
         let message = format!("{TRANSACTIONS_UNSUPPORTED} (start-up trial: {reason})");
         return Err(TransferError::Store(Error::Unsupported(message)));
     }

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use domain::ingest::ProductIngest;
-use mongo_store::ingest::WritePath;
+use mongo_kit::bulk::WritePath;
 use tokio::io::{AsyncBufRead, BufReader};
 
 use self::args::{IngestArgs, IngestCommand, RunArgs};
@@ -151,11 +151,11 @@ pub async fn ingest<R: AsyncBufRead + Unpin>(
     let tally = Arc::new(Tally::default());
     let progress = show_progress
         .then(|| Progress::start(Arc::clone(&tally), size, Duration::from_secs(run.progress_interval_secs)));
-    let commands_before = mongo_store::telemetry::commands_started();
+    let commands_before = mongo_kit::telemetry::commands_started();
     let started = Instant::now();
     let outcome = pipeline::run(input, Arc::clone(&target.port), &settings(run), Arc::clone(&tally), rejects).await;
     let elapsed = started.elapsed();
-    let commands = mongo_store::telemetry::commands_started() - commands_before;
+    let commands = mongo_kit::telemetry::commands_started() - commands_before;
     if let Some(progress) = progress {
         progress.finish().await;
     }

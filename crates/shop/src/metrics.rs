@@ -4,7 +4,7 @@
 //! Every `_seconds` metric is a real Prometheus histogram with [`BUCKETS`], so p50, p95 and p99
 //! follow with `histogram_quantile`. The series come from the HTTP middleware (`http_*`, see
 //! `app::metrics`) and from the MongoDB driver's events (`mongodb_*`, see
-//! `mongo_store::telemetry`), the HTTP layer's business symptoms (`shop_*`, see
+//! `mongo_kit::telemetry`), the HTTP layer's business symptoms (`shop_*`, see
 //! `app::metrics::business`), the deployment-health monitor (`mongo_kit::monitor`) and the one-shot
 //! jobs ([`jobs`], written to a textfile). The HTTP library and the stores only record; installing
 //! the recorder and its upkeep task is the binary's choice, here.
@@ -70,7 +70,7 @@ pub fn install() -> &'static PrometheusHandle {
 /// monitor's and the jobs'.
 fn register() {
     app::metrics::describe();
-    mongo_store::telemetry::register();
+    mongo_kit::telemetry::register();
     mongo_kit::monitor::series::describe();
     jobs::describe();
 }
@@ -91,11 +91,11 @@ pub fn render() -> String {
 /// ([`latency_summary`]) to stderr, where it cannot mix with a machine-readable result on stdout.
 /// A job that sent no MongoDB command (the in-memory store, a generator) writes nothing.
 pub async fn summarized<T>(job: impl Future<Output = T>) -> T {
-    let before = mongo_store::telemetry::commands_started();
+    let before = mongo_kit::telemetry::commands_started();
     install();
     keep_command_latencies();
     let outcome = job.await;
-    if mongo_store::telemetry::commands_started() > before {
+    if mongo_kit::telemetry::commands_started() > before {
         eprint!("{}", latency_summary());
     }
     outcome

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use domain::Repositories;
 use domain::idempotency::KeyLifetime;
-use mongo_store::{MongoConfig, MongoStore, Profiles, TransactionSupport};
+use mongo_kit::probe::TransactionSupport;
+use mongo_kit::profiles::Profiles;
+use mongo_store::{MongoConfig, MongoStore};
 
 use crate::cli::MongoArgs;
 
@@ -134,7 +136,7 @@ pub fn print_profiles(args: &crate::cli::ProfilesArgs) -> anyhow::Result<()> {
 /// Fails when MongoDB is configured but cannot be used.
 pub async fn connect_ingest(
     config: &MongoArgs,
-    path: Option<mongo_store::ingest::WritePath>,
+    path: Option<mongo_kit::bulk::WritePath>,
 ) -> anyhow::Result<crate::ingest::Target> {
     if config.uri.is_none() {
         eprintln!("\n*** {MEMORY_BANNER} ***\n");

@@ -278,8 +278,8 @@ fn serve_logs_on_stderr_and_writes_nothing_on_stdout() {
 
 #[test]
 fn compare_exits_1_on_a_regression_and_prints_it_as_json() {
-    use mongo_store::index_audit::scoreboard::{Score, Scoreboard};
-    use mongo_store::index_audit::{Latency, Outcome};
+    use mongo_kit::index_audit::scoreboard::{Score, Scoreboard};
+    use mongo_kit::index_audit::{Latency, Outcome};
 
     let scratch = Scratch::new("compare");
     let board = |outcome, index: &str| Scoreboard {
@@ -319,7 +319,7 @@ fn compare_exits_1_on_a_regression_and_prints_it_as_json() {
 mod mongo {
     //! The admin commands against MongoDB, each as its own process.
 
-    use mongo_store::bson::{Document, doc};
+    use mongo_kit::bson::{Document, doc};
     use mongo_store::{MongoConfig, MongoStore};
     use serde_json::Value;
 

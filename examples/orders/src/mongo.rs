@@ -14,9 +14,10 @@ use mongo_kit::config::ClientConfig;
 use mongo_kit::exactly_once::{self, Done, KeyId, KeyRecord, Operation, Refusal, Stop, Writes, standard_judge};
 use mongo_kit::indexes::{IndexSpec, Probe, QueryShape, Registry};
 use mongo_kit::migrate::{AuditSink, Migrated, Migration, MigrationError};
+use mongo_kit::probe;
+use mongo_kit::profiles::Profiles;
 use mongo_kit::profiles::{Classed, OperationClass, Report, Use};
 use mongo_kit::schema::{CollectionSpec, SchemaReport};
-use mongo_kit::{Profiles, probe};
 use mongodb::{Client, ClientSession, Database};
 use serde::{Deserialize, Serialize};
 

@@ -97,7 +97,7 @@ impl Attempts {
     /// most `max` attempts are started.
     pub fn within(budget: Option<Duration>, max: Option<u32>) -> Self {
         let fallback = budget.unwrap_or(DEFAULT_BUDGET);
-        let deadline = crate::deadline::current().unwrap_or_else(|| Instant::now() + fallback);
+        let deadline = budget::current().unwrap_or_else(|| Instant::now() + fallback);
         Self { count: 0, max, deadline, last_was_conflict: false, committing: false }
     }
 
@@ -208,7 +208,7 @@ mod tests {
     #[tokio::test]
     async fn a_retry_that_the_budget_cannot_hold_is_not_started() {
         let past = Instant::now().checked_sub(Duration::from_millis(1)).expect("the clock is past 1 ms");
-        let mut attempts = crate::deadline::scope(past, async { Attempts::new() }).await;
+        let mut attempts = budget::scope(past, async { Attempts::new() }).await;
 
         let first = attempts.begin().await.expect("the first attempt needs no budget");
         let second = attempts.begin().await;

@@ -267,7 +267,7 @@ mod tests {
     async fn a_read_after_the_budget_fails_unsent_and_is_reported_as_the_stores_error() {
         let things = handle().await;
 
-        let read = crate::deadline::scope(spent(), things.read(things.find_one(doc! {}))).await;
+        let read = budget::scope(spent(), things.read(things.find_one(doc! {}))).await;
 
         assert_eq!(read.err(), Some(StoreError::Unavailable));
     }
@@ -276,7 +276,7 @@ mod tests {
     async fn a_write_never_sent_is_unavailable_not_an_unknown_outcome() {
         let things = handle().await;
 
-        let write = crate::deadline::scope(spent(), things.write(things.insert_one(doc! { "n": 1 }))).await;
+        let write = budget::scope(spent(), things.write(things.insert_one(doc! { "n": 1 }))).await;
 
         assert_eq!(write.err(), Some(StoreError::Unavailable));
     }

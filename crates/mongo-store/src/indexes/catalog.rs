@@ -12,7 +12,7 @@ use bson::Document;
 
 use super::{IndexSpec, Probe, QueryShape};
 use crate::collections::names;
-use crate::migrate::{LEASES, RUNS};
+use mongo_kit::migrate::{LEASES, RUNS};
 
 /// Unique sku: products are upserted and conflict by sku.
 pub(crate) const SKU_UNIQUE: IndexSpec =

@@ -28,11 +28,11 @@ use serde::de::DeserializeOwned;
 
 use crate::classify::{DomainErrors, to_domain};
 use crate::documents::{AuditDoc, IdempotencyId};
-use crate::probe::TransactionSupport;
-use crate::profiles::Classed;
-use crate::profiles::OperationClass::Critical;
 use crate::store::{MongoStore, TRANSACTIONS_UNSUPPORTED};
-use crate::time_limit::within;
+use mongo_kit::probe::TransactionSupport;
+use mongo_kit::profiles::Classed;
+use mongo_kit::profiles::OperationClass::Critical;
+use mongo_kit::time_limit::within;
 
 /// A document to create under a claimed key, with its audit event, and the response stored with
 /// the claim (the document itself, or more: a session's response also holds its token).

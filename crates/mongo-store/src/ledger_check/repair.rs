@@ -7,9 +7,9 @@ use domain::{AuditEventId, Timestamp};
 use mongodb::Database;
 
 use super::Drift;
-use crate::classify::Failure;
 use crate::documents::{AuditDoc, WalletDoc, stored_uuid};
-use crate::profiles::{Classed, Profiles};
+use mongo_kit::classify::Failure;
+use mongo_kit::profiles::{Classed, Profiles};
 
 /// The audit action of a correction.
 pub const AUDIT_ACTION: &str = "ledger.repaired";

@@ -8,9 +8,9 @@ use domain::WalletId;
 use mongodb::Database;
 
 use super::{Drift, OpeningSource};
-use crate::classify::Failure;
 use crate::documents::{WalletDoc, read_uuid, stored_uuid};
-use crate::profiles::{Classed, OperationClass, Profiles};
+use mongo_kit::classify::Failure;
+use mongo_kit::profiles::{Classed, OperationClass, Profiles};
 
 /// How often a confirmation re-reads a wallet that keeps changing before giving up on it for
 /// this run (it is busy, so a transfer is committing: not drift evidence either way).

@@ -16,8 +16,8 @@ use crate::audited;
 use crate::classify::classify;
 use crate::documents::{ProductDoc, draft_fields, stored_u64, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
-use crate::profiles::OperationClass::Analytics;
 use crate::store::MongoStore;
+use mongo_kit::profiles::OperationClass::Analytics;
 
 #[async_trait]
 impl ProductRepository for MongoStore {

@@ -16,8 +16,8 @@ use crate::audited;
 use crate::classify::classify;
 use crate::documents::{FeedDoc, IssuedSessionDoc, SessionDoc, stored_time, stored_uuid};
 use crate::keyed::{self, create::KeyedInsert};
-use crate::profiles::OperationClass::Feed as FeedClass;
 use crate::store::MongoStore;
+use mongo_kit::profiles::OperationClass::Feed as FeedClass;
 
 /// The text of [`Error::session_exists`], what a conflicting insert answers.
 fn session_exists() -> String {

@@ -13,8 +13,8 @@ use mongodb::Client;
 use super::known::Known;
 use crate::collections::Collections;
 use crate::documents::{IdempotencyDoc, IdempotencyId, TransferDoc, WalletDoc, stored_time};
-use crate::profiles::{OperationClass, Profile};
 use crate::store::MongoStore;
+use mongo_kit::profiles::{OperationClass, Profile};
 
 /// One transfer's transaction, planned.
 pub(crate) struct Plan {

@@ -20,7 +20,7 @@ use mongodb::error::Result;
 
 use super::Plan;
 use crate::documents::{IdempotencyDoc, WalletDoc, stored_uuid};
-use crate::time_limit::TimeLimited as _;
+use mongo_kit::time_limit::TimeLimited as _;
 
 /// The field the joined record travels in, removed before a wallet is decoded. Wallet fields
 /// never start with an underscore besides `_id`.

@@ -19,9 +19,9 @@ use super::plan::{self, Context};
 use super::{SCOPE, Settings, read, write_bulk, write_commands};
 use crate::collections::Collections;
 use crate::documents::{IdempotencyId, SCHEMA_VERSION, WalletDoc, stored_uuid};
-use crate::probe::TransactionSupport;
-use crate::profiles::{OperationClass, Profiles};
-use crate::time_limit::within;
+use mongo_kit::probe::TransactionSupport;
+use mongo_kit::profiles::{OperationClass, Profiles};
+use mongo_kit::time_limit::within;
 
 /// Runs the trial and reports whether transfers can run here, and if not, which step failed.
 pub(crate) async fn run(

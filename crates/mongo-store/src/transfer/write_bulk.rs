@@ -9,7 +9,7 @@ use mongodb::options::{DeleteOneModel, UpdateOneModel, WriteModel};
 use super::Plan;
 use super::body::Writes;
 use crate::documents::{AuditDoc, LedgerDoc, TransferDoc};
-use crate::time_limit::within;
+use mongo_kit::time_limit::within;
 
 /// The models, in order, and the positions of the debit and the credit.
 pub(super) fn models(plan: &Plan, writes: &Writes) -> Result<(Vec<WriteModel>, usize, usize)> {

@@ -12,7 +12,7 @@ use mongodb::error::{Error, Result};
 use super::Plan;
 use super::body::Writes;
 use crate::documents::{AuditDoc, LedgerDoc, TransferDoc};
-use crate::time_limit::within;
+use mongo_kit::time_limit::within;
 
 /// Sends the writes; `Ok(false)` when the debit or the credit matched nothing (a wallet changed
 /// since it was read), and then nothing after it is sent. Each handle applies its class's limits

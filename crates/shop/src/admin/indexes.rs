@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use mongo_store::index_audit::scoreboard::{Comparison, Scoreboard};
-use mongo_store::index_audit::{AuditOptions, AuditReport, audit};
+use mongo_kit::index_audit::scoreboard::{Comparison, Scoreboard};
+use mongo_kit::index_audit::{AuditOptions, AuditReport};
+use mongo_store::index_audit::audit;
 use mongo_store::index_plan::{apply, plan};
 
 use crate::cli::MongoArgs;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use std::fmt;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use mongo_store::migrate::{BatchProgress, LeaseOptions, MigrationStatus, RunOptions, status};
+use mongo_kit::migrate::{BatchProgress, LeaseOptions, MigrationStatus, RunOptions, status};
 use mongo_store::migrations;
 use serde::Serialize;
 

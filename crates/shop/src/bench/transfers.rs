@@ -94,7 +94,7 @@ pub async fn run(args: TransfersArgs) -> anyhow::Result<()> {
         wallets.push(repos.wallets.create(wallet.into_wallet(Timestamp::now()), &setup).await?.id);
     }
     let (commands_before, counters_before) =
-        (mongo_store::telemetry::commands_started(), mongo_store::transfer::counters());
+        (mongo_kit::telemetry::commands_started(), mongo_kit::exactly_once::attempts::counters());
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let clients: Vec<_> = (0..args.concurrency)
@@ -115,8 +115,8 @@ pub async fn run(args: TransfersArgs) -> anyhow::Result<()> {
     report(&args, store, elapsed, &tally);
     if let Some(store) = &mongo {
         let applied = tally.calls.saturating_sub(tally.replays + tally.refused + tally.in_flight).max(1);
-        let counters = mongo_store::transfer::counters();
-        let commands = mongo_store::telemetry::commands_started() - commands_before;
+        let counters = mongo_kit::exactly_once::attempts::counters();
+        let commands = mongo_kit::telemetry::commands_started() - commands_before;
         let per_call = commands as f64 / tally.calls.max(1) as f64;
         println!("commands per call        {per_call:.2} (all calls, replays included)");
         println!(

@@ -10,7 +10,7 @@ mod compare;
 use std::path::Path;
 
 use anyhow::Context as _;
-use mongo_store::ingest::WritePath;
+use mongo_kit::bulk::WritePath;
 use tokio::io::BufReader;
 
 use super::args::{BenchIngestArgs, RunArgs};

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hdrhistogram::Histogram as Hdr;
 use metrics::{Counter, Gauge, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-use mongo_store::telemetry::COMMAND_DURATION;
+use mongo_kit::telemetry::COMMAND_DURATION;
 
 /// Whether command durations are being kept.
 static KEEPING: AtomicBool = AtomicBool::new(false);

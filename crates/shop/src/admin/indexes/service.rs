@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use mongo_store::index_audit::AuditReport;
-use mongo_store::index_audit::scoreboard::{Scoreboard, ServiceLatency, ServiceWindow};
-use mongo_store::telemetry::{COMMAND_DURATION, ERRORS};
+use mongo_kit::index_audit::AuditReport;
+use mongo_kit::index_audit::scoreboard::{Scoreboard, ServiceLatency, ServiceWindow};
+use mongo_kit::telemetry::{COMMAND_DURATION, ERRORS};
 
 use crate::metrics::summary::{Buckets, buckets, quantile};
 

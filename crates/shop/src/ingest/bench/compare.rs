@@ -14,8 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use mongo_kit::bulk::WritePath;
 use mongo_store::MongoStore;
-use mongo_store::ingest::{MongoIngest, WritePath};
+use mongo_store::ingest::MongoIngest;
 
 use super::super::args::{BenchIngestArgs, RunArgs};
 use super::super::report::{Report, Tally};
@@ -122,7 +123,7 @@ async fn database_name(args: &BenchIngestArgs) -> anyhow::Result<String> {
         return Ok(db.clone());
     }
     let uri = args.mongo.uri.as_deref().context("MONGODB_URI is not set")?;
-    let options = mongo_store::mongodb::options::ClientOptions::parse(uri).await.context("reading MONGODB_URI")?;
+    let options = mongo_kit::mongodb::options::ClientOptions::parse(uri).await.context("reading MONGODB_URI")?;
     options.default_database.context("MONGODB_URI names no database: put one in its path or set MONGODB_DB")
 }
 
