@@ -656,6 +656,19 @@ def _():
     assert sorted(d["_id"] for d in c.find({})) == ["after", "reused", "seed"]
 
 
+@check("insert: only its documents are stored, not the read concern of the transaction it opens nor a document comment")
+def _():
+    from pymongo.read_concern import ReadConcern
+    from pymongo.write_concern import WriteConcern
+
+    c = fresh("insert_fields")
+    with client.start_session() as s:
+        with s.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")):
+            c.insert_one({"_id": "in-transaction"}, session=s)
+    db.command("insert", "insert_fields", documents=[{"_id": "commented"}], comment={"by": "check"})
+    assert sorted(d["_id"] for d in c.find({})) == ["commented", "in-transaction"], list(c.find({}))
+
+
 # ---- indexes: listIndexes, dropIndexes, createIndexes as MongoDB keeps them --
 def index_error(fn):
     try:
