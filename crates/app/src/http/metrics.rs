@@ -13,9 +13,9 @@ pub(crate) const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf
 /// profile class, pool checkout wait and size, failures by class, transaction attempts and
 /// retries. Latencies are histograms (p50/p95/p99 with `histogram_quantile`). A service that
 /// mounts the router without passing a recorder ([`AppState::with_metrics`]) answers 404 here.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String,
-        content_type = "text/plain")))]
+        content_type = "text/plain"))))]
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     match &state.metrics {
         Some(render) => ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], render()).into_response(),
