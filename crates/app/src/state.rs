@@ -105,7 +105,9 @@ impl AppState {
     }
 
     /// This state with `/metrics` answering what `render` returns, in the Prometheus text format
-    /// (with `metrics-exporter-prometheus`: `move || handle.render()`).
+    /// (with `metrics-exporter-prometheus`: `move || handle.render()`). Install the recorder
+    /// before the router serves: `render` only reads it, and what was recorded before it was
+    /// installed is lost.
     #[must_use]
     pub fn with_metrics(mut self, render: impl Fn() -> String + Send + Sync + 'static) -> Self {
         self.metrics = Some(Arc::new(render));
