@@ -17,5 +17,5 @@ if ! command -v wrk >/dev/null 2>&1; then
   $sudo apt-get install -y wrk || { $sudo apt-get update && $sudo apt-get install -y wrk; }
 fi
 
-cargo build --release -p shop --bins
+cargo build --release -p shop --features bench --bins
 exec "${CARGO_TARGET_DIR:-target}/release/shop" bench db "$@"

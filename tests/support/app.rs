@@ -68,8 +68,10 @@ pub async fn spawn_app(repos: Repositories) -> TestApp {
 pub async fn spawn_anonymous_app(repos: Repositories) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
     let address = listener.local_addr().expect("read the bound address");
+    // Installed before the first request, as `shop serve` does, so that the recorder sees it.
+    let recorder = shop::metrics::install();
     let state = AppState::new(repos.clone(), HttpSettings::default(), Authentication::anonymous())
-        .with_metrics(shop::metrics::install().clone());
+        .with_metrics(move || recorder.render());
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");
     });
@@ -94,7 +96,9 @@ pub async fn spawn_app_with(repos: Repositories, settings: HttpSettings) -> Test
     let address = listener.local_addr().expect("read the bound address");
     let (api_keys, keys) = test_keys();
     let authentication = Authentication::checked(api_keys).with_session_tokens(true);
-    let state = AppState::new(repos.clone(), settings, authentication).with_metrics(shop::metrics::install().clone());
+    // Installed before the first request, as `shop serve` does, so that the recorder sees it.
+    let recorder = shop::metrics::install();
+    let state = AppState::new(repos.clone(), settings, authentication).with_metrics(move || recorder.render());
     // The server stops with the test's runtime; it never needs to drain.
     tokio::spawn(async move {
         app::server::run_until(listener, state, std::future::pending()).await.expect("the test server runs");

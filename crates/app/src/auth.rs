@@ -30,11 +30,12 @@ pub use principal::{Principal, PrincipalKind, USER_PREFIX, is_name};
 pub use routes::{Access, ROUTES, Route, find_route, required_access};
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::http::request::Parts;
+
+use crate::Error;
 
 /// One permission a key can hold. Scopes are independent: `admin` does not imply the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,12 +81,12 @@ impl Scope {
     /// Parses a scope name.
     ///
     /// # Errors
-    /// Names the valid scopes when `raw` is none of them.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|scope| scope.as_str() == raw).ok_or_else(|| {
-            let names: Vec<_> = Self::ALL.iter().map(|scope| scope.as_str()).collect();
-            format!("unknown scope {raw:?}: expected one of {}", names.join(", "))
-        })
+    /// [`Error::UnknownScope`], naming the valid scopes, when `raw` is none of them.
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == raw)
+            .ok_or_else(|| Error::UnknownScope { name: raw.to_owned() })
     }
 
     const fn bit(self) -> u8 {
@@ -122,10 +123,10 @@ impl Scopes {
     /// Parses a comma-separated list of scope names (at least one).
     ///
     /// # Errors
-    /// When the list is empty or names an unknown scope.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let scopes = raw.split(',').map(|name| Scope::parse(name.trim())).collect::<Result<Self, _>>()?;
-        if scopes.0 == 0 { Err("a key needs at least one scope".to_owned()) } else { Ok(scopes) }
+    /// [`Error::UnknownScope`] when it names an unknown scope; an empty list, or an empty item,
+    /// names the empty scope, which is unknown.
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        raw.split(',').map(|name| Scope::parse(name.trim())).collect()
     }
 }
 
@@ -217,7 +218,8 @@ pub struct Authentication {
 
 impl Authentication {
     /// No authentication: every call is allowed and audited under the caller's `x-actor` (or
-    /// the default actor). `shop serve` allows it only on a loopback address.
+    /// the default actor). Only for a service nobody else can reach: the embedding binary
+    /// decides where it allows this (the shop's binary, only on a loopback address).
     pub fn anonymous() -> Self {
         Self { checker: None, metrics_open: true, session_tokens: false }
     }
@@ -294,30 +296,6 @@ impl fmt::Debug for Authentication {
     }
 }
 
-/// The setting that configures API keys.
-pub const API_KEYS_SETTING: &str = "SHOP_API_KEYS";
-
-/// The authentication `shop serve` uses on `address` with the configured `keys`: checked keys
-/// and end users' session tokens (with `/metrics` open on a loopback address), or anonymous calls
-/// on a loopback address when no key is configured.
-///
-/// # Errors
-/// Refuses anonymous calls on any address but a loopback one, naming the setting to add.
-pub fn for_bind(keys: keys::ApiKeys, address: SocketAddr) -> anyhow::Result<Authentication> {
-    let loopback = address.ip().is_loopback();
-    if !keys.is_empty() {
-        return Ok(Authentication::checked(keys).with_open_metrics(loopback).with_session_tokens(true));
-    }
-    if !loopback {
-        anyhow::bail!(
-            "refusing to serve on {address} without API keys: anyone reaching it could move money. \
-             Set {API_KEYS_SETTING} (create a key with `shop keys new --name <name> --scope <scopes>`), \
-             or bind a loopback address such as 127.0.0.1"
-        );
-    }
-    Ok(Authentication::anonymous())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,22 +306,8 @@ mod tests {
         assert!(scopes.contains(Scope::Read) && scopes.contains(Scope::Transfer));
         assert!(!scopes.contains(Scope::Admin));
         assert_eq!(scopes.to_string(), "read,transfer");
-        assert!(Scopes::parse("").is_err());
-        assert!(Scopes::parse("read,root").expect_err("unknown").contains("root"));
-    }
-
-    #[test]
-    fn without_keys_only_a_loopback_bind_starts() {
-        let none = keys::ApiKeys::default();
-        let loopback: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
-        let anywhere: SocketAddr = "0.0.0.0:8080".parse().expect("an address");
-        assert!(for_bind(none.clone(), loopback).expect("loopback starts").authenticator().is_none());
-        let refusal = for_bind(none, anywhere).expect_err("refused").to_string();
-        assert!(refusal.contains(API_KEYS_SETTING), "{refusal}");
-        let (_, entry) = keys::generate("ops", Scopes::all()).expect("a key");
-        let keys = keys::ApiKeys::parse(&entry.to_string()).expect("its line parses");
-        let checked = for_bind(keys.clone(), anywhere).expect("keys allow any address");
-        assert!(checked.authenticator().is_some() && !checked.metrics_open());
-        assert!(for_bind(keys, loopback).expect("starts").metrics_open());
+        assert!(matches!(Scopes::parse(""), Err(Error::UnknownScope { name }) if name.is_empty()));
+        assert!(Scopes::parse("read,root").expect_err("unknown").to_string().contains("root"));
+        assert!(Scope::parse("root").expect_err("unknown").to_string().contains("read, write, transfer"));
     }
 }

@@ -5,6 +5,7 @@
 //! picks a store and serves this router.
 //!
 //! # Layout
+//! - `error`: [`Error`], what the library's own fallible functions return.
 //! - `state`: what every handler shares: the ports, the HTTP settings, the authentication and
 //!   the metrics handle.
 //! - `auth`: API keys with scopes, the scope each route needs, and the embedder's hook.
@@ -17,10 +18,12 @@
 #![warn(unreachable_pub)]
 
 pub mod auth;
+mod error;
 pub mod http;
 pub mod metrics;
 pub mod server;
 pub mod state;
 
+pub use error::{Error, Result};
 pub use http::router;
 pub use state::{AppState, HttpSettings};

@@ -27,12 +27,12 @@ mod refuse;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use axum::Router;
 use metrics::{counter, gauge};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
+use crate::Error;
 use crate::http::router;
 use crate::metrics::{HTTP_CONNECTIONS_OPEN, HTTP_CONNECTIONS_REFUSED};
 use crate::state::AppState;
@@ -81,8 +81,8 @@ impl Default for Settings {
 /// Serves `state`'s router on `listener` until Ctrl-C or SIGTERM, with the default [`Settings`].
 ///
 /// # Errors
-/// Fails when the listener's address cannot be read.
-pub async fn run(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
+/// [`Error::ListenerAddress`] when the listener's address cannot be read.
+pub async fn run(listener: TcpListener, state: AppState) -> Result<(), Error> {
     run_until(listener, state, shutdown_signal()).await
 }
 
@@ -90,12 +90,12 @@ pub async fn run(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
 /// [`Settings`]. For embedding and tests, which choose their own stop signal.
 ///
 /// # Errors
-/// Fails when the listener's address cannot be read.
+/// [`Error::ListenerAddress`] when the listener's address cannot be read.
 pub async fn run_until(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), Error> {
     serve(listener, state, shutdown, Settings::default()).await
 }
 
@@ -103,13 +103,13 @@ pub async fn run_until(
 /// accepting and lets requests in flight finish for at most `settings.drain`.
 ///
 /// # Errors
-/// Fails when the listener's address cannot be read.
+/// [`Error::ListenerAddress`] when the listener's address cannot be read.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
     settings: Settings,
-) -> anyhow::Result<()> {
+) -> Result<(), Error> {
     serve_router(listener, router(state), shutdown, settings).await
 }
 
@@ -117,14 +117,14 @@ pub async fn serve(
 /// `settings` until `shutdown` resolves, then drains as [`serve`] does.
 ///
 /// # Errors
-/// Fails when the listener's address cannot be read.
+/// [`Error::ListenerAddress`] when the listener's address cannot be read.
 pub async fn serve_router(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     settings: Settings,
-) -> anyhow::Result<()> {
-    let address = listener.local_addr().context("reading the listening address")?;
+) -> Result<(), Error> {
+    let address = listener.local_addr().map_err(Error::ListenerAddress)?;
     tracing::info!(%address, drain_ms = settings.drain.as_millis(), max_connections = settings.max_connections,
         header_read_timeout_ms = settings.header_read_timeout.as_millis(),
         idle_timeout_ms = settings.idle_timeout.as_millis(), "listening");

@@ -78,11 +78,16 @@ pub struct Shared {
     /// What each principal may do, per route and per object: [`ShopPolicy`] unless the
     /// embedding service installs its own ([`AppState::with_policy`]).
     pub policy: Arc<dyn Policy>,
-    /// The recorder `/metrics` renders, when the process installed one (`shop serve` installs a
-    /// Prometheus recorder and passes its handle); without it `/metrics` answers 404. The router installs nothing itself: a
-    /// service embedding it keeps its own recorder and background tasks.
-    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// What `/metrics` answers, when the process installed a recorder and passed its rendering
+    /// ([`AppState::with_metrics`]); without it `/metrics` answers 404. The router installs
+    /// nothing itself: a service embedding it keeps its own recorder and background tasks.
+    pub metrics: Option<RenderMetrics>,
 }
+
+/// Renders the process's metrics in the Prometheus text format, for `/metrics`: for example
+/// `move || handle.render()` over a `metrics_exporter_prometheus::PrometheusHandle`. A function
+/// rather than the exporter's handle, so that the library does not depend on one exporter.
+pub type RenderMetrics = Arc<dyn Fn() -> String + Send + Sync>;
 
 impl AppState {
     /// State serving `repos` with `settings`, enforcing `authentication` and the shop's
@@ -99,10 +104,13 @@ impl AppState {
         self
     }
 
-    /// This state with `/metrics` rendering `handle` (for example the one `shop serve` installs).
+    /// This state with `/metrics` answering what `render` returns, in the Prometheus text format
+    /// (with `metrics-exporter-prometheus`: `move || handle.render()`). Install the recorder
+    /// before the router serves: `render` only reads it, and what was recorded before it was
+    /// installed is lost.
     #[must_use]
-    pub fn with_metrics(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
-        self.metrics = Some(handle);
+    pub fn with_metrics(mut self, render: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        self.metrics = Some(Arc::new(render));
         self
     }
 }

@@ -37,7 +37,9 @@ pub enum Command {
     Profiles(ProfilesArgs),
     /// Upsert products from an NDJSON file by sku (`shop ingest generate` writes one).
     Ingest(crate::ingest::args::IngestArgs),
-    /// Benchmarks (`shop bench ingest`, `shop bench transfers`).
+    /// Benchmarks (`shop bench ingest`, `shop bench transfers`, `shop bench http`, `shop bench
+    /// db`); built with the `bench` feature only.
+    #[cfg(feature = "bench")]
     Bench(crate::bench::BenchArgs),
     /// Schema migrations on MongoDB: `status`, `up [--dry-run] [--batch N]`.
     Migrate(crate::admin::args::MigrateArgs),
@@ -147,14 +149,14 @@ impl ServeArgs {
     /// # Errors
     /// When the keys do not parse, or none is configured for a non-loopback address.
     pub fn authentication(&self) -> anyhow::Result<app::auth::Authentication> {
-        let keys = app::auth::keys::ApiKeys::load(self.api_keys.as_deref().unwrap_or_default())?;
-        let authentication = app::auth::for_bind(keys, self.address())?;
+        let keys = crate::keys::load(self.api_keys.as_deref().unwrap_or_default())?;
+        let authentication = crate::keys::for_bind(keys, self.address())?;
         if authentication.authenticator().is_none() {
             tracing::warn!(
                 "NO API KEYS CONFIGURED: this service accepts ANONYMOUS calls from anyone who reaches {}, \
                  including transfers; set {} to require keys",
                 self.address(),
-                app::auth::API_KEYS_SETTING
+                crate::keys::API_KEYS_SETTING
             );
         }
         Ok(authentication)

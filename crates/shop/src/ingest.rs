@@ -11,9 +11,10 @@
 //! - `report`: live counts and the final report.
 //! - `progress`: a progress bar on a terminal, plain lines otherwise.
 //! - `generate`: deterministic synthetic input.
-//! - `bench`: the benchmark command.
+//! - `bench`: the benchmark command (the `bench` feature).
 
 pub mod args;
+#[cfg(feature = "bench")]
 pub(crate) mod bench;
 pub mod generate;
 pub mod pipeline;

@@ -44,7 +44,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let authentication = args.authentication()?;
             let http = args.http_settings()?;
-            let recorder = shop::metrics::install().clone();
+            let recorder = shop::metrics::install();
             let store = store::open(&args.mongo).await?;
             let interval = std::time::Duration::from_secs(args.monitor_interval_seconds);
             let monitor = store
@@ -56,12 +56,12 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {}", args.address()))?;
             let settings = args.server_settings();
-            let state = AppState::new(store.repos.clone(), http, authentication).with_metrics(recorder);
+            let state = AppState::new(store.repos.clone(), http, authentication).with_metrics(|| recorder.render());
             let served = server::serve(listener, state, server::shutdown_signal(), settings).await;
             // No pass may start on a client being closed.
             drop(monitor);
             store.close(settings.drain).await;
-            served
+            Ok(served?)
         }
         Command::Profiles(args) => store::print_profiles(&args),
         Command::Ingest(args) => {
@@ -72,6 +72,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Ledger(args) => shop::metrics::jobs::run(job, shop::admin::ledger::run(args)).await,
         Command::Indexes(args) => shop::admin::indexes::run(args).await,
+        #[cfg(feature = "bench")]
         Command::Bench(args) => shop::bench::run(args).await,
         Command::Keys(args) => shop::keys::run(&args),
     }

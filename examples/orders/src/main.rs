@@ -15,8 +15,8 @@ async fn main() -> anyhow::Result<()> {
     // The orders API of this example has no authentication of its own: it is served on loopback
     // only. The shop's routes keep theirs (SHOP_API_KEYS), as `shop serve` applies it.
     anyhow::ensure!(bind.ip().is_loopback(), "the orders example serves on a loopback address only, not {bind}");
-    let keys = app::auth::keys::ApiKeys::load(&std::env::var(app::auth::API_KEYS_SETTING).unwrap_or_default())?;
-    let authentication = app::auth::for_bind(keys, bind)?;
+    let keys = shop::keys::load(&std::env::var(shop::keys::API_KEYS_SETTING).unwrap_or_default())?;
+    let authentication = shop::keys::for_bind(keys, bind)?;
     let (repos, book): (domain::Repositories, Arc<dyn orders::book::OrderBook>) = match std::env::var("MONGODB_URI") {
         Ok(uri) => {
             let store = mongo_store::MongoStore::connect(mongo_store::MongoConfig::new(uri.clone()))

@@ -7,13 +7,13 @@
 //! The presented key's hash is compared with every configured hash in constant time (`subtle`).
 //!
 //! A configuration entry reads `<name>:<scopes>:sha256:<64 hex digits>`, for example
-//! `billing:read,transfer:sha256:9f86…`; `SHOP_API_KEYS` holds entries separated by `;` or new
-//! lines, or `@<path>` to read them from a file (one a line, `#` starts a comment).
+//! `billing:read,transfer:sha256:9f86…`; a list of them ([`ApiKeys::parse`]) is separated by `;`
+//! or new lines, and `#` starts a comment line. Where the list comes from (a setting, a file, a
+//! secret store) is the embedding binary's choice.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-use anyhow::Context as _;
 use async_trait::async_trait;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -23,6 +23,7 @@ use rand::TryRngCore as _;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::Error;
 use crate::auth::{Authenticator, Principal, Refusal, Scopes};
 
 /// Every key starts with this, so that secret scanners and people recognise one.
@@ -63,21 +64,24 @@ impl KeyEntry {
     /// Parses one configuration entry.
     ///
     /// # Errors
-    /// Says which part of the entry is wrong (never quoting the hash).
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    /// Says which part of the entry is wrong (never quoting the hash): [`Error::EntryShape`],
+    /// [`Error::KeyScopes`], [`Error::PrincipalName`], [`Error::KeyAlgorithm`] or
+    /// [`Error::KeyDigest`].
+    pub fn parse(raw: &str) -> Result<Self, Error> {
         let mut parts = raw.trim().splitn(4, ':');
         let (Some(name), Some(scopes), Some(algorithm), Some(digest)) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err("expected <name>:<scopes>:sha256:<64 hex digits>".to_owned());
+            return Err(Error::EntryShape);
         };
-        let scopes = Scopes::parse(scopes).map_err(|error| format!("key {name:?}: {error}"))?;
+        let scopes = Scopes::parse(scopes)
+            .map_err(|cause| Error::KeyScopes { name: name.to_owned(), cause: Box::new(cause) })?;
         let principal = Principal::new(name, scopes)?;
         if algorithm != "sha256" {
-            return Err(format!("key {name:?}: the hash must be sha256, not {algorithm:?}"));
+            return Err(Error::KeyAlgorithm { name: name.to_owned(), algorithm: algorithm.to_owned() });
         }
         let mut hash = [0u8; 32];
-        hex::decode_to_slice(digest, &mut hash).map_err(|_| format!("key {name:?}: the hash must be 64 hex digits"))?;
+        hex::decode_to_slice(digest, &mut hash).map_err(|_| Error::KeyDigest { name: name.to_owned() })?;
         Ok(Self { principal, hash })
     }
 }
@@ -103,11 +107,12 @@ fn digest(key: &str) -> [u8; 32] {
 /// configuration entry holding its hash.
 ///
 /// # Errors
-/// When `name` cannot name a principal, or the generator fails.
-pub fn generate(name: &str, scopes: Scopes) -> anyhow::Result<(Secret, KeyEntry)> {
-    let principal = Principal::new(name, scopes).map_err(anyhow::Error::msg)?;
+/// [`Error::PrincipalName`] when `name` cannot name a principal, [`Error::Random`] when the
+/// generator fails.
+pub fn generate(name: &str, scopes: Scopes) -> Result<(Secret, KeyEntry), Error> {
+    let principal = Principal::new(name, scopes)?;
     let mut bytes = [0u8; KEY_BYTES];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).context("reading the operating system's random generator")?;
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(Error::Random)?;
     let secret = Secret(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)));
     let hash = digest(secret.expose());
     Ok((secret, KeyEntry { principal, hash }))
@@ -124,40 +129,26 @@ impl ApiKeys {
     /// are skipped.
     ///
     /// # Errors
-    /// Names the entry (by position) that does not parse, and refuses two keys with one name
-    /// (the audit log could not tell them apart) or one hash twice.
-    pub fn parse(text: &str) -> anyhow::Result<Self> {
+    /// [`Error::Entry`] naming the entry (by position) that does not parse; refuses two keys
+    /// with one name ([`Error::DuplicateName`]: the audit log could not tell them apart) or one
+    /// hash twice ([`Error::DuplicateKey`]).
+    pub fn parse(text: &str) -> Result<Self, Error> {
         let mut entries = Vec::new();
         let mut names = BTreeSet::new();
         let mut hashes = BTreeSet::new();
         let lines = text.lines().filter(|line| !line.trim_start().starts_with('#'));
         for (index, raw) in lines.flat_map(|line| line.split(';')).filter(|raw| !raw.trim().is_empty()).enumerate() {
-            let entry =
-                KeyEntry::parse(raw).map_err(|error| anyhow::anyhow!("API key entry {}: {error}", index + 1))?;
-            anyhow::ensure!(
-                names.insert(entry.principal.name().to_owned()),
-                "API key entry {}: another key is named {:?}",
-                index + 1,
-                entry.principal.name()
-            );
-            anyhow::ensure!(hashes.insert(entry.hash), "API key entry {}: the same key is configured twice", index + 1);
+            let position = index + 1;
+            let entry = KeyEntry::parse(raw).map_err(|cause| Error::Entry { position, cause: Box::new(cause) })?;
+            if !names.insert(entry.principal.name().to_owned()) {
+                return Err(Error::DuplicateName { position, name: entry.principal.name().to_owned() });
+            }
+            if !hashes.insert(entry.hash) {
+                return Err(Error::DuplicateKey { position });
+            }
             entries.push(entry);
         }
         Ok(Self { entries })
-    }
-
-    /// Reads the setting's value: entries, or `@<path>` naming a file of entries.
-    ///
-    /// # Errors
-    /// When the file cannot be read or an entry does not parse.
-    pub fn load(setting: &str) -> anyhow::Result<Self> {
-        match setting.trim().strip_prefix('@') {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading API keys from {path}"))?;
-                Self::parse(&text).with_context(|| format!("API keys in {path}"))
-            }
-            None => Self::parse(setting),
-        }
     }
 
     /// Whether no key is configured.
@@ -274,11 +265,14 @@ mod tests {
             ("ops:read:sha256:zz", "64 hex digits"),
             ("two words:read:sha256:00", "invalid principal name"),
         ] {
-            let error = format!("{:#}", ApiKeys::parse(text).expect_err(text));
+            let error = ApiKeys::parse(text).expect_err(text).to_string();
             assert!(error.contains(expected), "{text}: {error}");
         }
         let twice = format!("{line}\n{line}");
-        assert!(ApiKeys::parse(&twice).is_err());
+        assert!(matches!(ApiKeys::parse(&twice), Err(Error::DuplicateName { position: 2, .. })));
+        let (_, renamed) = generate("other", Scopes::all()).expect("a key");
+        let same_key = renamed.to_string().replacen("other", "ops2", 1);
+        assert!(matches!(ApiKeys::parse(&format!("{same_key};{renamed}")), Err(Error::DuplicateKey { position: 2 })));
         assert!(ApiKeys::parse("\n# nothing\n").expect("empty is valid").is_empty());
     }
 }

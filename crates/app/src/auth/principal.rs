@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use domain::UserId;
 
+use crate::Error;
 use crate::auth::Scopes;
 
 /// What kind of caller a principal is.
@@ -34,13 +35,13 @@ impl Principal {
     /// A service principal named `name` holding `scopes`.
     ///
     /// # Errors
-    /// When `name` is not 1–64 ASCII letters, digits, `-`, `_`, `.` or `@` (it is written to the
-    /// audit log and to configuration lines).
-    pub fn new(name: &str, scopes: Scopes) -> Result<Self, String> {
+    /// [`Error::PrincipalName`] when `name` is not 1–64 ASCII letters, digits, `-`, `_`, `.` or
+    /// `@` (it is written to the audit log and to configuration lines).
+    pub fn new(name: &str, scopes: Scopes) -> Result<Self, Error> {
         if is_name(name) {
             Ok(Self { name: Arc::from(name), scopes, kind: PrincipalKind::Service })
         } else {
-            Err(format!("invalid principal name {name:?}: use 1 to 64 ASCII letters, digits, '-', '_', '.' or '@'"))
+            Err(Error::PrincipalName { name: name.to_owned() })
         }
     }
 

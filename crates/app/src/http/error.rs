@@ -15,7 +15,6 @@ use domain::{Error, TransferError, ValidationError};
 
 use crate::auth::{Refusal, Scope};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 /// Media type of every error body.
 pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
@@ -29,7 +28,8 @@ pub(crate) const PROBLEM_TYPE_BASE: &str = "https://shop.example/problems/";
 pub(crate) const OUTCOME_UNKNOWN: &str = "outcome-unknown";
 
 /// An error body (RFC 9457).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct Problem {
     /// Identifies the kind of problem; stable, for clients to branch on.
     #[serde(rename = "type")]

@@ -6,20 +6,22 @@ use domain::{Error, Timestamp, UserId};
 use crate::auth::policy::{Act, Object};
 
 use crate::http::dto::users::{FeedInput, FeedView};
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+#[cfg(feature = "openapi")]
+use crate::http::error::Problem;
 use crate::http::extract::{Json, Path, resource};
 use crate::http::guard::Guard;
 use crate::metrics::business;
 use crate::state::AppState;
 
 /// Replaces a user's feed.
-#[utoipa::path(put, path = "/v1/feeds/{user_id}", tag = "feeds", request_body = FeedInput,
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/v1/feeds/{user_id}", tag = "feeds", request_body = FeedInput,
     params(("user_id" = String, Path, description = "User id (a UUID; anything else is 404)")),
     responses(
         (status = 200, description = "The stored feed", body = FeedView),
         (status = 404, description = "Another user's feed, for a user's session", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn put(
     State(state): State<AppState>,
     guard: Guard,
@@ -33,12 +35,12 @@ pub(crate) async fn put(
 }
 
 /// A user's feed.
-#[utoipa::path(get, path = "/v1/feeds/{user_id}", tag = "feeds",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/feeds/{user_id}", tag = "feeds",
     params(("user_id" = String, Path, description = "User id (a UUID; anything else is 404)")),
     responses(
         (status = 200, description = "The feed", body = FeedView),
         (status = 404, description = "The user has no feed", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     guard: Guard,

@@ -13,12 +13,12 @@ pub(crate) const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf
 /// profile class, pool checkout wait and size, failures by class, transaction attempts and
 /// retries. Latencies are histograms (p50/p95/p99 with `histogram_quantile`). A service that
 /// mounts the router without passing a recorder ([`AppState::with_metrics`]) answers 404 here.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String,
-        content_type = "text/plain")))]
+        content_type = "text/plain"))))]
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     match &state.metrics {
-        Some(handle) => ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], handle.render()).into_response(),
+        Some(render) => ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], render()).into_response(),
         None => super::error::no_route().await.into_response(),
     }
 }
@@ -37,7 +37,7 @@ mod tests {
         let repos = domain::Repositories::from_store(memory_store::MemoryStore::new());
         let state = AppState::new(repos, crate::HttpSettings::default(), crate::auth::Authentication::anonymous());
 
-        let response = metrics(State(state.with_metrics(handle))).await;
+        let response = metrics(State(state.with_metrics(move || handle.render()))).await;
 
         let content_type = response.headers().get(header::CONTENT_TYPE).expect("a content type");
         assert_eq!(content_type, PROMETHEUS_TEXT);

@@ -5,6 +5,11 @@
 
 pub(crate) mod contract;
 
+use std::sync::OnceLock;
+
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::IntoResponse;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -59,7 +64,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(feeds::put, feeds::get))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .routes(routes!(health::openapi))
+        .routes(routes!(openapi))
         .routes(routes!(metrics::metrics))
 }
 
@@ -73,4 +78,25 @@ pub fn finish(document: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut value = serde_json::to_value(document).unwrap_or_default();
     contract::complete(&mut value);
     value
+}
+
+/// This API's OpenAPI 3.1 document, generated from the handlers.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Object)))]
+pub(crate) async fn openapi() -> impl IntoResponse {
+    let document = DOCUMENT.get_or_init(|| serialize(&document())).clone();
+    ([(header::CONTENT_TYPE, "application/json")], document)
+}
+
+/// The OpenAPI document, serialized once per process: it follows from the code alone. Kept here
+/// rather than in a request extension, which every request would have paid for.
+static DOCUMENT: OnceLock<Bytes> = OnceLock::new();
+
+fn serialize(document: &serde_json::Value) -> Bytes {
+    serde_json::to_vec(document).unwrap_or_default().into()
+}
+
+/// Keeps `document` (the router's, built anyway) for `/openapi.json`, unless one is kept already.
+pub(crate) fn keep_document(document: &utoipa::openapi::OpenApi) {
+    DOCUMENT.get_or_init(|| serialize(&finish(document)));
 }

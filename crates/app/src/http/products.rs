@@ -9,7 +9,9 @@ use domain::product::{Category, Product};
 use domain::{ProductId, Timestamp};
 
 use crate::http::dto::products::{CategoryStatsView, ProductInput, ProductListParams, ProductPage, ProductView};
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+#[cfg(feature = "openapi")]
+use crate::http::error::Problem;
 use crate::http::extract::{Json, Path, Query, resource};
 use crate::http::headers::{IfMatch, Meta, OptionalIdempotencyKey, etag, mark_replayed};
 use crate::metrics::business;
@@ -20,7 +22,7 @@ fn with_etag(product: &Product) -> impl IntoResponse + use<> {
 }
 
 /// Creates a product.
-#[utoipa::path(post, path = "/v1/products", tag = "products", request_body = ProductInput,
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/products", tag = "products", request_body = ProductInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; 1–255 visible ASCII characters, unique per intended create. Retrying a create is only safe with it: a retry with the same key and body answers the first response with `Idempotent-Replayed: true`")),
     responses(
         (status = 201, description = "Created, or replayed", body = ProductView,
@@ -30,7 +32,7 @@ fn with_etag(product: &Product) -> impl IntoResponse + use<> {
         (status = 409, description = "Another product has this sku, or a request with this key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -56,19 +58,19 @@ pub(crate) async fn create(
 }
 
 /// One product; its version is the strong `ETag`.
-#[utoipa::path(get, path = "/v1/products/{id}", tag = "products",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/products/{id}", tag = "products",
     params(("id" = String, Path, description = "Product id (a UUID; anything else is 404)")),
     responses(
         (status = 200, description = "The product", body = ProductView, headers(("ETag" = String, description = "Its version"))),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let id = resource(&id, ProductId::parse)?;
     Ok(with_etag(&state.repos.products.get(id).await?))
 }
 
 /// Replaces a product's fields if `If-Match` names its current version.
-#[utoipa::path(put, path = "/v1/products/{id}", tag = "products", request_body = ProductInput,
+#[cfg_attr(feature = "openapi", utoipa::path(put, path = "/v1/products/{id}", tag = "products", request_body = ProductInput,
     params(
         ("id" = String, Path, description = "Product id (a UUID; anything else is 404)"),
         ("If-Match" = String, Header, description = "The ETag read before (`\"<version>\"`)"),
@@ -80,7 +82,7 @@ pub(crate) async fn get(State(state): State<AppState>, Path(id): Path<String>) -
         (status = 412, description = "The version moved on", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn update(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -96,12 +98,12 @@ pub(crate) async fn update(
 }
 
 /// Deletes a product.
-#[utoipa::path(delete, path = "/v1/products/{id}", tag = "products",
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/v1/products/{id}", tag = "products",
     params(("id" = String, Path, description = "Product id (a UUID; anything else is 404)")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -114,11 +116,11 @@ pub(crate) async fn delete(
 }
 
 /// One page of products, ordered by price then id; follow `next_cursor` for the next page.
-#[utoipa::path(get, path = "/v1/products", tag = "products", params(ProductListParams),
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/products", tag = "products", params(ProductListParams),
     responses(
         (status = 200, description = "A page of products", body = ProductPage),
         (status = 422, description = "Invalid parameter (a limit above 200, an unknown cursor)", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<ProductListParams>,
@@ -128,12 +130,12 @@ pub(crate) async fn list(
 }
 
 /// Price statistics of a category, in minor units.
-#[utoipa::path(get, path = "/v1/categories/{category}/stats", tag = "products",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/categories/{category}/stats", tag = "products",
     params(("category" = String, Path, description = "A category (anything not shaped like one is 404)")),
     responses(
         (status = 200, description = "Statistics; prices are null when the count is 0", body = CategoryStatsView),
         (status = 404, description = "Not a category", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn category_stats(
     State(state): State<AppState>,
     Path(category): Path<String>,

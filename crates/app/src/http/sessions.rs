@@ -13,7 +13,9 @@ use domain::session::{IssuedSession, Session, SessionToken};
 
 use crate::http::dto::time;
 use crate::http::dto::users::{SessionCreated, SessionInput, SessionView};
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+#[cfg(feature = "openapi")]
+use crate::http::error::Problem;
 use crate::http::extract::{Json, Path, resource};
 use crate::http::guard::Guard;
 use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
@@ -21,7 +23,7 @@ use crate::metrics::business;
 use crate::state::AppState;
 
 /// Starts a session and shows its token, once.
-#[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SessionInput,
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SessionInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; 1–255 visible ASCII characters, unique per intended create. Retrying a create is only safe with it: a retry with the same key and body answers the first response (the same token) with `Idempotent-Replayed: true`")),
     responses(
         (status = 201, description = "Started, or replayed; keep the token, it is not shown again (except to a retry with the same Idempotency-Key)", body = SessionCreated,
@@ -30,7 +32,7 @@ use crate::state::AppState;
         (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -61,12 +63,12 @@ pub(crate) async fn create(
 }
 
 /// The live session of a token.
-#[utoipa::path(get, path = "/v1/sessions/{token}", tag = "sessions",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/sessions/{token}", tag = "sessions",
     params(("token" = String, Path, description = "The session token")),
     responses(
         (status = 200, description = "The session", body = SessionView),
         (status = 404, description = "Unknown, expired or malformed token", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     guard: Guard,
@@ -79,12 +81,12 @@ pub(crate) async fn get(
 }
 
 /// Ends a session.
-#[utoipa::path(delete, path = "/v1/sessions/{token}", tag = "sessions",
+#[cfg_attr(feature = "openapi", utoipa::path(delete, path = "/v1/sessions/{token}", tag = "sessions",
     params(("token" = String, Path, description = "The session token")),
     responses(
         (status = 204, description = "Ended"),
         (status = 404, description = "Unknown, expired or malformed token", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     guard: Guard,

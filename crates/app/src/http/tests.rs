@@ -21,6 +21,7 @@ use crate::http::router;
 use crate::state::{AppState, HttpSettings};
 
 mod keyed;
+mod routed;
 
 #[derive(Default)]
 struct Mocks {

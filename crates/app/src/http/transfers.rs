@@ -8,7 +8,9 @@ use domain::{Error, TransferId};
 use crate::auth::policy::{Act, Object};
 
 use crate::http::dto::wallets::{TransferInput, TransferView};
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+#[cfg(feature = "openapi")]
+use crate::http::error::Problem;
 use crate::http::extract::{Json, Path, resource};
 use crate::http::guard::Guard;
 use crate::http::headers::{IdempotencyKeyHeader, Meta, mark_replayed};
@@ -17,7 +19,7 @@ use crate::state::AppState;
 
 /// Applies a transfer once per idempotency key. Retrying with the same key and body answers
 /// with the first response and `Idempotent-Replayed: true`; nothing moves twice.
-#[utoipa::path(post, path = "/v1/transfers", tag = "transfers", request_body = TransferInput,
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/transfers", tag = "transfers", request_body = TransferInput,
     params(("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters, unique per intended transfer")),
     responses(
         (status = 201, description = "Applied, or replayed", body = TransferView, headers(
@@ -28,7 +30,7 @@ use crate::state::AppState;
         (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Key reused with another body, insufficient funds, currency mismatch, same wallet or invalid amount", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the transfer may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     guard: Guard,
@@ -48,12 +50,12 @@ pub(crate) async fn create(
 }
 
 /// One transfer.
-#[utoipa::path(get, path = "/v1/transfers/{id}", tag = "transfers",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/transfers/{id}", tag = "transfers",
     params(("id" = String, Path, description = "Transfer id (a UUID; anything else is 404)")),
     responses(
         (status = 200, description = "The transfer", body = TransferView),
         (status = 404, description = "No such transfer", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     guard: Guard,

@@ -10,7 +10,9 @@ use domain::{Error, Timestamp, WalletId};
 use crate::auth::policy::{Act, Object};
 
 use crate::http::dto::wallets::{LedgerPage, PageParams, WalletInput, WalletView};
-use crate::http::error::{ApiError, Problem};
+use crate::http::error::ApiError;
+#[cfg(feature = "openapi")]
+use crate::http::error::Problem;
 use crate::http::extract::{Json, Path, Query, resource};
 use crate::http::guard::Guard;
 use crate::http::headers::{Meta, OptionalIdempotencyKey, mark_replayed};
@@ -18,7 +20,7 @@ use crate::metrics::business;
 use crate::state::AppState;
 
 /// Opens a wallet.
-#[utoipa::path(post, path = "/v1/wallets", tag = "wallets", request_body = WalletInput,
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/wallets", tag = "wallets", request_body = WalletInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Optional; 1–255 visible ASCII characters, unique per intended create. Retrying a create is only safe with it: a retry with the same key and body answers the first response with `Idempotent-Replayed: true`")),
     responses(
         (status = 201, description = "Opened, or replayed", body = WalletView, headers(
@@ -28,7 +30,7 @@ use crate::state::AppState;
         (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input, or the key was used with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: nothing was applied; `outcome-unknown`: the write may have been applied, retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -54,12 +56,12 @@ pub(crate) async fn create(
 }
 
 /// One wallet.
-#[utoipa::path(get, path = "/v1/wallets/{id}", tag = "wallets",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/wallets/{id}", tag = "wallets",
     params(("id" = String, Path, description = "Wallet id (a UUID; anything else is 404)")),
     responses(
         (status = 200, description = "The wallet", body = WalletView),
         (status = 404, description = "No such wallet", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     guard: Guard,
@@ -72,13 +74,13 @@ pub(crate) async fn get(
 }
 
 /// One page of a wallet's ledger, newest first.
-#[utoipa::path(get, path = "/v1/wallets/{id}/ledger", tag = "wallets",
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/wallets/{id}/ledger", tag = "wallets",
     params(("id" = String, Path, description = "Wallet id (a UUID; anything else is 404)"), PageParams),
     responses(
         (status = 200, description = "A page of ledger entries", body = LedgerPage),
         (status = 404, description = "No such wallet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-    ))]
+    )))]
 pub(crate) async fn ledger(
     State(state): State<AppState>,
     guard: Guard,

@@ -73,7 +73,7 @@ async fn measure(
     bare_bin: &std::path::Path,
     database: &str,
 ) -> anyhow::Result<()> {
-    let scopes = Scopes::parse("read,write,transfer").map_err(anyhow::Error::msg)?;
+    let scopes = Scopes::parse("read,write,transfer")?;
     let (secret, entry) = app::auth::keys::generate("bench", scopes).context("making the run's API key")?;
     let authorization = format!("Bearer {}", secret.expose());
     let shop = Server::shop_on_mongo(shop_bin, &entry.to_string(), &args.uri, database)?;

@@ -67,7 +67,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
     let key = if args.anonymous {
         None
     } else {
-        let scopes = Scopes::parse("read,write").map_err(anyhow::Error::msg)?;
+        let scopes = Scopes::parse("read,write")?;
         Some(app::auth::keys::generate("bench", scopes).context("making the run's API key")?)
     };
     let shop = Server::shop(&shop_bin, key.as_ref().map(|(_, entry)| entry.to_string()).as_deref())?;

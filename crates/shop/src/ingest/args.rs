@@ -99,6 +99,7 @@ impl RunArgs {
 }
 
 /// Options of `shop bench ingest`.
+#[cfg(feature = "bench")]
 #[derive(Debug, Args)]
 pub struct BenchIngestArgs {
     /// The generated input.

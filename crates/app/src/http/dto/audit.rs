@@ -6,22 +6,22 @@ use domain::ValidationError;
 use domain::audit::{AuditAction, AuditEvent, AuditQuery, AuditSubject};
 use domain::pagination::Page;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{id_cursor, limit, time};
 
 /// Filters and position of an audit listing.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub(crate) struct AuditParams {
     /// Only events about this subject (`wallet:<id>`).
     pub subject: Option<String>,
     /// Only events with this action (`transfer.completed`).
     pub action: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<u32>, minimum = 1, maximum = 200))]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -43,7 +43,8 @@ impl AuditParams {
 }
 
 /// An audit event.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct AuditEventView {
     /// Identifier.
     pub id: Uuid,
@@ -62,7 +63,8 @@ pub(crate) struct AuditEventView {
 }
 
 /// One page of audit events, newest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct AuditPage {
     /// The events.
     pub items: Vec<AuditEventView>,

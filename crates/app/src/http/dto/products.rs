@@ -6,14 +6,14 @@ use domain::product::{CategoryStats, PriceSort, Product, ProductDraft, ProductQu
 use domain::{Currency, Money, ValidationError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{attributes, limit, time};
 use crate::http::extract::number;
 
 /// The fields a client sets on a product (create, and full replacement on update).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     /// Unique stock-keeping unit: 1–64 ASCII letters, digits, `-`, `_`, `.`.
@@ -29,7 +29,7 @@ pub struct ProductInput {
     pub currency: String,
     /// Free-form attributes; keys must not start with `$` or contain `.`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
     /// Tags, at most 32; duplicates are dropped.
     #[serde(default)]
@@ -55,7 +55,8 @@ impl ProductInput {
 }
 
 /// A product.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductView {
     /// Identifier.
     pub id: Uuid,
@@ -70,7 +71,7 @@ pub struct ProductView {
     /// ISO-4217 code.
     pub currency: String,
     /// Free-form attributes.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub attributes: Map<String, Value>,
     /// Tags.
     pub tags: Vec<String>,
@@ -101,7 +102,8 @@ impl From<&Product> for ProductView {
 }
 
 /// One page of products.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductPage {
     /// The products, in the requested order.
     pub items: Vec<ProductView>,
@@ -116,22 +118,23 @@ impl From<Page<Product>> for ProductPage {
 }
 
 /// Filters, order and position of a product listing.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ProductListParams {
     /// Only this category.
     pub category: Option<String>,
     /// Only prices at or above this many minor units.
-    #[param(value_type = Option<i64>)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>))]
     pub min_price: Option<String>,
     /// Only prices at or below this many minor units.
-    #[param(value_type = Option<i64>)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>))]
     pub max_price: Option<String>,
     /// `price` (cheapest first, the default) or `-price`.
     pub sort: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<u32>, minimum = 1, maximum = 200))]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -155,7 +158,8 @@ impl ProductListParams {
 }
 
 /// Price statistics of a category, in minor units; `null` when the count is 0.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryStatsView {
     /// Number of products.
     pub count: u64,

@@ -4,13 +4,13 @@ use domain::feed::Feed;
 use domain::session::{Session, SessionTtl};
 use domain::{ProductId, Timestamp, UserId, ValidationError};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::time;
 
 /// Starts a session.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SessionInput {
     /// Whose session.
@@ -31,7 +31,8 @@ impl SessionInput {
 }
 
 /// A new session: the token is shown here and never again.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct SessionCreated {
     /// The secret token; present it in `/v1/sessions/{token}`.
     pub token: String,
@@ -40,7 +41,8 @@ pub(crate) struct SessionCreated {
 }
 
 /// A live session.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct SessionView {
     /// Whose session.
     pub user_id: Uuid,
@@ -61,7 +63,8 @@ impl From<&Session> for SessionView {
 }
 
 /// Replaces a user's feed.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FeedInput {
     /// Recommended products in order, at most 500, no repeats.
@@ -79,7 +82,8 @@ impl FeedInput {
 }
 
 /// A user's feed.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct FeedView {
     /// Whose feed.
     pub user_id: Uuid,

@@ -5,14 +5,14 @@ use domain::transfer::{Transfer, TransferCommand};
 use domain::wallet::{LedgerEntry, LedgerQuery, NewWallet, Owner, Wallet};
 use domain::{Currency, Money, WalletId};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{id_cursor, limit, time};
 use crate::http::error::ApiError;
 
 /// Opens a wallet.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WalletInput {
     /// Who owns it: 1–200 characters.
@@ -39,7 +39,8 @@ impl WalletInput {
 }
 
 /// A wallet.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct WalletView {
     /// Identifier.
     pub id: Uuid,
@@ -66,7 +67,8 @@ impl From<&Wallet> for WalletView {
 }
 
 /// One side of a transfer in a wallet's ledger.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct LedgerEntryView {
     /// Identifier.
     pub id: Uuid,
@@ -83,7 +85,8 @@ pub(crate) struct LedgerEntryView {
 }
 
 /// One page of a ledger, newest first.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct LedgerPage {
     /// The entries.
     pub items: Vec<LedgerEntryView>,
@@ -110,12 +113,13 @@ impl From<Page<LedgerEntry>> for LedgerPage {
 }
 
 /// Position in a listing ordered newest first.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub(crate) struct PageParams {
     /// Page size, 1 to 200 (default 50).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<u32>, minimum = 1, maximum = 200))]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -132,7 +136,8 @@ impl PageParams {
 }
 
 /// Moves money between two wallets of the same currency.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TransferInput {
     /// The wallet debited.
@@ -163,7 +168,8 @@ impl TransferInput {
 }
 
 /// A transfer.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct TransferView {
     /// Identifier.
     pub id: Uuid,

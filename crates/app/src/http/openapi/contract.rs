@@ -315,7 +315,7 @@ pub(crate) fn complete(document: &mut Value) {
     let scopes: Vec<_> = Scope::ALL.iter().map(|scope| format!("`{scope}`: {}", scope.description())).collect();
     document["components"]["securitySchemes"][BEARER] = json!({
         "type": "http", "scheme": "bearer",
-        "description": format!("An API key from `shop keys new` (`shop_` and 43 characters), or an end user's \
+        "description": format!("An API key issued by the service's operator (`shop_` and 43 characters), or an end user's \
             session token from `POST /v1/sessions` (43 characters), sent as `Authorization: Bearer <credential>`. \
             A key holds scopes, and the operations below name the scope each needs. A session needs none: \
             it reaches only its user's wallets (those whose `owner` is the user's id), ledgers, transfers \

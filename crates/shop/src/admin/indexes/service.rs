@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use http_body_util::{BodyExt as _, Empty};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use mongo_kit::index_audit::AuditReport;
 use mongo_kit::index_audit::scoreboard::{Scoreboard, ServiceLatency, ServiceWindow};
 use mongo_kit::telemetry::{COMMAND_DURATION, ERRORS};
@@ -18,15 +22,33 @@ use crate::metrics::summary::{Buckets, buckets, quantile};
 /// The read commands whose latency a query shape's callers feel.
 const READS: [&str; 3] = ["find", "aggregate", "getMore"];
 
-/// Reads the metrics at `url`.
+/// How long one read of the metrics may take.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Reads the metrics at `url`, an `http://` URL: the service serves plain HTTP, so hyper's own
+/// client suffices and the binary carries no general-purpose HTTP client (TLS, redirects) for it.
 ///
 /// # Errors
-/// The service cannot be reached or answers other than 200.
+/// The URL is not `http://`, or the service cannot be reached in time or answers other than 200.
 pub(crate) async fn read(url: &str) -> anyhow::Result<String> {
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
-    let response = client.get(url).send().await.with_context(|| format!("reading the service's metrics at {url}"))?;
-    let response = response.error_for_status().with_context(|| format!("reading the service's metrics at {url}"))?;
-    Ok(response.text().await?)
+    let uri: hyper::Uri = url.parse().with_context(|| format!("--metrics-url {url:?} is not a URL"))?;
+    anyhow::ensure!(
+        uri.scheme_str() == Some("http"),
+        "--metrics-url must be an http:// URL (the service serves plain HTTP), not {url:?}"
+    );
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let exchange = async {
+        let response = client.get(uri).await?;
+        let status = response.status();
+        anyhow::ensure!(status == hyper::StatusCode::OK, "the service answered {status}");
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(String::from_utf8(body.to_vec())?)
+    };
+    tokio::time::timeout(READ_TIMEOUT, exchange)
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within {} s", READ_TIMEOUT.as_secs()))
+        .and_then(std::convert::identity)
+        .with_context(|| format!("reading the service's metrics at {url}"))
 }
 
 /// `after` less `before`, bucket by bucket (a series new in the window counts from zero).
@@ -146,5 +168,21 @@ mod tests {
         assert_eq!(super::latency(&window, "wallets"), None);
         assert_eq!(errors(&after).get("timeout"), Some(&4.0));
         assert!(!errors(&after).contains_key("conflict"), "a conflict is no incident");
+    }
+
+    #[tokio::test]
+    async fn the_metrics_of_a_plain_http_service_are_read_and_other_urls_refused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let address = listener.local_addr().expect("its address");
+        let routes = axum::Router::new().route("/metrics", axum::routing::get(|| async { "requests_total 3\n" }));
+        let server = tokio::spawn(async move { axum::serve(listener, routes).await });
+
+        let text = read(&format!("http://{address}/metrics")).await.expect("the metrics are read");
+        assert_eq!(text, "requests_total 3\n");
+        let missing = format!("{:#}", read(&format!("http://{address}/nothing")).await.expect_err("404"));
+        assert!(missing.contains("404"), "{missing}");
+        let tls = read(&format!("https://{address}/metrics")).await.expect_err("not plain HTTP").to_string();
+        assert!(tls.contains("http://"), "{tls}");
+        server.abort();
     }
 }

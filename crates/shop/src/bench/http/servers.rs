@@ -87,8 +87,8 @@ impl Server {
             .current_dir(std::env::temp_dir());
         // Through the environment, as a deployment would: never on a command line others can read.
         match key {
-            Some(entry) => command.env(app::auth::API_KEYS_SETTING, entry),
-            None => command.env_remove(app::auth::API_KEYS_SETTING),
+            Some(entry) => command.env(crate::keys::API_KEYS_SETTING, entry),
+            None => command.env_remove(crate::keys::API_KEYS_SETTING),
         };
         Self::start(command, address, "shop")
     }
@@ -105,7 +105,7 @@ impl Server {
             .args(["serve", "--bind", &address.to_string(), "--shutdown-drain-ms", "2000"])
             .env("MONGODB_URI", uri)
             .env("MONGODB_DB", database)
-            .env(app::auth::API_KEYS_SETTING, key)
+            .env(crate::keys::API_KEYS_SETTING, key)
             .current_dir(std::env::temp_dir());
         Self::start(command, address, "shop")
     }
