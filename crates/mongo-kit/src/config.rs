@@ -188,6 +188,8 @@ mod tests {
         let missing = ClientConfig::new("mongodb://u:secret@localhost/")
             .client_options(&crate::causal::CausalClock::default())
             .await;
-        assert!(matches!(&missing, Err(Error::Config(m)) if m.contains("no database name") && m.contains("with_database") && !m.contains("secret")));
+        assert!(
+            matches!(&missing, Err(Error::Config(m)) if m.contains("no database name") && m.contains("with_database") && !m.contains("secret"))
+        );
     }
 }

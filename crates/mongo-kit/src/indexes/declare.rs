@@ -148,11 +148,12 @@ impl QueryShape {
         for field in self.equality {
             filter.insert(*field, sample.get(field)?.clone());
         }
-        let sort = (!self.sort.is_empty())
-            .then(|| self.sort.iter().fold(doc! {}, |mut sort, (field, direction)| {
+        let sort = (!self.sort.is_empty()).then(|| {
+            self.sort.iter().fold(doc! {}, |mut sort, (field, direction)| {
                 sort.insert(*field, *direction);
                 sort
-            }));
+            })
+        });
         Some(Probe::Find { filter, sort, limit: self.limit })
     }
 }
@@ -162,8 +163,10 @@ mod tests {
     use super::*;
 
     const BY_CUSTOMER: IndexSpec = crate::index!("orders", { "customer": 1, "placed_at": -1, "_id": -1 });
-    const NEWEST: QueryShape =
-        QueryShape::new("orders.by_customer", &BY_CUSTOMER).equality(&["customer"]).sort(&[("placed_at", -1)]).limit(20);
+    const NEWEST: QueryShape = QueryShape::new("orders.by_customer", &BY_CUSTOMER)
+        .equality(&["customer"])
+        .sort(&[("placed_at", -1)])
+        .limit(20);
 
     #[test]
     fn a_shape_takes_the_defaults_and_its_collection_from_its_index() {
