@@ -73,6 +73,29 @@ mod tests {
     }
 
     #[test]
+    fn the_shops_indexes_keep_the_names_servers_already_have() {
+        // MongoDB cannot rename an index: a changed name is a drop and a rebuild on every deployment.
+        let names: Vec<_> = INDEXES.iter().map(|spec| format!("{}.{}", spec.collection, spec.name)).collect();
+
+        assert_eq!(
+            names,
+            [
+                "audit.subject_newest",
+                "audit.action_newest",
+                "idempotency_keys.expires_at_ttl",
+                "ledger.wallet_id_newest",
+                "migration_runs.migration_started_newest",
+                "migration_runs.started_newest",
+                "products.sku_unique",
+                "products.category_price_id",
+                "products.price_id",
+                "products.schema_version_id",
+                "sessions.expires_at_ttl",
+            ]
+        );
+    }
+
+    #[test]
     fn every_shape_builds_its_representative_query_from_a_full_sample() {
         let sample = doc! {
             "_id": bson::Uuid::new(), "sku": "A-1", "name": "a", "category": "books", "price_minor": 100_i64,
