@@ -1,6 +1,8 @@
 //! Services built on the same crates as the shop, as a team embedding them would, tested like the
 //! shop: each behaviour on memory and on MongoDB (behind the rules check), plus what only MongoDB has.
 //!
+//! - `causal_reads`: a handle's read in the causally consistent session of the caller's write.
 //! - `orders`: the orders service on `mongo-kit`, and its API mounted beside the shop's.
 
+mod causal_reads;
 mod orders;

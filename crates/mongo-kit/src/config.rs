@@ -76,11 +76,11 @@ impl ClientConfig {
             }
         })?;
         let database = self.database.clone().or_else(|| options.default_database.clone()).ok_or_else(|| {
-            Error::Config(format!(
-                "no database name: put one in the connection string's path ({}) or set it in the configuration \
-                 (MONGODB_DB)",
-                "mongodb://host:27017/orders"
-            ))
+            Error::Config(
+                "no database name: put one in the connection string's path (mongodb://host:27017/orders) or set \
+                 `ClientConfig::database` (`ClientConfig::with_database`)"
+                    .to_owned(),
+            )
         })?;
         check_database_name(&database)?;
         options.max_pool_size = Some(self.max_pool_size);
@@ -188,6 +188,8 @@ mod tests {
         let missing = ClientConfig::new("mongodb://u:secret@localhost/")
             .client_options(&crate::causal::CausalClock::default())
             .await;
-        assert!(matches!(&missing, Err(Error::Config(m)) if m.contains("no database name") && !m.contains("secret")));
+        assert!(
+            matches!(&missing, Err(Error::Config(m)) if m.contains("no database name") && m.contains("with_database") && !m.contains("secret"))
+        );
     }
 }

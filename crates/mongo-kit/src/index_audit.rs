@@ -175,7 +175,7 @@ pub async fn audit_shape(
     };
     let collection = profiles.collection::<Document>(database, shape.collection, OperationClass::Standard);
     let sample = collection.find_one(doc! {}).sort(doc! { "_id": -1 }).await?;
-    let Some(probe) = sample.as_ref().and_then(shape.representative) else {
+    let Some(probe) = sample.as_ref().and_then(|sample| shape.probe(sample)) else {
         audit.note = Some(format!("no document in {} to take representative values from", shape.collection));
         return Ok(audit);
     };
@@ -267,9 +267,9 @@ mod tests {
         let sample = doc! { "_id": bson::Uuid::new(), "customer": "c-1", "status": "open" };
 
         for shape in &crate::indexes::example::SHAPES {
-            assert!((shape.representative)(&sample).is_some(), "{}", shape.name);
+            assert!(shape.probe(&sample).is_some(), "{}", shape.name);
         }
         let empty = doc! { "_id": 1 };
-        assert!((crate::indexes::example::SHAPES[1].representative)(&empty).is_none());
+        assert!(crate::indexes::example::SHAPES[1].probe(&empty).is_none());
     }
 }

@@ -9,9 +9,25 @@
 //! that way. `index_plan` compares a registry with a server and `index_audit` checks it with
 //! `explain`; nothing here drops an index. A registry is a value: a service builds its own from
 //! its own declarations and passes it to both.
+//!
+//! Declarations are `const` values of a line or two: [`index!`](crate::index) declares an index
+//! by its key document and names it as the server would (`customer_1_placed_at_-1`, see
+//! [`derived_name`]); [`QueryShape::new`] takes the shape's name and index, and builder methods
+//! say what differs from the defaults (equality fields, sort, limit, budget). An index a shape
+//! relies on needs no reason: the registry knows the shapes ([`Registry::purpose`]).
+//!
+//! # Layout
+//! - `declare`: the `const` builders of indexes and shapes, and the derived representative query.
+//! - [`derived_name`]: an index's name from its keys, and the [`index!`](crate::index) macro.
+//! - `key_order`: whether an index serves a shape in equality → sort → range order.
 
+mod declare;
+pub mod derived_name;
 #[cfg(test)]
 pub(crate) mod example;
+mod key_order;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -20,12 +36,15 @@ use bson::{Bson, Document};
 use mongodb::IndexModel;
 use mongodb::options::IndexOptions;
 
+pub use key_order::key_order_problem;
+
 /// One index and why it exists.
 #[derive(Debug, Clone, Copy)]
 pub struct IndexSpec {
     /// The collection.
     pub collection: &'static str,
-    /// The index name (stable, so re-creating it is a no-op). `_id_` is the server's own index.
+    /// The index name (stable, so re-creating it is a no-op): derived from the keys by
+    /// [`index!`](crate::index), or given (`.named(..)`). `_id_` is the server's own index.
     pub name: &'static str,
     /// Key fields and directions, in order.
     pub keys: &'static [(&'static str, i32)],
@@ -35,7 +54,8 @@ pub struct IndexSpec {
     pub expire_after: Option<Duration>,
     /// For partial indexes: the filter of the documents indexed.
     pub partial_filter: Option<fn() -> Document>,
-    /// Why the index exists: the shapes it serves or the constraint it enforces.
+    /// Why the index exists, for a constraint (`.because(..)`); empty for an index that exists
+    /// for the shapes relying on it ([`Registry::purpose`] names them).
     pub serves: &'static str,
 }
 
@@ -69,41 +89,6 @@ impl serde::Serialize for IndexSpec {
 pub const ID_INDEX: &str = "_id_";
 
 impl IndexSpec {
-    /// A plain index: `keys` in order, neither unique nor TTL nor partial.
-    pub const fn new(
-        collection: &'static str,
-        name: &'static str,
-        keys: &'static [(&'static str, i32)],
-        serves: &'static str,
-    ) -> Self {
-        Self { collection, name, keys, unique: false, expire_after: None, partial_filter: None, serves }
-    }
-
-    /// This index, unique.
-    #[must_use]
-    pub const fn unique(self) -> Self {
-        Self { unique: true, ..self }
-    }
-
-    /// This index as a TTL index: documents may be removed `after` their indexed date.
-    #[must_use]
-    pub const fn ttl(self, after: Duration) -> Self {
-        Self { expire_after: Some(after), ..self }
-    }
-
-    /// The server's own `_id` index of `collection`, for shapes that look documents up by id.
-    pub const fn id(collection: &'static str) -> Self {
-        Self {
-            collection,
-            name: ID_INDEX,
-            keys: &[("_id", 1)],
-            unique: true,
-            expire_after: None,
-            partial_filter: None,
-            serves: "lookups by _id (every collection has it; never created or dropped here)",
-        }
-    }
-
     /// Whether this is the server's own `_id` index.
     pub fn is_builtin(&self) -> bool {
         self.name == ID_INDEX
@@ -145,7 +130,21 @@ pub enum Probe {
     },
 }
 
-/// One query the store runs, with the index it relies on.
+/// One query the store runs, with the index it relies on. Declared with the `const` builder:
+///
+/// ```
+/// use mongo_kit::indexes::{IndexSpec, QueryShape};
+///
+/// const BY_CUSTOMER: IndexSpec = mongo_kit::index!("orders", { "customer": 1, "placed_at": -1, "_id": -1 });
+/// const NEWEST_FIRST: QueryShape = QueryShape::new("orders.by_customer", &BY_CUSTOMER)
+///     .equality(&["customer"])
+///     .sort(&[("placed_at", -1), ("_id", -1)])
+///     .limit(50);
+/// const BY_ID: QueryShape = QueryShape::by_id("orders.by_id", &IndexSpec::id("orders"));
+///
+/// assert_eq!((NEWEST_FIRST.collection, NEWEST_FIRST.budget), ("orders", 1.0));
+/// assert_eq!(BY_ID.equality, ["_id"]);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct QueryShape {
     /// A stable name, `collection.what`.
@@ -167,9 +166,12 @@ pub struct QueryShape {
     pub index: &'static IndexSpec,
     /// The most documents the server may examine per document returned.
     pub budget: f64,
-    /// The representative query, built from a sample document of the collection (`None` when
-    /// the sample lacks a field the query needs).
-    pub representative: fn(&Document) -> Option<Probe>,
+    /// The most documents the code asks for (the derived representative query's limit).
+    pub limit: Option<i64>,
+    /// The shape's own representative query, built from a sample document of the collection
+    /// (`None` when the sample lacks a field the query needs); when absent, [`QueryShape::probe`]
+    /// derives it from the equality fields, the sort and the limit.
+    pub representative: Option<fn(&Document) -> Option<Probe>>,
 }
 
 /// Why a set of declarations is not a valid registry.
@@ -285,89 +287,12 @@ impl Registry {
     pub fn index(&self, name: &str) -> Option<&IndexSpec> {
         self.indexes.iter().find(|spec| spec.name == name)
     }
-}
 
-/// Why `shape`'s index does not serve it in order (equality → sort → range), or `None` when it
-/// does. A unique index may stop after the equality fields: one document matches at most. Keys
-/// after the shape's fields are allowed (they cover other shapes or the projection).
-pub fn key_order_problem(shape: &QueryShape) -> Option<String> {
-    let keys = shape.index.keys;
-    let (eq, sort) = (shape.equality.len(), shape.sort.len());
-    let flipped = match (shape.sort.first(), keys.get(eq)) {
-        (Some(wanted), Some(key)) => wanted.1 != key.1,
-        _ => false,
-    };
-    for (position, (field, direction)) in keys.iter().enumerate() {
-        let fits = if position < eq {
-            shape.equality.contains(field)
-        } else if let Some((wanted, wanted_direction)) = shape.sort.get(position - eq) {
-            wanted == field && (*wanted_direction == *direction) != flipped
-        } else {
-            // Past equality and sort: range fields, then (once every range field has its key)
-            // anything, such as fields that let the index cover the query.
-            let placed = |range: &&str| keys[..position].iter().any(|(key, _)| key == range);
-            shape.range.contains(field) || shape.range.iter().all(placed)
-        };
-        if !fits {
-            return Some(format!("key {field} at position {position} does not follow equality → sort → range"));
-        }
-    }
-    let needed = if shape.index.unique { eq.min(keys.len()) } else { eq + sort };
-    (keys.len() < needed).then(|| format!("the index has {} keys; the shape needs {needed}", keys.len()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_example_registry_is_valid_and_derives_each_index_once() {
-        let registry = example::registry();
-        let names: Vec<_> = registry.indexes().iter().map(|spec| (spec.collection, spec.name)).collect();
-        assert_eq!(
-            names,
-            [
-                ("holds", "expires_ttl"),
-                ("orders", "customer_placed_id"),
-                ("orders", "status_id"),
-                ("orders", "reference_unique"),
-            ]
-        );
-        assert_eq!(registry.collections(), ["holds", "orders"]);
-    }
-
-    #[test]
-    fn a_sort_before_the_equality_field_is_refused() {
-        const SWAPPED: IndexSpec =
-            IndexSpec { keys: &[("placed_at", -1), ("customer", 1)], name: "swapped", ..IndexSpec::id("orders") };
-        let shape = QueryShape { index: &SWAPPED, ..*example::registry().shape("orders.by_customer").expect("shape") };
-
-        let refused = Registry::new(&[shape], &[]).expect_err("the key order is wrong");
-
-        assert!(refused.problems[0].contains("does not follow equality"), "{refused}");
-    }
-
-    #[test]
-    fn duplicate_names_misnamed_shapes_and_two_definitions_of_an_index_are_refused() {
-        let registry = example::registry();
-        let shape = *registry.shape("orders.by_customer").expect("shape");
-        const OTHER: IndexSpec = IndexSpec { keys: &[("customer", 1), ("_id", 1)], ..example::CUSTOMER_PLACED_ID };
-        let misnamed = QueryShape { name: "by_customer_again", ..shape };
-        let redefined = QueryShape { name: "orders.by_customer_2", index: &OTHER, sort: &[], range: &[], ..shape };
-
-        let refused = Registry::new(&[shape, shape, misnamed, redefined], &[]).expect_err("invalid");
-
-        let text = refused.to_string();
-        assert!(text.contains("declared twice"), "{text}");
-        assert!(text.contains("does not start with its collection"), "{text}");
-        assert!(text.contains("two definitions"), "{text}");
-    }
-
-    #[test]
-    fn a_constraint_must_be_unique_or_ttl() {
-        const PLAIN: IndexSpec = IndexSpec { name: "plain", unique: false, ..example::REFERENCE_UNIQUE };
-
-        assert!(Registry::new(&[], &[PLAIN]).is_err());
-        assert!(Registry::new(&[], &[example::REFERENCE_UNIQUE]).is_ok());
+    /// Why `spec` exists: the shapes that rely on it, then its declared reason, if any.
+    pub fn purpose(&self, spec: &IndexSpec) -> String {
+        let same = |index: &IndexSpec| index.collection == spec.collection && index.name == spec.name;
+        let shapes = self.shapes.iter().filter(|shape| same(shape.index)).map(|shape| shape.name);
+        let reason = (!spec.serves.is_empty()).then_some(spec.serves);
+        shapes.chain(reason).collect::<Vec<_>>().join(", ")
     }
 }

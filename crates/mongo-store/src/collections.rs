@@ -6,7 +6,7 @@ use mongodb::Database;
 
 use crate::classify::DomainErrors;
 use crate::documents::{AuditDoc, FeedDoc, IdempotencyDoc, LedgerDoc, ProductDoc, SessionDoc, TransferDoc, WalletDoc};
-use mongo_kit::profiles::{Classed, OperationClass, Profiles, Use};
+use mongo_kit::profiles::{Classed, Profiles, Use};
 
 /// The shop's collection names.
 pub mod names {
@@ -34,11 +34,11 @@ pub mod names {
         [PRODUCTS, WALLETS, LEDGER, TRANSFERS, IDEMPOTENCY_KEYS, AUDIT, SESSIONS, FEEDS, STARTUP_PROBE];
 }
 
-/// Declares the shop's handles once: each field's collection, class and users give the
-/// [`Collections`] struct, its constructor, and [`Collections::USES`], the declarations the
-/// profile table's "used by" column is derived from.
+/// Declares the shop's handles once: each field's document type and declaration (collection,
+/// class, users) give the [`Collections`] struct, its constructor, and [`Collections::USES`], the
+/// declarations the profile table's "used by" column is derived from.
 macro_rules! handles {
-    ($($(#[$doc:meta])* $field:ident: $doc_type:ty = ($collection:expr, $class:ident, $by:literal)),* $(,)?) => {
+    ($($(#[$doc:meta])* $field:ident: $doc_type:ty = $declared:expr),* $(,)?) => {
         /// The handles of the shop's repositories, each with its class's profile, reporting failures
         /// as `domain::Error`.
         #[derive(Debug, Clone)]
@@ -48,17 +48,11 @@ macro_rules! handles {
 
         impl Collections {
             /// Every declared handle of the repositories.
-            pub const USES: &[Use] = &[$(Use { collection: $collection, class: OperationClass::$class, by: $by }),*];
+            pub const USES: &[Use] = &[$($declared),*];
 
             /// Every handle, with its class's profile.
             pub fn new(database: &Database, profiles: &Profiles) -> Self {
-                Self {
-                    $($field: Classed::open(
-                        database,
-                        profiles,
-                        Use { collection: $collection, class: OperationClass::$class, by: $by },
-                    ),)*
-                }
+                Self { $($field: $declared.open(database, profiles),)* }
             }
         }
     };
@@ -66,23 +60,23 @@ macro_rules! handles {
 
 handles! {
     /// Products, standard class.
-    products: ProductDoc = (names::PRODUCTS, Standard, "ProductRepository"),
+    products: ProductDoc = Use::standard(names::PRODUCTS).by("ProductRepository"),
     /// Products for statistics, analytics class.
-    product_stats: Document = (names::PRODUCTS, Analytics, "ProductRepository::category_stats"),
+    product_stats: Document = Use::analytics(names::PRODUCTS).by("ProductRepository::category_stats"),
     /// Wallets, critical class.
-    wallets: WalletDoc = (names::WALLETS, Critical, "WalletRepository"),
+    wallets: WalletDoc = Use::critical(names::WALLETS).by("WalletRepository"),
     /// Ledger entries, critical class.
-    ledger: LedgerDoc = (names::LEDGER, Critical, "WalletRepository::transfer, ledger"),
+    ledger: LedgerDoc = Use::critical(names::LEDGER).by("WalletRepository::transfer, ledger"),
     /// Transfers, critical class.
-    transfers: TransferDoc = (names::TRANSFERS, Critical, "WalletRepository::transfer, get_transfer"),
+    transfers: TransferDoc = Use::critical(names::TRANSFERS).by("WalletRepository::transfer, get_transfer"),
     /// Idempotency records, critical class.
-    idempotency: IdempotencyDoc = (names::IDEMPOTENCY_KEYS, Critical, "keyed operations"),
+    idempotency: IdempotencyDoc = Use::critical(names::IDEMPOTENCY_KEYS).by("keyed operations"),
     /// Audit events, critical class.
-    audit: AuditDoc = (names::AUDIT, Critical, "AuditLog"),
+    audit: AuditDoc = Use::critical(names::AUDIT).by("AuditLog"),
     /// Sessions, standard class.
-    sessions: SessionDoc = (names::SESSIONS, Standard, "SessionRepository"),
+    sessions: SessionDoc = Use::standard(names::SESSIONS).by("SessionRepository"),
     /// Feeds, feed class.
-    feeds: FeedDoc = (names::FEEDS, Feed, "FeedRepository"),
+    feeds: FeedDoc = Use::feed(names::FEEDS).by("FeedRepository"),
 }
 
 /// Every handle the shop opens, with its class and users: the repositories' handles, ingestion,
@@ -95,15 +89,11 @@ pub fn uses() -> Vec<Use> {
             registry
                 .migrations()
                 .iter()
-                .map(|migration| Use {
-                    collection: migration.collection,
-                    class: OperationClass::Bulk,
-                    by: "shop migrate up",
-                })
+                .map(|migration| Use::bulk(migration.collection).by("shop migrate up"))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    let audit = Use { collection: names::AUDIT, class: OperationClass::Critical, by: "shop migrate up (events)" };
+    let audit = Use::critical(names::AUDIT).by("shop migrate up (events)");
     let mut uses = Collections::USES.to_vec();
     uses.push(crate::ingest::INGEST);
     uses.extend(crate::ledger_check::USES);

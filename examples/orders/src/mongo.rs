@@ -12,11 +12,11 @@ use mongo_kit::causal::CausalClock;
 use mongo_kit::classify::Failure;
 use mongo_kit::config::ClientConfig;
 use mongo_kit::exactly_once::{self, Done, KeyId, KeyRecord, Operation, Refusal, Stop, Writes, standard_judge};
-use mongo_kit::indexes::{IndexSpec, Probe, QueryShape, Registry};
+use mongo_kit::index;
+use mongo_kit::indexes::{IndexSpec, QueryShape, Registry};
 use mongo_kit::migrate::{AuditSink, Migrated, Migration, MigrationError};
 use mongo_kit::probe;
-use mongo_kit::profiles::Profiles;
-use mongo_kit::profiles::{Classed, OperationClass, Report, Use};
+use mongo_kit::profiles::{Classed, Profiles, Report, Use};
 use mongo_kit::schema::{CollectionSpec, SchemaReport};
 use mongodb::{Client, ClientSession, Database};
 use serde::{Deserialize, Serialize};
@@ -32,83 +32,35 @@ pub const ORDER_KEYS: &str = "order_keys";
 pub const ORDER_EVENTS: &str = "order_events";
 
 /// Placement: orders, keys and events, critical class.
-const PLACE: Use = Use { collection: ORDERS, class: OperationClass::Critical, by: "OrderBook::place" };
-const PLACE_KEYS: Use = Use { collection: ORDER_KEYS, class: OperationClass::Critical, by: "OrderBook::place" };
-const PLACE_EVENTS: Use = Use { collection: ORDER_EVENTS, class: OperationClass::Critical, by: "OrderBook::place" };
+const PLACE: Use = Use::critical(ORDERS).by("OrderBook::place");
+const PLACE_KEYS: Use = Use::critical(ORDER_KEYS).by("OrderBook::place");
+const PLACE_EVENTS: Use = Use::critical(ORDER_EVENTS).by("OrderBook::place");
 /// Reads: standard class.
-const READ: Use = Use { collection: ORDERS, class: OperationClass::Standard, by: "OrderBook::get, for_customer" };
+const READ: Use = Use::standard(ORDERS).by("OrderBook::get, for_customer");
 
 /// Every handle the book opens, for the profile table.
 pub const USES: [Use; 4] = [PLACE, PLACE_KEYS, PLACE_EVENTS, READ];
 
 /// Unique references: a retry without its key cannot place the order twice.
 pub const REFERENCE_UNIQUE: IndexSpec =
-    IndexSpec::new(ORDERS, "reference_unique", &[("reference", 1)], "uniqueness of an order's reference").unique();
-const CUSTOMER_NEWEST: IndexSpec = IndexSpec::new(
-    ORDERS,
-    "customer_placed_id",
-    &[("customer", 1), ("placed_at", -1), ("_id", -1)],
-    "orders.by_customer",
-);
-const ORDERS_ID: IndexSpec = IndexSpec::id(ORDERS);
+    index!(ORDERS, { "reference": 1 }).unique().because("uniqueness of an order's reference");
+/// A customer's orders, newest first.
+const CUSTOMER_NEWEST: IndexSpec = index!(ORDERS, { "customer": 1, "placed_at": -1, "_id": -1 });
 /// Keys expire at their date.
 const KEYS_TTL: IndexSpec =
-    IndexSpec::new(ORDER_KEYS, "expires_at_ttl", &[("expires_at", 1)], "TTL removal of order keys").ttl(Duration::ZERO);
+    index!(ORDER_KEYS, { "expires_at": 1 }).ttl(Duration::ZERO).because("TTL removal of order keys");
 
-fn by_id(sample: &Document) -> Option<Probe> {
-    Some(Probe::Find { filter: doc! { "_id": sample.get("_id")?.clone() }, sort: None, limit: Some(1) })
-}
-
-fn by_customer(sample: &Document) -> Option<Probe> {
-    Some(Probe::Find {
-        filter: doc! { "customer": sample.get("customer")?.clone() },
-        sort: Some(doc! { "placed_at": -1, "_id": -1 }),
-        limit: Some(50),
-    })
-}
-
-fn customer_total(sample: &Document) -> Option<Probe> {
-    Some(Probe::Find { filter: doc! { "customer": sample.get("customer")?.clone() }, sort: None, limit: None })
-}
-
-/// The book's query shapes.
+/// The book's query shapes; their representative queries are derived (equality, sort, limit).
 pub const SHAPES: [QueryShape; 3] = [
-    QueryShape {
-        name: "orders.by_id",
-        collection: ORDERS,
-        used_by: "OrderBook::get",
-        equality: &["_id"],
-        sort: &[],
-        range: &[],
-        filtered: &[],
-        index: &ORDERS_ID,
-        budget: 1.0,
-        representative: by_id,
-    },
-    QueryShape {
-        name: "orders.by_customer",
-        collection: ORDERS,
-        used_by: "OrderBook::for_customer",
-        equality: &["customer"],
-        sort: &[("placed_at", -1), ("_id", -1)],
-        range: &[],
-        filtered: &[],
-        index: &CUSTOMER_NEWEST,
-        budget: 1.0,
-        representative: by_customer,
-    },
-    QueryShape {
-        name: "orders.customer_total",
-        collection: ORDERS,
-        used_by: "OrderBook::place (the credit limit)",
-        equality: &["customer"],
-        sort: &[],
-        range: &[],
-        filtered: &[],
-        index: &CUSTOMER_NEWEST,
-        budget: 1.0,
-        representative: customer_total,
-    },
+    QueryShape::by_id("orders.by_id", &IndexSpec::id(ORDERS)).used_by("OrderBook::get"),
+    QueryShape::new("orders.by_customer", &CUSTOMER_NEWEST)
+        .equality(&["customer"])
+        .sort(&[("placed_at", -1), ("_id", -1)])
+        .limit(50)
+        .used_by("OrderBook::for_customer"),
+    QueryShape::new("orders.customer_total", &CUSTOMER_NEWEST)
+        .equality(&["customer"])
+        .used_by("OrderBook::place (the credit limit)"),
 ];
 
 /// The book's registry: its shapes, the unique reference and the keys' TTL.
@@ -267,10 +219,10 @@ impl MongoBook {
         let profiles = config.profiles.clone();
         let schema = mongo_kit::schema::ensure(&database, &profiles, &collections(), &registry()).await?;
         Ok(Self {
-            place: Classed::open(&database, &profiles, PLACE),
-            keys: Classed::open(&database, &profiles, PLACE_KEYS),
-            events: Classed::open(&database, &profiles, PLACE_EVENTS),
-            read: Classed::open(&database, &profiles, READ),
+            place: PLACE.open(&database, &profiles),
+            keys: PLACE_KEYS.open(&database, &profiles),
+            events: PLACE_EVENTS.open(&database, &profiles),
+            read: READ.open(&database, &profiles),
             client_bulk_write: server.max_wire_version.unwrap_or(0) >= 25,
             client,
             database,

@@ -70,7 +70,9 @@ impl fmt::Display for IndexPlan {
                 }
                 PlanItem::Missing { spec } => {
                     let (collection, name, keys) = (spec.collection, spec.name, spec.key_document());
-                    writeln!(f, "  missing    {collection}.{name} {keys}: {}", spec.serves)?;
+                    // An index a shape relies on declares no reason: the shapes are its reason.
+                    let reason = if spec.serves.is_empty() { String::new() } else { format!(": {}", spec.serves) };
+                    writeln!(f, "  missing    {collection}.{name} {keys}{reason}")?;
                 }
                 PlanItem::Different { spec, differences, .. } => {
                     writeln!(f, "  different  {}.{}: {}", spec.collection, spec.name, list(differences))?;

@@ -1,4 +1,5 @@
-//! A small registry of orders and holds for the kit's own tests.
+//! A small registry of orders and holds for the kit's own tests. Its indexes keep names of their
+//! own (`.named`), as a service's would once servers have them.
 
 use std::time::Duration;
 
@@ -7,97 +8,41 @@ use bson::{Document, doc};
 use super::{IndexSpec, Probe, QueryShape, Registry};
 
 /// Orders are unique by reference.
-pub(crate) const REFERENCE_UNIQUE: IndexSpec = IndexSpec {
-    collection: "orders",
-    name: "reference_unique",
-    keys: &[("reference", 1)],
-    unique: true,
-    expire_after: None,
-    partial_filter: None,
-    serves: "uniqueness of an order's reference",
-};
+pub(crate) const REFERENCE_UNIQUE: IndexSpec = crate::index!("orders", { "reference": 1 })
+    .named("reference_unique")
+    .unique()
+    .because("uniqueness of an order's reference");
 
 /// A customer's orders, newest first.
-pub(crate) const CUSTOMER_PLACED_ID: IndexSpec = IndexSpec {
-    name: "customer_placed_id",
-    keys: &[("customer", 1), ("placed_at", -1), ("_id", -1)],
-    unique: false,
-    serves: "orders.by_customer",
-    ..REFERENCE_UNIQUE
-};
+pub(crate) const CUSTOMER_PLACED_ID: IndexSpec =
+    crate::index!("orders", { "customer": 1, "placed_at": -1, "_id": -1 }).named("customer_placed_id");
 
-const STATUS_ID: IndexSpec = IndexSpec {
-    name: "status_id",
-    keys: &[("status", 1), ("_id", 1)],
-    serves: "orders.by_status",
-    ..CUSTOMER_PLACED_ID
-};
+const STATUS_ID: IndexSpec = crate::index!("orders", { "status": 1, "_id": 1 }).named("status_id");
 
 const ORDERS_ID: IndexSpec = IndexSpec::id("orders");
 
 /// Holds expire at their date.
-pub(crate) const EXPIRES_TTL: IndexSpec = IndexSpec {
-    collection: "holds",
-    name: "expires_ttl",
-    keys: &[("expires_at", 1)],
-    unique: false,
-    expire_after: Some(Duration::ZERO),
-    partial_filter: None,
-    serves: "expiry of holds",
-};
-
-fn by_customer(sample: &Document) -> Option<Probe> {
-    let customer = sample.get("customer")?.clone();
-    Some(Probe::Find {
-        filter: doc! { "customer": customer },
-        sort: Some(doc! { "placed_at": -1, "_id": -1 }),
-        limit: Some(20),
-    })
-}
+pub(crate) const EXPIRES_TTL: IndexSpec =
+    crate::index!("holds", { "expires_at": 1 }).named("expires_ttl").ttl(Duration::ZERO).because("expiry of holds");
 
 fn by_status(sample: &Document) -> Option<Probe> {
     let status = sample.get("status")?.clone();
     Some(Probe::Find { filter: doc! { "status": status }, sort: Some(doc! { "_id": 1 }), limit: Some(100) })
 }
 
-fn by_id(sample: &Document) -> Option<Probe> {
-    Some(Probe::Find { filter: doc! { "_id": sample.get("_id")?.clone() }, sort: None, limit: Some(1) })
-}
-
-const BASE: QueryShape = QueryShape {
-    name: "orders.by_id",
-    collection: "orders",
-    used_by: "OrderBook::get",
-    equality: &["_id"],
-    sort: &[],
-    range: &[],
-    filtered: &[],
-    index: &ORDERS_ID,
-    budget: 1.0,
-    representative: by_id,
-};
-
 /// The shapes.
 pub(crate) static SHAPES: [QueryShape; 3] = [
-    BASE,
-    QueryShape {
-        name: "orders.by_customer",
-        used_by: "OrderBook::for_customer",
-        equality: &["customer"],
-        sort: &[("placed_at", -1), ("_id", -1)],
-        index: &CUSTOMER_PLACED_ID,
-        representative: by_customer,
-        ..BASE
-    },
-    QueryShape {
-        name: "orders.by_status",
-        used_by: "OrderBook::pending",
-        equality: &["status"],
-        sort: &[("_id", 1)],
-        index: &STATUS_ID,
-        representative: by_status,
-        ..BASE
-    },
+    QueryShape::by_id("orders.by_id", &ORDERS_ID).used_by("OrderBook::get"),
+    QueryShape::new("orders.by_customer", &CUSTOMER_PLACED_ID)
+        .equality(&["customer"])
+        .sort(&[("placed_at", -1), ("_id", -1)])
+        .limit(20)
+        .used_by("OrderBook::for_customer"),
+    QueryShape::new("orders.by_status", &STATUS_ID)
+        .equality(&["status"])
+        .sort(&[("_id", 1)])
+        .representative(by_status)
+        .used_by("OrderBook::pending"),
 ];
 
 /// The example registry.

@@ -16,8 +16,14 @@
 //! - [`Classed::run`] applies the limits and keeps the driver's error, for operations inside a
 //!   transaction whose runner must see the error's labels.
 //!
+//! A read that must see the caller's own writes runs in a causally consistent session:
+//! [`Classed::causal_session`] and [`Classed::read_all_in`] (module `causal`).
+//!
 //! A failure comes back as the store's own error: the handle's [`Report`] maps the kit's verdict
 //! ([`Failure`]) onto it, once per store (the default, [`AsFailure`], keeps the verdict).
+
+mod causal;
+mod declare;
 
 use std::future::IntoFuture;
 use std::marker::PhantomData;

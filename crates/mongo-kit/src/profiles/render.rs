@@ -104,7 +104,11 @@ impl Profiles {
                     used_by: uses
                         .iter()
                         .filter(|used| used.class == class)
-                        .map(|used| format!("{} ({})", used.by, used.collection))
+                        .map(|used| match used.by {
+                            // A use declared without its code names the collection alone.
+                            "" => used.collection.to_owned(),
+                            by => format!("{by} ({})", used.collection),
+                        })
                         .collect(),
                 }
             })
