@@ -2,5 +2,7 @@
 //! shop: each behaviour on memory and on MongoDB (behind the rules check), plus what only MongoDB has.
 //!
 //! - `orders`: the orders service on `mongo-kit`, and its API mounted beside the shop's.
+//! - `budget`: the orders API's request budget reaching its database calls.
 
+mod budget;
 mod orders;

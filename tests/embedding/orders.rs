@@ -131,12 +131,13 @@ async fn an_invalid_request_is_refused_and_writes_nothing(fixture: &Book) {
 
 #[store_test]
 async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
+    let (settings, anonymous) = (app::HttpSettings::default(), app::auth::Authentication::anonymous());
     let shop = app::router(app::AppState::new(
         domain::Repositories::from_store(memory_store::MemoryStore::new()),
-        app::HttpSettings::default(),
-        app::auth::Authentication::anonymous(),
+        settings,
+        anonymous.clone(),
     ));
-    let service = shop.merge(orders::http::router(fixture.book.clone()));
+    let service = shop.merge(orders::http::router(fixture.book.clone(), &settings, anonymous));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     let base = format!("http://{}", listener.local_addr().expect("an address"));
     let server = tokio::spawn(async move { axum::serve(listener, service).await });
@@ -150,6 +151,8 @@ async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
     let products = client.get(format!("{base}/v1/products")).send().await.expect("the shop answers");
 
     assert_eq!(created.status(), 201);
+    assert!(created.headers().contains_key("x-request-id"), "the request layer names each request");
+    let location = created.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
     assert_eq!(replayed.status(), 201);
     assert_eq!(replayed.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
     let order: serde_json::Value = created.json().await.expect("an order");
@@ -159,8 +162,12 @@ async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
     assert_eq!(keyless.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     assert_eq!(products.status(), 200);
     let id = order["id"].as_str().expect("an id");
+    assert_eq!(location, Some(format!("/orders/v1/orders/{id}")));
     let fetched = client.get(format!("{base}/orders/v1/orders/{id}")).send().await.expect("answered");
     assert_eq!(fetched.status(), 200);
+    let unknown = client.get(format!("{base}/orders/v1/orders/not-a-uuid")).send().await.expect("answered");
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     server.abort();
 }
 
