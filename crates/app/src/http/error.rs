@@ -56,7 +56,7 @@
 //!
 //! // 409 `{"type": ".../sold-out", "title": "Sold out", "status": 409, "detail": "sku MUG-1 is sold out"}`;
 //! // a `Store` failure answers 503 with a generic detail, and its message goes to the log only.
-//! let _ = axum::routing::post(reserve);
+//! let _: axum::routing::MethodRouter = axum::routing::post(reserve);
 //! ```
 
 use axum::http::{HeaderValue, StatusCode, header};

@@ -40,7 +40,7 @@ use crate::http::request::body::BodyTimedOut;
 /// async fn reserve(Json(reservation): Json<Reservation>) -> Json<Reservation> {
 ///     Json(reservation)
 /// }
-/// let _ = axum::routing::post(reserve);
+/// let _: axum::routing::MethodRouter = axum::routing::post(reserve);
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);

@@ -23,7 +23,7 @@
 //!     mark_replayed(&mut response, replayed);
 //!     Ok(response)
 //! }
-//! let _ = axum::routing::post(reserve);
+//! let _: axum::routing::MethodRouter = axum::routing::post(reserve);
 //! ```
 
 use axum::extract::FromRequestParts;

@@ -38,7 +38,7 @@
 //!
 //! let settings = HttpSettings { request_timeout: Duration::from_millis(300), ..HttpSettings::default() };
 //! let routes: Router = Router::new()
-//!     .route("/stock/{sku}", get(|| async { budget::remaining().map(|left| left.as_millis().to_string()) }))
+//!     .route("/stock/{sku}", get(|| async { budget::remaining().map_or(0, |left| left.as_millis()).to_string() }))
 //!     // `Router::layer`, so that each route's latency series is labelled by its template.
 //!     .layer(RequestLayer::new(&settings));
 //! ```
