@@ -1,7 +1,7 @@
 //! Extractors that answer in the problem format: axum's own would answer malformed input with
 //! plain text, which clients of this API must never have to parse. Use them in place of axum's
 //! `Json`, `Path` and `Query` in your own handlers; their rejection is an
-//! [`ApiError`](crate::http::error::ApiError).
+//! [`ApiError`].
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -4,7 +4,7 @@
 //! by class.
 //!
 //! In order, for each request:
-//! 1. the request id: the client's `x-request-id` when usable, else a new UUID ([`request_id`]);
+//! 1. the request id: the client's `x-request-id` when usable, else a new UUID;
 //!    echoed in the response;
 //! 2. a span named `request` with the method, the route template (never the raw path, which may
 //!    hold a session token or a user id) and the request id; everything logged for the request is
@@ -20,7 +20,7 @@
 //!    module);
 //! 5. the access log line (`finished processing request`, with `latency` and `status`, target
 //!    [`ACCESS_LOG`]) and the latency histogram by method, route template and final status,
-//!    time-outs included ([`latency`]).
+//!    time-outs included.
 //!
 //! One service with one boxed future per request, where the layers it replaces (tower-http's
 //! request id, trace and propagation layers, a timeout with its error handler, and two axum
