@@ -74,7 +74,7 @@ async fn the_requests_budget_bounds_the_max_time_of_the_orders_reads(test: &Test
         amount_minor: 990,
         currency: "EUR".to_owned(),
     };
-    served.book.place(order, "budget-1").await.expect("placed outside any request");
+    served.book.place(order, "budget-test", "budget-1").await.expect("placed outside any request");
     let class_limit = served.book.profiles().get(OperationClass::Standard).time_limit();
     served.proxy.watch("find");
 

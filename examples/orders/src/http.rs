@@ -14,7 +14,7 @@ use app::auth::{Access, Authentication, Route, Scope};
 use app::http::auth::AuthLayer;
 use app::http::error::{ApiError, IntoProblem};
 use app::http::extract::{Json, Path};
-use app::http::headers::{IdempotencyKeyHeader, mark_replayed};
+use app::http::headers::{IdempotencyKeyHeader, Meta, mark_replayed};
 use app::http::request::RequestLayer;
 use axum::Router;
 use axum::extract::State;
@@ -63,10 +63,12 @@ pub fn router(book: Arc<dyn OrderBook>, settings: &HttpSettings, authentication:
 
 async fn place(
     State(book): State<Arc<dyn OrderBook>>,
+    Meta(meta): Meta,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     Json(request): Json<PlaceOrder>,
 ) -> Result<Response, ApiError> {
-    let placed = book.place(request, key.as_str()).await?;
+    // The key belongs to the authenticated caller: another caller's same key is its own.
+    let placed = book.place(request, &meta.principal, key.as_str()).await?;
     let location = format!("{PREFIX}/orders/{}", placed.order.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)], Json(placed.order)).into_response();
     mark_replayed(&mut response, placed.replayed);
