@@ -51,6 +51,9 @@ impl MemoryFixture for Book {
     }
 }
 
+/// The principal the tests' keys belong to (an API key's name, as the orders API passes it).
+const CALLER: &str = "checkout";
+
 fn request(reference: &str, amount_minor: i64) -> PlaceOrder {
     PlaceOrder {
         reference: reference.to_owned(),
@@ -70,10 +73,11 @@ async fn a_placement_over_the_credit_limit_is_refused_typed_and_leaves_its_key_f
     let (first_key, second_key) = (format!("first-{unique}"), format!("second-{unique}"));
     let most = orders::book::CREDIT_LIMIT_MINOR;
 
-    let first = book.place(order(&format!("A-{unique}"), most - 100), &first_key).await.expect("within the limit");
-    let refused = book.place(order(&format!("B-{unique}"), 500), &second_key).await;
-    let replayed = book.place(order(&format!("A-{unique}"), most - 100), &first_key).await;
-    let smaller = book.place(order(&format!("C-{unique}"), 100), &second_key).await;
+    let first =
+        book.place(order(&format!("A-{unique}"), most - 100), CALLER, &first_key).await.expect("within the limit");
+    let refused = book.place(order(&format!("B-{unique}"), 500), CALLER, &second_key).await;
+    let replayed = book.place(order(&format!("A-{unique}"), most - 100), CALLER, &first_key).await;
+    let smaller = book.place(order(&format!("C-{unique}"), 100), CALLER, &second_key).await;
 
     assert!(
         matches!(&refused, Err(OrderError::CreditLimit { limit_minor, .. }) if *limit_minor == most),
@@ -91,10 +95,10 @@ async fn a_placement_over_the_credit_limit_is_refused_typed_and_leaves_its_key_f
 async fn a_placement_is_applied_once_per_key_and_a_reused_key_is_refused(fixture: &Book) {
     let book = &fixture.book;
 
-    let first = book.place(request("INV-1", 1250), "key-1").await.expect("placed");
-    let again = book.place(request("INV-1", 1250), "key-1").await.expect("replayed");
-    let reused = book.place(request("INV-1", 999), "key-1").await;
-    let same_reference = book.place(request("INV-1", 1250), "key-2").await;
+    let first = book.place(request("INV-1", 1250), CALLER, "key-1").await.expect("placed");
+    let again = book.place(request("INV-1", 1250), CALLER, "key-1").await.expect("replayed");
+    let reused = book.place(request("INV-1", 999), CALLER, "key-1").await;
+    let same_reference = book.place(request("INV-1", 1250), CALLER, "key-2").await;
 
     assert!(!first.replayed);
     assert!(again.replayed);
@@ -106,11 +110,26 @@ async fn a_placement_is_applied_once_per_key_and_a_reused_key_is_refused(fixture
 }
 
 #[store_test]
+async fn a_key_belongs_to_its_caller_and_another_callers_same_key_places_its_own_order(fixture: &Book) {
+    let book = &fixture.book;
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let key = format!("shared-{unique}");
+
+    let mine = book.place(request(&format!("MINE-{unique}"), 100), CALLER, &key).await.expect("placed");
+    let theirs = book.place(request(&format!("THEIRS-{unique}"), 200), "billing", &key).await;
+    let my_retry = book.place(request(&format!("MINE-{unique}"), 100), CALLER, &key).await.expect("replayed");
+
+    let theirs = theirs.expect("another caller's key with the same text is its own, not a reused one");
+    assert!(!theirs.replayed && theirs.order.id != mine.order.id, "{theirs:?}");
+    assert!(my_retry.replayed && my_retry.order.id == mine.order.id, "{my_retry:?}");
+}
+
+#[store_test]
 async fn a_customers_orders_come_newest_first_and_unknown_ids_are_not_found(fixture: &Book) {
     let book = &fixture.book;
-    let older = book.place(request("INV-10", 100), "k-10").await.expect("placed").order;
+    let older = book.place(request("INV-10", 100), CALLER, "k-10").await.expect("placed").order;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    let newer = book.place(request("INV-11", 200), "k-11").await.expect("placed").order;
+    let newer = book.place(request("INV-11", 200), CALLER, "k-11").await.expect("placed").order;
 
     let listed = book.for_customer("c-42", 10).await.expect("listed");
     let missing = book.get(uuid::Uuid::now_v7()).await;
@@ -121,8 +140,8 @@ async fn a_customers_orders_come_newest_first_and_unknown_ids_are_not_found(fixt
 
 #[store_test]
 async fn an_invalid_request_is_refused_and_writes_nothing(fixture: &Book) {
-    let refused = fixture.book.place(request("", 1250), "k-bad").await;
-    let negative = fixture.book.place(request("INV-2", -5), "k-neg").await;
+    let refused = fixture.book.place(request("", 1250), CALLER, "k-bad").await;
+    let negative = fixture.book.place(request("INV-2", -5), CALLER, "k-neg").await;
 
     assert!(matches!(refused, Err(OrderError::Invalid(_))), "{refused:?}");
     assert!(matches!(negative, Err(OrderError::Invalid(_))), "{negative:?}");
@@ -131,12 +150,13 @@ async fn an_invalid_request_is_refused_and_writes_nothing(fixture: &Book) {
 
 #[store_test]
 async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
+    let (settings, anonymous) = (app::HttpSettings::default(), app::auth::Authentication::anonymous());
     let shop = app::router(app::AppState::new(
         domain::Repositories::from_store(memory_store::MemoryStore::new()),
-        app::HttpSettings::default(),
-        app::auth::Authentication::anonymous(),
+        settings,
+        anonymous.clone(),
     ));
-    let service = shop.merge(orders::http::router(fixture.book.clone()));
+    let service = shop.merge(orders::http::router(fixture.book.clone(), &settings, anonymous));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     let base = format!("http://{}", listener.local_addr().expect("an address"));
     let server = tokio::spawn(async move { axum::serve(listener, service).await });
@@ -150,6 +170,8 @@ async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
     let products = client.get(format!("{base}/v1/products")).send().await.expect("the shop answers");
 
     assert_eq!(created.status(), 201);
+    assert!(created.headers().contains_key("x-request-id"), "the request layer names each request");
+    let location = created.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
     assert_eq!(replayed.status(), 201);
     assert_eq!(replayed.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
     let order: serde_json::Value = created.json().await.expect("an order");
@@ -159,8 +181,12 @@ async fn the_orders_api_mounted_beside_the_shops_answers_both(fixture: &Book) {
     assert_eq!(keyless.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     assert_eq!(products.status(), 200);
     let id = order["id"].as_str().expect("an id");
+    assert_eq!(location, Some(format!("/orders/v1/orders/{id}")));
     let fetched = client.get(format!("{base}/orders/v1/orders/{id}")).send().await.expect("answered");
     assert_eq!(fetched.status(), 200);
+    let unknown = client.get(format!("{base}/orders/v1/orders/not-a-uuid")).send().await.expect("answered");
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
     server.abort();
 }
 
@@ -224,7 +250,7 @@ async fn every_query_shape_of_the_book_passes_the_explain_audit_or_is_named_not_
     for n in 0..20 {
         let customer = if n % 2 == 0 { "c-even" } else { "c-odd" };
         let request = PlaceOrder { customer: customer.to_owned(), ..request(&format!("AUD-{n}"), 100 + n) };
-        fixture.book.place(request, &format!("audit-{n}")).await.expect("placed");
+        fixture.book.place(request, CALLER, &format!("audit-{n}")).await.expect("placed");
     }
 
     let report = audit(mongo.database(), mongo.profiles(), &orders::mongo::registry(), None, AuditOptions::default())
@@ -247,8 +273,8 @@ async fn a_placement_whose_commit_reply_is_lost_is_placed_once_and_replayed_on_r
     proxy.reset_counts();
     proxy.add(Rule::nth("commitTransaction", 1, Fault::CutAfterForward));
 
-    let placed = book.place(request("LOST-1", 4200), "lost-1").await;
-    let retried = book.place(request("LOST-1", 4200), "lost-1").await;
+    let placed = book.place(request("LOST-1", 4200), CALLER, "lost-1").await;
+    let retried = book.place(request("LOST-1", 4200), CALLER, "lost-1").await;
 
     let listed = book.for_customer("c-42", 10).await.expect("listed");
     let commits = proxy.seen("commitTransaction");

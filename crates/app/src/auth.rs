@@ -27,6 +27,7 @@ mod routes;
 pub mod sessions;
 
 pub use principal::{Principal, PrincipalKind, USER_PREFIX, is_name};
+pub(crate) use routes::find_in;
 pub use routes::{Access, ROUTES, Route, find_route, required_access};
 
 use std::fmt;

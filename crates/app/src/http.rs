@@ -1,40 +1,52 @@
-//! The HTTP API: [`router`] and the middleware every request passes through.
+//! The HTTP API: [`router`], and the building blocks its routes are made of, public so that a
+//! service's own routes, mounted beside the shop's, answer the same way.
 //!
-//! Around every route, outermost first: [`observe`] (a request id, the client's `x-request-id`
-//! when usable, else a new UUID, echoed in the response; a tracing span named by the route
-//! template, never the raw path, which may hold a session token; the request target and header
-//! limits, 414 and 431 problems; the request timeout, a 503 problem, and the time budget that
-//! caps every database call, the `budget` crate; the body read time-out, a 408 problem; the
-//! access log line and the latency histogram by route template and status), then [`auth`] (the principal, API key or
-//! session, and the policy's decision on the route, from [`crate::auth::ROUTES`] and
-//! [`crate::auth::policy::Policy`]: 401 or 403 problems), then the body limit (413
-//! problem, enforced by the `extract` module's JSON extractor).
+//! Around every route, outermost first: [`request::RequestLayer`] (a request id, the client's
+//! `x-request-id` when usable, else a new UUID, echoed in the response; a tracing span named by
+//! the route template, never the raw path, which may hold a session token; the request target and
+//! header limits, 414 and 431 problems; the request timeout, a 503 problem, and the time budget
+//! that caps every database call, the `budget` crate; the body read time-out, a 408 problem; the
+//! body limit, a 413 problem; the access log line and the latency histogram by route template and
+//! status), then [`auth::AuthLayer`] (the principal, API key or session, and the policy's
+//! decision on the route, from [`crate::auth::ROUTES`] and [`crate::auth::policy::Policy`]: 401 or
+//! 403 problems).
 //!
 //! An embedding service chooses the authentication in the state it passes
 //! ([`crate::auth::Authentication`]): the built-in API keys, its own [`crate::auth::Authenticator`],
 //! or its own middleware in front of the router handing over a principal
 //! ([`crate::auth::Upstream`]).
+//!
+//! # Building blocks for your own routes
+//! - [`error`]: [`error::ApiError`], every failure answered as `application/problem+json`, and
+//!   [`error::IntoProblem`], how your own errors become one (`?` in a handler);
+//! - [`extract`]: the JSON body ([`extract::Json`]), path and query extractors, which refuse
+//!   malformed input in that format;
+//! - [`headers`]: the `Idempotency-Key` extractors, who asks ([`headers::Meta`]: the principal the
+//!   exactly-once runner keys by, the actor, the request id), `If-Match`, and the replay marker;
+//! - [`request`]: the request layer (request id, limits, time budget, access log, latency);
+//! - [`auth`]: the authentication layer over your own table of routes and the access each needs.
+//!
+//! docs/embedding.md ("Your own routes") builds a service's routes from them.
 
 pub(crate) mod audit;
 pub mod auth;
 pub mod dto;
-pub(crate) mod error;
-pub(crate) mod extract;
+pub mod error;
+pub mod extract;
 pub(crate) mod feeds;
 pub(crate) mod guard;
-pub(crate) mod headers;
+pub mod headers;
 pub(crate) mod health;
 pub(crate) mod metrics;
-pub mod observe;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub(crate) mod products;
+pub mod request;
 pub(crate) mod sessions;
 pub(crate) mod transfers;
 pub(crate) mod wallets;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use tower::ServiceBuilder;
 
 use crate::state::AppState;
@@ -48,9 +60,8 @@ pub fn router(state: AppState) -> Router {
     // One `layer` call: axum wraps every endpoint in a box per call, and clones each box for every
     // request.
     let middleware = ServiceBuilder::new()
-        .layer(observe::ObserveLayer::new(&settings))
-        .layer(auth::AuthLayer::new(authentication, policy))
-        .layer(DefaultBodyLimit::max(settings.body_limit_bytes));
+        .layer(request::RequestLayer::new(&settings))
+        .layer(auth::AuthLayer::new(authentication, policy));
     routes
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)

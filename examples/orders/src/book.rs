@@ -19,20 +19,23 @@ pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// with [`OrderError::CreditLimit`], decided on the orders read in the placement's transaction.
 pub const CREDIT_LIMIT_MINOR: i64 = 1_000_000;
 
-/// The caller idempotency keys belong to while the orders API authenticates none.
+/// The caller an anonymous request's idempotency keys belong to (what
+/// `app::http::headers::Meta` gives as the principal when no credentials are checked).
 pub const ANONYMOUS_CALLER: &str = "";
 
 /// Where orders live.
 #[async_trait]
 pub trait OrderBook: Send + Sync {
-    /// Places `request` once per `key`: a retry with the same key and request answers the first
-    /// order (`replayed`), even when the customer's credit is used up by then (by that order).
+    /// Places `request` once per `key` of `caller` (the authenticated principal, or
+    /// [`ANONYMOUS_CALLER`]): a retry with the same key and request answers the first order
+    /// (`replayed`), even when the customer's credit is used up by then (by that order). Another
+    /// caller's key with the same text is a key of its own.
     ///
     /// # Errors
     /// [`OrderError::Invalid`], [`OrderError::DuplicateReference`], [`OrderError::KeyReused`],
     /// [`OrderError::KeyInFlight`], [`OrderError::CreditLimit`] (the key stays free),
     /// [`OrderError::OutcomeUnknown`], [`OrderError::Unavailable`].
-    async fn place(&self, request: PlaceOrder, key: &str) -> Result<Placed, OrderError>;
+    async fn place(&self, request: PlaceOrder, caller: &str, key: &str) -> Result<Placed, OrderError>;
 
     /// The order with `id`.
     ///
@@ -62,17 +65,19 @@ pub struct MemoryBook {
 #[derive(Debug, Default)]
 struct State {
     orders: Vec<Order>,
-    keys: HashMap<String, KeyRecord<Order>>,
+    /// By caller and key.
+    keys: HashMap<(String, String), KeyRecord<Order>>,
 }
 
 #[async_trait]
 impl OrderBook for MemoryBook {
-    async fn place(&self, request: PlaceOrder, key: &str) -> Result<Placed, OrderError> {
+    async fn place(&self, request: PlaceOrder, caller: &str, key: &str) -> Result<Placed, OrderError> {
         request.validate()?;
         let fingerprint = request.fingerprint();
         let mut state = self.state.lock().map_err(|_| OrderError::Internal("a poisoned lock".to_owned()))?;
         let now = bson::DateTime::now();
-        if let Some(record) = state.keys.get(key).cloned() {
+        let id = (caller.to_owned(), key.to_owned());
+        if let Some(record) = state.keys.get(&id).cloned() {
             match standard_judge(record, &fingerprint, now).map_err(|_| OrderError::KeyInFlight)? {
                 Verdict::Replay(order) => return Ok(Placed { order, replayed: true }),
                 Verdict::Refused(Refusal::Reused) => return Err(OrderError::KeyReused),
@@ -89,14 +94,9 @@ impl OrderBook for MemoryBook {
             return Err(OrderError::CreditLimit { customer: request.customer, limit_minor: CREDIT_LIMIT_MINOR });
         }
         let order = Order::new(request, now.timestamp_millis());
-        let record = KeyRecord::claim(
-            KeyId::new(PLACE_SCOPE, ANONYMOUS_CALLER, key),
-            &fingerprint,
-            order.clone(),
-            now,
-            KEY_LIFETIME,
-        );
-        state.keys.insert(key.to_owned(), record);
+        let record =
+            KeyRecord::claim(KeyId::new(PLACE_SCOPE, caller, key), &fingerprint, order.clone(), now, KEY_LIFETIME);
+        state.keys.insert(id, record);
         state.orders.push(order.clone());
         Ok(Placed { order, replayed: false })
     }

@@ -14,13 +14,15 @@
 //! # async fn demo() -> anyhow::Result<()> {
 //! use std::sync::Arc;
 //!
+//! let settings = app::HttpSettings::default();
+//! let anonymous = app::auth::Authentication::anonymous();
 //! let shop = app::router(app::AppState::new(
 //!     domain::Repositories::from_store(memory_store::MemoryStore::new()),
-//!     app::HttpSettings::default(),
-//!     app::auth::Authentication::anonymous(),
+//!     settings,
+//!     anonymous.clone(),
 //! ));
 //! let book = orders::mongo::MongoBook::connect(&mongo_kit::config::ClientConfig::new("mongodb://localhost/orders")).await?;
-//! let service = shop.merge(orders::http::router(Arc::new(book)));
+//! let service = shop.merge(orders::http::router(Arc::new(book), &settings, anonymous));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, service).await?;
 //! # Ok(())
@@ -31,7 +33,7 @@
 //! - `model`: orders, requests and their validation and fingerprint; the errors.
 //! - `book`: the [`book::OrderBook`] port and its in-memory implementation.
 //! - `mongo`: the port on MongoDB with the kit.
-//! - `http`: the orders API.
+//! - `http`: the orders API, on the shop's HTTP building blocks (`app::http`).
 
 #![warn(unreachable_pub)]
 

@@ -12,9 +12,8 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|_| "127.0.0.1:8081".to_owned())
         .parse()
         .context("ORDERS_BIND is not an address such as 127.0.0.1:8081")?;
-    // The orders API of this example has no authentication of its own: it is served on loopback
-    // only. The shop's routes keep theirs (SHOP_API_KEYS), as `shop serve` applies it.
-    anyhow::ensure!(bind.ip().is_loopback(), "the orders example serves on a loopback address only, not {bind}");
+    // One authentication for both APIs, as `shop serve` applies it (SHOP_API_KEYS): the orders'
+    // routes need the scopes their table names (`orders::http::ROUTES`).
     let keys = shop::keys::load(&std::env::var(shop::keys::API_KEYS_SETTING).unwrap_or_default())?;
     let authentication = shop::keys::for_bind(keys, bind)?;
     let (repos, book): (domain::Repositories, Arc<dyn orders::book::OrderBook>) = match std::env::var("MONGODB_URI") {
@@ -35,8 +34,9 @@ async fn main() -> anyhow::Result<()> {
             )
         }
     };
-    let shop = app::router(app::AppState::new(repos, app::HttpSettings::default(), authentication));
-    let service = shop.merge(orders::http::router(book));
+    let settings = app::HttpSettings::default();
+    let orders = orders::http::router(book, &settings, authentication.clone());
+    let service = app::router(app::AppState::new(repos, settings, authentication)).merge(orders);
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     eprintln!("serving the shop's /v1 and the orders' {} on {bind}", orders::http::PREFIX);
     // The shop's server, not `axum::serve`: the same connection limits (header and idle time-outs,

@@ -7,8 +7,9 @@ use sha2::{Digest as _, Sha256};
 /// The longest reference, customer or currency code accepted, in bytes.
 pub const MAX_TEXT: usize = 64;
 
-/// A request to place an order.
+/// A request to place an order; a field it does not know is refused, not ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlaceOrder {
     /// The caller's own reference, unique across orders (`INV-2026-0042`).
     pub reference: String,

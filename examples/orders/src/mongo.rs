@@ -21,7 +21,7 @@ use mongo_kit::schema::{CollectionSpec, SchemaReport};
 use mongodb::{Client, ClientSession, Database};
 use serde::{Deserialize, Serialize};
 
-use crate::book::{ANONYMOUS_CALLER, CREDIT_LIMIT_MINOR, KEY_LIFETIME, OrderBook, PLACE_SCOPE};
+use crate::book::{CREDIT_LIMIT_MINOR, KEY_LIFETIME, OrderBook, PLACE_SCOPE};
 use crate::model::{Order, OrderError, PlaceOrder, Placed};
 
 /// Orders.
@@ -347,7 +347,7 @@ impl Report for OrderErrors {
 
 #[async_trait]
 impl OrderBook for MongoBook {
-    async fn place(&self, request: PlaceOrder, key: &str) -> Result<Placed, OrderError> {
+    async fn place(&self, request: PlaceOrder, caller: &str, key: &str) -> Result<Placed, OrderError> {
         request.validate()?;
         let fingerprint = request.fingerprint();
         let reference = request.reference.clone();
@@ -365,8 +365,7 @@ impl OrderBook for MongoBook {
         let runner = exactly_once::Runner::new(&self.client, self.keys.collection().clone(), &self.profiles)
             .key_lifetime(KEY_LIFETIME)
             .client_bulk_write(self.client_bulk_write);
-        // The orders API authenticates no caller yet: every key belongs to the anonymous one.
-        let id = KeyId::new(PLACE_SCOPE, ANONYMOUS_CALLER, key);
+        let id = KeyId::new(PLACE_SCOPE, caller, key);
         match runner.run(&id, &fingerprint, stored, operation, standard_judge).await {
             Ok(Done::Fresh(stored)) => Ok(Placed { order: stored.into(), replayed: false }),
             Ok(Done::Replay(stored)) => Ok(Placed { order: stored.into(), replayed: true }),

@@ -75,8 +75,14 @@ pub fn required_access(method: &str, path: &str) -> Option<Access> {
 /// The route of [`ROUTES`] that serves `method` on the path template `path`, found as
 /// [`required_access`] finds it.
 pub fn find_route(method: &str, path: &str) -> Option<&'static Route> {
+    find_in(ROUTES, method, path)
+}
+
+/// The route of `table` that serves `method` on the path template `path`, found as
+/// [`find_route`] finds it in [`ROUTES`].
+pub(crate) fn find_in<'t>(table: &'t [Route], method: &str, path: &str) -> Option<&'t Route> {
     let method = if method == "HEAD" { "GET" } else { method };
-    ROUTES
+    table
         .iter()
         .filter(|route| route.method == method)
         .filter(|route| {

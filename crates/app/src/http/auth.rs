@@ -7,6 +7,43 @@
 //! Without credentials, or with unknown ones: 401 with `WWW-Authenticate: Bearer` and a problem
 //! body; with a principal the policy refuses: 403 (naming the scope a service lacks). Open routes
 //! never look at credentials.
+//!
+//! A service's own routes get the same with their own table ([`AuthLayer::with_routes`]): each
+//! route names the scope it needs, and a handler finds who asks in [`Meta`](crate::http::headers::Meta)
+//! (the principal's name, which the exactly-once runner keys idempotency records by) or, for its
+//! kind and scopes, in `Option<axum::Extension<Principal>>` (none for anonymous calls). A route
+//! missing from the table needs no principal.
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use app::auth::keys::{ApiKeys, generate};
+//! use app::auth::policy::ShopPolicy;
+//! use app::auth::{Access, Authentication, Route, Scope, Scopes};
+//! use app::http::auth::AuthLayer;
+//! use axum::body::Body;
+//! use axum::http::{Request, StatusCode};
+//! use axum::{Router, routing::get};
+//! use tower::ServiceExt as _;
+//!
+//! const STOCK_ROUTES: &[Route] =
+//!     &[Route { name: "getStock", method: "GET", path: "/stock/{sku}", access: Access::Scope(Scope::Read) }];
+//!
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let (key, entry) = generate("warehouse", Scopes::parse("read")?)?;
+//! let keys = Authentication::checked(ApiKeys::parse(&entry.to_string())?);
+//! let stock: Router = Router::new()
+//!     .route("/stock/{sku}", get(|| async { "12" }))
+//!     .layer(AuthLayer::new(keys, Arc::new(ShopPolicy)).with_routes(STOCK_ROUTES));
+//!
+//! let anonymous = Request::get("/stock/MUG-1").body(Body::empty())?;
+//! assert_eq!(stock.clone().oneshot(anonymous).await?.status(), StatusCode::UNAUTHORIZED);
+//! let signed = Request::get("/stock/MUG-1").header("authorization", format!("Bearer {}", key.expose())).body(Body::empty())?;
+//! assert_eq!(stock.oneshot(signed).await?.status(), StatusCode::OK);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
@@ -21,7 +58,7 @@ use futures::future::{BoxFuture, Either, Ready, ready};
 use tower::{Layer, Service};
 
 use crate::auth::policy::{Decision, Policy};
-use crate::auth::{Authentication, Principal, Refusal, Route, Scope, find_route};
+use crate::auth::{Authentication, Principal, ROUTES, Refusal, Route, Scope, find_in};
 use crate::http::error::ApiError;
 
 /// Marks a request whose principal the policy admitted to some objects only
@@ -29,17 +66,26 @@ use crate::http::error::ApiError;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ObjectChecks;
 
-/// Applies [`Authenticate`].
+/// Applies [`Authenticate`]: see the module documentation.
 #[derive(Clone)]
 pub struct AuthLayer {
     authentication: Authentication,
     policy: Arc<dyn Policy>,
+    routes: &'static [Route],
 }
 
 impl AuthLayer {
-    /// Enforces `authentication` and `policy` on every route.
+    /// Enforces `authentication` and `policy` on the shop's routes ([`ROUTES`]).
     pub fn new(authentication: Authentication, policy: Arc<dyn Policy>) -> Self {
-        Self { authentication, policy }
+        Self { authentication, policy, routes: ROUTES }
+    }
+
+    /// This layer enforcing the access of `routes` (a service's own table, its paths as the
+    /// router sees them, a nesting prefix included or not) in place of the shop's.
+    #[must_use]
+    pub fn with_routes(mut self, routes: &'static [Route]) -> Self {
+        self.routes = routes;
+        self
     }
 }
 
@@ -59,6 +105,7 @@ impl<S> Layer<S> for AuthLayer {
             inner,
             authentication: self.authentication.clone(),
             policy: Arc::clone(&self.policy),
+            routes: self.routes,
             kept: Arc::default(),
         }
     }
@@ -78,6 +125,7 @@ pub struct Authenticate<S> {
     inner: S,
     authentication: Authentication,
     policy: Arc<dyn Policy>,
+    routes: &'static [Route],
     kept: Arc<OnceLock<Kept>>,
 }
 
@@ -94,12 +142,12 @@ impl<S> Authenticate<S> {
         let kept = self.kept.get_or_init(|| Kept {
             method: method.clone(),
             template: Arc::from(template),
-            route: find_route(method.as_str(), template),
+            route: find_in(self.routes, method.as_str(), template),
         });
         if kept.method == *method && *kept.template == *template {
             kept.route
         } else {
-            find_route(method.as_str(), template)
+            find_in(self.routes, method.as_str(), template)
         }
     }
 }

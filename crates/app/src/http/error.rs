@@ -8,6 +8,56 @@
 //! Server errors (5xx) are logged here, once, with the internal error; their bodies carry only a
 //! generic sentence. Client errors are logged at debug level without their detail, which may
 //! quote the client's input.
+//!
+//! A service's own routes answer the same way: their handlers return [`ApiError`], and the
+//! service's own error type implements [`IntoProblem`], which says its status and problem type,
+//! so that `?` turns it into an `ApiError` (the [`extract`](crate::http::extract) and
+//! [`headers`](crate::http::headers) extractors already refuse with one):
+//!
+//! ```
+//! use app::http::error::{ApiError, IntoProblem};
+//! use app::http::extract::Json;
+//! use axum::http::StatusCode;
+//!
+//! #[derive(Debug, thiserror::Error)]
+//! enum StockError {
+//!     #[error("sku {0} is sold out")]
+//!     SoldOut(String),
+//!     #[error("the stock store failed: {0}")]
+//!     Store(String),
+//! }
+//!
+//! impl IntoProblem for StockError {
+//!     fn status(&self) -> StatusCode {
+//!         match self {
+//!             Self::SoldOut(_) => StatusCode::CONFLICT,
+//!             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+//!         }
+//!     }
+//!
+//!     fn problem_type(&self) -> &'static str {
+//!         match self {
+//!             Self::SoldOut(_) => "sold-out",
+//!             Self::Store(_) => "unavailable",
+//!         }
+//!     }
+//!
+//!     fn title(&self) -> &'static str {
+//!         match self {
+//!             Self::SoldOut(_) => "Sold out",
+//!             Self::Store(_) => "Service unavailable",
+//!         }
+//!     }
+//! }
+//!
+//! async fn reserve(Json(sku): Json<String>) -> Result<Json<u32>, ApiError> {
+//!     Err(StockError::SoldOut(sku))?
+//! }
+//!
+//! // 409 `{"type": ".../sold-out", "title": "Sold out", "status": 409, "detail": "sku MUG-1 is sold out"}`;
+//! // a `Store` failure answers 503 with a generic detail, and its message goes to the log only.
+//! let _: axum::routing::MethodRouter = axum::routing::post(reserve);
+//! ```
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,20 +67,21 @@ use crate::auth::{Refusal, Scope};
 use serde::Serialize;
 
 /// Media type of every error body.
-pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Prefix of every problem `type`; the suffix names the problem (`…/insufficient-funds`).
-pub(crate) const PROBLEM_TYPE_BASE: &str = "https://shop.example/problems/";
+pub const PROBLEM_TYPE_BASE: &str = "https://shop.example/problems/";
 
 /// The problem slug of a write whose outcome is unknown: unlike `unavailable` (nothing was
 /// applied), the write may have been applied, and only a retry with the same `Idempotency-Key`
 /// is safe.
 pub(crate) const OUTCOME_UNKNOWN: &str = "outcome-unknown";
 
-/// An error body (RFC 9457).
+/// An error body (RFC 9457), as [`ApiError`] writes it; a client (or a test) reads it back with
+/// `serde_json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub(crate) struct Problem {
+pub struct Problem {
     /// Identifies the kind of problem; stable, for clients to branch on.
     #[serde(rename = "type")]
     pub kind: String,
@@ -45,9 +96,52 @@ pub(crate) struct Problem {
     pub field: Option<String>,
 }
 
-/// Every way a request can fail.
+/// How an error of a service's own answers over HTTP: implement it for your error type and `?`
+/// turns the error into an [`ApiError`] (the module documentation has an example).
+///
+/// The body's `detail` is the error's message for a client error (4xx); a server error (5xx) is
+/// logged with its message and answered with a generic sentence, unless [`Self::detail`] says
+/// what a client may be told.
+pub trait IntoProblem: std::error::Error + Send + Sync + 'static {
+    /// The status of the answer.
+    fn status(&self) -> StatusCode;
+
+    /// The problem type's name, stable for clients to branch on (`sold-out`); the body's `type`
+    /// is [`PROBLEM_TYPE_BASE`] followed by it.
+    fn problem_type(&self) -> &'static str;
+
+    /// A short summary of the problem type (`Sold out`).
+    fn title(&self) -> &'static str;
+
+    /// The input the problem is about (`sku`), for invalid input; `None` by default.
+    fn field(&self) -> Option<String> {
+        None
+    }
+
+    /// What the body's `detail` tells the client: by default the error's message for a client
+    /// error, and for a server error a generic sentence that never carries internal text.
+    fn detail(&self) -> String {
+        if self.status().is_server_error() {
+            "the service could not complete the request".to_owned()
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+impl<E: IntoProblem> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        Self::Own(Box::new(error))
+    }
+}
+
+/// Every way a request can fail: the shop's own failures, and a service's own errors
+/// ([`IntoProblem`]). Answered as `application/problem+json` ([`Problem`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// An error of the embedding service's own, answered as it says ([`IntoProblem`]).
+    #[error("{0}")]
+    Own(Box<dyn IntoProblem>),
     /// A port failed.
     #[error(transparent)]
     Domain(#[from] Error),
@@ -201,6 +295,10 @@ fn transfer_parts(error: &TransferError) -> Parts {
 impl ApiError {
     fn parts(&self) -> Parts {
         match self {
+            Self::Own(error) => {
+                let (status, field) = (error.status(), error.field());
+                Parts { field, ..parts(status, error.problem_type(), error.title(), error.detail()) }
+            }
             Self::Domain(error) => domain_parts(error),
             Self::Transfer(error) => transfer_parts(error),
             Self::Invalid(error) => invalid(error),
@@ -297,7 +395,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let parts = self.parts();
         let (status, slug) = (parts.status, parts.slug);
-        crate::http::observe::count_error(status, slug);
+        crate::http::request::count_error(status, slug);
         if status.is_server_error() {
             // The one log line of a failed request, with the internal error chain.
             tracing::error!(status = status.as_u16(), problem = slug, error = %format_args!("{self:#}"), "request failed");
@@ -318,12 +416,14 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The answer for paths no route serves.
-pub(crate) async fn no_route() -> ApiError {
+/// The answer for paths no route serves: a service's own router answers them as the shop's does
+/// with `Router::fallback(no_route)`.
+pub async fn no_route() -> ApiError {
     ApiError::NoSuchResource
 }
 
-/// The answer for a known path with an unsupported method.
-pub(crate) async fn method_not_allowed() -> ApiError {
+/// The answer for a known path with an unsupported method
+/// (`Router::method_not_allowed_fallback(method_not_allowed)`).
+pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }

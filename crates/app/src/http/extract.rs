@@ -1,5 +1,7 @@
 //! Extractors that answer in the problem format: axum's own would answer malformed input with
-//! plain text, which clients of this API must never have to parse.
+//! plain text, which clients of this API must never have to parse. Use them in place of axum's
+//! `Json`, `Path` and `Query` in your own handlers; their rejection is an
+//! [`ApiError`].
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -12,15 +14,36 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::http::error::ApiError;
-use crate::http::observe::body::BodyTimedOut;
+use crate::http::request::body::BodyTimedOut;
 
 /// A JSON body in, a JSON body out.
 ///
-/// In: the content type must be JSON (else 415), the body within the limit (else 413), received
-/// within the body read time-out (else 408) and well-formed (else 400); a value of the wrong type, an unknown field or a number out of range
-/// is invalid input (422) naming the field.
+/// In: the content type must be JSON (else 415, `unsupported-media-type`), the body within the
+/// limit (else 413, `body-too-large`; the [`RequestLayer`](crate::http::request::RequestLayer)
+/// sets the limit), received within the body read time-out (else 408, `body-timeout`) and
+/// well-formed (else 400, `malformed-json`); a value of the wrong type, an unknown field (with
+/// `#[serde(deny_unknown_fields)]`) or a number out of range is invalid input (422,
+/// `invalid-input`) naming the field in the problem's `field` (`items[2].quantity`).
+///
+/// Out: the value serialized with `Content-Type: application/json`.
+///
+/// ```
+/// use app::http::extract::Json;
+///
+/// #[derive(serde::Deserialize, serde::Serialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct Reservation {
+///     sku: String,
+///     quantity: u32,
+/// }
+///
+/// async fn reserve(Json(reservation): Json<Reservation>) -> Json<Reservation> {
+///     Json(reservation)
+/// }
+/// let _: axum::routing::MethodRouter = axum::routing::post(reserve);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Json<T>(pub T);
+pub struct Json<T>(pub T);
 
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -93,9 +116,10 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// Path parameters. A segment that cannot be decoded names no resource: 404, like an unknown id.
+/// Path parameters. A segment that cannot be decoded into `T` (a `Path<uuid::Uuid>` given
+/// `not-a-uuid`) names no resource: 404 (`not-found`), like an unknown id.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Path<T>(pub T);
+pub struct Path<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Path<T>
 where
@@ -120,10 +144,11 @@ pub(crate) fn resource<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, Valid
     parse(raw).map_err(|_| ApiError::NoSuchResource)
 }
 
-/// A query string. Unknown parameters and repeated ones are invalid input (422): a misspelt
-/// filter must not silently list everything.
+/// A query string. A parameter that does not fit `T` is invalid input (422, `invalid-input`);
+/// with `#[serde(deny_unknown_fields)]` on `T`, so are unknown ones: a misspelt filter must not
+/// silently list everything.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Query<T>(pub T);
+pub struct Query<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Query<T>
 where

@@ -1,5 +1,30 @@
 //! Request headers the API reads: who is asking (`x-actor`), the request id, `If-Match` and
-//! `Idempotency-Key`. Each is an extractor that rejects in the problem format.
+//! `Idempotency-Key`. Each is an extractor that rejects in the problem format (400,
+//! `invalid-header`, naming the header in the problem's `field`).
+//!
+//! A keyed create of your own: the key, and the caller it belongs to, handed to the exactly-once
+//! runner (`mongo_kit::exactly_once::KeyId::new(scope, &meta.principal, key.as_str())`):
+//!
+//! ```
+//! use app::http::error::ApiError;
+//! use app::http::extract::Json;
+//! use app::http::headers::{IdempotencyKeyHeader, Meta, mark_replayed};
+//! use axum::http::StatusCode;
+//! use axum::response::{IntoResponse as _, Response};
+//!
+//! async fn reserve(
+//!     Meta(meta): Meta,
+//!     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+//!     Json(sku): Json<String>,
+//! ) -> Result<Response, ApiError> {
+//!     // `meta.principal`: the authenticated caller (empty for an anonymous one), whose key this is.
+//!     let replayed = false; // what the runner answered for (scope, meta.principal, key)
+//!     let mut response = (StatusCode::CREATED, Json(format!("{sku} for {} ({})", meta.actor, key.as_str()))).into_response();
+//!     mark_replayed(&mut response, replayed);
+//!     Ok(response)
+//! }
+//! let _: axum::routing::MethodRouter = axum::routing::post(reserve);
+//! ```
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -11,15 +36,15 @@ use crate::http::error::ApiError;
 
 /// Header naming the caller, recorded in audit events when calls are anonymous; an authenticated
 /// principal's name replaces it.
-pub(crate) const ACTOR: &str = "x-actor";
+pub const ACTOR: &str = "x-actor";
 /// Header carrying the request id, accepted from the client or generated.
-pub(crate) const REQUEST_ID: &str = "x-request-id";
+pub const REQUEST_ID: &str = "x-request-id";
 /// Header marking a replayed response.
-pub(crate) const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// Header naming the version an update expects.
-pub(crate) const IF_MATCH: &str = "if-match";
+pub const IF_MATCH: &str = "if-match";
 /// Header carrying the idempotency key.
-pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Actor recorded when the client names none.
 pub(crate) const ANONYMOUS: &str = "anonymous";
@@ -38,10 +63,15 @@ pub(crate) fn is_token(raw: &str, max: usize) -> bool {
         && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'@'))
 }
 
-/// Who asks and which request this is, for audit events: the authenticated principal's name, else
-/// (anonymous calls) the `x-actor` header or the default actor.
+/// Who asks and which request this is: the authenticated principal's name (set by the
+/// [`AuthLayer`](crate::http::auth::AuthLayer); empty for an anonymous caller), which the
+/// idempotency keys of the request belong to, the actor audit events record (the principal, else
+/// for anonymous calls the `x-actor` header or `anonymous`), and the request id (set by the
+/// [`RequestLayer`](crate::http::request::RequestLayer), else a new one).
+///
+/// A malformed `x-actor` from an anonymous caller is refused (400).
 #[derive(Debug, Clone)]
-pub(crate) struct Meta(pub RequestMeta);
+pub struct Meta(pub RequestMeta);
 
 impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = ApiError;
@@ -85,12 +115,14 @@ fn strong_tag(raw: &str) -> Option<u64> {
     if ok { digits.parse().ok() } else { None }
 }
 
-/// The version named by `If-Match`: a strong entity tag `"<version>"`.
+/// The version named by `If-Match`, required: a strong entity tag `"<version>"` as [`etag`]
+/// writes it. Missing: 428 (`precondition-required`); anything else (a weak tag, a list, `*`):
+/// 400.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct IfMatch(pub u64);
+pub struct IfMatch(pub u64);
 
-/// The entity tag of a version.
-pub(crate) fn etag(version: u64) -> String {
+/// The entity tag of a version, for the `ETag` header of an answer.
+pub fn etag(version: u64) -> String {
     format!("\"{version}\"")
 }
 
@@ -108,9 +140,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The `Idempotency-Key` header, required and validated.
+/// The `Idempotency-Key` header, required: 1–255 visible ASCII characters
+/// ([`IdempotencyKey::parse`]). Missing or malformed: 400 (`invalid-header`).
 #[derive(Debug, Clone)]
-pub(crate) struct IdempotencyKeyHeader(pub IdempotencyKey);
+pub struct IdempotencyKeyHeader(pub IdempotencyKey);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
     type Rejection = ApiError;
@@ -122,10 +155,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
     }
 }
 
-/// The `Idempotency-Key` header where it is optional (the creates): absent is `None`, malformed
-/// is refused like a required one.
+/// The `Idempotency-Key` header where it is optional (the shop's creates): absent is `None`,
+/// malformed is refused like a required one.
 #[derive(Debug, Clone)]
-pub(crate) struct OptionalIdempotencyKey(pub Option<IdempotencyKey>);
+pub struct OptionalIdempotencyKey(pub Option<IdempotencyKey>);
 
 impl<S: Send + Sync> FromRequestParts<S> for OptionalIdempotencyKey {
     type Rejection = ApiError;
@@ -144,8 +177,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiErr
         .transpose()
 }
 
-/// Marks `response` as the stored response of an earlier request when `replayed`.
-pub(crate) fn mark_replayed(response: &mut axum::response::Response, replayed: bool) {
+/// Marks `response` as the stored response of an earlier request when `replayed`
+/// (`Idempotent-Replayed: true`).
+pub fn mark_replayed(response: &mut axum::response::Response, replayed: bool) {
     if replayed {
         response.headers_mut().insert(
             axum::http::HeaderName::from_static(IDEMPOTENT_REPLAYED),

@@ -21,6 +21,7 @@ use crate::http::router;
 use crate::state::{AppState, HttpSettings};
 
 mod keyed;
+mod own_routes;
 mod routed;
 
 #[derive(Default)]
@@ -67,7 +68,11 @@ impl Answer {
 }
 
 async fn send_with(state: AppState, request: Request<Body>) -> Answer {
-    let response = router(state).oneshot(request).await.expect("the router never fails");
+    answer(router(state), request).await
+}
+
+async fn answer(router: axum::Router, request: Request<Body>) -> Answer {
+    let response = router.oneshot(request).await.expect("the router never fails");
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.expect("the body is readable").to_bytes();

@@ -1,15 +1,18 @@
-//! The middleware every request passes through, as one service: its request id, its tracing
-//! span, its time budget, its access log line and its latency, and the failure counts by class.
+//! The request layer, [`RequestLayer`]: what every request of the shop's router passes through,
+//! and what a service applies to its own routes to get the same: its request id, its tracing
+//! span, its limits, its time budget, its access log line and its latency, and the failure counts
+//! by class.
 //!
 //! In order, for each request:
-//! 1. the request id: the client's `x-request-id` when usable, else a new UUID ([`request_id`]);
+//! 1. the request id: the client's `x-request-id` when usable, else a new UUID;
 //!    echoed in the response;
 //! 2. a span named `request` with the method, the route template (never the raw path, which may
 //!    hold a session token or a user id) and the request id; everything logged for the request is
 //!    inside it;
 //! 3. the limits on the request target and the header section (the `limits` module): past them
 //!    the request is answered 414 (`uri-too-long`) or 431 (`headers-too-large`) without reaching
-//!    its handler;
+//!    its handler; the body limit is set for the [`Json`](crate::http::extract::Json) extractor
+//!    (413, `body-too-large`);
 //! 4. the time budget: a request still running after it is answered 503 (`timeout` problem), and
 //!    every database call inside it gets at most what is left (the `budget` crate), so the
 //!    server stops its own work when the request is answered; a body still arriving after the
@@ -17,16 +20,33 @@
 //!    module);
 //! 5. the access log line (`finished processing request`, with `latency` and `status`, target
 //!    [`ACCESS_LOG`]) and the latency histogram by method, route template and final status,
-//!    time-outs included ([`latency`]).
+//!    time-outs included.
 //!
 //! One service with one boxed future per request, where the layers it replaces (tower-http's
 //! request id, trace and propagation layers, a timeout with its error handler, and two axum
 //! `from_fn` middlewares) cost a box, a clone of the rest of the stack and dynamic dispatch each.
+//!
+//! Your own routes under it, with a budget of 300 ms that every database call they make is capped
+//! by (the `budget` crate; `mongo-kit`'s handles read it):
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use app::HttpSettings;
+//! use app::http::request::RequestLayer;
+//! use axum::{Router, routing::get};
+//!
+//! let settings = HttpSettings { request_timeout: Duration::from_millis(300), ..HttpSettings::default() };
+//! let routes: Router = Router::new()
+//!     .route("/stock/{sku}", get(|| async { budget::remaining().map_or(0, |left| left.as_millis()).to_string() }))
+//!     // `Router::layer`, so that each route's latency series is labelled by its template.
+//!     .layer(RequestLayer::new(&settings));
+//! ```
 
 pub(crate) mod body;
-pub mod latency;
+pub(crate) mod latency;
 pub(crate) mod limits;
-pub mod request_id;
+pub(crate) mod request_id;
 
 use std::convert::Infallible;
 use std::fmt;
@@ -34,7 +54,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
 use futures::future::BoxFuture;
@@ -54,33 +74,36 @@ pub const ACCESS_LOG: &str = "access";
 /// Route label of requests no route matched.
 pub const UNMATCHED: &str = "unmatched";
 
-/// Applies [`Observe`] with the limits of [`HttpSettings`].
+/// Applies [`RequestService`] with the limits and the budget of [`HttpSettings`]: see the module
+/// documentation.
 #[derive(Debug, Clone, Copy)]
-pub struct ObserveLayer {
+pub struct RequestLayer {
     settings: HttpSettings,
 }
 
-impl ObserveLayer {
+impl RequestLayer {
     /// Requests past `settings`' target or header limits are answered 414 or 431; requests still
-    /// running after the request timeout are answered 503; a body not received within the body
-    /// read time-out of the request's start fails to read (408).
+    /// running after the request timeout are answered 503, and every database call they make gets
+    /// at most what is left of it; a body not received within the body read time-out of the
+    /// request's start fails to read (408); a body larger than the body limit is refused (413).
     pub fn new(settings: &HttpSettings) -> Self {
         Self { settings: *settings }
     }
 }
 
-impl<S> Layer<S> for ObserveLayer {
-    type Service = Observe<S>;
+impl<S> Layer<S> for RequestLayer {
+    type Service = RequestService<<DefaultBodyLimit as Layer<S>>::Service>;
 
-    // The router applies its layers to each endpoint, so each endpoint keeps its own series.
+    // `Router::layer` applies a layer to each endpoint, so each endpoint keeps its own series.
     fn layer(&self, inner: S) -> Self::Service {
-        Observe { inner, settings: self.settings, latencies: Arc::default() }
+        let inner = DefaultBodyLimit::max(self.settings.body_limit_bytes).layer(inner);
+        RequestService { inner, settings: self.settings, latencies: Arc::default() }
     }
 }
 
-/// See the module documentation.
+/// The service [`RequestLayer`] wraps each route in.
 #[derive(Clone)]
-pub struct Observe<S> {
+pub struct RequestService<S> {
     inner: S,
     settings: HttpSettings,
     latencies: Arc<Latencies>,
@@ -95,7 +118,7 @@ impl fmt::Display for Millis {
     }
 }
 
-impl<S> Service<Request> for Observe<S>
+impl<S> Service<Request> for RequestService<S>
 where
     S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
     S::Future: Send + 'static,
@@ -158,7 +181,7 @@ where
 pub const ANSWER_GRACE: Duration = Duration::from_millis(250);
 
 /// Counts one failed request by its class.
-pub fn count_error(status: StatusCode, problem: &str) {
+pub(crate) fn count_error(status: StatusCode, problem: &str) {
     counter!(HTTP_ERRORS, "class" => error_class(status, problem)).increment(1);
 }
 

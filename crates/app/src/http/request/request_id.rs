@@ -10,13 +10,13 @@ use crate::http::headers::{REQUEST_ID, is_token};
 
 /// The `x-request-id` header (`headers::REQUEST_ID`) as a header name: finding a header by a
 /// name given as text parses the text first, every time.
-pub const HEADER: HeaderName = HeaderName::from_static(REQUEST_ID);
+pub(crate) const HEADER: HeaderName = HeaderName::from_static(REQUEST_ID);
 
 /// Longest client request id kept.
-pub const MAX_LEN: usize = 128;
+pub(crate) const MAX_LEN: usize = 128;
 
 /// Keeps the client's request id if usable, else sets a new one on `headers`; returns the id.
-pub fn ensure(headers: &mut HeaderMap) -> HeaderValue {
+pub(crate) fn ensure(headers: &mut HeaderMap) -> HeaderValue {
     if let Some(id) = headers.get(&HEADER)
         && id.to_str().is_ok_and(|id| is_token(id, MAX_LEN))
     {
@@ -33,7 +33,7 @@ pub fn ensure(headers: &mut HeaderMap) -> HeaderValue {
 ///
 /// The text lives in one shared allocation: the request's header and the response's are the
 /// same bytes, where a copied value would be copied again when first cloned.
-pub fn generate() -> HeaderValue {
+pub(crate) fn generate() -> HeaderValue {
     let uuid = uuid::Builder::from_random_bytes(rand::rng().random()).into_uuid();
     let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
     uuid.hyphenated().encode_lower(&mut text);

@@ -44,19 +44,19 @@ impl Series {
 
 /// Series kept per endpoint: more than the statuses one endpoint answers with in practice. A
 /// series beyond them is still recorded, looked up every time.
-pub const SLOTS: usize = 16;
+pub(crate) const SLOTS: usize = 16;
 
 /// The series one endpoint has recorded into. The router gives each endpoint its own, so the
 /// list stays as short as the statuses that endpoint answers with. Slots fill in order: the
 /// first empty one ends the list.
 #[derive(Default)]
-pub struct Latencies {
+pub(crate) struct Latencies {
     series: [OnceLock<Series>; SLOTS],
 }
 
 impl Latencies {
     /// Records one request's `latency`.
-    pub fn record(&self, method: &Method, route: &str, status: StatusCode, latency: Duration) {
+    pub(crate) fn record(&self, method: &Method, route: &str, status: StatusCode, latency: Duration) {
         let seconds = latency.as_secs_f64();
         for slot in &self.series {
             match slot.get() {
