@@ -59,6 +59,8 @@ mod status;
 use bson::{Bson, Document};
 use sha2::{Digest as _, Sha256};
 
+use crate::profiles::Use;
+
 pub use changelog::{RunCounts, RunRecord, RunState};
 pub use lease::{Lease, LeaseOptions};
 pub use registry::{MigrateFn, Migration, Registry};
@@ -77,18 +79,8 @@ pub const AUDIT_ACTION: &str = "migration.applied";
 /// The handles the runner opens besides the migrated collections (bulk class) and the audit
 /// sink's collection (critical class): leases and the changelog, on the critical class; status
 /// counts on the analytics class.
-pub const USES: [crate::profiles::Use; 2] = [
-    crate::profiles::Use {
-        collection: LEASES,
-        class: crate::profiles::OperationClass::Critical,
-        by: "migration runner (leases)",
-    },
-    crate::profiles::Use {
-        collection: RUNS,
-        class: crate::profiles::OperationClass::Critical,
-        by: "migration runner (changelog)",
-    },
-];
+pub const USES: [Use; 2] =
+    [Use::critical(LEASES).by("migration runner (leases)"), Use::critical(RUNS).by("migration runner (changelog)")];
 
 /// Why a migration function refused a document; the run stops there, and the document stays at
 /// its old version for someone to look at.

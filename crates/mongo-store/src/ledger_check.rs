@@ -35,16 +35,15 @@ use mongo_kit::classify::Failure;
 use mongo_kit::profiles::{Classed, OperationClass, Profiles, Use};
 
 /// The check's scan of every wallet: analytics class.
-pub const SCAN: Use = Use { collection: names::WALLETS, class: OperationClass::Analytics, by: "ledger check" };
+pub const SCAN: Use = Use::analytics(names::WALLETS).by("ledger check");
 /// The check's ledger sums: analytics class.
-pub const SUMS: Use = Use { collection: names::LEDGER, class: OperationClass::Analytics, by: "ledger check" };
+pub const SUMS: Use = Use::analytics(names::LEDGER).by("ledger check");
 /// A drift confirmed on the primary before it is reported or repaired: critical class.
-pub const CONFIRM: Use = Use { collection: names::WALLETS, class: OperationClass::Critical, by: "ledger check/repair" };
+pub const CONFIRM: Use = Use::critical(names::WALLETS).by("ledger check/repair");
 /// The ledger sums of a confirmation: critical class.
-pub const CONFIRM_SUMS: Use =
-    Use { collection: names::LEDGER, class: OperationClass::Critical, by: "ledger check/repair" };
+pub const CONFIRM_SUMS: Use = Use::critical(names::LEDGER).by("ledger check/repair");
 /// The audit event of a repair: critical class.
-pub const REPAIR_AUDIT: Use = Use { collection: names::AUDIT, class: OperationClass::Critical, by: "ledger repair" };
+pub const REPAIR_AUDIT: Use = Use::critical(names::AUDIT).by("ledger repair");
 /// Every handle the check opens.
 pub const USES: [Use; 5] = [SCAN, SUMS, CONFIRM, CONFIRM_SUMS, REPAIR_AUDIT];
 

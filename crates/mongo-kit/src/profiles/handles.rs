@@ -255,7 +255,7 @@ mod tests {
         }
     }
 
-    const USE: Use = Use { collection: "things", class: OperationClass::Standard, by: "the handle's tests" };
+    const USE: Use = Use::standard("things").by("the handle's tests");
 
     /// A handle on a client that never connects: nothing listens on port 9, and an operation
     /// started after the budget is spent never tries.

@@ -156,10 +156,8 @@ mod tests {
 
     #[test]
     fn default_table_matches_the_design() {
-        const USES: [Use; 2] = [
-            Use { collection: "orders", class: OperationClass::Critical, by: "OrderBook::place" },
-            Use { collection: "orders", class: OperationClass::Analytics, by: "OrderBook::totals" },
-        ];
+        const USES: [Use; 2] =
+            [Use::critical("orders").by("OrderBook::place"), Use::analytics("orders").by("OrderBook::totals")];
         let table = Profiles::default().render_table(&USES);
         assert!(table.contains("majority, journaled"), "{table}");
         assert!(table.contains("snapshot in transactions, else majority"), "{table}");
