@@ -1,5 +1,6 @@
 //! Outcomes per line: inserts, updates, unchanged reruns, rejects with line numbers, dry runs,
-//! and the number of database commands a batch costs, first run and re-run alike.
+//! and the number of database commands a batch costs: a read and an insert on a first run, the
+//! read alone on a re-run.
 
 use shop::ingest::rejects::RejectSink;
 
@@ -42,7 +43,7 @@ async fn rerunning_the_same_file_reports_every_line_unchanged_and_writes_nothing
     assert_eq!((report.unchanged, report.inserted, report.updated, report.failed), (25, 0, 0, 0));
     assert_eq!(stored(harness).await, before, "a rerun must not modify any product");
     match report.commands {
-        // No write error to detect an unchanged line, so no second round trip for it.
+        // The read finds every line as stored: nothing to write, no second round trip.
         Some(commands) => assert_eq!(commands, report.batch_calls, "one command per batch call"),
         None => assert!(!harness.target.counts_commands),
     }
@@ -75,14 +76,14 @@ async fn a_dry_run_validates_every_line_and_writes_nothing(harness: &Harness) {
 }
 
 #[store_test(memory, mongo, update_commands::mongo)]
-async fn a_first_run_costs_one_database_command_per_batch(harness: &Harness) {
+async fn a_first_run_costs_a_read_and_an_insert_per_batch(harness: &Harness) {
     let lines: Vec<String> = (0..25).map(|i| line(&format!("C-{i}"), 100 + i)).collect();
 
     let report = ingest_lines(harness, &lines, &run_args(10), &RejectSink::discard()).await;
 
-    assert_eq!(report.batch_calls, 3);
+    assert_eq!((report.batch_calls, report.inserted), (3, 25));
     match report.commands {
-        Some(commands) => assert_eq!(commands, 3, "one command per batch of fresh products"),
+        Some(commands) => assert_eq!(commands, 6, "a read and an insert per batch of fresh products"),
         None => assert!(!harness.target.counts_commands),
     }
 }

@@ -13,13 +13,19 @@
 //! unchanged items, they are told apart by reading back which keys carry the batch's [`Marker`]
 //! (a field the update pipeline writes, such as `updated_at` = the batch's time).
 //!
+//! A caller may read first instead ([`BulkUpsert::read`]): then only what differs is written,
+//! new documents as plain inserts ([`BulkUpsert::insert`]) and changed ones as upserts, and an
+//! unchanged document costs no write at all.
+//!
 //! # Layout
 //! - `bulk_write`: the client `bulkWrite` path.
 //! - `update_command`: the `update` command path.
 //! - `one_by_one`: one `update` per item.
+//! - `read_first`: the read of a batch's keys and the inserts of the missing ones.
 
 mod bulk_write;
 mod one_by_one;
+mod read_first;
 mod update_command;
 
 use bson::{Bson, Document};
@@ -175,5 +181,21 @@ impl BulkUpsert {
             WritePath::UpdateCommands => update_command::send(self, upserts, marker).await,
             WritePath::OneByOne => one_by_one::send(self, upserts).await,
         }
+    }
+
+    /// The stored documents whose key field holds one of `keys` (distinct), read from the primary within
+    /// the class's time limit, in no particular order.
+    ///
+    /// # Errors
+    /// The driver's error for the read (nothing was written).
+    pub async fn read(&self, keys: &[&str]) -> mongodb::error::Result<Vec<Document>> {
+        read_first::read(self, keys).await
+    }
+
+    /// Inserts `documents` (whole documents, each with its key field) in one unordered `insert`
+    /// and answers for each, in order: [`Outcome::Inserted`], [`Answer::DuplicateKey`] when the
+    /// key was stored meanwhile (send it as an [`Upsert`] then), or the failure.
+    pub async fn insert(&self, documents: Vec<Document>) -> Vec<Answer> {
+        read_first::insert(self, documents).await
     }
 }

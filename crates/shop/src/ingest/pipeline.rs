@@ -2,7 +2,7 @@
 //! through the ingest port, retry only the transiently failed lines of a batch, and record an
 //! outcome for every line.
 //!
-//! Batch size and calls in flight follow the store's latency (see `pace`): `batch_size` and
+//! Batch size and calls in flight follow how the store answers (see `pace`): `batch_size` and
 //! `concurrency` are the most a run uses. A batch read while the pace was larger is sent in
 //! pieces of the current size. A call with an unknown outcome (a timeout, a broken connection) is
 //! settled by sending its lines again: the port's upserts are idempotent, so a line the lost call

@@ -1,13 +1,19 @@
 //! The pace of a run: how many lines go in one call and how many calls are in flight, adjusted
-//! to the latency the store shows against its time limit.
+//! to how the store answers against its time limit.
 //!
-//! The aim is calls that take at most an eighth of the store's time limit, so that a server
-//! slowing down several times over still answers inside it. A call slower than that shrinks the
-//! batch in proportion; a call that timed out or lost its connection (an unknown outcome) or
-//! found no server also halves the calls in flight. A call under half the aim grows the batch
-//! back, then the calls in flight, up to the configured sizes. A run starts small and doubles
-//! while calls stay fast (as TCP's slow start does), so a slow server is never flooded with the
-//! configured batches before the first answer; after the first slowdown it grows by a quarter.
+//! A run grows while calls take under half an aim of an eighth of the store's time limit, so that
+//! a server slowing down several times over still answers inside it: it starts small and doubles
+//! (as TCP's slow start does), so a slow server is never flooded with the configured batches
+//! before the first answer, then adds calls in flight up to the configured sizes.
+//!
+//! It shrinks only for a sign that a call's size puts the call at risk, never for a server that is
+//! merely busy: a call that timed out or lost its connection (an unknown outcome) or found no
+//! server halves the calls in flight and at least halves the batch; a call that took more than
+//! half the time limit shrinks the batch in proportion, as the next one may not make it. A call
+//! slower than the aim but well inside the limit keeps the pace: on a busy server latency is
+//! mostly waiting behind other work, whatever the batch's size, and smaller batches would only
+//! send more commands for the same lines, each paying that wait, which makes a busy server
+//! busier. After the first shrink, growth is by a quarter at a time.
 //!
 //! Every call carries the generation of the settings it was sent with, and only a call sent
 //! with the current settings may change them: when several calls in flight time out together,
@@ -22,8 +28,11 @@ use tokio::sync::Notify;
 
 use crate::ingest::report::Tally;
 
-/// The share of the time limit a call aims at.
+/// The share of the time limit a call aims at: under half of it, the pace grows.
 const AIM_SHARE: u32 = 8;
+/// The share of the time limit past which a call is at risk of being cut: over it, the batch
+/// shrinks.
+const RISK_SHARE: u32 = 2;
 /// The first batch size, as a share of the configured one...
 const START_SHARE: usize = 8;
 /// ...but never below this many lines (or the configured size, if smaller).
@@ -56,7 +65,8 @@ struct State {
     max_concurrency: usize,
     in_flight: usize,
     generation: u64,
-    aim: Option<Duration>,
+    /// The latency a call aims at, and the one past which it is at risk: none without a limit.
+    aim: Option<(Duration, Duration)>,
     slow_start: bool,
     smallest: usize,
 }
@@ -65,17 +75,17 @@ impl State {
     /// The settings after a call sent with `ticket` ended with `signal` after `latency`, or
     /// `None` when they stay.
     fn next(&self, ticket: Ticket, lines: usize, latency: Duration, signal: Signal) -> Option<(usize, usize)> {
-        let aim = self.aim?;
+        let (aim, risk) = self.aim?;
         if ticket.generation != self.generation {
             return None;
         }
         let (batch, calls) = (self.batch_size, self.concurrency);
-        // How far over the aim the call went, as a factor to shrink by (at most by 4).
-        let over = (aim.as_secs_f64() / latency.as_secs_f64().max(1e-9)).clamp(0.25, 0.9);
+        // How far past the risk the call went, as a factor to shrink by (at most by 4).
+        let over = (risk.as_secs_f64() / latency.as_secs_f64().max(1e-9)).clamp(0.25, 0.9);
         let next = match signal {
             Signal::Unknown | Signal::Unavailable => (scale(batch, over.min(0.5)), (calls / 2).max(1)),
-            Signal::Answered if latency > aim && batch == 1 => (1, calls.saturating_sub(1).max(1)),
-            Signal::Answered if latency > aim => (scale(batch, over), calls),
+            Signal::Answered if latency > risk && batch == 1 => (1, calls.saturating_sub(1).max(1)),
+            Signal::Answered if latency > risk => (scale(batch, over), calls),
             // Only a call about as large as a batch says how a full batch would fare.
             Signal::Answered if latency * 2 < aim && lines * 2 >= batch => {
                 if batch < self.max_batch_size {
@@ -114,7 +124,7 @@ impl Pace {
         tally: Arc<Tally>,
     ) -> Self {
         let (max_batch_size, max_concurrency) = (max_batch_size.max(1), max_concurrency.max(1));
-        let aim = time_limit.map(|limit| limit / AIM_SHARE);
+        let aim = time_limit.map(|limit| (limit / AIM_SHARE, limit / RISK_SHARE));
         let (batch_size, concurrency) = match aim {
             Some(_) => ((max_batch_size / START_SHARE).max(START_FLOOR).min(max_batch_size), 1),
             None => (max_batch_size, max_concurrency),

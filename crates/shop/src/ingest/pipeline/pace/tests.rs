@@ -1,11 +1,14 @@
-//! The pace's rules, on made-up latencies: start small, grow while fast, shrink in proportion
-//! when slow, halve the calls in flight on timeouts, and react once per generation.
+//! The pace's rules, on made-up latencies: start small, grow while fast, hold while merely busy,
+//! shrink in proportion past half the time limit, halve the calls in flight on timeouts, and
+//! react once per generation.
 
 use super::*;
 
 const LIMIT: Duration = Duration::from_secs(8);
 /// An eighth of `LIMIT`.
 const AIM: Duration = Duration::from_secs(1);
+/// Half of `LIMIT`.
+const RISK: Duration = Duration::from_secs(4);
 const FAST: Duration = Duration::from_millis(100);
 
 fn pace(max_batch_size: usize, max_concurrency: usize) -> Pace {
@@ -47,26 +50,31 @@ async fn fast_calls_double_the_batch_up_to_its_size_then_add_calls_in_flight() {
 }
 
 #[tokio::test]
-async fn a_slow_call_shrinks_the_batch_in_proportion_and_growth_is_gentler_afterwards() {
+async fn a_call_past_half_the_limit_shrinks_the_batch_in_proportion_and_growth_is_gentler_afterwards() {
     let pace = pace(1000, 4);
     call(&pace, FAST, Signal::Answered).await;
     call(&pace, FAST, Signal::Answered).await;
     assert_eq!(sizes(&pace).0, 500);
 
-    call(&pace, AIM * 2, Signal::Answered).await;
-    assert_eq!(sizes(&pace), (250, 1));
+    call(&pace, RISK * 3 / 2, Signal::Answered).await;
+    assert_eq!(sizes(&pace), (333, 1), "back to what would have taken half the limit");
 
     call(&pace, FAST, Signal::Answered).await;
-    assert_eq!(sizes(&pace).0, 312, "a quarter more, no longer doubling");
+    assert_eq!(sizes(&pace).0, 416, "a quarter more, no longer doubling");
 }
 
 #[tokio::test]
-async fn a_call_between_half_the_aim_and_the_aim_keeps_the_pace() {
+async fn a_busy_server_keeps_the_pace_from_half_the_aim_to_half_the_limit() {
     let pace = pace(1000, 4);
+    for _ in 0..5 {
+        call(&pace, FAST, Signal::Answered).await;
+    }
+    assert_eq!(sizes(&pace), (1000, 3));
 
-    call(&pace, AIM * 3 / 4, Signal::Answered).await;
-
-    assert_eq!(sizes(&pace), (125, 1));
+    for latency in [AIM / 2, AIM, AIM * 3, RISK] {
+        call(&pace, latency, Signal::Answered).await;
+        assert_eq!(sizes(&pace), (1000, 3), "a call of {latency:?} is slow, not at risk");
+    }
 }
 
 #[tokio::test]
@@ -79,7 +87,7 @@ async fn a_timeout_halves_the_calls_in_flight_and_at_least_halves_the_batch() {
 
     call(&pace, LIMIT, Signal::Unknown).await;
 
-    assert_eq!(sizes(&pace), (250, 1), "an aim eight times exceeded shrinks by the most, a quarter");
+    assert_eq!(sizes(&pace), (500, 1), "a timeout at least halves the batch");
 }
 
 #[tokio::test]
@@ -95,7 +103,7 @@ async fn calls_sent_before_a_change_cannot_change_the_pace_again() {
         permit.finish(1000, LIMIT, Signal::Unknown);
     }
 
-    assert_eq!(sizes(&pace), (250, 2), "three timeouts of one generation shrink once");
+    assert_eq!(sizes(&pace), (500, 2), "three timeouts of one generation shrink once");
 }
 
 #[tokio::test]
@@ -129,6 +137,6 @@ async fn the_current_sizes_are_published_for_the_progress_line() {
     call(&pace, LIMIT, Signal::Unknown).await;
 
     let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
-    assert_eq!((get(&tally.batch_size), get(&tally.smallest_batch_size), get(&tally.concurrency)), (31, 31, 1));
-    assert!(tally.summary().contains("batch size 31, 1 in flight"), "{}", tally.summary());
+    assert_eq!((get(&tally.batch_size), get(&tally.smallest_batch_size), get(&tally.concurrency)), (62, 62, 1));
+    assert!(tally.summary().contains("batch size 62, 1 in flight"), "{}", tally.summary());
 }
