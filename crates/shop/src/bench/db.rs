@@ -20,7 +20,7 @@ use anyhow::{Context as _, bail};
 use app::auth::Scopes;
 use clap::Args;
 
-use super::http::servers::Server;
+use super::http::servers::{Pool, Server};
 use super::http::wrk::{self, Load, Run, Script};
 use super::http::{checked, create_product, line, median};
 
@@ -42,6 +42,13 @@ pub struct DbArgs {
     /// Wallets opened on each server; transfers pick two of them at random.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(2..=1000))]
     pub wallets: u16,
+    /// Most connections per server in both services' pools [default: the shop's, 50]; the
+    /// baseline gets the same pool as the shop, whatever the driver's default.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_pool_size: Option<u32>,
+    /// Connections both services keep open per server [default: the shop's, 5].
+    #[arg(long)]
+    pub min_pool_size: Option<u32>,
     /// The baseline binary [default: `bare-mongo` beside this one].
     #[arg(long)]
     pub bare_bin: Option<PathBuf>,
@@ -76,8 +83,11 @@ async fn measure(
     let scopes = Scopes::parse("read,write,transfer")?;
     let (secret, entry) = app::auth::keys::generate("bench", scopes).context("making the run's API key")?;
     let authorization = format!("Bearer {}", secret.expose());
-    let shop = Server::shop_on_mongo(shop_bin, &entry.to_string(), &args.uri, database)?;
-    let bare = Server::bare_mongo(bare_bin, &args.uri, database)?;
+    let defaults = mongo_kit::config::ClientConfig::new(args.uri.clone());
+    let max = args.max_pool_size.unwrap_or(defaults.max_pool_size);
+    let pool = Pool { max, min: args.min_pool_size.unwrap_or(defaults.min_pool_size).min(max) };
+    let shop = Server::shop_on_mongo(shop_bin, &entry.to_string(), &args.uri, database, pool)?;
+    let bare = Server::bare_mongo(bare_bin, &args.uri, database, pool)?;
     let (path, body, _) = create_product(&shop, Some(&authorization)).await?;
     let bare_body = reqwest::get(bare.url(&path)).await.context("reading the baseline's answer")?.text().await?;
     let same = serde_json::from_str::<serde_json::Value>(&bare_body).ok() == serde_json::from_str(&body).ok();
@@ -88,8 +98,9 @@ async fn measure(
     let shop_wallets = open_wallets(&client, &shop.url("/v1/wallets"), args.wallets).await?;
     let bare_wallets = open_wallets(&client, &bare.url("/v1/wallets"), args.wallets).await?;
     println!(
-        "shop bench db: {} connections, {} wrk threads, {} rounds of {} s per server and route, {} wallets, database {database}",
-        args.connections, args.threads, args.rounds, args.duration_secs, args.wallets
+        "shop bench db: {} connections, {} wrk threads, {} rounds of {} s per server and route, {} wallets, \
+         pools of {}-{} connections each, database {database}",
+        args.connections, args.threads, args.rounds, args.duration_secs, args.wallets, pool.min, pool.max
     );
     let load = Load {
         connections: args.connections,

@@ -32,6 +32,17 @@ pub struct Output {
 /// Lines of a server's log kept to explain its exit.
 const TAIL_LINES: usize = 20;
 
+/// The connection pool both services of `shop bench db` get, so that the comparison measures the
+/// code and not the pool: on a server whose cost per command grows with the connections in use,
+/// the larger pool alone loses (or wins) a third of the throughput.
+#[derive(Debug, Clone, Copy)]
+pub struct Pool {
+    /// Most connections per server.
+    pub max: u32,
+    /// Connections kept open per server.
+    pub min: u32,
+}
+
 /// A running server, stopped when dropped.
 pub struct Server {
     child: Child,
@@ -93,32 +104,39 @@ impl Server {
         Self::start(command, address, "shop")
     }
 
-    /// Starts `shop serve` (the binary at `shop`) on MongoDB (`uri`, database `database`), with
-    /// the API key configuration entry `key`, and waits until it accepts connections.
+    /// Starts `shop serve` (the binary at `shop`) on MongoDB (`uri`, database `database`, a
+    /// connection pool of `pool`), with the API key configuration entry `key`, and waits until it
+    /// accepts connections.
     ///
     /// # Errors
     /// It cannot be started or does not listen within 10 s.
-    pub fn shop_on_mongo(shop: &Path, key: &str, uri: &str, database: &str) -> anyhow::Result<Self> {
+    pub fn shop_on_mongo(shop: &Path, key: &str, uri: &str, database: &str, pool: Pool) -> anyhow::Result<Self> {
         let address = free_address()?;
         let mut command = Command::new(shop);
         command
             .args(["serve", "--bind", &address.to_string(), "--shutdown-drain-ms", "2000"])
             .env("MONGODB_URI", uri)
             .env("MONGODB_DB", database)
+            .env("MONGODB_MAX_POOL_SIZE", pool.max.to_string())
+            .env("MONGODB_MIN_POOL_SIZE", pool.min.to_string())
             .env(crate::keys::API_KEYS_SETTING, key)
             .current_dir(std::env::temp_dir());
         Self::start(command, address, "shop")
     }
 
     /// Starts the hand-written axum + driver baseline (the binary at `bare`) on `uri`, database
-    /// `database`.
+    /// `database`, a connection pool of `pool`.
     ///
     /// # Errors
     /// It cannot be started or does not listen within 10 s.
-    pub fn bare_mongo(bare: &Path, uri: &str, database: &str) -> anyhow::Result<Self> {
+    pub fn bare_mongo(bare: &Path, uri: &str, database: &str, pool: Pool) -> anyhow::Result<Self> {
         let address = free_address()?;
         let mut command = Command::new(bare);
-        command.args(["--bind", &address.to_string(), "--database", database]).env("MONGODB_URI", uri);
+        let (max, min) = (pool.max.to_string(), pool.min.to_string());
+        command
+            .args(["--bind", &address.to_string(), "--database", database])
+            .args(["--max-pool-size", &max, "--min-pool-size", &min])
+            .env("MONGODB_URI", uri);
         Self::start(command, address, "bare-mongo")
     }
 

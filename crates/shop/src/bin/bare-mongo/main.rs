@@ -18,6 +18,7 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::routing::{get, post};
 use clap::Parser;
+use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
 
 // The same allocator as the shop, so that the comparison measures the work, not malloc.
@@ -37,6 +38,12 @@ struct Args {
     /// The database holding the shop's products (and this service's own collections).
     #[arg(long)]
     database: String,
+    /// Most connections per server [default: the driver's].
+    #[arg(long)]
+    max_pool_size: Option<u32>,
+    /// Connections kept open per server [default: the driver's].
+    #[arg(long)]
+    min_pool_size: Option<u32>,
 }
 
 /// What the handlers share: the one client's database.
@@ -49,7 +56,11 @@ struct Shared {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let client = Client::with_uri_str(&args.uri).await.context("reading MONGODB_URI")?;
+    let mut options = ClientOptions::parse(&args.uri).await.context("reading MONGODB_URI")?;
+    // Only when asked: `shop bench db` gives both services the same pool.
+    options.max_pool_size = args.max_pool_size.or(options.max_pool_size);
+    options.min_pool_size = args.min_pool_size.or(options.min_pool_size);
+    let client = Client::with_options(options).context("configuring the client")?;
     let database = client.database(&args.database);
     let shared = Shared { client, database };
     let router = Router::new()
