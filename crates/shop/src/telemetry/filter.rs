@@ -92,7 +92,7 @@ mod tests {
         let targets = targets("warn,app=debug,app::http=error").expect("levels by target");
 
         assert!(targets.would_enable("app::store", &Level::DEBUG));
-        assert!(!targets.would_enable("app::http::observe", &Level::WARN));
+        assert!(!targets.would_enable("app::http::request", &Level::WARN));
         assert!(!targets.would_enable("shop", &Level::INFO));
     }
 }
