@@ -20,7 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A bare axum server answering one route with a fixed JSON body.
 #[derive(Debug, Parser)]
-#[command(name = "bare-axum", version, about)]
+#[command(name = "bare-axum", version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8081")]

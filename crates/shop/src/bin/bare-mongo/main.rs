@@ -27,7 +27,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A hand-written axum + driver service: the shop's product read and a transfer.
 #[derive(Debug, Parser)]
-#[command(name = "bare-mongo", version, about)]
+#[command(name = "bare-mongo", version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8082")]
