@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "wrk is missing: installing Debian's wrk package" >&2
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get install -y wrk || { $sudo apt-get update && $sudo apt-get install -y wrk; }
-fi
+scripts/ensure-wrk.sh
 
 cargo build --release -p shop --features bench --bins
 exec "${CARGO_TARGET_DIR:-target}/release/shop" bench http "$@"

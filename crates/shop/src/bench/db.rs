@@ -20,7 +20,7 @@ use anyhow::{Context as _, bail};
 use app::auth::Scopes;
 use clap::Args;
 
-use super::http::servers::{Pool, Server};
+use super::http::servers::{self, Pool, Server};
 use super::http::wrk::{self, Load, Run, Script};
 use super::http::{checked, create_product, line, median};
 
@@ -63,10 +63,7 @@ pub struct DbArgs {
 /// A server cannot be started, `wrk` is missing or fails, or a server answers unexpectedly.
 pub async fn run(args: DbArgs) -> anyhow::Result<()> {
     let shop_bin = std::env::current_exe().context("locating the shop binary")?;
-    let bare_bin = match args.bare_bin.clone() {
-        Some(path) => path,
-        None => shop_bin.with_file_name(format!("bare-mongo{}", std::env::consts::EXE_SUFFIX)),
-    };
+    let bare_bin = servers::baseline(&shop_bin, args.bare_bin.as_deref(), "bare-mongo");
     let database = format!("shop_bench_db_{}", uuid::Uuid::now_v7().simple());
     let outcome = measure(&args, &shop_bin, &bare_bin, &database).await;
     let dropped = drop_database(&args.uri, &database).await;

@@ -60,10 +60,7 @@ pub struct HttpArgs {
 /// A server cannot be started, `wrk` is missing or fails, or the shop answers other than 200.
 pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
     let shop_bin = std::env::current_exe().context("locating the shop binary")?;
-    let bare_bin = match args.bare_bin.clone() {
-        Some(path) => path,
-        None => shop_bin.with_file_name(format!("bare-axum{}", std::env::consts::EXE_SUFFIX)),
-    };
+    let bare_bin = servers::baseline(&shop_bin, args.bare_bin.as_deref(), "bare-axum");
     let key = if args.anonymous {
         None
     } else {
