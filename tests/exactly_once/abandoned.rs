@@ -38,9 +38,12 @@ async fn transfer_within_budget(
 #[store_test(mongo)]
 async fn a_transfer_given_up_in_its_body_leaves_no_transaction_holding_its_wallets(test: &TestName) {
     let Some((proxied, from, to)) = arranged(test).await else { return };
-    // The reply to the transaction's first command (the read that starts it) comes after the
-    // budget: the server has started the transaction, the driver does not know it yet, and its
-    // own abort on drop only covers transactions it knows to be in progress.
+    // The reply to the transaction's first command comes after the budget: the server has
+    // started the transaction, the driver does not know it yet, and its own abort on drop only
+    // covers transactions it knows to be in progress. That command is the claim (an `insert`),
+    // as the store remembers the wallets it opened; it would be the read on wallets it had not
+    // seen, so both are delayed.
+    proxied.proxy.add(Rule::nth("insert", 1, Fault::DelayReply(DELAY)));
     proxied.proxy.add(Rule::nth("aggregate", 1, Fault::DelayReply(DELAY)));
 
     let first = transfer_within_budget(&proxied, from, to, fresh_key()).await;

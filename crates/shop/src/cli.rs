@@ -237,6 +237,10 @@ pub struct MongoArgs {
     /// later is applied as new [default: 86400, at most 31536000].
     #[arg(long = "idempotency-ttl-seconds", env = "SHOP_IDEMPOTENCY_TTL_SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub idempotency_ttl_seconds: Option<u64>,
+    /// Send a transfer's writes as one command per collection even where the server has
+    /// client-level `bulkWrite` (MongoDB 8.0, wire version 25), as on older servers.
+    #[arg(long = "one-command-per-write", env = "SHOP_ONE_COMMAND_PER_WRITE")]
+    pub one_command_per_write: bool,
 }
 
 impl fmt::Debug for MongoArgs {
@@ -251,6 +255,8 @@ impl fmt::Debug for MongoArgs {
             .field("server_selection_timeout_ms", &self.server_selection_timeout_ms)
             .field("profiles", &self.profiles)
             .field("slow_ms", &self.slow_ms)
+            .field("idempotency_ttl_seconds", &self.idempotency_ttl_seconds)
+            .field("one_command_per_write", &self.one_command_per_write)
             .finish()
     }
 }

@@ -101,6 +101,7 @@ pub fn mongo_config(args: &MongoArgs) -> anyhow::Result<MongoConfig> {
         config.slow_operation_threshold = (ms > 0).then(|| Duration::from_millis(ms));
     }
     config.key_lifetime = key_lifetime(args)?;
+    config.client_bulk_write = !args.one_command_per_write;
     Ok(config)
 }
 

@@ -22,10 +22,12 @@ impl WalletRepository for MongoStore {
         let (document, event) = (WalletDoc::from(&wallet), wallet.created_event(meta));
         let conflict = || Error::exists("wallet", wallet.id).to_string();
         let store = self.clone();
+        let created = document.clone();
         audited::run(self, conflict, async move |session| {
             Ok(audited::insert(&store, session, &store.collections().wallets, &document, &event).await?)
         })
         .await?;
+        self.known_wallets().remember([created]);
         Ok(wallet)
     }
 
@@ -37,6 +39,9 @@ impl WalletRepository for MongoStore {
         let event = wallet.created_event(meta);
         let insert = KeyedInsert { scope: Scope::WalletCreate, claim: &claim, meta, target, document, event, response };
         let created = keyed::create::run(self, insert, || Error::exists("wallet", wallet.id).to_string()).await?;
+        if !created.replayed {
+            self.known_wallets().remember([WalletDoc::from(&wallet)]);
+        }
         Ok(Created { value: created.value.try_into()?, replayed: created.replayed })
     }
 

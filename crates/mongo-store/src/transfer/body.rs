@@ -116,18 +116,25 @@ pub(super) async fn apply(session: &mut ClientSession, plan: &Plan) -> std::resu
 }
 
 /// The transfer written on the wallets' remembered state without reading them: `None` when
-/// there is no guess to make, or when the guess would refuse it (the read decides refusals).
-/// A guess that missed is forgotten and the transaction run again, with its read.
+/// there is no guess to make. The key is claimed first and the guess taken after the claim
+/// returns: the later it is taken, the more of the transfers committed meanwhile it includes (on
+/// a server that runs one transaction at a time the claim waits for those ahead of it, so it
+/// includes them all). A guess gone since, or one that would refuse the transfer, is forgotten
+/// and the transaction run again with its read, which alone decides refusals; so is a guess that
+/// missed.
 async fn on_known(session: &mut ClientSession, plan: &Plan) -> std::result::Result<Option<Transfer>, Abort<Halt>> {
-    let Some((from, to)) = plan.guess() else { return Ok(None) };
+    let Some(known) = plan.guessing() else { return Ok(None) };
+    write_commands::claim(session, plan, false).await?;
     let (from_id, to_id) = (plan.command.from(), plan.command.to());
+    let Some((from, to)) = known.pair(from_id, to_id) else { return Err(Abort::Retry) };
     let decided = plan.command.decide(Some(holding(&from, from_id)?), Some(holding(&to, to_id)?));
-    let Ok(balances) = decided else { return Ok(None) };
+    let Ok(balances) = decided else {
+        known.forget(from_id, to_id);
+        return Err(Abort::Retry);
+    };
     let writes = Writes { from, to, clear_expired: false, balances };
-    if !write_commands::apply(session, plan, &writes).await? {
-        if let Some(known) = &plan.known {
-            known.forget(from_id, to_id);
-        }
+    if !write_commands::apply_claimed(session, plan, &writes).await? {
+        known.forget(from_id, to_id);
         return Err(Abort::Retry);
     }
     remember(plan, &writes);

@@ -1,7 +1,8 @@
 //! The wallets' state as this store's last transfers left it: a guess that saves the read on the
 //! path of one command per write, never trusted without proof.
 //!
-//! A fresh transfer between wallets found here claims its key first and moves the funds with
+//! The wallets this store created are remembered as created. A fresh transfer between wallets
+//! found here claims its key first and moves the funds with
 //! filters pinned to the known version and balance; both statements matching (the `update`
 //! reply's `n` and `nModified`) proves the guess was the stored state, so the ledger's balances
 //! after are the ones written. Anything else (a wallet changed by another process, a guess that
@@ -32,10 +33,10 @@ impl Known {
         Some((wallets.get(&from.as_uuid())?.clone(), wallets.get(&to.as_uuid())?.clone()))
     }
 
-    /// Remembers `wallets` as a transfer's writes leave them.
-    pub(crate) fn remember(&self, wallets: [WalletDoc; 2]) {
+    /// Remembers `wallets` as a transfer's writes (or their creation) leave them.
+    pub(crate) fn remember<const N: usize>(&self, wallets: [WalletDoc; N]) {
         let mut known = self.lock();
-        if known.len() + wallets.len() > CAPACITY {
+        if known.len() + N > CAPACITY {
             known.clear();
         }
         for wallet in wallets {

@@ -12,7 +12,7 @@ use mongodb::Client;
 
 use super::known::Known;
 use crate::collections::Collections;
-use crate::documents::{IdempotencyDoc, IdempotencyId, TransferDoc, WalletDoc, stored_time};
+use crate::documents::{IdempotencyDoc, IdempotencyId, TransferDoc, stored_time};
 use crate::store::MongoStore;
 use mongo_kit::profiles::{OperationClass, Profile};
 
@@ -46,13 +46,14 @@ impl Plan {
         self.transfer.ledger_entries(balances, self.ledger_ids)
     }
 
-    /// The remembered state of both wallets ([`Known`]), offered to the first attempt only and
-    /// only on the path of one command per write.
-    pub(super) fn guess(&self) -> Option<(WalletDoc, WalletDoc)> {
+    /// The remembered wallets ([`Known`]) when they hold both wallets of the transfer: offered to
+    /// the first attempt only and only on the path of one command per write.
+    pub(super) fn guessing(&self) -> Option<&Known> {
         if self.client_bulk_write || self.guessed.swap(true, Ordering::Relaxed) {
             return None;
         }
-        self.known.as_ref()?.pair(self.command.from(), self.command.to())
+        let known = self.known.as_ref()?;
+        known.pair(self.command.from(), self.command.to()).map(|_| known)
     }
 }
 

@@ -18,12 +18,23 @@ use mongo_kit::time_limit::within;
 /// since it was read), and then nothing after it is sent. Each handle applies its class's limits
 /// and keeps the driver's error, whose labels the transaction runner reads.
 pub(super) async fn apply(session: &mut ClientSession, plan: &Plan, writes: &Writes) -> Result<bool> {
-    let collections = &plan.collections;
-    if writes.clear_expired {
-        let clear = collections.idempotency.delete_one(Writes::expired_filter(plan)).session(&mut *session);
-        collections.idempotency.run(clear).await?;
+    claim(session, plan, writes.clear_expired).await?;
+    apply_claimed(session, plan, writes).await
+}
+
+/// The claim of the key (after removing its expired record, when the read found one).
+pub(super) async fn claim(session: &mut ClientSession, plan: &Plan, clear_expired: bool) -> Result<()> {
+    let records = &plan.collections.idempotency;
+    if clear_expired {
+        records.run(records.delete_one(Writes::expired_filter(plan)).session(&mut *session)).await?;
     }
-    collections.idempotency.run(collections.idempotency.insert_one(&plan.record).session(&mut *session)).await?;
+    records.run(records.insert_one(&plan.record).session(&mut *session)).await?;
+    Ok(())
+}
+
+/// The writes after the claim, as [`apply`] sends them.
+pub(super) async fn apply_claimed(session: &mut ClientSession, plan: &Plan, writes: &Writes) -> Result<bool> {
+    let collections = &plan.collections;
     if !move_funds(session, plan, writes).await? {
         return Ok(false);
     }

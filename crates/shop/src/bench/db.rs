@@ -12,12 +12,23 @@
 //! It prints requests (or completed transfers) per second, p50 and p99 of both and their ratios.
 //! A transfer refused with 409 (a write conflict that outlasted the retries) is not completed:
 //! the rates count 2xx answers only.
+//!
+//! `wrk` ends a run by closing its connections with requests in flight, and the service drops
+//! those requests. A transaction whose first command (the one carrying `startTransaction`) was
+//! in flight then is open on the server while the driver has not marked it started, so dropping
+//! the session does not abort it: the server holds it until `transactionLifetimeLimitSeconds`
+//! (60 s by default). The shop's runner kills such a session; a hand-written service does not.
+//! An open transaction holds its documents' locks (on an engine that runs one transaction at a
+//! time per database, the whole database), and would stall the next run of either service. So
+//! after every transfer run the benchmark starts a probe transaction on the run's database until
+//! one can start, and reports how long the server held a transaction that run left open.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use app::auth::Scopes;
+use bson::{Document, doc};
 use clap::Args;
 
 use super::http::servers::{self, Pool, Server};
@@ -49,6 +60,10 @@ pub struct DbArgs {
     /// Connections both services keep open per server [default: the shop's, 5].
     #[arg(long)]
     pub min_pool_size: Option<u32>,
+    /// Run the shop with one command per write (`--one-command-per-write`), as on a server
+    /// without client-level `bulkWrite`, even where this one has it.
+    #[arg(long)]
+    pub one_command_per_write: bool,
     /// The baseline binary [default: `bare-mongo` beside this one].
     #[arg(long)]
     pub bare_bin: Option<PathBuf>,
@@ -83,7 +98,8 @@ async fn measure(
     let defaults = mongo_kit::config::ClientConfig::new(args.uri.clone());
     let max = args.max_pool_size.unwrap_or(defaults.max_pool_size);
     let pool = Pool { max, min: args.min_pool_size.unwrap_or(defaults.min_pool_size).min(max) };
-    let shop = Server::shop_on_mongo(shop_bin, &entry.to_string(), &args.uri, database, pool)?;
+    let path_flag: &[&str] = if args.one_command_per_write { &["--one-command-per-write"] } else { &[] };
+    let shop = Server::shop_on_mongo(shop_bin, &entry.to_string(), &args.uri, database, pool, path_flag)?;
     let bare = Server::bare_mongo(bare_bin, &args.uri, database, pool)?;
     let (path, body, _) = create_product(&shop, Some(&authorization)).await?;
     let bare_body = reqwest::get(bare.url(&path)).await.context("reading the baseline's answer")?.text().await?;
@@ -96,8 +112,19 @@ async fn measure(
     let bare_wallets = open_wallets(&client, &bare.url("/v1/wallets"), args.wallets).await?;
     println!(
         "shop bench db: {} connections, {} wrk threads, {} rounds of {} s per server and route, {} wallets, \
-         pools of {}-{} connections each, database {database}",
-        args.connections, args.threads, args.rounds, args.duration_secs, args.wallets, pool.min, pool.max
+         pools of {}-{} connections each, database {database}, the shop's transfers {}",
+        args.connections,
+        args.threads,
+        args.rounds,
+        args.duration_secs,
+        args.wallets,
+        pool.min,
+        pool.max,
+        if args.one_command_per_write {
+            "with one command per write"
+        } else {
+            "with one bulkWrite where the server has it"
+        }
     );
     let load = Load {
         connections: args.connections,
@@ -109,6 +136,8 @@ async fn measure(
     checked(wrk::run(&reads, &shop.url(&path), warmup).await?)?;
     checked(wrk::run(&reads, &bare.url(&path), warmup).await?)?;
     let (mut get_runs, mut transfer_runs) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
+    let mut left_open: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    let probe = mongodb::Client::with_uri_str(&args.uri).await.context("connecting the probe")?;
     for round in 1..=args.rounds {
         let shop_first = round % 2 == 1;
         for is_shop in [shop_first, !shop_first] {
@@ -125,13 +154,77 @@ async fn measure(
             }
             println!("round {round}  transfers {}  ({} not 2xx)", line(name, &completed(moved)), moved.bad_status);
             transfer_runs[slot].push(completed(moved));
+            let held = wait_until_free(&probe, database).await?;
+            if held >= LEFT_OPEN {
+                println!(
+                    "round {round}  {name}'s run left a transaction open: the server held it {:.1} s",
+                    held.as_secs_f64()
+                );
+                left_open[slot].push(held);
+            }
         }
     }
     drop(bare);
     shop.stop()?;
     report("GET by id", &get_runs[0], &get_runs[1]);
     report("transfers", &transfer_runs[0], &transfer_runs[1]);
+    for (name, held) in [("shop", &left_open[0]), ("bare", &left_open[1])] {
+        let seconds: f64 = held.iter().map(Duration::as_secs_f64).sum();
+        println!(
+            "left open  {name}: {} of {} transfer runs ended with a transaction left open ({seconds:.1} s held in all)",
+            held.len(),
+            args.rounds
+        );
+    }
     Ok(())
+}
+
+/// A probe that waits longer than this found a transaction left open (an ordinary transaction
+/// of the run would have ended well within it).
+const LEFT_OPEN: Duration = Duration::from_secs(1);
+
+/// How long [`wait_until_free`] waits: past the server's default transaction lifetime (60 s).
+const FREE_WITHIN: Duration = Duration::from_secs(90);
+
+/// Starts a probe transaction on `database` (one insert, then an abort) until one starts, and
+/// returns how long that took. The insert waits behind a transaction that holds a lock it needs;
+/// a server that gives up waiting answers with a `TransientTransactionError`, and the probe tries
+/// again.
+///
+/// # Errors
+/// The probe fails otherwise, or no transaction could start within [`FREE_WITHIN`].
+async fn wait_until_free(client: &mongodb::Client, database: &str) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let probes = client.database(database).collection::<Document>("bench_probe");
+    let mut announced = false;
+    loop {
+        let mut session = client.start_session().await.context("starting the probe's session")?;
+        session.start_transaction().await.context("starting the probe's transaction")?;
+        let tried = probes.insert_one(doc! { "at": bson::DateTime::now() }).session(&mut session).await;
+        // Ends the transaction if the insert started it; nothing to end otherwise.
+        let _ = session.abort_transaction().await;
+        match tried {
+            Ok(_) => return Ok(started.elapsed()),
+            Err(error)
+                if error.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
+                    && started.elapsed() < FREE_WITHIN =>
+            {
+                if !announced {
+                    println!("           waiting for a transaction left open on {database} to end");
+                    announced = true;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(error) => {
+                return Err(error).with_context(|| {
+                    format!(
+                        "waiting for {database} to let a transaction start ({:.0} s)",
+                        started.elapsed().as_secs_f64()
+                    )
+                });
+            }
+        }
+    }
 }
 
 /// `run` with only its 2xx answers counted.

@@ -50,9 +50,6 @@ pub struct TransfersArgs {
     /// How requests use idempotency keys.
     #[arg(long, value_enum, default_value_t = Keys::Fresh)]
     pub keys: Keys,
-    /// On MongoDB, send one command per write even where the server has client-level `bulkWrite`.
-    #[arg(long)]
-    pub one_command_per_write: bool,
     /// The store: MongoDB when a URI is set, else in memory.
     #[command(flatten)]
     pub mongo: MongoArgs,
@@ -75,8 +72,7 @@ struct Tally {
 pub async fn run(args: TransfersArgs) -> anyhow::Result<()> {
     let mongo = match args.mongo.uri {
         Some(_) => {
-            let mut config = crate::store::mongo_config(&args.mongo)?;
-            config.client_bulk_write = !args.one_command_per_write;
+            let config = crate::store::mongo_config(&args.mongo)?;
             Some(mongo_store::MongoStore::connect(config).await.context("connecting to MongoDB")?)
         }
         None => None,

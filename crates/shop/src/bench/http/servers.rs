@@ -111,16 +111,24 @@ impl Server {
     }
 
     /// Starts `shop serve` (the binary at `shop`) on MongoDB (`uri`, database `database`, a
-    /// connection pool of `pool`), with the API key configuration entry `key`, and waits until it
-    /// accepts connections.
+    /// connection pool of `pool`), with the API key configuration entry `key` and `more` arguments
+    /// to `shop serve`, and waits until it accepts connections.
     ///
     /// # Errors
     /// It cannot be started or does not listen within 10 s.
-    pub fn shop_on_mongo(shop: &Path, key: &str, uri: &str, database: &str, pool: Pool) -> anyhow::Result<Self> {
+    pub fn shop_on_mongo(
+        shop: &Path,
+        key: &str,
+        uri: &str,
+        database: &str,
+        pool: Pool,
+        more: &[&str],
+    ) -> anyhow::Result<Self> {
         let address = free_address()?;
         let mut command = Command::new(shop);
         command
             .args(["serve", "--bind", &address.to_string(), "--shutdown-drain-ms", "2000"])
+            .args(more)
             .env("MONGODB_URI", uri)
             .env("MONGODB_DB", database)
             .env("MONGODB_MAX_POOL_SIZE", pool.max.to_string())

@@ -5,7 +5,8 @@
 //! - `GET /v1/products/{id}`: one `find` by `_id` in the shop's `products` collection, the
 //!   document decoded into a struct and written as the same JSON as the shop's;
 //! - `POST /v1/wallets` and `POST /v1/transfers` (with an `Idempotency-Key` header): a transfer
-//!   as the driver's examples write one (`transfer`), on collections of its own (`bare_*`).
+//!   as the driver's examples write one (`transfer`), on collections of its own (`bare_*`), with
+//!   the same secondary indexes as the shop's.
 //!
 //! It connects to `MONGODB_URI`, in the database `--database` names.
 
@@ -62,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
     options.min_pool_size = args.min_pool_size.or(options.min_pool_size);
     let client = Client::with_options(options).context("configuring the client")?;
     let database = client.database(&args.database);
+    transfer::prepare(&database).await.context("creating the transfers' indexes")?;
     let shared = Shared { client, database };
     let router = Router::new()
         .route("/v1/products/{id}", get(product::get))

@@ -16,6 +16,26 @@ use serde::{Deserialize, Serialize};
 
 use super::Shared;
 
+/// Creates the indexes a team would give these collections, the same as the shop keeps on its
+/// own: the ledger by wallet and the audit events by subject and by action, newest first, and
+/// the idempotency keys' expiry (a TTL index on `expires_at`). Every transfer maintains them, as
+/// the shop's do.
+pub(crate) async fn prepare(database: &mongodb::Database) -> mongodb::error::Result<()> {
+    let index = |keys: Document| mongodb::IndexModel::builder().keys(keys).build();
+    let expiring = mongodb::IndexModel::builder()
+        .keys(doc! { "expires_at": 1 })
+        .options(mongodb::options::IndexOptions::builder().expire_after(std::time::Duration::ZERO).build())
+        .build();
+    database.collection::<Document>("bare_idempotency").create_index(expiring).await?;
+    database.collection::<Document>("bare_ledger").create_index(index(doc! { "wallet_id": 1, "_id": -1 })).await?;
+    let audit = database.collection::<Document>("bare_audit");
+    audit.create_indexes([index(doc! { "subject": 1, "_id": -1 }), index(doc! { "action": 1, "_id": -1 })]).await?;
+    Ok(())
+}
+
+/// How long an idempotency key is kept, as the shop's default.
+const KEY_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
 /// A wallet to open.
 #[derive(Debug, Deserialize)]
 pub(crate) struct WalletInput {
@@ -140,7 +160,8 @@ async fn apply(
     at: bson::DateTime,
 ) -> mongodb::error::Result<()> {
     let response = bson::serialize_to_document(answer)?;
-    let record = doc! { "_id": key, "fingerprint": fingerprint, "response": response, "created_at": at };
+    let expires_at = bson::DateTime::from_chrono(at.to_chrono() + KEY_LIFETIME);
+    let record = doc! { "_id": key, "fingerprint": fingerprint, "response": response, "created_at": at, "expires_at": expires_at };
     database.collection::<Document>("bare_idempotency").insert_one(record).session(&mut *session).await?;
     let wallets = database.collection::<Document>("bare_wallets");
     let amount = input.amount_minor;
