@@ -15,8 +15,8 @@
 //! 3. the commit.
 //!
 //! Older servers get the same writes as one command per collection (`write_commands`: seven
-//! round trips, six when the wallets' state is remembered from this store's earlier transfers and
-//! the read is skipped, see `known`). A claim that
+//! round trips; six when the wallets' state is remembered, as this store opened or moved them,
+//! and the read is skipped, see `known`). A claim that
 //! meets a record the read did not see fails with a duplicate key; the error is returned, never
 //! swallowed (the server has aborted the transaction already), and the record is read outside it.
 //! The decision on the wallets read is the domain's (`TransferCommand::decide`, the same order of
