@@ -118,35 +118,35 @@ type Slots = Vec<Option<ItemResult>>;
 
 impl MongoIngest {
     /// Sends the upsert statements of the drafts at `indexes`, once more for those that hit a
-    /// racing insert of their sku, and fills their slots.
+    /// racing insert of their sku (built again then: the rare case pays, not every batch), and
+    /// fills their slots.
     async fn upsert(&self, drafts: &[ProductDraft], indexes: Vec<usize>, now: Timestamp, results: &mut Slots) {
-        let mut statements = Vec::with_capacity(indexes.len());
-        let mut pending = Vec::with_capacity(indexes.len());
-        for index in indexes {
-            match statement::upsert(&drafts[index], now) {
-                Ok(statement) => {
-                    statements.push(mongo_kit::bulk::Upsert {
-                        key: statement.sku,
-                        filter: statement.filter,
-                        update: statement.update,
-                    });
-                    pending.push(index);
-                }
-                Err(error) => results[index] = Some(Err(ItemFailure::Permanent(format!("{error:#}")))),
-            }
-        }
+        let mut pending = indexes;
         for attempt in 1..=DUPLICATE_KEY_ATTEMPTS {
             if pending.is_empty() {
                 break;
             }
-            let answers = self.send(statements.clone(), now).await;
-            let (mut again, mut resend) = (Vec::new(), Vec::new());
-            for ((index, answer), statement) in pending.into_iter().zip(answers).zip(statements) {
+            let mut statements = Vec::with_capacity(pending.len());
+            let mut sent = Vec::with_capacity(pending.len());
+            for index in pending {
+                match statement::upsert(&drafts[index], now) {
+                    Ok(statement) => {
+                        statements.push(mongo_kit::bulk::Upsert {
+                            key: statement.sku,
+                            filter: statement.filter,
+                            update: statement.update,
+                        });
+                        sent.push(index);
+                    }
+                    Err(error) => results[index] = Some(Err(ItemFailure::Permanent(format!("{error:#}")))),
+                }
+            }
+            let mut again = Vec::new();
+            for (index, answer) in sent.into_iter().zip(self.send(statements, now).await) {
                 results[index] = Some(match answer {
                     Answer::Applied(applied) => Ok(outcome(applied)),
                     Answer::DuplicateKey if attempt < DUPLICATE_KEY_ATTEMPTS => {
                         again.push(index);
-                        resend.push(statement);
                         continue;
                     }
                     Answer::DuplicateKey => {
@@ -155,7 +155,7 @@ impl MongoIngest {
                     Answer::Failed(failure) => Err(item_failure(failure)),
                 });
             }
-            (pending, statements) = (again, resend);
+            pending = again;
         }
     }
 

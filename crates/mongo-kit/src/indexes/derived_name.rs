@@ -1,7 +1,7 @@
 //! The name an index gets from its keys, as MongoDB names an index created without one:
 //! each key as `field_direction`, joined by `_` (`{customer: 1, placed_at: -1}` is
 //! `customer_1_placed_at_-1`). The [`index!`](crate::index) macro derives it at compile time, so a
-//! declaration stays a `const` and the name stays a `&'static str`; [`of`] derives it at run time.
+//! declaration stays a `const` and the name stays a `&'static str`.
 //!
 //! Using the server's own convention means an index a team created by hand without a name (in
 //! `mongosh`, say) already has the name its declaration derives, so the plan finds it in step.
@@ -71,11 +71,6 @@ pub const fn as_str(bytes: &'static [u8]) -> &'static str {
     }
 }
 
-/// The name derived from `keys`, at run time.
-pub fn of(keys: &[(&str, i32)]) -> String {
-    keys.iter().map(|(field, direction)| format!("{field}_{direction}")).collect::<Vec<_>>().join("_")
-}
-
 /// How many characters `direction` takes, its sign included.
 const fn digits(direction: i32) -> usize {
     let mut magnitude = direction.unsigned_abs();
@@ -127,7 +122,6 @@ mod tests {
         const NAME: [u8; len(KEYS)] = bytes(KEYS);
 
         assert_eq!(as_str(&NAME), "customer_1_placed_at_-1__id_-1_n_10_m_-12");
-        assert_eq!(as_str(&NAME), of(KEYS));
     }
 
     #[test]

@@ -22,12 +22,11 @@ impl WalletRepository for MongoStore {
         let (document, event) = (WalletDoc::from(&wallet), wallet.created_event(meta));
         let conflict = || Error::exists("wallet", wallet.id).to_string();
         let store = self.clone();
-        let created = document.clone();
         audited::run(self, conflict, async move |session| {
             Ok(audited::insert(&store, session, &store.collections().wallets, &document, &event).await?)
         })
         .await?;
-        self.known_wallets().remember([created]);
+        self.known_wallets().remember([WalletDoc::from(&wallet)]);
         Ok(wallet)
     }
 

@@ -33,6 +33,12 @@ impl Known {
         Some((wallets.get(&from.as_uuid())?.clone(), wallets.get(&to.as_uuid())?.clone()))
     }
 
+    /// Whether both wallets of a transfer are remembered.
+    pub(crate) fn holds(&self, from: WalletId, to: WalletId) -> bool {
+        let wallets = self.lock();
+        wallets.contains_key(&from.as_uuid()) && wallets.contains_key(&to.as_uuid())
+    }
+
     /// Remembers `wallets` as a transfer's writes (or their creation) leave them.
     pub(crate) fn remember<const N: usize>(&self, wallets: [WalletDoc; N]) {
         let mut known = self.lock();

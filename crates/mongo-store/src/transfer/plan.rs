@@ -52,8 +52,7 @@ impl Plan {
         if self.client_bulk_write || self.guessed.swap(true, Ordering::Relaxed) {
             return None;
         }
-        let known = self.known.as_ref()?;
-        known.pair(self.command.from(), self.command.to()).map(|_| known)
+        self.known.as_ref().filter(|known| known.holds(self.command.from(), self.command.to()))
     }
 }
 

@@ -80,8 +80,10 @@ pub async fn run(args: DbArgs) -> anyhow::Result<()> {
     let shop_bin = std::env::current_exe().context("locating the shop binary")?;
     let bare_bin = servers::baseline(&shop_bin, args.bare_bin.as_deref(), "bare-mongo");
     let database = format!("shop_bench_db_{}", uuid::Uuid::now_v7().simple());
-    let outcome = measure(&args, &shop_bin, &bare_bin, &database).await;
-    let dropped = drop_database(&args.uri, &database).await;
+    // The benchmark's own client: it probes for transactions left open and drops the database.
+    let client = mongodb::Client::with_uri_str(&args.uri).await.context("connecting to MongoDB")?;
+    let outcome = measure(&args, &shop_bin, &bare_bin, &client, &database).await;
+    let dropped = client.database(&database).drop().await.with_context(|| format!("dropping {database}"));
     outcome?;
     dropped
 }
@@ -90,6 +92,7 @@ async fn measure(
     args: &DbArgs,
     shop_bin: &std::path::Path,
     bare_bin: &std::path::Path,
+    probe: &mongodb::Client,
     database: &str,
 ) -> anyhow::Result<()> {
     let scopes = Scopes::parse("read,write,transfer")?;
@@ -137,7 +140,6 @@ async fn measure(
     checked(wrk::run(&reads, &bare.url(&path), warmup).await?)?;
     let (mut get_runs, mut transfer_runs) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
     let mut left_open: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
-    let probe = mongodb::Client::with_uri_str(&args.uri).await.context("connecting the probe")?;
     for round in 1..=args.rounds {
         let shop_first = round % 2 == 1;
         for is_shop in [shop_first, !shop_first] {
@@ -154,7 +156,7 @@ async fn measure(
             }
             println!("round {round}  transfers {}  ({} not 2xx)", line(name, &completed(moved)), moved.bad_status);
             transfer_runs[slot].push(completed(moved));
-            let held = wait_until_free(&probe, database).await?;
+            let held = wait_until_free(probe, database).await?;
             if held >= LEFT_OPEN {
                 println!(
                     "round {round}  {name}'s run left a transaction open: the server held it {:.1} s",
@@ -299,9 +301,4 @@ request = function()
 end
 "#
     )
-}
-
-async fn drop_database(uri: &str, database: &str) -> anyhow::Result<()> {
-    let client = mongodb::Client::with_uri_str(uri).await.context("connecting to drop the run's database")?;
-    client.database(database).drop().await.with_context(|| format!("dropping {database}"))
 }

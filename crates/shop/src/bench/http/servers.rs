@@ -51,13 +51,13 @@ pub struct Server {
     stderr: Option<JoinHandle<Output>>,
 }
 
-/// A free loopback port, as the system picks it.
 /// The baseline binary `name`: `chosen` when the command line names one, else the one built beside
 /// the `shop` binary at `shop` (`cargo build --features bench --bins` puts them side by side).
 pub fn baseline(shop: &Path, chosen: Option<&Path>, name: &str) -> PathBuf {
     chosen.map_or_else(|| shop.with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX)), Path::to_owned)
 }
 
+/// A free loopback port, as the system picks it.
 fn free_address() -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").context("finding a free loopback port")?;
     listener.local_addr().context("reading the port")

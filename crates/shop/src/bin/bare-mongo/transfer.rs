@@ -33,9 +33,6 @@ pub(crate) async fn prepare(database: &mongodb::Database) -> mongodb::error::Res
     Ok(())
 }
 
-/// How long an idempotency key is kept, as the shop's default.
-const KEY_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(1);
-
 /// A wallet to open.
 #[derive(Debug, Deserialize)]
 pub(crate) struct WalletInput {
@@ -160,7 +157,9 @@ async fn apply(
     at: bson::DateTime,
 ) -> mongodb::error::Result<()> {
     let response = bson::serialize_to_document(answer)?;
-    let expires_at = bson::DateTime::from_chrono(at.to_chrono() + KEY_LIFETIME);
+    // Kept as long as the shop keeps its keys by default.
+    let expires_at =
+        bson::DateTime::from_chrono(at.to_chrono() + domain::idempotency::KeyLifetime::DEFAULT.as_duration());
     let record = doc! { "_id": key, "fingerprint": fingerprint, "response": response, "created_at": at, "expires_at": expires_at };
     database.collection::<Document>("bare_idempotency").insert_one(record).session(&mut *session).await?;
     let wallets = database.collection::<Document>("bare_wallets");
