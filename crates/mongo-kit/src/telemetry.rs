@@ -9,6 +9,7 @@
 //! of the [`crate::time_limit::within`] call around it (or of [`in_class`]); commands outside one
 //! are labelled `none`.
 
+mod handles;
 mod pool;
 pub(crate) mod shape;
 
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bson::{Bson, Document};
-use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+use metrics::{Histogram, Unit, counter, describe_counter, describe_histogram, histogram};
 use mongodb::event::EventHandler;
 use mongodb::event::command::CommandEvent;
 use mongodb::options::ClientOptions;
@@ -95,21 +96,24 @@ pub fn record_client_timeout(class: OperationClass) {
     counter!(ERRORS, "class" => ErrorClass::Timeout.name(), "profile" => class.name()).increment(1);
 }
 
-/// What a started command needs for its outcome, kept until it ends: its names, and the command
-/// itself while a slow-operation log may need its shape (rendered only for a slow command, so a
-/// fast one costs no shape).
+/// What a started command needs for its outcome, kept until it ends: its latency series, its
+/// profile, and the command itself while a slow-operation log may need its shape (rendered only
+/// for a slow command, so a fast one costs no shape).
 struct Started {
-    command: String,
-    collection: String,
+    latency: Histogram,
     profile: &'static str,
     body: Option<Document>,
 }
+
+/// The latency series of one command, by collection, then profile.
+type ByCollection = HashMap<String, Vec<(&'static str, Histogram)>>;
 
 /// The event handlers of one client.
 #[derive(Clone)]
 pub struct Telemetry {
     slow_threshold: Option<Duration>,
     started: Arc<Mutex<HashMap<i32, Started>>>,
+    latencies: Arc<handles::Cache<String, ByCollection>>,
     clock: crate::causal::CausalClock,
 }
 
@@ -117,12 +121,13 @@ impl Telemetry {
     /// Handlers that log commands slower than `slow_threshold` (`None`: no slow-operation log)
     /// and move `clock` to every write's `operationTime`.
     pub fn new(slow_threshold: Option<Duration>, clock: crate::causal::CausalClock) -> Self {
-        Self { slow_threshold, started: Arc::default(), clock }
+        Self { slow_threshold, started: Arc::default(), latencies: Arc::default(), clock }
     }
 
     /// Hooks the command and pool handlers into `options`.
     pub fn instrument(self, options: &mut ClientOptions) {
-        options.cmap_event_handler = Some(EventHandler::callback(pool::record));
+        let pool = pool::Pool::default();
+        options.cmap_event_handler = Some(EventHandler::callback(move |event| pool.record(event)));
         options.command_event_handler = Some(EventHandler::callback(move |event| self.on_command(event)));
     }
 
@@ -131,16 +136,36 @@ impl Telemetry {
         self.started.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The latency series of `command` on `collection` in `profile`, looked up in the registry
+    /// once and kept.
+    fn latency(&self, command: &str, collection: &str, profile: &'static str) -> Histogram {
+        let mut cache = self.latencies.current();
+        let series = cache.entries();
+        let kept = series.get(command).and_then(|by_collection| by_collection.get(collection)).and_then(|by_profile| {
+            by_profile.iter().find(|(name, _)| *name == profile).map(|(_, latency)| latency.clone())
+        });
+        if let Some(latency) = kept {
+            return latency;
+        }
+        let latency = histogram!(
+            COMMAND_DURATION,
+            "command" => command.to_owned(),
+            "collection" => collection.to_owned(),
+            "profile" => profile
+        );
+        let by_profile = series.entry(command.to_owned()).or_default().entry(collection.to_owned()).or_default();
+        by_profile.push((profile, latency.clone()));
+        latency
+    }
+
     fn on_command(&self, event: CommandEvent) {
         match event {
             CommandEvent::Started(event) => {
                 COMMANDS_STARTED.fetch_add(1, Ordering::Relaxed);
-                let started = Started {
-                    collection: collection(&event.command, &event.command_name),
-                    command: event.command_name,
-                    profile: current_class(),
-                    body: self.slow_threshold.map(|_| event.command),
-                };
+                let profile = current_class();
+                let latency =
+                    self.latency(&event.command_name, collection(&event.command, &event.command_name), profile);
+                let started = Started { latency, profile, body: self.slow_threshold.map(|_| event.command) };
                 self.pending().insert(event.request_id, started);
             }
             CommandEvent::Succeeded(event) => {
@@ -157,13 +182,11 @@ impl Telemetry {
     }
 
     fn finish(&self, started: Option<Started>, command: &str, duration: Duration, failure: Option<ErrorClass>) {
-        let started = started.unwrap_or_else(|| Started {
-            command: command.to_owned(),
-            collection: NO_COLLECTION.to_owned(),
+        let Started { latency, profile, body } = started.unwrap_or_else(|| Started {
+            latency: self.latency(command, NO_COLLECTION, NO_CLASS),
             profile: NO_CLASS,
             body: None,
         });
-        let Started { command, collection, profile, body } = started;
         if let Some(class) = failure {
             counter!(ERRORS, "class" => class.name(), "profile" => profile).increment(1);
         }
@@ -174,7 +197,7 @@ impl Telemetry {
             tracing::warn!(
                 target: "mongo_store::slow_operation",
                 command = %command,
-                collection = %collection,
+                collection = %collection(body, command),
                 profile,
                 duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
                 failed = failure.is_some(),
@@ -182,19 +205,17 @@ impl Telemetry {
                 "slow MongoDB operation"
             );
         }
-        // The names move into the series' labels: no copies on the path every command takes.
-        histogram!(COMMAND_DURATION, "command" => command, "collection" => collection, "profile" => profile)
-            .record(duration.as_secs_f64());
+        latency.record(duration.as_secs_f64());
     }
 }
 
 /// The collection a command works on: the value of its first field for collection commands, the
 /// `collection` field of `getMore`, else `-`.
-fn collection(command: &Document, name: &str) -> String {
+fn collection<'a>(command: &'a Document, name: &str) -> &'a str {
     let value = if name == "getMore" { command.get("collection") } else { command.get(name) };
     match value {
-        Some(Bson::String(collection)) => collection.clone(),
-        _ => NO_COLLECTION.to_owned(),
+        Some(Bson::String(collection)) => collection,
+        _ => NO_COLLECTION,
     }
 }
 

@@ -1,8 +1,11 @@
 //! Connection-pool (CMAP) events as metrics: how long operations wait for a connection, how many
 //! connections each pool holds and how many are in use.
 
-use metrics::{Unit, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{Gauge, Histogram, Unit, describe_gauge, describe_histogram, gauge, histogram};
 use mongodb::event::cmap::CmapEvent;
+use mongodb::options::ServerAddress;
+
+use super::handles::Cache;
 
 /// Histogram of waits for a pooled connection, in seconds: labels `address`, `outcome`
 /// (`ok` or `failed`).
@@ -21,33 +24,64 @@ pub(super) fn describe() {
     describe_gauge!(POOL_MAX, "most connections a MongoDB pool may open");
 }
 
-/// Applies one pool event to the metrics.
-pub(super) fn record(event: CmapEvent) {
-    match event {
-        CmapEvent::PoolCreated(event) => {
-            let max = event.options.and_then(|options| options.max_pool_size).unwrap_or(0);
-            gauge!(POOL_MAX, "address" => event.address.to_string()).set(f64::from(max));
-            gauge!(POOL_CONNECTIONS, "address" => event.address.to_string()).set(0.0);
-            gauge!(POOL_IN_USE, "address" => event.address.to_string()).set(0.0);
+/// The series of one pool.
+struct Series {
+    max: Gauge,
+    connections: Gauge,
+    in_use: Gauge,
+    waited: Histogram,
+    waited_in_vain: Histogram,
+}
+
+impl Series {
+    fn of(address: &ServerAddress) -> Self {
+        let address = address.to_string();
+        Self {
+            max: gauge!(POOL_MAX, "address" => address.clone()),
+            connections: gauge!(POOL_CONNECTIONS, "address" => address.clone()),
+            in_use: gauge!(POOL_IN_USE, "address" => address.clone()),
+            waited: histogram!(POOL_CHECKOUT_WAIT, "address" => address.clone(), "outcome" => "ok"),
+            waited_in_vain: histogram!(POOL_CHECKOUT_WAIT, "address" => address, "outcome" => "failed"),
         }
-        CmapEvent::ConnectionCreated(event) => {
-            gauge!(POOL_CONNECTIONS, "address" => event.address.to_string()).increment(1.0);
+    }
+}
+
+/// The pool-event handler of one client: each pool's series looked up once and kept.
+#[derive(Default)]
+pub(super) struct Pool {
+    series: Cache<ServerAddress, Series>,
+}
+
+impl Pool {
+    /// Applies one pool event to the metrics.
+    pub(super) fn record(&self, event: CmapEvent) {
+        let address = match &event {
+            CmapEvent::PoolCreated(event) => &event.address,
+            CmapEvent::ConnectionCreated(event) => &event.address,
+            CmapEvent::ConnectionClosed(event) => &event.address,
+            CmapEvent::ConnectionCheckedOut(event) => &event.address,
+            CmapEvent::ConnectionCheckedIn(event) => &event.address,
+            CmapEvent::ConnectionCheckoutFailed(event) => &event.address,
+            _ => return,
+        };
+        let mut cache = self.series.current();
+        let series = cache.entries().entry(address.clone()).or_insert_with(|| Series::of(address));
+        match event {
+            CmapEvent::PoolCreated(event) => {
+                let max = event.options.and_then(|options| options.max_pool_size).unwrap_or(0);
+                series.max.set(f64::from(max));
+                series.connections.set(0.0);
+                series.in_use.set(0.0);
+            }
+            CmapEvent::ConnectionCreated(_) => series.connections.increment(1.0),
+            CmapEvent::ConnectionClosed(_) => series.connections.decrement(1.0),
+            CmapEvent::ConnectionCheckedOut(event) => {
+                series.in_use.increment(1.0);
+                series.waited.record(event.duration.as_secs_f64());
+            }
+            CmapEvent::ConnectionCheckedIn(_) => series.in_use.decrement(1.0),
+            CmapEvent::ConnectionCheckoutFailed(event) => series.waited_in_vain.record(event.duration.as_secs_f64()),
+            _ => {}
         }
-        CmapEvent::ConnectionClosed(event) => {
-            gauge!(POOL_CONNECTIONS, "address" => event.address.to_string()).decrement(1.0);
-        }
-        CmapEvent::ConnectionCheckedOut(event) => {
-            gauge!(POOL_IN_USE, "address" => event.address.to_string()).increment(1.0);
-            histogram!(POOL_CHECKOUT_WAIT, "address" => event.address.to_string(), "outcome" => "ok")
-                .record(event.duration.as_secs_f64());
-        }
-        CmapEvent::ConnectionCheckedIn(event) => {
-            gauge!(POOL_IN_USE, "address" => event.address.to_string()).decrement(1.0);
-        }
-        CmapEvent::ConnectionCheckoutFailed(event) => {
-            histogram!(POOL_CHECKOUT_WAIT, "address" => event.address.to_string(), "outcome" => "failed")
-                .record(event.duration.as_secs_f64());
-        }
-        _ => {}
     }
 }

@@ -3,7 +3,10 @@
 //! HDR histogram per series. The exporter's buckets serve dashboards; a job's own table prints
 //! what was measured (3 significant digits), not an estimate from bucket bounds.
 //!
-//! Outside a summarized job (`shop serve`) every registration goes straight to the exporter.
+//! A command series' handle may be made before a job starts keeping (the telemetry keeps its
+//! handles), so the handle asks at each record whether durations are kept; outside a summarized
+//! job (`shop serve`) that is one relaxed load, and every other series goes straight to the
+//! exporter.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +49,9 @@ struct Both {
 impl HistogramFn for Both {
     fn record(&self, seconds: f64) {
         self.exported.record(seconds);
+        if !KEEPING.load(Ordering::Relaxed) {
+            return;
+        }
         // Whole microseconds, at least one: HDR histograms count integers from their lowest bound.
         let micros = (seconds * 1e6).round().clamp(1.0, 3.6e9) as u64;
         let mut series = series();
@@ -82,7 +88,7 @@ impl<R: Recorder> Recorder for Teed<R> {
 
     fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
         let exported = self.0.register_histogram(key, metadata);
-        if !KEEPING.load(Ordering::Relaxed) || key.name() != COMMAND_DURATION {
+        if key.name() != COMMAND_DURATION {
             return exported;
         }
         let series = key.labels().map(|label| label.value()).collect::<Vec<_>>().join(" ");
