@@ -236,12 +236,23 @@ fn completed(run: Run) -> Run {
     Run { requests: done, per_second: run.per_second * share, bad_status: 0, ..run }
 }
 
-fn report(what: &str, shop: &[Run], bare: &[Run]) {
-    let (shop, bare) = (median(shop), median(bare));
+/// Prints the medians of both servers' runs and the ratio of those medians, then the ratio of
+/// each round (the two servers ran one after the other in it), so the spread shows how far one
+/// round can be trusted.
+fn report(what: &str, shop_runs: &[Run], bare_runs: &[Run]) {
+    let (shop, bare) = (median(shop_runs), median(bare_runs));
     println!("median {what:<10} {}", line("shop", &shop));
     println!("median {what:<10} {}", line("bare", &bare));
     if bare.per_second > 0.0 {
-        println!("ratio  {what:<10} shop/bare {:.3}", shop.per_second / bare.per_second);
+        let rounds = shop_runs
+            .iter()
+            .zip(bare_runs)
+            .map(|(shop, bare)| {
+                if bare.per_second > 0.0 { format!("{:.3}", shop.per_second / bare.per_second) } else { "-".to_owned() }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!("ratio  {what:<10} shop/bare {:.3}  (round by round: {rounds})", shop.per_second / bare.per_second);
     } else {
         println!("ratio  {what:<10} none: the baseline completed nothing");
     }
