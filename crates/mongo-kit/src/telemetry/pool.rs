@@ -55,33 +55,39 @@ pub(super) struct Pool {
 impl Pool {
     /// Applies one pool event to the metrics.
     pub(super) fn record(&self, event: CmapEvent) {
-        let address = match &event {
-            CmapEvent::PoolCreated(event) => &event.address,
-            CmapEvent::ConnectionCreated(event) => &event.address,
-            CmapEvent::ConnectionClosed(event) => &event.address,
-            CmapEvent::ConnectionCheckedOut(event) => &event.address,
-            CmapEvent::ConnectionCheckedIn(event) => &event.address,
-            CmapEvent::ConnectionCheckoutFailed(event) => &event.address,
-            _ => return,
-        };
-        let mut cache = self.series.current();
-        let series = cache.entries().entry(address.clone()).or_insert_with(|| Series::of(address));
         match event {
             CmapEvent::PoolCreated(event) => {
                 let max = event.options.and_then(|options| options.max_pool_size).unwrap_or(0);
-                series.max.set(f64::from(max));
-                series.connections.set(0.0);
-                series.in_use.set(0.0);
+                self.on(&event.address, |series| {
+                    series.max.set(f64::from(max));
+                    series.connections.set(0.0);
+                    series.in_use.set(0.0);
+                });
             }
-            CmapEvent::ConnectionCreated(_) => series.connections.increment(1.0),
-            CmapEvent::ConnectionClosed(_) => series.connections.decrement(1.0),
-            CmapEvent::ConnectionCheckedOut(event) => {
+            CmapEvent::ConnectionCreated(event) => self.on(&event.address, |series| series.connections.increment(1.0)),
+            CmapEvent::ConnectionClosed(event) => self.on(&event.address, |series| series.connections.decrement(1.0)),
+            CmapEvent::ConnectionCheckedOut(event) => self.on(&event.address, |series| {
                 series.in_use.increment(1.0);
                 series.waited.record(event.duration.as_secs_f64());
+            }),
+            CmapEvent::ConnectionCheckedIn(event) => self.on(&event.address, |series| series.in_use.decrement(1.0)),
+            CmapEvent::ConnectionCheckoutFailed(event) => {
+                self.on(&event.address, |series| series.waited_in_vain.record(event.duration.as_secs_f64()));
             }
-            CmapEvent::ConnectionCheckedIn(_) => series.in_use.decrement(1.0),
-            CmapEvent::ConnectionCheckoutFailed(event) => series.waited_in_vain.record(event.duration.as_secs_f64()),
             _ => {}
+        }
+    }
+
+    /// Runs `record` on the series of the pool at `address`, made on its first event: the address
+    /// is copied into the cache (and formatted into labels) only then, not on every event.
+    fn on(&self, address: &ServerAddress, record: impl FnOnce(&Series)) {
+        let mut cache = self.series.current();
+        let entries = cache.entries();
+        if !entries.contains_key(address) {
+            entries.insert(address.clone(), Series::of(address));
+        }
+        if let Some(series) = entries.get(address) {
+            record(series);
         }
     }
 }
