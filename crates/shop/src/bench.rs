@@ -3,6 +3,7 @@
 //! `shop bench http` measures the HTTP layer against bare axum ([`http`]); `shop bench db`
 //! measures the database path against a hand-written axum + driver service ([`db`]).
 
+mod cpu;
 pub mod db;
 pub mod http;
 pub mod transfers;

@@ -9,7 +9,9 @@
 //! - `POST /v1/transfers` between random pairs of wallets opened on each (the baseline keeps its
 //!   own), each with a fresh `Idempotency-Key`.
 //!
-//! It prints requests (or completed transfers) per second, p50 and p99 of both and their ratios.
+//! It prints requests (or completed transfers) per second, p50 and p99 of both and their ratios,
+//! and the CPU time each service used per request (read from `/proc` on Linux), with the database
+//! server's when `--server-pid` names it.
 //! A transfer refused with 409 (a write conflict that outlasted the retries) is not completed:
 //! the rates count 2xx answers only.
 //!
@@ -31,6 +33,7 @@ use app::auth::Scopes;
 use bson::{Document, doc};
 use clap::Args;
 
+use super::cpu::Meter;
 use super::http::servers::{self, Pool, Server};
 use super::http::wrk::{self, Load, Run, Script};
 use super::http::{checked, create_product, line, median};
@@ -64,6 +67,11 @@ pub struct DbArgs {
     /// without client-level `bulkWrite`, even where this one has it.
     #[arg(long)]
     pub one_command_per_write: bool,
+    /// The database server's process id, when it runs on this machine: each run then shows the
+    /// server's CPU time per request beside each service's own, and the report the ratio of the
+    /// server's CPU per transfer (what bounds the shop's ratio where the server's CPU is the limit).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
     /// The baseline binary [default: `bare-mongo` beside this one].
     #[arg(long)]
     pub bare_bin: Option<PathBuf>,
@@ -139,6 +147,7 @@ async fn measure(
     checked(wrk::run(&reads, &shop.url(&path), warmup).await?)?;
     checked(wrk::run(&reads, &bare.url(&path), warmup).await?)?;
     let (mut get_runs, mut transfer_runs) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
+    let (mut get_cpu, mut transfer_cpu) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
     let mut left_open: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
     for round in 1..=args.rounds {
         let shop_first = round % 2 == 1;
@@ -146,16 +155,24 @@ async fn measure(
             let (server, name, wallets) =
                 if is_shop { (&shop, "shop", &shop_wallets) } else { (&bare, "bare", &bare_wallets) };
             let slot = usize::from(!is_shop);
+            let pids: Vec<u32> = std::iter::once(server.pid()).chain(args.server_pid).collect();
+            let meter = Meter::start(&pids);
             let read = checked(wrk::run(&reads, &server.url(&path), load).await?)?;
-            println!("round {round}  GET       {}", line(name, &read));
+            let cpu = Cpu::of(&meter, read.requests);
+            println!("round {round}  GET       {}  {cpu}", line(name, &read));
             get_runs[slot].push(read);
+            get_cpu[slot].push(cpu);
             let script = Script::write_with(Some(&authorization), &transfer_requests(wallets))?;
+            let meter = Meter::start(&pids);
             let moved = wrk::run(&script, &server.url("/v1/transfers"), load).await?;
             if moved.errors > 0 {
                 bail!("{} socket errors during a transfer run of {name}", moved.errors);
             }
-            println!("round {round}  transfers {}  ({} not 2xx)", line(name, &completed(moved)), moved.bad_status);
-            transfer_runs[slot].push(completed(moved));
+            let done = completed(moved);
+            let cpu = Cpu::of(&meter, done.requests);
+            println!("round {round}  transfers {}  ({} not 2xx)  {cpu}", line(name, &done), moved.bad_status);
+            transfer_runs[slot].push(done);
+            transfer_cpu[slot].push(cpu);
             let held = wait_until_free(probe, database).await?;
             if held >= LEFT_OPEN {
                 println!(
@@ -169,7 +186,9 @@ async fn measure(
     drop(bare);
     shop.stop()?;
     report("GET by id", &get_runs[0], &get_runs[1]);
+    report_cpu("GET by id", &get_cpu);
     report("transfers", &transfer_runs[0], &transfer_runs[1]);
+    report_cpu("transfers", &transfer_cpu);
     for (name, held) in [("shop", &left_open[0]), ("bare", &left_open[1])] {
         let seconds: f64 = held.iter().map(Duration::as_secs_f64).sum();
         println!(
@@ -255,6 +274,66 @@ fn report(what: &str, shop_runs: &[Run], bare_runs: &[Run]) {
         println!("ratio  {what:<10} shop/bare {:.3}  (round by round: {rounds})", shop.per_second / bare.per_second);
     } else {
         println!("ratio  {what:<10} none: the baseline completed nothing");
+    }
+}
+
+/// CPU time per answered request (per completed transfer) of one load run, in milliseconds: the
+/// service's own and, when measured, the database server's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cpu {
+    service: Option<f64>,
+    server: Option<f64>,
+}
+
+impl Cpu {
+    /// What `meter` (started on the service, then the server if named) measured over `requests`.
+    fn of(meter: &Meter, requests: u64) -> Self {
+        let figures = meter.per_request(requests);
+        Self { service: figures.first().copied().flatten(), server: figures.get(1).copied().flatten() }
+    }
+
+    /// The median of each figure over `runs`: `None` unless every run has it.
+    fn median(runs: &[Self]) -> Self {
+        let of = |figure: fn(&Self) -> Option<f64>| {
+            let mut values = runs.iter().map(figure).collect::<Option<Vec<f64>>>()?;
+            values.sort_by(f64::total_cmp);
+            let n = values.len();
+            match n {
+                0 => None,
+                _ if n % 2 == 1 => Some(values[n / 2]),
+                _ => Some(f64::midpoint(values[n / 2 - 1], values[n / 2])),
+            }
+        };
+        Self { service: of(|cpu| cpu.service), server: of(|cpu| cpu.server) }
+    }
+}
+
+impl std::fmt::Display for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |figure: Option<f64>| figure.map_or_else(|| "-".to_owned(), |ms| format!("{ms:.3}"));
+        write!(f, "cpu ms/request: service {}", ms(self.service))?;
+        if self.server.is_some() {
+            write!(f, ", server {}", ms(self.server))?;
+        }
+        Ok(())
+    }
+}
+
+/// Prints the median CPU time per request of both services (and of the server under each), then
+/// the ratio of the server's CPU per request under the baseline to that under the shop: where the
+/// server's CPU is what limits the rate, the shop's rate cannot exceed the baseline's by more.
+fn report_cpu(what: &str, runs: &[Vec<Cpu>; 2]) {
+    let (shop, bare) = (Cpu::median(&runs[0]), Cpu::median(&runs[1]));
+    println!("median {what:<10} shop  {shop}");
+    println!("median {what:<10} bare  {bare}");
+    if let (Some(shop), Some(bare)) = (shop.server, bare.server)
+        && shop > 0.0
+    {
+        println!(
+            "server {what:<10} bare/shop {:.3}  (the server's CPU per request: the most the shop's ratio \
+             can reach where the server's CPU is the limit)",
+            bare / shop
+        );
     }
 }
 
