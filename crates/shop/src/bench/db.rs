@@ -36,7 +36,7 @@ use clap::Args;
 use super::cpu::Meter;
 use super::http::servers::{self, Pool, Server};
 use super::http::wrk::{self, Load, Run, Script};
-use super::http::{checked, create_product, line, median};
+use super::http::{checked, create_product, line, median, middle};
 
 /// Options of `shop bench db`.
 #[derive(Debug, Args)]
@@ -294,16 +294,7 @@ impl Cpu {
 
     /// The median of each figure over `runs`: `None` unless every run has it.
     fn median(runs: &[Self]) -> Self {
-        let of = |figure: fn(&Self) -> Option<f64>| {
-            let mut values = runs.iter().map(figure).collect::<Option<Vec<f64>>>()?;
-            values.sort_by(f64::total_cmp);
-            let n = values.len();
-            match n {
-                0 => None,
-                _ if n % 2 == 1 => Some(values[n / 2]),
-                _ => Some(f64::midpoint(values[n / 2 - 1], values[n / 2])),
-            }
-        };
+        let of = |figure: fn(&Self) -> Option<f64>| middle(runs.iter().map(figure).collect::<Option<Vec<f64>>>()?);
         Self { service: of(|cpu| cpu.service), server: of(|cpu| cpu.server) }
     }
 }
@@ -391,4 +382,28 @@ request = function()
 end
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cpu(service: Option<f64>, server: Option<f64>) -> Cpu {
+        Cpu { service, server }
+    }
+
+    #[test]
+    fn a_cpu_median_needs_every_run_to_have_the_figure() {
+        let runs = [cpu(Some(3.0), Some(9.0)), cpu(Some(1.0), None), cpu(Some(2.0), Some(7.0))];
+
+        assert_eq!(Cpu::median(&runs), cpu(Some(2.0), None));
+        assert_eq!(Cpu::median(&runs[..1]), cpu(Some(3.0), Some(9.0)));
+        assert_eq!(Cpu::median(&[]), cpu(None, None));
+    }
+
+    #[test]
+    fn the_server_figure_shows_only_when_measured() {
+        assert_eq!(cpu(Some(0.5), None).to_string(), "cpu ms/request: service 0.500");
+        assert_eq!(cpu(None, Some(3.25)).to_string(), "cpu ms/request: service -, server 3.250");
+    }
 }

@@ -160,17 +160,20 @@ pub(super) fn line(name: &str, run: &Run) -> String {
     format!("{name}  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms", run.per_second, run.p50_ms, run.p99_ms)
 }
 
+/// The median of `values` (the mean of the middle two for an even count); `None` for none.
+pub(super) fn middle(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some(f64::midpoint(values[n / 2 - 1], values[n / 2])),
+    }
+}
+
 /// The median of each figure over the rounds.
 pub(super) fn median(runs: &[Run]) -> Run {
-    let of = |figure: fn(&Run) -> f64| {
-        let mut values: Vec<f64> = runs.iter().map(figure).collect();
-        values.sort_by(f64::total_cmp);
-        match values.len() {
-            0 => 0.0,
-            n if n % 2 == 1 => values[n / 2],
-            n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-        }
-    };
+    let of = |figure: fn(&Run) -> f64| middle(runs.iter().map(figure).collect()).unwrap_or(0.0);
     Run {
         requests: runs.iter().map(|run| run.requests).sum(),
         per_second: of(|run| run.per_second),
