@@ -174,6 +174,16 @@ fn an_unreachable_server_exits_2_with_the_error_on_stderr() {
 }
 
 #[test]
+fn bench_db_refuses_a_server_pid_it_cannot_read_before_it_starts() {
+    // Above the largest process id Linux hands out (2^22): no process has it.
+    let refused =
+        run(&["bench", "db", "--server-pid", "4194305"], Some("mongodb://127.0.0.1:9/?directConnection=true"));
+    refused.expect_status(2);
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert!(refused.stderr.contains("--server-pid 4194305"), "{}", refused.stderr);
+}
+
+#[test]
 fn profiles_json_is_the_only_thing_on_stdout() {
     let profiles = run(&["profiles", "--json", "--profile", "feed.time_limit_ms=250"], None);
     let rows = profiles.expect_status(0).json();

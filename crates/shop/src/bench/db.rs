@@ -85,6 +85,11 @@ pub struct DbArgs {
 /// # Errors
 /// A server cannot be started, `wrk` is missing or fails, or a server answers unexpectedly.
 pub async fn run(args: DbArgs) -> anyhow::Result<()> {
+    if let Some(pid) = args.server_pid
+        && super::cpu::used(pid).is_none()
+    {
+        bail!("--server-pid {pid}: its CPU time cannot be read (no such process, another user's, or not Linux)");
+    }
     let shop_bin = std::env::current_exe().context("locating the shop binary")?;
     let bare_bin = servers::baseline(&shop_bin, args.bare_bin.as_deref(), "bare-mongo");
     let database = format!("shop_bench_db_{}", uuid::Uuid::now_v7().simple());
