@@ -83,11 +83,12 @@ impl Pool {
     fn on(&self, address: &ServerAddress, record: impl FnOnce(&Series)) {
         let mut cache = self.series.current();
         let entries = cache.entries();
-        if !entries.contains_key(address) {
-            entries.insert(address.clone(), Series::of(address));
-        }
         if let Some(series) = entries.get(address) {
             record(series);
+            return;
         }
+        let series = Series::of(address);
+        record(&series);
+        entries.insert(address.clone(), series);
     }
 }

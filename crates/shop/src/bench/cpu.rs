@@ -23,29 +23,24 @@ pub(super) fn used(pid: u32) -> Option<Duration> {
     }
 }
 
-/// CPU time of a set of processes, read at the start of a load run and compared at its end.
+/// The CPU time of one process, read at the start of a load run and compared at its end.
 pub(super) struct Meter {
-    start: Vec<(u32, Option<Duration>)>,
+    pid: u32,
+    start: Option<Duration>,
 }
 
 impl Meter {
-    /// Reads the CPU time of each of `pids` now.
-    pub(super) fn start(pids: &[u32]) -> Self {
-        Self { start: pids.iter().map(|&pid| (pid, used(pid))).collect() }
+    /// Reads the CPU time of `pid` now.
+    pub(super) fn start(pid: u32) -> Self {
+        Self { pid, start: used(pid) }
     }
 
-    /// The CPU time each process used since [`Meter::start`], in milliseconds per request over
-    /// `requests` requests, in the order the processes were given; `None` for one that could not
-    /// be read, or when no request was answered.
-    pub(super) fn per_request(&self, requests: u64) -> Vec<Option<f64>> {
-        self.start
-            .iter()
-            .map(|&(pid, before)| {
-                let spent = used(pid)?.checked_sub(before?)?;
-                #[expect(clippy::cast_precision_loss, reason = "a run's request count stays far below 2^52")]
-                (requests > 0).then(|| spent.as_secs_f64() * 1000.0 / requests as f64)
-            })
-            .collect()
+    /// The CPU time the process used since [`Meter::start`], in milliseconds per request over
+    /// `requests` requests; `None` when it could not be read, or when no request was answered.
+    pub(super) fn per_request(&self, requests: u64) -> Option<f64> {
+        let spent = used(self.pid)?.checked_sub(self.start?)?;
+        #[expect(clippy::cast_precision_loss, reason = "a run's request count stays far below 2^52")]
+        (requests > 0).then(|| spent.as_secs_f64() * 1000.0 / requests as f64)
     }
 }
 
@@ -55,7 +50,7 @@ mod tests {
 
     #[test]
     fn a_busy_process_is_seen_using_cpu() {
-        let meter = Meter::start(&[std::process::id()]);
+        let meter = Meter::start(std::process::id());
         let before = used(std::process::id()).expect("this process's CPU time");
         // Work until the CPU time shows it (one clock tick), however loaded the machine is.
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -66,13 +61,13 @@ mod tests {
             }
             assert!(std::time::Instant::now() < deadline, "no CPU time counted after {spins} spins");
         }
-        let [Some(ms)] = meter.per_request(1)[..] else { panic!("no CPU time read for this process") };
+        let ms = meter.per_request(1).expect("this process's CPU time, read again");
         assert!(ms > 0.0, "{ms} ms of CPU counted for a process that worked");
     }
 
     #[test]
     fn no_request_gives_no_figure() {
-        assert_eq!(Meter::start(&[std::process::id()]).per_request(0), vec![None]);
+        assert_eq!(Meter::start(std::process::id()).per_request(0), None);
     }
 
     #[test]

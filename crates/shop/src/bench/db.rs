@@ -160,21 +160,20 @@ async fn measure(
             let (server, name, wallets) =
                 if is_shop { (&shop, "shop", &shop_wallets) } else { (&bare, "bare", &bare_wallets) };
             let slot = usize::from(!is_shop);
-            let pids: Vec<u32> = std::iter::once(server.pid()).chain(args.server_pid).collect();
-            let meter = Meter::start(&pids);
+            let meters = Meters::start(server, args.server_pid);
             let read = checked(wrk::run(&reads, &server.url(&path), load).await?)?;
-            let cpu = Cpu::of(&meter, read.requests);
+            let cpu = meters.per_request(read.requests);
             println!("round {round}  GET       {}  {cpu}", line(name, &read));
             get_runs[slot].push(read);
             get_cpu[slot].push(cpu);
             let script = Script::write_with(Some(&authorization), &transfer_requests(wallets))?;
-            let meter = Meter::start(&pids);
+            let meters = Meters::start(server, args.server_pid);
             let moved = wrk::run(&script, &server.url("/v1/transfers"), load).await?;
             if moved.errors > 0 {
                 bail!("{} socket errors during a transfer run of {name}", moved.errors);
             }
             let done = completed(moved);
-            let cpu = Cpu::of(&meter, done.requests);
+            let cpu = meters.per_request(done.requests);
             println!("round {round}  transfers {}  ({} not 2xx)  {cpu}", line(name, &done), moved.bad_status);
             transfer_runs[slot].push(done);
             transfer_cpu[slot].push(cpu);
@@ -290,13 +289,27 @@ struct Cpu {
     server: Option<f64>,
 }
 
-impl Cpu {
-    /// What `meter` (started on the service, then the server if named) measured over `requests`.
-    fn of(meter: &Meter, requests: u64) -> Self {
-        let figures = meter.per_request(requests);
-        Self { service: figures.first().copied().flatten(), server: figures.get(1).copied().flatten() }
+/// The meters of one load run: on the service and, when `--server-pid` names it, on the server.
+struct Meters {
+    service: Meter,
+    server: Option<Meter>,
+}
+
+impl Meters {
+    fn start(service: &Server, server: Option<u32>) -> Self {
+        Self { service: Meter::start(service.pid()), server: server.map(Meter::start) }
     }
 
+    /// What they measured over `requests` answered requests.
+    fn per_request(&self, requests: u64) -> Cpu {
+        Cpu {
+            service: self.service.per_request(requests),
+            server: self.server.as_ref().and_then(|server| server.per_request(requests)),
+        }
+    }
+}
+
+impl Cpu {
     /// The median of each figure over `runs`: `None` unless every run has it.
     fn median(runs: &[Self]) -> Self {
         let of = |figure: fn(&Self) -> Option<f64>| middle(runs.iter().map(figure).collect::<Option<Vec<f64>>>()?);
