@@ -194,7 +194,7 @@ async fn measure(
     report("transfers", &transfer_runs[0], &transfer_runs[1]);
     report_cpu("transfers", &transfer_cpu);
     for (name, held) in [("shop", &left_open[0]), ("bare", &left_open[1])] {
-        let seconds: f64 = held.iter().map(Duration::as_secs_f64).sum();
+        let seconds = held.iter().sum::<Duration>().as_secs_f64();
         println!(
             "left open  {name}: {} of {} transfer runs ended with a transaction left open ({seconds:.1} s held in all)",
             held.len(),
